@@ -1,0 +1,44 @@
+# Monitor: `make run` for the demo, `make test` for the whole suite.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+# Tests run with a throwaway key; production sets MONITOR_SECRET_KEY itself.
+TEST_ENV := MONITOR_SECRET_KEY=test-only-secret-key-not-for-any-deployment-0123456789
+
+.PHONY: run test lint check install install-dev clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+## run: the demo on http://$(HOST):$(PORT) — SQLite, demo data and demo accounts.
+run: $(VENV)/.installed
+	MONITOR_DEMO=1 $(BIN)/python manage.py migrate --noinput
+	MONITOR_DEMO=1 $(BIN)/python manage.py load_demo
+	MONITOR_DEMO=1 $(BIN)/python manage.py runserver --noreload $(HOST):$(PORT)
+
+## test: the whole suite (SQLite; set DATABASE_URL for PostgreSQL).
+test: $(VENV)/.installed-dev
+	$(TEST_ENV) $(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
+
+## lint: ruff, Django's system checks, and no missing migration.
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check .
+	$(TEST_ENV) $(BIN)/python manage.py check
+	$(TEST_ENV) $(BIN)/python manage.py makemigrations --check --dry-run
+
+clean:
+	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache

@@ -1,0 +1,19 @@
+"""Events, cases and what they hold: allegations, detentions, follow-ups."""
+
+from cases.models.cases import Allegation, AllegationPerpetrator, Case, CasePerson
+from cases.models.detentions import Detention, DetentionStep
+from cases.models.events import Event, EventFigure
+from cases.models.followups import FollowUp, FollowUpResponse
+
+__all__ = [
+    "Allegation",
+    "AllegationPerpetrator",
+    "Case",
+    "CasePerson",
+    "Detention",
+    "DetentionStep",
+    "Event",
+    "EventFigure",
+    "FollowUp",
+    "FollowUpResponse",
+]

@@ -1,0 +1,196 @@
+"""Cases and the allegations (who did what to whom) they document."""
+
+from __future__ import annotations
+
+import re
+
+from django.core.validators import RegexValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from cases.choices import CasePersonRole, CaseType, ClaimStatus, PerpetratorRole
+from monitor.approxdate import ApproximateDateField, approximate_date_constraints
+from monitor.choices import Vocabulary
+from monitor.models.base import (
+    AuditedModel,
+    AuditedQuerySet,
+    ReviewedModel,
+    confidentiality_constraint,
+    review_state_constraint,
+)
+
+REFERENCE_PATTERN = re.compile(r"^[A-Z]{3}-\d{4}-\d{4}$")
+
+
+class CaseQuerySet(AuditedQuerySet):
+    pass
+
+
+class Case(ReviewedModel):
+    """One file of documentation work, known by a human reference such as ``TJK-2023-0007``.
+
+    New cases are confidential; their team sees them whatever the level.
+    """
+
+    reference = models.CharField(
+        _("reference"), max_length=20, unique=True,
+        validators=[RegexValidator(REFERENCE_PATTERN, _("Use the form TJK-2023-0007."))],
+    )
+    title = models.CharField(_("title"), max_length=300)
+    summary = models.TextField(_("summary"), blank=True)
+    case_type = models.CharField(
+        _("type"), max_length=20, choices=CaseType.choices, default=CaseType.INDIVIDUAL
+    )
+    events = models.ManyToManyField(
+        "cases.Event", verbose_name=_("events"), blank=True, related_name="cases"
+    )
+    places = models.ManyToManyField(
+        "monitor.Place", verbose_name=_("places"), blank=True, related_name="+"
+    )
+    tags = models.ManyToManyField(
+        "monitor.Term", verbose_name=_("tags"), blank=True, related_name="+",
+        limit_choices_to={"vocabulary": Vocabulary.TAG},
+    )
+    persons = models.ManyToManyField(
+        "people.Person", verbose_name=_("persons"), through="cases.CasePerson", blank=True,
+        related_name="cases",
+    )
+
+    objects = CaseQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+        ordering = ["-reference"]
+        constraints = [
+            confidentiality_constraint(),
+            review_state_constraint(),
+            models.CheckConstraint(
+                condition=models.Q(case_type__in=CaseType.values),
+                name="cases_case_type_valid",
+                violation_error_message=_("Unknown case type."),
+            ),
+        ]
+        indexes = [models.Index(fields=["review_state", "confidentiality"], name="cases_case_state")]
+
+    def __str__(self) -> str:
+        return f"{self.reference} — {self.title}"
+
+
+class CasePerson(AuditedModel):
+    """A person involved in a case, and how."""
+
+    case = models.ForeignKey(
+        Case, verbose_name=_("case"), on_delete=models.PROTECT, related_name="case_persons"
+    )
+    person = models.ForeignKey(
+        "people.Person", verbose_name=_("person"), on_delete=models.PROTECT,
+        related_name="case_links",
+    )
+    role = models.CharField(_("role"), max_length=20, choices=CasePersonRole.choices)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("person in a case")
+        verbose_name_plural = _("persons in cases")
+        ordering = ["case", "role"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "person", "role"],
+                condition=models.Q(archived_at__isnull=True),
+                name="cases_caseperson_unique",
+                violation_error_message=_("This person already has this role in the case."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} ({self.get_role_display()}) in {self.case.reference}"
+
+
+class Allegation(AuditedModel):
+    """Who did what to whom (HURIDOCS "act"): victim, perpetrators, violation, when, where."""
+
+    case = models.ForeignKey(
+        Case, verbose_name=_("case"), on_delete=models.PROTECT, related_name="allegations"
+    )
+    victim = models.ForeignKey(
+        "people.Person", verbose_name=_("victim"), on_delete=models.PROTECT, null=True,
+        blank=True, related_name="allegations_as_victim",
+    )
+    victim_description = models.CharField(
+        _("victims, if not one known person"), max_length=300, blank=True,
+        help_text=_("For a group: “about 200 residents of Rushan district”."),
+    )
+    violation_type = models.ForeignKey(
+        "monitor.Term", verbose_name=_("violation"), on_delete=models.PROTECT,
+        limit_choices_to={"vocabulary": Vocabulary.VIOLATION_TYPE}, related_name="+",
+    )
+    date = ApproximateDateField(_("date"), null=True, blank=True)
+    place = models.ForeignKey(
+        "monitor.Place", verbose_name=_("place"), on_delete=models.PROTECT, null=True,
+        blank=True, related_name="+",
+    )
+    claim_status = models.CharField(
+        _("claim status"), max_length=20, choices=ClaimStatus.choices,
+        default=ClaimStatus.ALLEGED, db_index=True,
+    )
+    description = models.TextField(_("description"), blank=True)
+
+    class Meta:
+        verbose_name = _("allegation")
+        verbose_name_plural = _("allegations")
+        ordering = ["case", "date", "date_precision"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(victim__isnull=False) | ~models.Q(victim_description=""),
+                name="cases_allegation_has_victim",
+                violation_error_message=_("Name the victim or describe the victims."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(claim_status__in=ClaimStatus.values),
+                name="cases_allegation_claim_status_valid",
+                violation_error_message=_("Unknown claim status."),
+            ),
+            *approximate_date_constraints("date"),
+        ]
+        indexes = [models.Index(fields=["date", "date_end"], name="cases_allegation_date")]
+
+    def __str__(self) -> str:
+        victim = self.victim or self.victim_description
+        return f"{self.violation_type} — {victim}"
+
+
+class AllegationPerpetrator(AuditedModel):
+    """A person or organisation alleged to be responsible, with their role."""
+
+    allegation = models.ForeignKey(
+        Allegation, verbose_name=_("allegation"), on_delete=models.PROTECT,
+        related_name="perpetrators",
+    )
+    person = models.ForeignKey(
+        "people.Person", verbose_name=_("person"), on_delete=models.PROTECT, null=True,
+        blank=True, related_name="allegations_as_perpetrator",
+    )
+    organization = models.ForeignKey(
+        "people.Organization", verbose_name=_("organisation"), on_delete=models.PROTECT,
+        null=True, blank=True, related_name="allegations_as_perpetrator",
+    )
+    role = models.CharField(
+        _("role"), max_length=20, choices=PerpetratorRole.choices, default=PerpetratorRole.DIRECT
+    )
+
+    class Meta:
+        verbose_name = _("alleged perpetrator")
+        verbose_name_plural = _("alleged perpetrators")
+        ordering = ["allegation", "role"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(person__isnull=False) | models.Q(organization__isnull=False),
+                name="cases_perpetrator_is_someone",
+                violation_error_message=_("A perpetrator is a person or an organisation."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        who = self.person or self.organization
+        return f"{who} ({self.get_role_display()})"

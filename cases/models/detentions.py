@@ -1,0 +1,176 @@
+"""Detentions and their dated steps, from arrest to release."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from cases.choices import StepKind
+from monitor.approxdate import ApproximateDateField, approximate_date_constraints
+from monitor.choices import Vocabulary
+from monitor.models.base import AuditedModel, AuditedQuerySet
+
+#: Step kinds that carry a sentence term.
+SENTENCE_KINDS = (StepKind.SENTENCED, StepKind.APPEAL)
+
+
+class DetentionQuerySet(AuditedQuerySet):
+    def with_status(self):
+        """Annotate ``latest_step_kind``: the kind of the latest step (by date, then entry)."""
+        latest = DetentionStep.objects.filter(detention=models.OuterRef("pk"), archived_at__isnull=True)
+        latest = latest.order_by("-date", "-date_precision", "-created_at")
+        return self.annotate(latest_step_kind=models.Subquery(latest.values("kind")[:1]))
+
+
+class Detention(AuditedModel):
+    """A person's deprivation of liberty within a case.
+
+    The current status is never typed: it is the latest step (see :meth:`current_status`).
+    """
+
+    case = models.ForeignKey(
+        "cases.Case", verbose_name=_("case"), on_delete=models.PROTECT, related_name="detentions"
+    )
+    person = models.ForeignKey(
+        "people.Person", verbose_name=_("detained person"), on_delete=models.PROTECT,
+        related_name="detentions",
+    )
+    description = models.TextField(_("description"), blank=True)
+
+    objects = DetentionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("detention")
+        verbose_name_plural = _("detentions")
+        ordering = ["case", "created_at"]
+
+    def __str__(self) -> str:
+        return _("Detention of %(person)s") % {"person": self.person}
+
+    def ordered_steps(self) -> list[DetentionStep]:
+        """Steps in the order they happened (uses prefetched steps when present)."""
+        steps = [step for step in self.steps.all() if step.archived_at is None]
+        return sorted(steps, key=lambda step: (step.date.sort_key(), step.created_at))
+
+    @property
+    def current_status(self) -> str | None:
+        annotated = self.__dict__.get("latest_step_kind")
+        if annotated is not None:
+            return annotated
+        steps = self.ordered_steps()
+        return steps[-1].kind if steps else None
+
+    @property
+    def arrest_step(self) -> DetentionStep | None:
+        return next((s for s in self.ordered_steps() if s.kind == StepKind.ARRESTED), None)
+
+
+class DetentionStep(AuditedModel):
+    """One dated step of a detention: arrested, charged, sentenced, transferred, released…"""
+
+    detention = models.ForeignKey(
+        Detention, verbose_name=_("detention"), on_delete=models.PROTECT, related_name="steps"
+    )
+    kind = models.CharField(_("step"), max_length=24, choices=StepKind.choices, db_index=True)
+    date = ApproximateDateField(_("date"))
+    place = models.ForeignKey(
+        "monitor.Place", verbose_name=_("place"), on_delete=models.PROTECT, null=True,
+        blank=True, related_name="+",
+    )
+    facility = models.ForeignKey(
+        "monitor.Term", verbose_name=_("facility"), on_delete=models.PROTECT, null=True,
+        blank=True, limit_choices_to={"vocabulary": Vocabulary.FACILITY}, related_name="+",
+    )
+    authority = models.ForeignKey(
+        "people.Organization", verbose_name=_("authority or court"), on_delete=models.PROTECT,
+        null=True, blank=True, related_name="detention_steps",
+    )
+    articles = models.ManyToManyField(
+        "monitor.Term", verbose_name=_("criminal-code articles"), blank=True,
+        limit_choices_to={"vocabulary": Vocabulary.CRIMINAL_ARTICLE}, related_name="+",
+    )
+    sentence_months = models.PositiveIntegerField(
+        _("sentence (months)"), null=True, blank=True
+    )
+    life_sentence = models.BooleanField(_("life sentence"), default=False)
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        verbose_name = _("detention step")
+        verbose_name_plural = _("detention steps")
+        ordering = ["detention", "date", "date_precision", "created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind__in=StepKind.values),
+                name="cases_step_kind_valid",
+                violation_error_message=_("Unknown kind of detention step."),
+            ),
+            models.CheckConstraint(
+                condition=(
+                    ~models.Q(kind=StepKind.SENTENCED)
+                    | models.Q(sentence_months__gt=0)
+                    | models.Q(life_sentence=True)
+                ),
+                name="cases_step_sentence_has_term",
+                violation_error_message=_("A sentence step needs a term (months) or life."),
+            ),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(kind__in=SENTENCE_KINDS)
+                    | models.Q(sentence_months__isnull=True, life_sentence=False)
+                ),
+                name="cases_step_term_only_on_sentence",
+                violation_error_message=_("Only a sentence or an appeal carries a term."),
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(sentence_months__gt=0, life_sentence=True),
+                name="cases_step_term_or_life",
+                violation_error_message=_("A sentence is a term in months or life, not both."),
+            ),
+            *approximate_date_constraints("date"),
+        ]
+        indexes = [
+            models.Index(fields=["detention", "date"], name="cases_step_detention_date"),
+            models.Index(fields=["kind", "sentence_months"], name="cases_step_kind_term"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.date}"
+
+    def clean(self) -> None:
+        """A step cannot be dated before the arrest (a rule across rows; the database
+        checks hold each row, this holds the detention)."""
+        super().clean()
+        if self.kind == StepKind.ARRESTED or self.date is None or not self.detention_id:
+            return
+        arrest = (
+            DetentionStep.objects.filter(
+                detention_id=self.detention_id, kind=StepKind.ARRESTED, archived_at__isnull=True
+            )
+            .exclude(pk=self.pk)
+            .order_by("date")
+            .first()
+        )
+        if arrest is not None and self.date.end < arrest.date.start:
+            raise ValidationError(
+                {
+                    "date": _("This step (%(date)s) is dated before the arrest (%(arrest)s).")
+                    % {"date": self.date, "arrest": arrest.date}
+                },
+                code="before_arrest",
+            )
+
+    @property
+    def sentence_display(self) -> str:
+        if self.life_sentence:
+            return str(_("life"))
+        if not self.sentence_months:
+            return ""
+        years, months = divmod(self.sentence_months, 12)
+        parts = []
+        if years:
+            parts.append(f"{years} year{'s' if years != 1 else ''}")
+        if months:
+            parts.append(f"{months} month{'s' if months != 1 else ''}")
+        return " ".join(parts)

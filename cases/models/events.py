@@ -1,0 +1,127 @@
+"""Events — what happened to many — and their contested figures."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from cases.choices import FigureKind, FigureQualifier
+from monitor.approxdate import ApproximateDateField, approximate_date_constraints
+from monitor.choices import Vocabulary
+from monitor.models.base import (
+    AuditedModel,
+    AuditedQuerySet,
+    ReviewedModel,
+    TreeQuerySetMixin,
+    confidentiality_constraint,
+    review_state_constraint,
+)
+
+
+class EventQuerySet(TreeQuerySetMixin, AuditedQuerySet):
+    pass
+
+
+class Event(ReviewedModel):
+    """A protest, a security operation, a trial, a mass arrest. Events nest (``parent``)."""
+
+    title = models.CharField(_("title"), max_length=300)
+    kind = models.ForeignKey(
+        "monitor.Term", verbose_name=_("kind"), on_delete=models.PROTECT, null=True, blank=True,
+        limit_choices_to={"vocabulary": Vocabulary.EVENT_TYPE}, related_name="+",
+    )
+    parent = models.ForeignKey(
+        "self", verbose_name=_("part of"), on_delete=models.PROTECT, null=True, blank=True,
+        related_name="children",
+    )
+    start = ApproximateDateField(_("start"), null=True, blank=True)
+    end = ApproximateDateField(_("end"), null=True, blank=True)
+    places = models.ManyToManyField("monitor.Place", verbose_name=_("places"), blank=True)
+    description = models.TextField(_("description"), blank=True)
+
+    objects = EventQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("event")
+        verbose_name_plural = _("events")
+        ordering = ["start", "start_precision", "title"]
+        constraints = [
+            confidentiality_constraint(),
+            review_state_constraint(),
+            *approximate_date_constraints("start"),
+            *approximate_date_constraints("end"),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(start__isnull=True)
+                    | models.Q(end__isnull=True)
+                    | models.Q(end_end__gte=models.F("start"))
+                ),
+                name="cases_event_ends_after_start",
+                violation_error_message=_("An event cannot end before it starts."),
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(parent=models.F("id")),
+                name="cases_event_not_own_parent",
+                violation_error_message=_("An event cannot be part of itself."),
+            ),
+        ]
+        indexes = [models.Index(fields=["start", "end"], name="cases_event_dates")]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class EventFigure(AuditedModel):
+    """One party's figure for an event: "10 killed" say the authorities, "more than 40" a UN
+    expert. Figures are kept side by side, each with its source; none overwrites another."""
+
+    event = models.ForeignKey(
+        Event, verbose_name=_("event"), on_delete=models.PROTECT, related_name="figures"
+    )
+    kind = models.CharField(_("what is counted"), max_length=20, choices=FigureKind.choices)
+    qualifier = models.CharField(
+        _("qualifier"), max_length=20, choices=FigureQualifier.choices,
+        default=FigureQualifier.EXACT,
+    )
+    value = models.PositiveIntegerField(_("value"))
+    value_max = models.PositiveIntegerField(_("upper value"), null=True, blank=True)
+    claimed_by = models.CharField(
+        _("according to"), max_length=300, help_text=_("Who gives this figure.")
+    )
+    source = models.ForeignKey(
+        "sources.Source", verbose_name=_("source"), on_delete=models.PROTECT,
+        related_name="event_figures",
+    )
+    as_of = ApproximateDateField(_("as of"), null=True, blank=True)
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        verbose_name = _("contested figure")
+        verbose_name_plural = _("contested figures")
+        ordering = ["event", "kind", "value"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(value_max__isnull=True) | models.Q(value_max__gte=models.F("value")),
+                name="cases_eventfigure_range_ordered",
+                violation_error_message=_("The upper value cannot be below the value."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kind__in=FigureKind.values),
+                name="cases_eventfigure_kind_valid",
+                violation_error_message=_("Unknown kind of figure."),
+            ),
+            *approximate_date_constraints("as_of"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.display_value} {self.get_kind_display()} ({self.claimed_by})"
+
+    @property
+    def display_value(self) -> str:
+        if self.value_max is not None:
+            return f"{self.value}–{self.value_max}"
+        if self.qualifier == FigureQualifier.EXACT:
+            return str(self.value)
+        if self.qualifier == FigureQualifier.DOZENS:
+            return str(_("dozens"))
+        return f"{self.get_qualifier_display()} {self.value}"

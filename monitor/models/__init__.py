@@ -1,0 +1,17 @@
+"""Monitor's core models: users and teams, vocabularies, places, and the audited base."""
+
+from monitor.models.base import AuditedModel, AuditedQuerySet, AuditError, ReviewedModel
+from monitor.models.places import Place
+from monitor.models.users import Team, User
+from monitor.models.vocabularies import Term
+
+__all__ = [
+    "AuditError",
+    "AuditedModel",
+    "AuditedQuerySet",
+    "Place",
+    "ReviewedModel",
+    "Team",
+    "Term",
+    "User",
+]

@@ -1,0 +1,166 @@
+"""The audited base every domain record stands on.
+
+* Public ids are UUIDs: an URL or an API id never reveals how many records exist.
+* Every change is kept by django-simple-history with who, when and why
+  (:mod:`monitor.history`). Writes that would skip it — ``QuerySet.update()``,
+  ``bulk_update()``, ``bulk_create()``, queryset ``delete()`` — raise :class:`AuditError`.
+* Nothing is hard-deleted: records are archived (``archived_at``) and can be restored.
+* ``version`` counts saves; it travels with forms and API writes so a stale edit is refused.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from monitor.choices import Confidentiality, ReviewState
+from monitor.history import AuditedHistoricalRecords
+
+
+class AuditError(RuntimeError):
+    """A write that would leave no trace in the history was attempted."""
+
+
+class TreeQuerySetMixin:
+    """Helpers for models with a ``parent`` link (places, terms, events, organisations)."""
+
+    def with_descendants(self, roots) -> models.QuerySet:
+        """The roots and everything below them, however deep (one query per level)."""
+        level = {getattr(root, "pk", root) for root in roots}
+        found: set = set()
+        while level:
+            found |= level
+            level = set(
+                self.model._base_manager.filter(parent__in=level)
+                .exclude(pk__in=found)
+                .values_list("pk", flat=True)
+            )
+        return self.filter(pk__in=found)
+
+
+class AuditedQuerySet(models.QuerySet):
+    """A queryset that refuses untraceable writes and answers ``visible_to`` closed."""
+
+    def update(self, **kwargs):
+        raise AuditError(
+            f"{self.model.__name__}: QuerySet.update() skips the history; save each record "
+            "(through its service) instead."
+        )
+
+    def bulk_update(self, objs, fields, batch_size=None):
+        raise AuditError(f"{self.model.__name__}: bulk_update() skips the history.")
+
+    def bulk_create(self, objs, *args, **kwargs):
+        raise AuditError(f"{self.model.__name__}: bulk_create() skips the history.")
+
+    def delete(self):
+        raise AuditError(f"{self.model.__name__}: records are archived, never deleted.")
+
+    delete.alters_data = True  # type: ignore[attr-defined]
+    delete.queryset_only = True  # type: ignore[attr-defined]
+
+    def active(self):
+        """Records that are not archived."""
+        return self.filter(archived_at__isnull=True)
+
+    def archived(self):
+        return self.filter(archived_at__isnull=False)
+
+    def visible_to(self, user):
+        """The records ``user`` may see. Models define their rule; without one, nothing."""
+        return self.none()
+
+
+class AuditedModel(models.Model):
+    """Abstract base of every domain record: UUID id, version, audit fields, history."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+    archived_at = models.DateTimeField(_("archived at"), null=True, blank=True, editable=False)
+    archived_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("archived by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+
+    history = AuditedHistoricalRecords(inherit=True)
+    objects = AuditedQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_archived(self) -> bool:
+        return self.archived_at is not None
+
+    def delete(self, using=None, keep_parents=False):
+        raise AuditError(f"{type(self).__name__}: records are archived, never deleted.")
+
+
+class ReviewedModel(AuditedModel):
+    """A record that goes through review and carries its own confidentiality and team.
+
+    Cases, events, persons and sources. Their child records (an allegation, a detention…)
+    take both from their parent.
+    """
+
+    review_state = models.CharField(
+        _("review state"),
+        max_length=12,
+        choices=ReviewState.choices,
+        default=ReviewState.DRAFT,
+        editable=False,
+        db_index=True,
+    )
+    confidentiality = models.PositiveSmallIntegerField(
+        _("confidentiality"),
+        choices=Confidentiality.choices,
+        default=Confidentiality.CONFIDENTIAL,
+        db_index=True,
+    )
+    team = models.ForeignKey(
+        "monitor.Team",
+        verbose_name=_("team"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        abstract = True
+
+
+def confidentiality_constraint() -> models.CheckConstraint:
+    """Confidentiality must be one of the four levels."""
+    return models.CheckConstraint(
+        condition=models.Q(confidentiality__in=Confidentiality.values),
+        name="%(app_label)s_%(class)s_confidentiality_valid",
+        violation_error_message=_("Confidentiality must be public, internal, confidential or strict."),
+    )
+
+
+def review_state_constraint() -> models.CheckConstraint:
+    return models.CheckConstraint(
+        condition=models.Q(review_state__in=ReviewState.values),
+        name="%(app_label)s_%(class)s_review_state_valid",
+        violation_error_message=_("Unknown review state."),
+    )

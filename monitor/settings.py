@@ -1,0 +1,203 @@
+"""Monitor's one settings file.
+
+Every value comes from a ``MONITOR_*`` environment variable (or ``DATABASE_URL``) through the
+typed helpers in :mod:`monitor.env`. The defaults are the production ones: DEBUG off, no
+secret key, no allowed host. ``MONITOR_DEMO=1`` (what ``make run`` sets) relaxes them
+explicitly for a demo on this machine: a secret kept in ``var/``, localhost allowed, demo data.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+from django.core.exceptions import ImproperlyConfigured
+
+from monitor.env import env_bool, env_database_url, env_int, env_list, env_str
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+DEMO = env_bool("MONITOR_DEMO", False)
+DEBUG = env_bool("MONITOR_DEBUG", False)
+DATA_DIR = Path(env_str("MONITOR_DATA_DIR", str(BASE_DIR / "var")) or BASE_DIR / "var")
+
+
+def _demo_secret_key() -> str:
+    """A secret kept beside the demo database, so demo sessions survive a restart."""
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    path = DATA_DIR / "demo-secret-key"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(50), encoding="utf-8")
+        path.chmod(0o600)
+    return path.read_text(encoding="utf-8").strip()
+
+
+SECRET_KEY = env_str("MONITOR_SECRET_KEY") or ""
+if not SECRET_KEY:
+    if DEMO:
+        SECRET_KEY = _demo_secret_key()
+    else:
+        raise ImproperlyConfigured(
+            "MONITOR_SECRET_KEY is not set. Set it (or MONITOR_SECRET_KEY_FILE) to a long random "
+            "string, or set MONITOR_DEMO=1 for a local demo."
+        )
+if len(SECRET_KEY) < 32:
+    raise ImproperlyConfigured("MONITOR_SECRET_KEY must be at least 32 characters long.")
+
+ALLOWED_HOSTS = env_list("MONITOR_ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEMO else [])
+CSRF_TRUSTED_ORIGINS = env_list("MONITOR_CSRF_TRUSTED_ORIGINS", [])
+
+# The demo accounts' password; generated and printed by ``load_demo`` when unset.
+DEMO_PASSWORD = env_str("MONITOR_DEMO_PASSWORD")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "simple_history",
+    "monitor",
+    "sources",
+    "people",
+    "cases",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "simple_history.middleware.HistoryRequestMiddleware",
+]
+
+ROOT_URLCONF = "monitor.urls"
+WSGI_APPLICATION = "monitor.wsgi.application"
+ASGI_APPLICATION = "monitor.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# SQLite by default (zero set-up); PostgreSQL when DATABASE_URL is set.
+DATABASES = {
+    "default": env_database_url()
+    or {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": DATA_DIR / "monitor.sqlite3",
+        "OPTIONS": {"transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"},
+    }
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_USER_MODEL = "monitor.User"
+LOGIN_URL = "admin:login"
+
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en"
+TIME_ZONE = env_str("MONITOR_TIME_ZONE", "UTC")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "monitor" / "static"]
+# The demo serves static files straight from the apps, so `make run` needs no collectstatic.
+WHITENOISE_USE_FINDERS = DEBUG or DEMO
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "django.contrib.staticfiles.storage.StaticFilesStorage"
+            if DEBUG or DEMO
+            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        )
+    },
+}
+
+# Evidence files live outside any URL-served folder; they are only read by permission-checked
+# views. There is deliberately no MEDIA_URL.
+EVIDENCE_ROOT = Path(env_str("MONITOR_EVIDENCE_ROOT", str(DATA_DIR / "evidence")) or "")
+EVIDENCE_MAX_BYTES = env_int("MONITOR_EVIDENCE_MAX_BYTES", 50 * 1024 * 1024, minimum=1)
+
+# How many days a State has to answer a UN communication before it counts as overdue.
+UN_RESPONSE_DAYS = env_int("MONITOR_UN_RESPONSE_DAYS", 60, minimum=1, maximum=3650)
+
+# Two-letter ISO country code for new case references (TJK-2023-0007).
+CASE_REFERENCE_PREFIX = env_str("MONITOR_CASE_REFERENCE_PREFIX", "TJK") or "TJK"
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = env_bool("MONITOR_SECURE_COOKIES", not (DEBUG or DEMO))
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+
+EMAIL_BACKEND = env_str(
+    "MONITOR_EMAIL_BACKEND",
+    "django.core.mail.backends.console.EmailBackend"
+    if DEMO or DEBUG
+    else "django.core.mail.backends.smtp.EmailBackend",
+)
+DEFAULT_FROM_EMAIL = env_str("MONITOR_DEFAULT_FROM_EMAIL", "monitor@localhost")
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Monitor API",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+}
+
+# simple_history: keep who changed what, and why.
+SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
+SIMPLE_HISTORY_REVERT_DISABLED = True
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env_str("MONITOR_LOG_LEVEL", "INFO")},
+}

@@ -1,0 +1,69 @@
+"""The transliteration-folded search key for person names.
+
+The same person is written "Шоиширинов", "Shoishirinov" and "Shoishirinow"; "Нажмиддин",
+"Nazhmiddin" and "Najmiddin". :func:`fold_name` maps every spelling to one key so a search in
+either script finds the others:
+
+1. Russian and Tajik Cyrillic letters are transliterated to Latin (ё → yo, ҷ → j, ғ → gh, …);
+2. Latin diacritics are dropped, punctuation removed, case folded;
+3. the usual spelling variants of transliteration are merged: kh/x/h, zh/dzh/j/ch, q/k,
+   gh/g, y/i, w/v, doubled letters.
+
+The key is for finding and for spotting likely duplicates, never for display. General
+transliteration libraries (anyascii, unidecode) stop at step 1 and pick one romanisation;
+steps 2–3 are what make two romanisations meet, so the table is kept here, next to its tests.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_CYRILLIC = {
+    "а": "a", "б": "b", "в": "v", "г": "g", "ғ": "gh", "д": "d", "е": "e", "ё": "yo",
+    "ж": "zh", "з": "z", "и": "i", "ӣ": "i", "й": "y", "к": "k", "қ": "q", "л": "l",
+    "м": "m", "н": "n", "о": "o", "п": "p", "р": "r", "с": "s", "т": "t", "у": "u",
+    "ӯ": "u", "ф": "f", "х": "kh", "ҳ": "h", "ц": "ts", "ч": "ch", "ҷ": "j", "ш": "sh",
+    "щ": "shch", "ъ": "", "ы": "y", "ь": "", "э": "e", "ю": "yu", "я": "ya",
+    # neighbours whose names reach Tajik records (Kyrgyz, Uzbek, Kazakh, Ukrainian)
+    "і": "i", "ї": "yi", "є": "ye", "ң": "ng", "ө": "o", "ү": "u", "ў": "u", "ә": "a",
+    "ұ": "u", "һ": "h",
+}  # fmt: skip
+
+# Applied in order, after transliteration; each merges spellings of one sound.
+_VARIANTS: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"shch"), "sh"),
+    (re.compile(r"dzh|dj|zh|ch"), "j"),
+    (re.compile(r"kh|x"), "h"),
+    (re.compile(r"gh"), "g"),
+    (re.compile(r"q"), "k"),
+    (re.compile(r"w"), "v"),
+    (re.compile(r"ts"), "c"),
+    (re.compile(r"y"), "i"),
+    (re.compile(r"\bie"), "e"),
+    (re.compile(r"(\w)\1+"), r"\1"),
+]
+_NOT_WORD = re.compile(r"[^\w\s]+")
+_SPACES = re.compile(r"\s+")
+
+
+def transliterate(text: str) -> str:
+    """Cyrillic to Latin letters, keeping everything else."""
+    return "".join(_CYRILLIC.get(char, char) for char in text.lower())
+
+
+def fold_name(text: str) -> str:
+    """Return the search key for a name in any of its spellings."""
+    latin = transliterate(unicodedata.normalize("NFKC", text or ""))
+    decomposed = unicodedata.normalize("NFKD", latin)
+    stripped = "".join(char for char in decomposed if not unicodedata.combining(char))
+    key = _NOT_WORD.sub(" ", stripped.replace("'", "").replace("’", "").replace("ʼ", ""))
+    key = _SPACES.sub(" ", key).strip()
+    for pattern, replacement in _VARIANTS:
+        key = pattern.sub(replacement, key)
+    return key
+
+
+def fold_terms(text: str) -> list[str]:
+    """The folded words of a search query, each to be found in a name."""
+    return [term for term in fold_name(text).split(" ") if term]
