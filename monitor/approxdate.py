@@ -141,7 +141,9 @@ class ApproximateDate:
         if self.day is not None:
             return self.start
         if self.month is not None:
-            return datetime.date(self.year, self.month, calendar.monthrange(self.year, self.month)[1])
+            return datetime.date(
+                self.year, self.month, calendar.monthrange(self.year, self.month)[1]
+            )
         return datetime.date(self.year, 12, 31)
 
     def sort_key(self) -> tuple[datetime.date, int]:
@@ -353,9 +355,7 @@ def approximate_date_constraints(name: str) -> list[models.BaseConstraint]:
                 )
             ),
             name=f"%(app_label)s_%(class)s_{name}_approx",
-            violation_error_message=_(
-                "The %(field)s has an inconsistent precision or range."
-            )
+            violation_error_message=_("The %(field)s has an inconsistent precision or range.")
             % {"field": name.replace("_", " ")},
         )
     ]

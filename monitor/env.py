@@ -29,7 +29,9 @@ def _raw(name: str, environ: Mapping[str, str] | None = None) -> str | None:
     return env.get(name)
 
 
-def env_str(name: str, default: str | None = None, *, environ: Mapping[str, str] | None = None) -> str | None:
+def env_str(
+    name: str, default: str | None = None, *, environ: Mapping[str, str] | None = None
+) -> str | None:
     """Return the variable as a string, or ``default`` when it is unset."""
     value = _raw(name, environ)
     return default if value is None else value
@@ -95,7 +97,9 @@ def env_choice(
     return value
 
 
-def env_database_url(name: str = "DATABASE_URL", *, environ: Mapping[str, str] | None = None) -> dict | None:
+def env_database_url(
+    name: str = "DATABASE_URL", *, environ: Mapping[str, str] | None = None
+) -> dict | None:
     """Parse a database URL (``postgres://user@host:5432/name``) into Django's format."""
     import dj_database_url
 

@@ -23,12 +23,19 @@ REFERENCE_MODELS = {"monitor": ["term", "place"]}
 
 
 def _perms(models: dict[str, list[str]], actions: tuple[str, ...]) -> set[str]:
-    return {f"{app}.{action}_{model}" for app, names in models.items() for model in names for action in actions}
+    return {
+        f"{app}.{action}_{model}"
+        for app, names in models.items()
+        for model in names
+        for action in actions
+    }
 
 
-_READ = _perms(DOMAIN_MODELS, ("view",)) | _perms(REFERENCE_MODELS, ("view",)) | {
-    "sources.view_custodyevent"
-}
+_READ = (
+    _perms(DOMAIN_MODELS, ("view",))
+    | _perms(REFERENCE_MODELS, ("view",))
+    | {"sources.view_custodyevent"}
+)
 _WRITE = _perms(DOMAIN_MODELS, ("add", "change"))
 
 ROLE_PERMISSIONS: dict[str, set[str]] = {

@@ -51,19 +51,28 @@ class Person(ReviewedModel):
     gender = models.CharField(_("gender"), max_length=10, choices=Gender.choices, blank=True)
     birth_date = ApproximateDateField(_("date of birth"), null=True, blank=True)
     birth_place = models.ForeignKey(
-        "monitor.Place", verbose_name=_("place of birth"), on_delete=models.PROTECT,
-        null=True, blank=True, related_name="+",
+        "monitor.Place",
+        verbose_name=_("place of birth"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     residence = models.ForeignKey(
-        "monitor.Place", verbose_name=_("residence"), on_delete=models.PROTECT,
-        null=True, blank=True, related_name="+",
+        "monitor.Place",
+        verbose_name=_("residence"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     occupation = models.CharField(_("occupation"), max_length=200, blank=True)
     ethnicity = models.CharField(_("ethnicity or community"), max_length=100, blank=True)
     contact = models.TextField(_("contact details"), blank=True)
     biography = models.TextField(_("biography"), blank=True)
     is_protected = models.BooleanField(
-        _("identity protected"), default=False,
+        _("identity protected"),
+        default=False,
         help_text=_("Users without clearance see a pseudonym and no identifying details."),
     )
 
@@ -180,16 +189,25 @@ class Organization(AuditedModel):
     acronym = models.CharField(_("acronym"), max_length=40, blank=True)
     kind = models.CharField(_("kind"), max_length=20, choices=OrganizationKind.choices)
     country = models.ForeignKey(
-        "monitor.Place", verbose_name=_("country"), on_delete=models.PROTECT,
-        null=True, blank=True, related_name="+",
+        "monitor.Place",
+        verbose_name=_("country"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     parent = models.ForeignKey(
-        "self", verbose_name=_("part of"), on_delete=models.PROTECT,
-        null=True, blank=True, related_name="children",
+        "self",
+        verbose_name=_("part of"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
     )
     description = models.TextField(_("description"), blank=True)
     confidentiality = models.PositiveSmallIntegerField(
-        _("confidentiality"), choices=Confidentiality.choices,
+        _("confidentiality"),
+        choices=Confidentiality.choices,
         default=Confidentiality.CONFIDENTIAL,
     )
 
@@ -230,7 +248,9 @@ class Affiliation(AuditedModel):
         Person, verbose_name=_("person"), on_delete=models.PROTECT, related_name="affiliations"
     )
     organization = models.ForeignKey(
-        Organization, verbose_name=_("organisation"), on_delete=models.PROTECT,
+        Organization,
+        verbose_name=_("organisation"),
+        on_delete=models.PROTECT,
         related_name="affiliations",
     )
     role = models.CharField(_("role"), max_length=200, blank=True)

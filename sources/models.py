@@ -151,7 +151,9 @@ class EvidenceFile(AuditedModel):
         related_name="derivatives",
     )
     derivation = models.CharField(
-        _("how it was derived"), max_length=200, blank=True,
+        _("how it was derived"),
+        max_length=200,
+        blank=True,
         help_text=_("For a derived copy: what was changed, e.g. location metadata removed."),
     )
     is_web_capture = models.BooleanField(_("web capture"), default=False)
@@ -216,13 +218,19 @@ class CustodyEvent(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     evidence = models.ForeignKey(
-        EvidenceFile, verbose_name=_("evidence file"), on_delete=models.PROTECT,
+        EvidenceFile,
+        verbose_name=_("evidence file"),
+        on_delete=models.PROTECT,
         related_name="custody_events",
     )
     action = models.CharField(_("action"), max_length=20, choices=CustodyAction.choices)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("actor"), on_delete=models.PROTECT,
-        null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("actor"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
     sha256_seen = models.CharField(_("SHA-256 seen"), max_length=64, blank=True)
@@ -275,7 +283,9 @@ class Citation(AuditedModel):
     object_id = models.UUIDField(_("record id"))
     record = GenericForeignKey("content_type", "object_id")
     field_name = models.CharField(
-        _("field"), max_length=60, blank=True,
+        _("field"),
+        max_length=60,
+        blank=True,
         help_text=_("The one field this source supports (e.g. the arrest date), if not all."),
     )
     page = models.CharField(_("page"), max_length=40, blank=True)

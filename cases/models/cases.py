@@ -33,7 +33,9 @@ class Case(ReviewedModel):
     """
 
     reference = models.CharField(
-        _("reference"), max_length=20, unique=True,
+        _("reference"),
+        max_length=20,
+        unique=True,
         validators=[RegexValidator(REFERENCE_PATTERN, _("Use the form TJK-2023-0007."))],
     )
     title = models.CharField(_("title"), max_length=300)
@@ -48,11 +50,17 @@ class Case(ReviewedModel):
         "monitor.Place", verbose_name=_("places"), blank=True, related_name="+"
     )
     tags = models.ManyToManyField(
-        "monitor.Term", verbose_name=_("tags"), blank=True, related_name="+",
+        "monitor.Term",
+        verbose_name=_("tags"),
+        blank=True,
+        related_name="+",
         limit_choices_to={"vocabulary": Vocabulary.TAG},
     )
     persons = models.ManyToManyField(
-        "people.Person", verbose_name=_("persons"), through="cases.CasePerson", blank=True,
+        "people.Person",
+        verbose_name=_("persons"),
+        through="cases.CasePerson",
+        blank=True,
         related_name="cases",
     )
 
@@ -71,7 +79,9 @@ class Case(ReviewedModel):
                 violation_error_message=_("Unknown case type."),
             ),
         ]
-        indexes = [models.Index(fields=["review_state", "confidentiality"], name="cases_case_state")]
+        indexes = [
+            models.Index(fields=["review_state", "confidentiality"], name="cases_case_state")
+        ]
 
     def __str__(self) -> str:
         return f"{self.reference} — {self.title}"
@@ -84,7 +94,9 @@ class CasePerson(AuditedModel):
         Case, verbose_name=_("case"), on_delete=models.PROTECT, related_name="case_persons"
     )
     person = models.ForeignKey(
-        "people.Person", verbose_name=_("person"), on_delete=models.PROTECT,
+        "people.Person",
+        verbose_name=_("person"),
+        on_delete=models.PROTECT,
         related_name="case_links",
     )
     role = models.CharField(_("role"), max_length=20, choices=CasePersonRole.choices)
@@ -114,25 +126,41 @@ class Allegation(AuditedModel):
         Case, verbose_name=_("case"), on_delete=models.PROTECT, related_name="allegations"
     )
     victim = models.ForeignKey(
-        "people.Person", verbose_name=_("victim"), on_delete=models.PROTECT, null=True,
-        blank=True, related_name="allegations_as_victim",
+        "people.Person",
+        verbose_name=_("victim"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="allegations_as_victim",
     )
     victim_description = models.CharField(
-        _("victims, if not one known person"), max_length=300, blank=True,
+        _("victims, if not one known person"),
+        max_length=300,
+        blank=True,
         help_text=_("For a group: “about 200 residents of Rushan district”."),
     )
     violation_type = models.ForeignKey(
-        "monitor.Term", verbose_name=_("violation"), on_delete=models.PROTECT,
-        limit_choices_to={"vocabulary": Vocabulary.VIOLATION_TYPE}, related_name="+",
+        "monitor.Term",
+        verbose_name=_("violation"),
+        on_delete=models.PROTECT,
+        limit_choices_to={"vocabulary": Vocabulary.VIOLATION_TYPE},
+        related_name="+",
     )
     date = ApproximateDateField(_("date"), null=True, blank=True)
     place = models.ForeignKey(
-        "monitor.Place", verbose_name=_("place"), on_delete=models.PROTECT, null=True,
-        blank=True, related_name="+",
+        "monitor.Place",
+        verbose_name=_("place"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     claim_status = models.CharField(
-        _("claim status"), max_length=20, choices=ClaimStatus.choices,
-        default=ClaimStatus.ALLEGED, db_index=True,
+        _("claim status"),
+        max_length=20,
+        choices=ClaimStatus.choices,
+        default=ClaimStatus.ALLEGED,
+        db_index=True,
     )
     description = models.TextField(_("description"), blank=True)
 
@@ -164,16 +192,26 @@ class AllegationPerpetrator(AuditedModel):
     """A person or organisation alleged to be responsible, with their role."""
 
     allegation = models.ForeignKey(
-        Allegation, verbose_name=_("allegation"), on_delete=models.PROTECT,
+        Allegation,
+        verbose_name=_("allegation"),
+        on_delete=models.PROTECT,
         related_name="perpetrators",
     )
     person = models.ForeignKey(
-        "people.Person", verbose_name=_("person"), on_delete=models.PROTECT, null=True,
-        blank=True, related_name="allegations_as_perpetrator",
+        "people.Person",
+        verbose_name=_("person"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="allegations_as_perpetrator",
     )
     organization = models.ForeignKey(
-        "people.Organization", verbose_name=_("organisation"), on_delete=models.PROTECT,
-        null=True, blank=True, related_name="allegations_as_perpetrator",
+        "people.Organization",
+        verbose_name=_("organisation"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="allegations_as_perpetrator",
     )
     role = models.CharField(
         _("role"), max_length=20, choices=PerpetratorRole.choices, default=PerpetratorRole.DIRECT

@@ -18,7 +18,9 @@ SENTENCE_KINDS = (StepKind.SENTENCED, StepKind.APPEAL)
 class DetentionQuerySet(AuditedQuerySet):
     def with_status(self):
         """Annotate ``latest_step_kind``: the kind of the latest step (by date, then entry)."""
-        latest = DetentionStep.objects.filter(detention=models.OuterRef("pk"), archived_at__isnull=True)
+        latest = DetentionStep.objects.filter(
+            detention=models.OuterRef("pk"), archived_at__isnull=True
+        )
         latest = latest.order_by("-date", "-date_precision", "-created_at")
         return self.annotate(latest_step_kind=models.Subquery(latest.values("kind")[:1]))
 
@@ -33,7 +35,9 @@ class Detention(AuditedModel):
         "cases.Case", verbose_name=_("case"), on_delete=models.PROTECT, related_name="detentions"
     )
     person = models.ForeignKey(
-        "people.Person", verbose_name=_("detained person"), on_delete=models.PROTECT,
+        "people.Person",
+        verbose_name=_("detained person"),
+        on_delete=models.PROTECT,
         related_name="detentions",
     )
     description = models.TextField(_("description"), blank=True)
@@ -75,24 +79,38 @@ class DetentionStep(AuditedModel):
     kind = models.CharField(_("step"), max_length=24, choices=StepKind.choices, db_index=True)
     date = ApproximateDateField(_("date"))
     place = models.ForeignKey(
-        "monitor.Place", verbose_name=_("place"), on_delete=models.PROTECT, null=True,
-        blank=True, related_name="+",
+        "monitor.Place",
+        verbose_name=_("place"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     facility = models.ForeignKey(
-        "monitor.Term", verbose_name=_("facility"), on_delete=models.PROTECT, null=True,
-        blank=True, limit_choices_to={"vocabulary": Vocabulary.FACILITY}, related_name="+",
+        "monitor.Term",
+        verbose_name=_("facility"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        limit_choices_to={"vocabulary": Vocabulary.FACILITY},
+        related_name="+",
     )
     authority = models.ForeignKey(
-        "people.Organization", verbose_name=_("authority or court"), on_delete=models.PROTECT,
-        null=True, blank=True, related_name="detention_steps",
+        "people.Organization",
+        verbose_name=_("authority or court"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="detention_steps",
     )
     articles = models.ManyToManyField(
-        "monitor.Term", verbose_name=_("criminal-code articles"), blank=True,
-        limit_choices_to={"vocabulary": Vocabulary.CRIMINAL_ARTICLE}, related_name="+",
+        "monitor.Term",
+        verbose_name=_("criminal-code articles"),
+        blank=True,
+        limit_choices_to={"vocabulary": Vocabulary.CRIMINAL_ARTICLE},
+        related_name="+",
     )
-    sentence_months = models.PositiveIntegerField(
-        _("sentence (months)"), null=True, blank=True
-    )
+    sentence_months = models.PositiveIntegerField(_("sentence (months)"), null=True, blank=True)
     life_sentence = models.BooleanField(_("life sentence"), default=False)
     note = models.TextField(_("note"), blank=True)
 

@@ -27,11 +27,20 @@ class Event(ReviewedModel):
 
     title = models.CharField(_("title"), max_length=300)
     kind = models.ForeignKey(
-        "monitor.Term", verbose_name=_("kind"), on_delete=models.PROTECT, null=True, blank=True,
-        limit_choices_to={"vocabulary": Vocabulary.EVENT_TYPE}, related_name="+",
+        "monitor.Term",
+        verbose_name=_("kind"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        limit_choices_to={"vocabulary": Vocabulary.EVENT_TYPE},
+        related_name="+",
     )
     parent = models.ForeignKey(
-        "self", verbose_name=_("part of"), on_delete=models.PROTECT, null=True, blank=True,
+        "self",
+        verbose_name=_("part of"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="children",
     )
     start = ApproximateDateField(_("start"), null=True, blank=True)
@@ -80,7 +89,9 @@ class EventFigure(AuditedModel):
     )
     kind = models.CharField(_("what is counted"), max_length=20, choices=FigureKind.choices)
     qualifier = models.CharField(
-        _("qualifier"), max_length=20, choices=FigureQualifier.choices,
+        _("qualifier"),
+        max_length=20,
+        choices=FigureQualifier.choices,
         default=FigureQualifier.EXACT,
     )
     value = models.PositiveIntegerField(_("value"))
@@ -89,7 +100,9 @@ class EventFigure(AuditedModel):
         _("according to"), max_length=300, help_text=_("Who gives this figure.")
     )
     source = models.ForeignKey(
-        "sources.Source", verbose_name=_("source"), on_delete=models.PROTECT,
+        "sources.Source",
+        verbose_name=_("source"),
+        on_delete=models.PROTECT,
         related_name="event_figures",
     )
     as_of = ApproximateDateField(_("as of"), null=True, blank=True)
@@ -101,7 +114,8 @@ class EventFigure(AuditedModel):
         ordering = ["event", "kind", "value"]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(value_max__isnull=True) | models.Q(value_max__gte=models.F("value")),
+                condition=models.Q(value_max__isnull=True)
+                | models.Q(value_max__gte=models.F("value")),
                 name="cases_eventfigure_range_ordered",
                 violation_error_message=_("The upper value cannot be below the value."),
             ),

@@ -32,21 +32,35 @@ class FollowUp(AuditedModel):
     title = models.CharField(_("title"), max_length=300)
     description = models.TextField(_("description"), blank=True)
     communication_type = models.ForeignKey(
-        "monitor.Term", verbose_name=_("UN communication type"), on_delete=models.PROTECT,
-        null=True, blank=True, related_name="+",
+        "monitor.Term",
+        verbose_name=_("UN communication type"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         limit_choices_to={"vocabulary": Vocabulary.UN_COMMUNICATION_TYPE},
     )
     reference = models.CharField(
-        _("reference"), max_length=60, blank=True, db_index=True,
+        _("reference"),
+        max_length=60,
+        blank=True,
+        db_index=True,
         help_text=_("e.g. AL TJK 2/2023; may be unknown at first."),
     )
     mandates = models.ManyToManyField(
-        "monitor.Term", verbose_name=_("mandates"), blank=True, related_name="+",
+        "monitor.Term",
+        verbose_name=_("mandates"),
+        blank=True,
+        related_name="+",
         limit_choices_to={"vocabulary": Vocabulary.UN_MANDATE},
     )
     addressee = models.ForeignKey(
-        "people.Organization", verbose_name=_("addressee"), on_delete=models.PROTECT,
-        null=True, blank=True, related_name="followups_addressed",
+        "people.Organization",
+        verbose_name=_("addressee"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="followups_addressed",
     )
     other_addressees = models.ManyToManyField(
         "people.Organization", verbose_name=_("other addressees"), blank=True, related_name="+"
@@ -59,15 +73,23 @@ class FollowUp(AuditedModel):
         _("takes place"), null=True, blank=True, help_text=_("For a hearing or a visit.")
     )
     court = models.ForeignKey(
-        "people.Organization", verbose_name=_("court"), on_delete=models.PROTECT, null=True,
-        blank=True, related_name="hearings",
+        "people.Organization",
+        verbose_name=_("court"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="hearings",
     )
     due_on = models.DateField(_("response due"), null=True, blank=True, db_index=True)
     made_public_on = models.DateField(_("made public on"), null=True, blank=True)
     public_url = models.URLField(_("public link"), max_length=2000, blank=True)
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("owner"), on_delete=models.PROTECT, null=True,
-        blank=True, related_name="followups_owned",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="followups_owned",
     )
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True, editable=False)
 
@@ -132,8 +154,12 @@ class FollowUpResponse(AuditedModel):
     kind = models.CharField(_("kind"), max_length=20, choices=ResponseKind.choices)
     summary = models.TextField(_("summary"), blank=True)
     document = models.ForeignKey(
-        "sources.Source", verbose_name=_("document"), on_delete=models.PROTECT, null=True,
-        blank=True, related_name="followup_responses",
+        "sources.Source",
+        verbose_name=_("document"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="followup_responses",
     )
 
     class Meta:

@@ -154,7 +154,9 @@ def confidentiality_constraint() -> models.CheckConstraint:
     return models.CheckConstraint(
         condition=models.Q(confidentiality__in=Confidentiality.values),
         name="%(app_label)s_%(class)s_confidentiality_valid",
-        violation_error_message=_("Confidentiality must be public, internal, confidential or strict."),
+        violation_error_message=_(
+            "Confidentiality must be public, internal, confidential or strict."
+        ),
     )
 
 
