@@ -10,6 +10,8 @@ from monitor.choices import Confidentiality
 from monitor.models.base import (
     AuditedModel,
     AuditedQuerySet,
+    ChildQuerySet,
+    ConfidentialQuerySet,
     ReviewedModel,
     TreeQuerySetMixin,
     confidentiality_constraint,
@@ -19,7 +21,7 @@ from people.choices import Gender, NameKind, OrganizationKind, Script
 from people.folding import fold_name, fold_terms
 
 
-class PersonQuerySet(AuditedQuerySet):
+class PersonQuerySet(ConfidentialQuerySet):
     def matching_name(self, text: str):
         """Persons with a name variant containing every folded word of ``text``."""
         terms = fold_terms(text)
@@ -104,6 +106,18 @@ class Person(ReviewedModel):
         return f"Witness W-{self.id.hex[:4].upper()}"
 
 
+class PersonNameQuerySet(AuditedQuerySet):
+    def visible_to(self, user):
+        """Names of visible persons, except those of protected persons the user may not
+        identify: they see the pseudonym instead."""
+        from monitor.access import identity_q
+
+        rule = identity_q(user, prefix="person__")
+        if rule is None:
+            return self.none()
+        return self.filter(rule, person__in=Person.objects.visible_to(user).values("pk"))
+
+
 class PersonName(AuditedModel):
     """One way of writing a person's name: Latin, Cyrillic, an alias, a pen name…
 
@@ -124,6 +138,8 @@ class PersonName(AuditedModel):
     language = models.CharField(_("language"), max_length=35, blank=True)
     is_primary = models.BooleanField(_("primary name"), default=False)
     folded = models.CharField(_("search key"), max_length=300, editable=False, db_index=True)
+
+    objects = PersonNameQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("person name")
@@ -178,8 +194,8 @@ def detect_script(text: str) -> str:
     return best if counts[best] else Script.OTHER
 
 
-class OrganizationQuerySet(TreeQuerySetMixin, AuditedQuerySet):
-    pass
+class OrganizationQuerySet(TreeQuerySetMixin, ConfidentialQuerySet):
+    has_team = False
 
 
 class Organization(AuditedModel):
@@ -256,6 +272,10 @@ class Affiliation(AuditedModel):
     role = models.CharField(_("role"), max_length=200, blank=True)
     since = ApproximateDateField(_("since"), null=True, blank=True)
     until = ApproximateDateField(_("until"), null=True, blank=True)
+
+    objects = ChildQuerySet.following(
+        ("person", "people.Person"), ("organization", "people.Organization")
+    ).as_manager()
 
     class Meta:
         verbose_name = _("affiliation")

@@ -19,6 +19,8 @@ from monitor.choices import Vocabulary
 from monitor.models.base import (
     AuditedModel,
     AuditedQuerySet,
+    ChildQuerySet,
+    ConfidentialQuerySet,
     ReviewedModel,
     confidentiality_constraint,
     review_state_constraint,
@@ -44,7 +46,7 @@ def evidence_path(instance: EvidenceFile, filename: str) -> str:
     return f"{token[:2]}/{token}"
 
 
-class SourceQuerySet(AuditedQuerySet):
+class SourceQuerySet(ConfidentialQuerySet):
     pass
 
 
@@ -159,6 +161,8 @@ class EvidenceFile(AuditedModel):
     is_web_capture = models.BooleanField(_("web capture"), default=False)
     description = models.TextField(_("description"), blank=True)
 
+    objects = ChildQuerySet.following(("source", "sources.Source")).as_manager()
+
     class Meta:
         verbose_name = _("evidence file")
         verbose_name_plural = _("evidence files")
@@ -208,6 +212,10 @@ class CustodyEventQuerySet(models.QuerySet):
         from monitor.models import AuditError
 
         raise AuditError("The chain of custody is append-only.")
+
+    def visible_to(self, user):
+        """A custody event is seen by those who see its file."""
+        return self.filter(evidence__in=EvidenceFile.objects.visible_to(user).values("pk"))
 
 
 class CustodyEvent(models.Model):
@@ -267,6 +275,25 @@ class CustodyEvent(models.Model):
         raise AuditError("The chain of custody is append-only.")
 
 
+class CitationQuerySet(AuditedQuerySet):
+    def visible_to(self, user):
+        """A citation is seen when both its source and the record it supports are."""
+        from django.apps import apps
+
+        from monitor.access import has_role
+
+        if not has_role(user):
+            return self.none()
+        records = models.Q(pk__in=[])
+        for model in apps.get_models():
+            if not issubclass(model, AuditedModel) or model is Citation:
+                continue
+            content_type = ContentType.objects.get_for_model(model)
+            visible = model._default_manager.all().visible_to(user).values("pk")
+            records |= models.Q(content_type=content_type, object_id__in=visible)
+        return self.filter(records, source__in=Source.objects.visible_to(user).values("pk"))
+
+
 class Citation(AuditedModel):
     """The provenance link: this source supports that record (optionally one of its fields).
 
@@ -298,6 +325,8 @@ class Citation(AuditedModel):
         _("credibility"), choices=Credibility.choices, default=Credibility.CANNOT_JUDGE
     )
     note = models.TextField(_("note"), blank=True)
+
+    objects = CitationQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("citation")

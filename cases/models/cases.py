@@ -13,7 +13,8 @@ from monitor.approxdate import ApproximateDateField, approximate_date_constraint
 from monitor.choices import Vocabulary
 from monitor.models.base import (
     AuditedModel,
-    AuditedQuerySet,
+    ChildQuerySet,
+    ConfidentialQuerySet,
     ReviewedModel,
     confidentiality_constraint,
     review_state_constraint,
@@ -22,7 +23,7 @@ from monitor.models.base import (
 REFERENCE_PATTERN = re.compile(r"^[A-Z]{3}-\d{4}-\d{4}$")
 
 
-class CaseQuerySet(AuditedQuerySet):
+class CaseQuerySet(ConfidentialQuerySet):
     pass
 
 
@@ -102,6 +103,10 @@ class CasePerson(AuditedModel):
     role = models.CharField(_("role"), max_length=20, choices=CasePersonRole.choices)
     note = models.CharField(_("note"), max_length=300, blank=True)
 
+    objects = ChildQuerySet.following(
+        ("case", "cases.Case"), ("person", "people.Person")
+    ).as_manager()
+
     class Meta:
         verbose_name = _("person in a case")
         verbose_name_plural = _("persons in cases")
@@ -164,6 +169,8 @@ class Allegation(AuditedModel):
     )
     description = models.TextField(_("description"), blank=True)
 
+    objects = ChildQuerySet.following(("case", "cases.Case")).as_manager()
+
     class Meta:
         verbose_name = _("allegation")
         verbose_name_plural = _("allegations")
@@ -216,6 +223,8 @@ class AllegationPerpetrator(AuditedModel):
     role = models.CharField(
         _("role"), max_length=20, choices=PerpetratorRole.choices, default=PerpetratorRole.DIRECT
     )
+
+    objects = ChildQuerySet.following(("allegation__case", "cases.Case")).as_manager()
 
     class Meta:
         verbose_name = _("alleged perpetrator")

@@ -9,13 +9,15 @@ from django.utils.translation import gettext_lazy as _
 from cases.choices import StepKind
 from monitor.approxdate import ApproximateDateField, approximate_date_constraints
 from monitor.choices import Vocabulary
-from monitor.models.base import AuditedModel, AuditedQuerySet
+from monitor.models.base import AuditedModel, ChildQuerySet
 
 #: Step kinds that carry a sentence term.
 SENTENCE_KINDS = (StepKind.SENTENCED, StepKind.APPEAL)
 
 
-class DetentionQuerySet(AuditedQuerySet):
+class DetentionQuerySet(ChildQuerySet):
+    parents = (("case", "cases.Case"),)
+
     def with_status(self):
         """Annotate ``latest_step_kind``: the kind of the latest step (by date, then entry)."""
         latest = DetentionStep.objects.filter(
@@ -113,6 +115,8 @@ class DetentionStep(AuditedModel):
     sentence_months = models.PositiveIntegerField(_("sentence (months)"), null=True, blank=True)
     life_sentence = models.BooleanField(_("life sentence"), default=False)
     note = models.TextField(_("note"), blank=True)
+
+    objects = ChildQuerySet.following(("detention__case", "cases.Case")).as_manager()
 
     class Meta:
         verbose_name = _("detention step")

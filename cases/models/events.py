@@ -10,7 +10,8 @@ from monitor.approxdate import ApproximateDateField, approximate_date_constraint
 from monitor.choices import Vocabulary
 from monitor.models.base import (
     AuditedModel,
-    AuditedQuerySet,
+    ChildQuerySet,
+    ConfidentialQuerySet,
     ReviewedModel,
     TreeQuerySetMixin,
     confidentiality_constraint,
@@ -18,7 +19,7 @@ from monitor.models.base import (
 )
 
 
-class EventQuerySet(TreeQuerySetMixin, AuditedQuerySet):
+class EventQuerySet(TreeQuerySetMixin, ConfidentialQuerySet):
     pass
 
 
@@ -107,6 +108,10 @@ class EventFigure(AuditedModel):
     )
     as_of = ApproximateDateField(_("as of"), null=True, blank=True)
     note = models.TextField(_("note"), blank=True)
+
+    objects = ChildQuerySet.following(
+        ("event", "cases.Event"), ("source", "sources.Source")
+    ).as_manager()
 
     class Meta:
         verbose_name = _("contested figure")

@@ -12,11 +12,11 @@ from django.utils.translation import gettext_lazy as _
 from cases.choices import FollowUpKind, FollowUpStatus, ResponseKind
 from monitor.approxdate import ApproximateDateField, approximate_date_constraints
 from monitor.choices import Vocabulary
-from monitor.models.base import AuditedModel, AuditedQuerySet
+from monitor.models.base import AuditedModel, ChildQuerySet
 
 
-class FollowUpQuerySet(AuditedQuerySet):
-    pass
+class FollowUpQuerySet(ChildQuerySet):
+    parents = (("case", "cases.Case"),)
 
 
 class FollowUp(AuditedModel):
@@ -161,6 +161,8 @@ class FollowUpResponse(AuditedModel):
         blank=True,
         related_name="followup_responses",
     )
+
+    objects = ChildQuerySet.following(("followup__case", "cases.Case")).as_manager()
 
     class Meta:
         verbose_name = _("response")

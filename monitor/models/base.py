@@ -74,6 +74,42 @@ class AuditedQuerySet(models.QuerySet):
         return self.none()
 
 
+class ConfidentialQuerySet(AuditedQuerySet):
+    """For records with their own confidentiality level (and team): see monitor.access."""
+
+    #: Whether the model has a ``team`` that opens it to its members.
+    has_team = True
+
+    def visible_to(self, user):
+        from monitor.access import confidentiality_q
+
+        rule = confidentiality_q(user, with_team=self.has_team)
+        return self.none() if rule is None else self.filter(rule)
+
+
+class ChildQuerySet(AuditedQuerySet):
+    """For records that are visible exactly when their parents are (an allegation and its
+    case, a step and its detention's case). ``parents`` pairs a lookup with a model label."""
+
+    parents: tuple[tuple[str, str], ...] = ()
+
+    @classmethod
+    def following(cls, *parents: tuple[str, str]) -> type[ChildQuerySet]:
+        return type(f"{cls.__name__}Following", (cls,), {"parents": parents})
+
+    def visible_to(self, user):
+        from django.apps import apps
+
+        if not self.parents:
+            return self.none()
+        queryset = self
+        for lookup, label in self.parents:
+            parent = apps.get_model(label)
+            visible = parent._default_manager.all().visible_to(user)
+            queryset = queryset.filter(**{f"{lookup}__in": visible.values("pk")})
+        return queryset
+
+
 class AuditedModel(models.Model):
     """Abstract base of every domain record: UUID id, version, audit fields, history."""
 

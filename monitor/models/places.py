@@ -19,11 +19,9 @@ class PlaceKind(models.TextChoices):
 class PlaceQuerySet(TreeQuerySetMixin, AuditedQuerySet):
     def visible_to(self, user):
         """Places are reference data: anyone with a role reads them."""
-        if user is None or not user.is_active or not user.is_authenticated:
-            return self.none()
-        if user.is_superuser or user.groups.exists():
-            return self.all()
-        return self.none()
+        from monitor.access import has_role
+
+        return self.all() if has_role(user) else self.none()
 
 
 class Place(AuditedModel):

@@ -12,11 +12,9 @@ from monitor.models.base import AuditedModel, AuditedQuerySet, TreeQuerySetMixin
 class TermQuerySet(TreeQuerySetMixin, AuditedQuerySet):
     def visible_to(self, user):
         """Vocabularies are reference data: anyone with a role reads them."""
-        if user is None or not user.is_active or not user.is_authenticated:
-            return self.none()
-        if user.is_superuser or user.groups.exists():
-            return self.all()
-        return self.none()
+        from monitor.access import has_role
+
+        return self.all() if has_role(user) else self.none()
 
     def of(self, vocabulary: Vocabulary | str):
         return self.filter(vocabulary=vocabulary)
