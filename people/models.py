@@ -100,6 +100,13 @@ class Person(ReviewedModel):
             name = primary.full_name if primary else None
         return name or self.pseudonym
 
+    def review_history(self) -> list[models.QuerySet]:
+        return [
+            self.history.all(),
+            PersonName.history.filter(person_id=self.pk),
+            Affiliation.history.filter(person_id=self.pk),
+        ]
+
     @property
     def pseudonym(self) -> str:
         """A stable label shown instead of the names of a protected person."""
@@ -167,6 +174,9 @@ class PersonName(AuditedModel):
 
     def __str__(self) -> str:
         return self.full_name
+
+    def review_root(self):
+        return self.person
 
     def clean(self) -> None:
         self.full_name = " ".join(self.full_name.split())
@@ -297,3 +307,6 @@ class Affiliation(AuditedModel):
 
     def __str__(self) -> str:
         return f"{self.person} — {self.role or _('member')}, {self.organization}"
+
+    def review_root(self):
+        return self.person

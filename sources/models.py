@@ -188,6 +188,9 @@ class EvidenceFile(AuditedModel):
     def __str__(self) -> str:
         return self.original_name
 
+    def review_root(self):
+        return self.source
+
     @staticmethod
     def hash_file(fileobj) -> tuple[str, int]:
         """SHA-256 and size of a file-like object, read in chunks."""
@@ -346,6 +349,10 @@ class Citation(AuditedModel):
     def __str__(self) -> str:
         where = f" ({self.field_name})" if self.field_name else ""
         return f"{self.source}{where}"
+
+    def review_root(self):
+        record = self.record
+        return record.review_root() if record is not None else None
 
     @property
     def locator(self) -> str:

@@ -87,6 +87,57 @@ class Case(ReviewedModel):
     def __str__(self) -> str:
         return f"{self.reference} — {self.title}"
 
+    def review_history(self) -> list[models.QuerySet]:
+        """The case's own history and that of every record it holds."""
+        from cases.models import Detention, DetentionStep, FollowUp, FollowUpResponse
+        from sources.models import Citation
+
+        allegations = list(Allegation._base_manager.filter(case=self).values_list("pk", flat=True))
+        detentions = list(Detention._base_manager.filter(case=self).values_list("pk", flat=True))
+        steps = list(
+            DetentionStep._base_manager.filter(detention__case=self).values_list("pk", flat=True)
+        )
+        followups = list(FollowUp._base_manager.filter(case=self).values_list("pk", flat=True))
+        links = list(CasePerson._base_manager.filter(case=self).values_list("pk", flat=True))
+        return [
+            self.history.all(),
+            Allegation.history.filter(case_id=self.pk),
+            AllegationPerpetrator.history.filter(allegation_id__in=allegations),
+            CasePerson.history.filter(case_id=self.pk),
+            Detention.history.filter(case_id=self.pk),
+            DetentionStep.history.filter(detention_id__in=detentions),
+            FollowUp.history.filter(case_id=self.pk),
+            FollowUpResponse.history.filter(followup_id__in=followups),
+            Citation.history.filter(
+                object_id__in=[self.pk, *allegations, *detentions, *steps, *followups, *links]
+            ),
+        ]
+
+    def verification_blockers(self) -> list[str]:
+        """Every allegation and detention needs at least one citation to be verified."""
+        from django.contrib.contenttypes.models import ContentType
+
+        from cases.models import Detention
+        from sources.models import Citation
+
+        missing = []
+        for model in (Allegation, Detention):
+            records = model._base_manager.filter(case=self, archived_at__isnull=True)
+            cited = set(
+                Citation._base_manager.filter(
+                    content_type=ContentType.objects.get_for_model(model),
+                    object_id__in=records.values("pk"),
+                    archived_at__isnull=True,
+                ).values_list("object_id", flat=True)
+            )
+            missing += [str(record) for record in records if record.pk not in cited]
+        if not missing:
+            return []
+        return [
+            _("Cite at least one source for each claim before verifying. Uncited: %(claims)s.")
+            % {"claims": "; ".join(missing)}
+        ]
+
 
 class CasePerson(AuditedModel):
     """A person involved in a case, and how."""
@@ -122,6 +173,9 @@ class CasePerson(AuditedModel):
 
     def __str__(self) -> str:
         return f"{self.person} ({self.get_role_display()}) in {self.case.reference}"
+
+    def review_root(self):
+        return self.case
 
 
 class Allegation(AuditedModel):
@@ -194,6 +248,9 @@ class Allegation(AuditedModel):
         victim = self.victim or self.victim_description
         return f"{self.violation_type} — {victim}"
 
+    def review_root(self):
+        return self.case
+
 
 class AllegationPerpetrator(AuditedModel):
     """A person or organisation alleged to be responsible, with their role."""
@@ -241,3 +298,6 @@ class AllegationPerpetrator(AuditedModel):
     def __str__(self) -> str:
         who = self.person or self.organization
         return f"{who} ({self.get_role_display()})"
+
+    def review_root(self):
+        return self.allegation.case

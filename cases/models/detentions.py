@@ -54,6 +54,9 @@ class Detention(AuditedModel):
     def __str__(self) -> str:
         return _("Detention of %(person)s") % {"person": self.person}
 
+    def review_root(self):
+        return self.case
+
     def ordered_steps(self) -> list[DetentionStep]:
         """Steps in the order they happened (uses prefetched steps when present)."""
         steps = [step for step in self.steps.all() if step.archived_at is None]
@@ -159,6 +162,9 @@ class DetentionStep(AuditedModel):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} · {self.date}"
+
+    def review_root(self):
+        return self.detention.case
 
     def clean(self) -> None:
         """A step cannot be dated before the arrest (a rule across rows; the database

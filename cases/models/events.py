@@ -80,6 +80,16 @@ class Event(ReviewedModel):
     def __str__(self) -> str:
         return self.title
 
+    def review_history(self) -> list[models.QuerySet]:
+        from sources.models import Citation
+
+        figures = list(EventFigure._base_manager.filter(event=self).values_list("pk", flat=True))
+        return [
+            self.history.all(),
+            EventFigure.history.filter(event_id=self.pk),
+            Citation.history.filter(object_id__in=[self.pk, *figures]),
+        ]
+
 
 class EventFigure(AuditedModel):
     """One party's figure for an event: "10 killed" say the authorities, "more than 40" a UN
@@ -134,6 +144,9 @@ class EventFigure(AuditedModel):
 
     def __str__(self) -> str:
         return f"{self.display_value} {self.get_kind_display()} ({self.claimed_by})"
+
+    def review_root(self):
+        return self.event
 
     @property
     def display_value(self) -> str:

@@ -121,6 +121,9 @@ class FollowUp(AuditedModel):
     def __str__(self) -> str:
         return self.title
 
+    def review_root(self):
+        return self.case
+
     @staticmethod
     def default_due_on(sent: datetime.date) -> datetime.date:
         """UN communications: the State has 60 days (``MONITOR_UN_RESPONSE_DAYS``)."""
@@ -179,3 +182,6 @@ class FollowUpResponse(AuditedModel):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} · {self.received or _('undated')}"
+
+    def review_root(self):
+        return self.followup.case

@@ -1,7 +1,14 @@
 """Monitor's core models: users and teams, vocabularies, places, and the audited base."""
 
-from monitor.models.base import AuditedModel, AuditedQuerySet, AuditError, ReviewedModel
+from monitor.models.base import (
+    AuditedModel,
+    AuditedQuerySet,
+    AuditError,
+    ReviewedModel,
+    StaleEdit,
+)
 from monitor.models.places import Place
+from monitor.models.review import DecisionAction, ReviewDecision
 from monitor.models.users import Team, User
 from monitor.models.vocabularies import Term
 
@@ -9,8 +16,11 @@ __all__ = [
     "AuditError",
     "AuditedModel",
     "AuditedQuerySet",
+    "DecisionAction",
     "Place",
+    "ReviewDecision",
     "ReviewedModel",
+    "StaleEdit",
     "Team",
     "Term",
     "User",

@@ -13,7 +13,9 @@ from __future__ import annotations
 import uuid
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from monitor.choices import Confidentiality, ReviewState
@@ -22,6 +24,28 @@ from monitor.history import AuditedHistoricalRecords
 
 class AuditError(RuntimeError):
     """A write that would leave no trace in the history was attempted."""
+
+
+class StaleEdit(ValidationError):
+    """A save based on a version that someone else has since replaced."""
+
+    def __init__(self, record: AuditedModel, expected_version: int):
+        latest = (
+            record.history.order_by("-history_date").first() if hasattr(record, "history") else None
+        )
+        who = (latest.history_user if latest else None) or _("someone")
+        when = timezone.localtime(latest.history_date).strftime("%Y-%m-%d %H:%M") if latest else "?"
+        super().__init__(
+            _(
+                "This record was changed by %(who)s at %(when)s since you opened it "
+                "(you edited version %(expected)s). Nothing was saved: reload it, then "
+                "apply your changes again."
+            )
+            % {"who": who, "when": when, "expected": expected_version},
+            code="stale",
+        )
+        self.record = record
+        self.expected_version = expected_version
 
 
 class TreeQuerySetMixin:
@@ -143,12 +167,54 @@ class AuditedModel(models.Model):
     class Meta:
         abstract = True
 
+    # -- optimistic concurrency ------------------------------------------------------------
+    # Every update is ``UPDATE … WHERE id = %s AND version = <the version this copy was read
+    # at>``: if another save got there first, no row matches and StaleEdit is raised, so a
+    # stale form or API write can never silently overwrite newer data. The check lives here,
+    # at the single point every write goes through, because a check done earlier (in a form)
+    # leaves a race between reading and writing.
+
+    def save(self, *args, **kwargs):
+        if self._state.adding:
+            return super().save(*args, **kwargs)
+        expected = self.version
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = {*update_fields, "version", "updated_at"}
+        self.version = expected + 1
+        self._expected_version = expected
+        try:
+            return super().save(*args, **kwargs)
+        except BaseException:
+            self.version = expected
+            raise
+        finally:
+            del self._expected_version
+
+    def _do_update(self, base_qs, using, pk_val, values, update_fields, forced_update):
+        expected = getattr(self, "_expected_version", None)
+        if expected is None:
+            return super()._do_update(base_qs, using, pk_val, values, update_fields, forced_update)
+        filtered = base_qs.filter(pk=pk_val)
+        if filtered.filter(version=expected)._update(values) > 0:
+            return True
+        if filtered.exists():
+            raise StaleEdit(self, expected)
+        return False
+
+    def delete(self, using=None, keep_parents=False):
+        raise AuditError(f"{type(self).__name__}: records are archived, never deleted.")
+
     @property
     def is_archived(self) -> bool:
         return self.archived_at is not None
 
-    def delete(self, using=None, keep_parents=False):
-        raise AuditError(f"{type(self).__name__}: records are archived, never deleted.")
+    # -- review ------------------------------------------------------------------------------
+
+    def review_root(self) -> ReviewedModel | None:
+        """The reviewed record this one belongs to (a case for an allegation); editing this
+        record is editing that one. Child models override it."""
+        return None
 
 
 class ReviewedModel(AuditedModel):
@@ -183,6 +249,18 @@ class ReviewedModel(AuditedModel):
 
     class Meta:
         abstract = True
+
+    def review_root(self) -> ReviewedModel:
+        return self
+
+    def review_history(self) -> list[models.QuerySet]:
+        """History querysets of this record and everything that belongs to it: who appears
+        in them since the last verification may not verify it (four eyes)."""
+        return [self.history.all()]
+
+    def verification_blockers(self) -> list[str]:
+        """Reasons this record cannot be verified yet (e.g. an uncited allegation)."""
+        return []
 
 
 def confidentiality_constraint() -> models.CheckConstraint:

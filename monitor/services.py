@@ -1,0 +1,275 @@
+"""Workflows on audited records: save, submit, verify, return, archive, restore.
+
+Pages, the API, admin actions and commands all call these functions; none of them checks
+rules on its own. Each takes the acting user explicitly, runs in one transaction, records
+history with that user and a reason, and raises:
+
+* :class:`NotVisible` (a 404 on every surface) when the actor may not see the record,
+* :class:`ActionRefused` (with a message for the user) when they see it but may not act,
+* ``ValidationError`` / :class:`~monitor.models.StaleEdit` for bad or stale input.
+"""
+
+from __future__ import annotations
+
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ObjectDoesNotExist
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from monitor.access import has_role
+from monitor.choices import ReviewState, Role
+from monitor.history import acting_as
+from monitor.models import AuditedModel, DecisionAction, ReviewDecision, ReviewedModel
+
+
+class NotVisible(ObjectDoesNotExist):
+    """The actor may not see the record: surfaces answer 404, never 403."""
+
+
+class ActionRefused(Exception):
+    """The actor sees the record but may not do this; the message says why."""
+
+    def __init__(self, message: str, code: str = "refused"):
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+# -- checks ------------------------------------------------------------------------------
+
+
+def is_visible(record: AuditedModel, user) -> bool:
+    manager = type(record)._default_manager
+    return manager.all().visible_to(user).filter(pk=record.pk).exists()
+
+
+def require_visible(record: AuditedModel, user) -> None:
+    if not is_visible(record, user):
+        raise NotVisible(f"{type(record).__name__} not found")
+
+
+def edit_refusal(*, record: AuditedModel, actor) -> str | None:
+    """Why ``actor`` may not edit ``record`` (None: they may). Assumes it is visible."""
+    meta = record._meta
+    action = "add" if record._state.adding else "change"
+    if not has_role(actor) or not actor.has_perm(f"{meta.app_label}.{action}_{meta.model_name}"):
+        return _("Your role does not allow editing this record.")
+    if record.archived_at is not None:
+        return _("This record is archived; a coordinator can restore it.")
+    if actor.is_superuser or actor.has_role(Role.REVIEWER, Role.COORDINATOR):
+        return None
+    # A monitor edits their teams' work, or what they created themselves outside any team.
+    root = record.review_root()
+    owner = root if root is not None else record
+    team_id = getattr(owner, "team_id", None)
+    if team_id is not None:
+        if actor.teams.filter(pk=team_id).exists():
+            return None
+        return _("Only members of this record's team may edit it.")
+    if owner._state.adding or owner.created_by_id in (None, actor.pk):
+        return None
+    return _("Only the record's author, its team or a reviewer may edit it.")
+
+
+def _decide(record: ReviewedModel, actor, action: DecisionAction, comment: str = ""):
+    decision = ReviewDecision(
+        content_type=ContentType.objects.get_for_model(type(record)),
+        object_id=record.pk,
+        action=action,
+        actor=actor,
+        comment=comment,
+        version=record.version,
+    )
+    decision.full_clean()
+    decision.save()
+    return decision
+
+
+def last_verified_at(record: ReviewedModel):
+    decision = (
+        ReviewDecision.objects.for_record(record)
+        .filter(action=DecisionAction.VERIFIED)
+        .order_by("-at")
+        .first()
+    )
+    return decision.at if decision else None
+
+
+def contributors_since_verification(record: ReviewedModel) -> set:
+    """Everyone who submitted or edited the record (or its parts) since it was last verified."""
+    since = last_verified_at(record)
+    users: set = set()
+    for history in record.review_history():
+        rows = history if since is None else history.filter(history_date__gt=since)
+        users.update(rows.exclude(history_user=None).values_list("history_user_id", flat=True))
+    decisions = ReviewDecision.objects.for_record(record).filter(action=DecisionAction.SUBMITTED)
+    if since is not None:
+        decisions = decisions.filter(at__gt=since)
+    users.update(decisions.exclude(actor=None).values_list("actor_id", flat=True))
+    return users
+
+
+# -- saving --------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def record_save(
+    *,
+    record: AuditedModel,
+    actor,
+    reason: str = "",
+    expected_version: int | None = None,
+    m2m: dict | None = None,
+) -> AuditedModel:
+    """Create or update a record as ``actor``.
+
+    Checks visibility and the right to edit, validates, refuses a stale ``expected_version``,
+    and sends a verified record (or the verified record this one belongs to) back to review.
+    """
+    root = record.review_root()
+    if not record._state.adding:
+        require_visible(record, actor)
+    elif root is not None and not root._state.adding:
+        require_visible(root, actor)
+    refusal = edit_refusal(record=record, actor=actor)
+    if refusal:
+        raise ActionRefused(refusal, code="permission")
+    if expected_version is not None and not record._state.adding:
+        record.version = expected_version  # the save's version check compares against this
+    if record._state.adding and record.created_by_id is None:
+        record.created_by = actor
+    record.full_clean()
+    with acting_as(actor, reason=reason or None):
+        record.save()
+        for name, values in (m2m or {}).items():
+            getattr(record, name).set(values)
+        if root is not None and not root._state.adding:
+            _reopen_if_verified(root, actor)
+    # Fail closed: an edit that leaves the record invisible to its own editor is undone.
+    if not is_visible(record, actor):
+        raise ActionRefused(
+            _("After this change you could no longer see the record; nothing was saved."),
+            code="would_hide",
+        )
+    return record
+
+
+def _reopen_if_verified(root: ReviewedModel, actor) -> None:
+    current = type(root)._base_manager.get(pk=root.pk)
+    if current.review_state != ReviewState.VERIFIED:
+        return
+    current.review_state = ReviewState.SUBMITTED
+    current.save(update_fields=["review_state"])
+    _decide(current, actor, DecisionAction.REOPENED, _("Edited after verification."))
+    if root is not current:
+        root.review_state, root.version = current.review_state, current.version
+
+
+# -- review --------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def review_submit(*, record: ReviewedModel, actor, comment: str = "") -> ReviewDecision:
+    """Send a draft or a returned record to the review queue."""
+    record = _locked(record, actor)
+    refusal = edit_refusal(record=record, actor=actor)
+    if refusal:
+        raise ActionRefused(refusal, code="permission")
+    if record.review_state not in (ReviewState.DRAFT, ReviewState.RETURNED):
+        raise ActionRefused(
+            _("Only a draft or a returned record can be submitted; this one is %(state)s.")
+            % {"state": record.get_review_state_display()},
+            code="state",
+        )
+    return _transition(record, actor, ReviewState.SUBMITTED, DecisionAction.SUBMITTED, comment)
+
+
+@transaction.atomic
+def review_verify(*, record: ReviewedModel, actor, comment: str = "") -> ReviewDecision:
+    """Verify a submitted record: a reviewer who neither submitted nor edited it."""
+    record = _locked(record, actor)
+    _require_reviewer(record, actor)
+    if actor.pk in contributors_since_verification(record):
+        raise ActionRefused(
+            _("You cannot verify your own work: you submitted or edited this record since "
+              "it was last verified. Another reviewer must verify it."),
+            code="four_eyes",
+        )  # fmt: skip
+    blockers = record.verification_blockers()
+    if blockers:
+        raise ActionRefused(" ".join(blockers), code="uncited")
+    return _transition(record, actor, ReviewState.VERIFIED, DecisionAction.VERIFIED, comment)
+
+
+@transaction.atomic
+def review_return(*, record: ReviewedModel, actor, comment: str) -> ReviewDecision:
+    """Return a submitted record to its authors with a comment saying what to fix."""
+    if not (comment or "").strip():
+        raise ActionRefused(_("Say what needs fixing: a comment is required."), code="comment")
+    record = _locked(record, actor)
+    _require_reviewer(record, actor)
+    return _transition(record, actor, ReviewState.RETURNED, DecisionAction.RETURNED, comment)
+
+
+@transaction.atomic
+def record_archive(*, record: AuditedModel, actor, reason: str = "") -> AuditedModel:
+    """Take a record out of normal lists; it stays whole and can be restored."""
+    record = _locked(record, actor)
+    _require_archivist(actor)
+    if record.archived_at is not None:
+        raise ActionRefused(_("This record is already archived."), code="state")
+    record.archived_at, record.archived_by = timezone.now(), actor
+    with acting_as(actor, reason=reason or _("Archived")):
+        record.save(update_fields=["archived_at", "archived_by"])
+    if isinstance(record, ReviewedModel):
+        _decide(record, actor, DecisionAction.ARCHIVED, reason)
+    return record
+
+
+@transaction.atomic
+def record_restore(*, record: AuditedModel, actor, reason: str = "") -> AuditedModel:
+    """Bring an archived record back."""
+    record = _locked(record, actor)
+    _require_archivist(actor)
+    if record.archived_at is None:
+        raise ActionRefused(_("This record is not archived."), code="state")
+    record.archived_at, record.archived_by = None, None
+    with acting_as(actor, reason=reason or _("Restored")):
+        record.save(update_fields=["archived_at", "archived_by"])
+    if isinstance(record, ReviewedModel):
+        _decide(record, actor, DecisionAction.RESTORED, reason)
+    return record
+
+
+def _locked(record, actor):
+    """The current row, locked for this transaction, if the actor may see it."""
+    model = type(record)
+    fresh = model._default_manager.all().visible_to(actor).select_for_update().filter(pk=record.pk)
+    found = fresh.first()
+    if found is None:
+        raise NotVisible(f"{model.__name__} not found")
+    return found
+
+
+def _require_reviewer(record: ReviewedModel, actor) -> None:
+    if not actor.has_perm("monitor.verify_record"):
+        raise ActionRefused(_("Only reviewers verify or return records."), code="permission")
+    if record.review_state != ReviewState.SUBMITTED:
+        raise ActionRefused(
+            _("Only a submitted record can be reviewed; this one is %(state)s.")
+            % {"state": record.get_review_state_display()},
+            code="state",
+        )
+
+
+def _require_archivist(actor) -> None:
+    if not actor.has_perm("monitor.archive_record"):
+        raise ActionRefused(_("Only coordinators archive and restore records."), code="permission")
+
+
+def _transition(record, actor, state, action, comment):
+    record.review_state = state
+    with acting_as(actor, reason=f"{action.label}: {comment}" if comment else str(action.label)):
+        record.save(update_fields=["review_state"])
+    return _decide(record, actor, action, comment)
