@@ -1,4 +1,9 @@
-"""Suite-wide pytest set-up: evidence files go to a temporary folder, never to var/."""
+"""Suite-wide pytest set-up.
+
+* evidence files go to a temporary folder, never to ``var/``;
+* static files are served by name (the production storage needs collectstatic's manifest);
+* passwords hash fast: argon2 is the production hasher and is tested on its own.
+"""
 
 import pytest
 from django.utils.functional import empty
@@ -12,3 +17,12 @@ def _evidence_root(settings, tmp_path):
     evidence_storage._wrapped = empty  # built again on first use, under the new root
     yield
     evidence_storage._wrapped = empty
+
+
+@pytest.fixture(autouse=True)
+def _test_speed_and_static(settings):
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -38,7 +38,8 @@ class Precision(models.IntegerChoices):
 _MONTHS = {name.lower(): number for number, name in enumerate(calendar.month_name) if name}
 _MONTHS.update({name.lower(): number for number, name in enumerate(calendar.month_abbr) if name})
 _MONTHS["sept"] = 9
-_CIRCA = re.compile(r"^\s*(?:c\.?|ca\.?|circa|~|about|approx\.?)\s*", re.IGNORECASE)
+# Longest first: with "c" first, "circa 2021" would leave "irca 2021" behind.
+_CIRCA = re.compile(r"^\s*(?:circa|ca\.?|c\.?|~|about|approx\.?)\s*", re.IGNORECASE)
 _ISO = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
 _WORDS = re.compile(r"^(?:(\d{1,2})\s+)?([A-Za-z]+)\.?,?\s+(\d{4})$")
 _WORDS_US = re.compile(r"^([A-Za-z]+)\.?\s+(\d{1,2}),?\s+(\d{4})$")
@@ -347,9 +348,13 @@ def approximate_date_constraints(name: str) -> list[models.BaseConstraint]:
             condition=(
                 models.Q(**{f"{name}__isnull": True, f"{name}_precision__isnull": True})
                 | models.Q(
+                    # The isnull tests matter: a CHECK passes when it evaluates to NULL, so
+                    # "precision IN (1, 2, 3)" alone would let a NULL precision through.
                     **{
                         f"{name}__isnull": False,
+                        f"{name}_precision__isnull": False,
                         f"{name}_precision__in": [p.value for p in Precision],
+                        f"{name}_end__isnull": False,
                         f"{name}_end__gte": models.F(name),
                     }
                 )

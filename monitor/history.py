@@ -44,6 +44,27 @@ class AuditedHistoricalRecords(HistoricalRecords):
             return actor
         return super().get_history_user(instance)
 
+    def m2m_changed(self, instance, action, attr, pk_set, reverse, model=None, **kwargs):
+        """Record a tracked many-to-many change made from either side.
+
+        Changed from the other side (``user.teams.add(team)``), simple-history records
+        ``instance`` — the user — with the team's fields and crashes (django-simple-history
+        #1048, #1408). The records whose relation changed are the teams: record those.
+        """
+        if not reverse:
+            return super().m2m_changed(instance, action, attr, pk_set, reverse, **kwargs)
+        if hasattr(instance, "skip_history_when_saving"):
+            return None
+        stash = f"_history_{attr}_before_clear"
+        if action == "pre_clear":  # a clear names no pks: remember them before they go
+            owners = model._base_manager.filter(**{attr: instance}).values_list("pk", flat=True)
+            setattr(instance, stash, set(owners))
+        elif action in ("post_add", "post_remove", "post_clear"):
+            pks = instance.__dict__.pop(stash, set()) if action == "post_clear" else pk_set
+            for owner in model._base_manager.filter(pk__in=pks or ()):
+                self.create_historical_record(owner, "~")
+        return None
+
     def get_change_reason_for_object(self, instance, history_type, using):
         reason = super().get_change_reason_for_object(instance, history_type, using)
         return reason or _reason.get() or ""

@@ -99,18 +99,30 @@ def last_verified_at(record: ReviewedModel):
 def contributors_since_verification(record: ReviewedModel) -> set:
     """Everyone who submitted or edited the record (or its parts) since it was last verified."""
     since = last_verified_at(record)
-    users: set = set()
-    for history in record.review_history():
-        rows = history if since is None else history.filter(history_date__gt=since)
-        users.update(rows.exclude(history_user=None).values_list("history_user_id", flat=True))
-    decisions = ReviewDecision.objects.for_record(record).filter(action=DecisionAction.SUBMITTED)
+    decisions = ReviewDecision.objects.for_record(record).exclude(actor=None)
     if since is not None:
         decisions = decisions.filter(at__gt=since)
-    users.update(decisions.exclude(actor=None).values_list("actor_id", flat=True))
+    # Returning, archiving and restoring save the record too, but they judge the work rather
+    # than change it: the history row each one wrote (its actor, its version) is no edit.
+    not_edits = set(
+        decisions.filter(
+            action__in=[DecisionAction.RETURNED, DecisionAction.ARCHIVED, DecisionAction.RESTORED]
+        ).values_list("actor_id", "version")
+    )
+    users: set = set()
+    for index, history in enumerate(record.review_history()):  # [0]: the record's own
+        rows = history if since is None else history.filter(history_date__gt=since)
+        rows = rows.exclude(history_user=None).values_list("history_user_id", "version")
+        users.update(user for user, version in rows if index or (user, version) not in not_edits)
+    submitted = decisions.filter(action=DecisionAction.SUBMITTED)
+    users.update(submitted.values_list("actor_id", flat=True))
     return users
 
 
 # -- saving --------------------------------------------------------------------------------
+
+#: Fields only the review and archive services change.
+WORKFLOW_FIELDS = frozenset({"review_state", "archived_at", "archived_by"})
 
 
 @transaction.atomic
@@ -132,9 +144,20 @@ def record_save(
         require_visible(record, actor)
     elif root is not None and not root._state.adding:
         require_visible(root, actor)
-    refusal = edit_refusal(record=record, actor=actor)
+    stored = None if record._state.adding else type(record)._base_manager.get(pk=record.pk)
+    # The right to edit comes from the record as stored, or a monitor could move another
+    # team's case into their own team and edit it; a child moved to another parent needs the
+    # right to edit both.
+    refusal = edit_refusal(record=record if stored is None else stored, actor=actor)
+    if refusal is None and stored is not None and root is not record:
+        refusal = edit_refusal(record=record, actor=actor)
     if refusal:
         raise ActionRefused(refusal, code="permission")
+    # Review state and archiving change only through their own services, never in a save.
+    for field in record._meta.concrete_fields:
+        if field.name in WORKFLOW_FIELDS:
+            value = field.get_default() if stored is None else getattr(stored, field.attname)
+            setattr(record, field.attname, value)
     if expected_version is not None and not record._state.adding:
         record.version = expected_version  # the save's version check compares against this
     if record._state.adding and record.created_by_id is None:

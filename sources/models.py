@@ -40,6 +40,11 @@ class EvidenceStorage(LazyObject):
 evidence_storage = EvidenceStorage()
 
 
+def get_evidence_storage() -> EvidenceStorage:
+    """The evidence storage, named by a callable so migrations never freeze its path."""
+    return evidence_storage
+
+
 def evidence_path(instance: EvidenceFile, filename: str) -> str:
     """A random stored name: the original name is kept in the database only."""
     token = uuid.uuid4().hex
@@ -138,7 +143,7 @@ class EvidenceFile(AuditedModel):
         Source, verbose_name=_("source"), on_delete=models.PROTECT, related_name="evidence_files"
     )
     file = models.FileField(
-        _("file"), storage=evidence_storage, upload_to=evidence_path, max_length=200
+        _("file"), storage=get_evidence_storage, upload_to=evidence_path, max_length=200
     )
     original_name = models.CharField(_("original file name"), max_length=255)
     content_type = models.CharField(_("content type"), max_length=100)

@@ -401,7 +401,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='allegation',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('date__isnull', True), ('date_precision__isnull', True)), models.Q(('date__isnull', False), ('date_end__gte', models.F('date')), ('date_precision__in', [1, 2, 3])), _connector='OR'), name='cases_allegation_date_approx', violation_error_message='The date has an inconsistent precision or range.'),
+            constraint=models.CheckConstraint(condition=models.Q(models.Q(('date__isnull', True), ('date_precision__isnull', True)), models.Q(('date__isnull', False), ('date_end__gte', models.F('date')), ('date_end__isnull', False), ('date_precision__in', [1, 2, 3]), ('date_precision__isnull', False)), _connector='OR'), name='cases_allegation_date_approx', violation_error_message='The date has an inconsistent precision or range.'),
         ),
         migrations.AddConstraint(
             model_name='caseperson',
@@ -421,7 +421,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='detentionstep',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('kind', 'sentenced'), _negated=True), ('sentence_months__gt', 0), ('life_sentence', True), _connector='OR'), name='cases_step_sentence_has_term', violation_error_message='A sentence step needs a term (months) or life.'),
+            constraint=models.CheckConstraint(condition=models.Q(models.Q(('kind', 'sentenced'), _negated=True), models.Q(('sentence_months__gt', 0), ('sentence_months__isnull', False)), ('life_sentence', True), _connector='OR'), name='cases_step_sentence_has_term', violation_error_message='A sentence step needs a term (months) or life.'),
         ),
         migrations.AddConstraint(
             model_name='detentionstep',
@@ -433,7 +433,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='detentionstep',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('date__isnull', True), ('date_precision__isnull', True)), models.Q(('date__isnull', False), ('date_end__gte', models.F('date')), ('date_precision__in', [1, 2, 3])), _connector='OR'), name='cases_detentionstep_date_approx', violation_error_message='The date has an inconsistent precision or range.'),
+            constraint=models.CheckConstraint(condition=models.Q(models.Q(('date__isnull', True), ('date_precision__isnull', True)), models.Q(('date__isnull', False), ('date_end__gte', models.F('date')), ('date_end__isnull', False), ('date_precision__in', [1, 2, 3]), ('date_precision__isnull', False)), _connector='OR'), name='cases_detentionstep_date_approx', violation_error_message='The date has an inconsistent precision or range.'),
         ),
         migrations.AddIndex(
             model_name='event',
@@ -449,11 +449,11 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='event',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('start__isnull', True), ('start_precision__isnull', True)), models.Q(('start__isnull', False), ('start_end__gte', models.F('start')), ('start_precision__in', [1, 2, 3])), _connector='OR'), name='cases_event_start_approx', violation_error_message='The start has an inconsistent precision or range.'),
+            constraint=models.CheckConstraint(condition=models.Q(models.Q(('start__isnull', True), ('start_precision__isnull', True)), models.Q(('start__isnull', False), ('start_end__gte', models.F('start')), ('start_end__isnull', False), ('start_precision__in', [1, 2, 3]), ('start_precision__isnull', False)), _connector='OR'), name='cases_event_start_approx', violation_error_message='The start has an inconsistent precision or range.'),
         ),
         migrations.AddConstraint(
             model_name='event',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('end__isnull', True), ('end_precision__isnull', True)), models.Q(('end__isnull', False), ('end_end__gte', models.F('end')), ('end_precision__in', [1, 2, 3])), _connector='OR'), name='cases_event_end_approx', violation_error_message='The end has an inconsistent precision or range.'),
+            constraint=models.CheckConstraint(condition=models.Q(models.Q(('end__isnull', True), ('end_precision__isnull', True)), models.Q(('end__isnull', False), ('end_end__gte', models.F('end')), ('end_end__isnull', False), ('end_precision__in', [1, 2, 3]), ('end_precision__isnull', False)), _connector='OR'), name='cases_event_end_approx', violation_error_message='The end has an inconsistent precision or range.'),
         ),
         migrations.AddConstraint(
             model_name='event',
@@ -489,7 +489,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='eventfigure',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('as_of__isnull', True), ('as_of_precision__isnull', True)), models.Q(('as_of__isnull', False), ('as_of_end__gte', models.F('as_of')), ('as_of_precision__in', [1, 2, 3])), _connector='OR'), name='cases_eventfigure_as_of_approx', violation_error_message='The as of has an inconsistent precision or range.'),
+            constraint=models.CheckConstraint(condition=models.Q(models.Q(('as_of__isnull', True), ('as_of_precision__isnull', True)), models.Q(('as_of__isnull', False), ('as_of_end__gte', models.F('as_of')), ('as_of_end__isnull', False), ('as_of_precision__in', [1, 2, 3]), ('as_of_precision__isnull', False)), _connector='OR'), name='cases_eventfigure_as_of_approx', violation_error_message='The as of has an inconsistent precision or range.'),
         ),
         migrations.AddConstraint(
             model_name='followup',
@@ -501,11 +501,11 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='followup',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('sent__isnull', True), ('sent_precision__isnull', True)), models.Q(('sent__isnull', False), ('sent_end__gte', models.F('sent')), ('sent_precision__in', [1, 2, 3])), _connector='OR'), name='cases_followup_sent_approx', violation_error_message='The sent has an inconsistent precision or range.'),
+            constraint=models.CheckConstraint(condition=models.Q(models.Q(('sent__isnull', True), ('sent_precision__isnull', True)), models.Q(('sent__isnull', False), ('sent_end__gte', models.F('sent')), ('sent_end__isnull', False), ('sent_precision__in', [1, 2, 3]), ('sent_precision__isnull', False)), _connector='OR'), name='cases_followup_sent_approx', violation_error_message='The sent has an inconsistent precision or range.'),
         ),
         migrations.AddConstraint(
             model_name='followup',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('occurs__isnull', True), ('occurs_precision__isnull', True)), models.Q(('occurs__isnull', False), ('occurs_end__gte', models.F('occurs')), ('occurs_precision__in', [1, 2, 3])), _connector='OR'), name='cases_followup_occurs_approx', violation_error_message='The occurs has an inconsistent precision or range.'),
+            constraint=models.CheckConstraint(condition=models.Q(models.Q(('occurs__isnull', True), ('occurs_precision__isnull', True)), models.Q(('occurs__isnull', False), ('occurs_end__gte', models.F('occurs')), ('occurs_end__isnull', False), ('occurs_precision__in', [1, 2, 3]), ('occurs_precision__isnull', False)), _connector='OR'), name='cases_followup_occurs_approx', violation_error_message='The occurs has an inconsistent precision or range.'),
         ),
         migrations.AddConstraint(
             model_name='followupresponse',
@@ -513,6 +513,6 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='followupresponse',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('received__isnull', True), ('received_precision__isnull', True)), models.Q(('received__isnull', False), ('received_end__gte', models.F('received')), ('received_precision__in', [1, 2, 3])), _connector='OR'), name='cases_followupresponse_received_approx', violation_error_message='The received has an inconsistent precision or range.'),
+            constraint=models.CheckConstraint(condition=models.Q(models.Q(('received__isnull', True), ('received_precision__isnull', True)), models.Q(('received__isnull', False), ('received_end__gte', models.F('received')), ('received_end__isnull', False), ('received_precision__in', [1, 2, 3]), ('received_precision__isnull', False)), _connector='OR'), name='cases_followupresponse_received_approx', violation_error_message='The received has an inconsistent precision or range.'),
         ),
     ]

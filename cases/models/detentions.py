@@ -134,7 +134,8 @@ class DetentionStep(AuditedModel):
             models.CheckConstraint(
                 condition=(
                     ~models.Q(kind=StepKind.SENTENCED)
-                    | models.Q(sentence_months__gt=0)
+                    # "IS NOT NULL" too: NULL > 0 is NULL, and a CHECK passes on NULL.
+                    | models.Q(sentence_months__isnull=False, sentence_months__gt=0)
                     | models.Q(life_sentence=True)
                 ),
                 name="cases_step_sentence_has_term",

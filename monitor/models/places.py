@@ -68,6 +68,9 @@ class Place(AuditedModel):
                 condition=(
                     models.Q(latitude__isnull=True, longitude__isnull=True)
                     | models.Q(
+                        # Not NULL, or half a pair would pass: a CHECK passes on NULL.
+                        latitude__isnull=False,
+                        longitude__isnull=False,
                         latitude__gte=-90,
                         latitude__lte=90,
                         longitude__gte=-180,

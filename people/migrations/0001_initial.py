@@ -294,15 +294,15 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='person',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('birth_date__isnull', True), ('birth_date_precision__isnull', True)), models.Q(('birth_date__isnull', False), ('birth_date_end__gte', models.F('birth_date')), ('birth_date_precision__in', [1, 2, 3])), _connector='OR'), name='people_person_birth_date_approx', violation_error_message='The birth date has an inconsistent precision or range.'),
+            constraint=models.CheckConstraint(condition=models.Q(models.Q(('birth_date__isnull', True), ('birth_date_precision__isnull', True)), models.Q(('birth_date__isnull', False), ('birth_date_end__gte', models.F('birth_date')), ('birth_date_end__isnull', False), ('birth_date_precision__in', [1, 2, 3]), ('birth_date_precision__isnull', False)), _connector='OR'), name='people_person_birth_date_approx', violation_error_message='The birth date has an inconsistent precision or range.'),
         ),
         migrations.AddConstraint(
             model_name='affiliation',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('since__isnull', True), ('since_precision__isnull', True)), models.Q(('since__isnull', False), ('since_end__gte', models.F('since')), ('since_precision__in', [1, 2, 3])), _connector='OR'), name='people_affiliation_since_approx', violation_error_message='The since has an inconsistent precision or range.'),
+            constraint=models.CheckConstraint(condition=models.Q(models.Q(('since__isnull', True), ('since_precision__isnull', True)), models.Q(('since__isnull', False), ('since_end__gte', models.F('since')), ('since_end__isnull', False), ('since_precision__in', [1, 2, 3]), ('since_precision__isnull', False)), _connector='OR'), name='people_affiliation_since_approx', violation_error_message='The since has an inconsistent precision or range.'),
         ),
         migrations.AddConstraint(
             model_name='affiliation',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('until__isnull', True), ('until_precision__isnull', True)), models.Q(('until__isnull', False), ('until_end__gte', models.F('until')), ('until_precision__in', [1, 2, 3])), _connector='OR'), name='people_affiliation_until_approx', violation_error_message='The until has an inconsistent precision or range.'),
+            constraint=models.CheckConstraint(condition=models.Q(models.Q(('until__isnull', True), ('until_precision__isnull', True)), models.Q(('until__isnull', False), ('until_end__gte', models.F('until')), ('until_end__isnull', False), ('until_precision__in', [1, 2, 3]), ('until_precision__isnull', False)), _connector='OR'), name='people_affiliation_until_approx', violation_error_message='The until has an inconsistent precision or range.'),
         ),
         migrations.AddConstraint(
             model_name='affiliation',

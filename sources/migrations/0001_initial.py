@@ -30,7 +30,7 @@ class Migration(migrations.Migration):
                 ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
                 ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
                 ('archived_at', models.DateTimeField(blank=True, editable=False, null=True, verbose_name='archived at')),
-                ('file', models.FileField(max_length=200, storage=django.core.files.storage.FileSystemStorage(base_url=None, location=pathlib.PurePosixPath('/work/main/var/evidence')), upload_to=sources.models.evidence_path, verbose_name='file')),
+                ('file', models.FileField(max_length=200, storage=sources.models.get_evidence_storage, upload_to=sources.models.evidence_path, verbose_name='file')),
                 ('original_name', models.CharField(max_length=255, verbose_name='original file name')),
                 ('content_type', models.CharField(max_length=100, verbose_name='content type')),
                 ('size', models.PositiveBigIntegerField(verbose_name='size in bytes')),
@@ -273,11 +273,11 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='source',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('published__isnull', True), ('published_precision__isnull', True)), models.Q(('published__isnull', False), ('published_end__gte', models.F('published')), ('published_precision__in', [1, 2, 3])), _connector='OR'), name='sources_source_published_approx', violation_error_message='The published has an inconsistent precision or range.'),
+            constraint=models.CheckConstraint(condition=models.Q(models.Q(('published__isnull', True), ('published_precision__isnull', True)), models.Q(('published__isnull', False), ('published_end__gte', models.F('published')), ('published_end__isnull', False), ('published_precision__in', [1, 2, 3]), ('published_precision__isnull', False)), _connector='OR'), name='sources_source_published_approx', violation_error_message='The published has an inconsistent precision or range.'),
         ),
         migrations.AddConstraint(
             model_name='source',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('obtained__isnull', True), ('obtained_precision__isnull', True)), models.Q(('obtained__isnull', False), ('obtained_end__gte', models.F('obtained')), ('obtained_precision__in', [1, 2, 3])), _connector='OR'), name='sources_source_obtained_approx', violation_error_message='The obtained has an inconsistent precision or range.'),
+            constraint=models.CheckConstraint(condition=models.Q(models.Q(('obtained__isnull', True), ('obtained_precision__isnull', True)), models.Q(('obtained__isnull', False), ('obtained_end__gte', models.F('obtained')), ('obtained_end__isnull', False), ('obtained_precision__in', [1, 2, 3]), ('obtained_precision__isnull', False)), _connector='OR'), name='sources_source_obtained_approx', violation_error_message='The obtained has an inconsistent precision or range.'),
         ),
         migrations.AddConstraint(
             model_name='evidencefile',

@@ -1,0 +1,272 @@
+"""Admin pages for events, cases and what they hold."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from cases.choices import StepKind
+from cases.models import (
+    Allegation,
+    AllegationPerpetrator,
+    Case,
+    CasePerson,
+    Detention,
+    DetentionStep,
+    Event,
+    EventFigure,
+    FollowUp,
+    FollowUpResponse,
+)
+from monitor.admin_base import AuditedAdmin, AuditedInline
+from people.admin import PersonNameSearchMixin, primary_names
+from sources.admin import CitationInline
+
+# -- events -------------------------------------------------------------------------------
+
+
+class EventFigureInline(AuditedInline):
+    model = EventFigure
+    fields = ("kind", "qualifier", "value", "value_max", "claimed_by", "source", "as_of")
+    autocomplete_fields = ("source",)
+
+
+@admin.register(Event)
+class EventAdmin(AuditedAdmin):
+    list_display = ("title", "parent", "kind", "start", "end", "review_state", "confidentiality")
+    list_filter = ("review_state", "confidentiality", "kind")
+    search_fields = ("title",)
+    list_select_related = ("parent", "kind")
+    autocomplete_fields = ("parent", "kind", "places")
+    inlines = (EventFigureInline, CitationInline)
+
+
+@admin.register(EventFigure)
+class EventFigureAdmin(AuditedAdmin):
+    list_display = ("event", "kind", "display_value", "claimed_by", "source", "as_of")
+    list_filter = ("kind",)
+    search_fields = ("event__title", "claimed_by")
+    list_select_related = ("event", "source")
+    autocomplete_fields = ("event", "source")
+
+    @admin.display(description=_("figure"), ordering="value")
+    def display_value(self, obj: EventFigure) -> str:
+        return obj.display_value
+
+
+# -- cases --------------------------------------------------------------------------------
+
+
+class CasePersonInline(AuditedInline):
+    model = CasePerson
+    fields = ("person", "role", "note")
+    autocomplete_fields = ("person",)
+
+
+class AllegationInline(AuditedInline):
+    model = Allegation
+    fields = ("victim", "victim_description", "violation_type", "date", "place", "claim_status")
+    autocomplete_fields = ("victim", "violation_type", "place")
+    show_change_link = True  # perpetrators and citations are edited on the allegation's page
+
+
+@admin.register(Case)
+class CaseAdmin(AuditedAdmin):
+    list_display = (
+        "reference",
+        "title",
+        "case_type",
+        "team",
+        "confidentiality",
+        "review_state",
+        "updated_at",
+    )
+    list_filter = ("review_state", "confidentiality", "case_type", "team")
+    search_fields = ("reference", "title")
+    list_select_related = ("team",)
+    autocomplete_fields = ("events", "places", "tags")
+    inlines = (CasePersonInline, AllegationInline, CitationInline)
+
+
+@admin.register(CasePerson)
+class CasePersonAdmin(PersonNameSearchMixin, AuditedAdmin):
+    list_display = ("person", "role", "case", "note")
+    list_filter = ("role",)
+    search_fields = ("case__reference", "case__title")
+    list_select_related = ("case", "person")
+    autocomplete_fields = ("case", "person")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related(primary_names("person"))
+
+
+# -- allegations --------------------------------------------------------------------------
+
+
+class AllegationPerpetratorInline(AuditedInline):
+    model = AllegationPerpetrator
+    fields = ("person", "organization", "role")
+    autocomplete_fields = ("person", "organization")
+
+
+@admin.register(Allegation)
+class AllegationAdmin(PersonNameSearchMixin, AuditedAdmin):
+    list_display = ("violation_type", "victim_display", "case", "date", "place", "claim_status")
+    list_filter = ("claim_status", "violation_type")
+    search_fields = ("case__reference", "victim_description", "description")
+    list_select_related = ("case", "victim", "violation_type", "place")
+    autocomplete_fields = ("case", "victim", "violation_type", "place")
+    inlines = (AllegationPerpetratorInline, CitationInline)
+    person_search_path = "victim"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related(primary_names("victim"))
+
+    @admin.display(description=_("victim"))
+    def victim_display(self, obj: Allegation) -> str:
+        return str(obj.victim) if obj.victim_id else obj.victim_description
+
+
+@admin.register(AllegationPerpetrator)
+class AllegationPerpetratorAdmin(PersonNameSearchMixin, AuditedAdmin):
+    list_display = ("perpetrator", "role", "allegation", "case_reference")
+    list_filter = ("role",)
+    search_fields = ("allegation__case__reference", "organization__name", "organization__acronym")
+    list_select_related = (
+        "allegation__case",
+        "allegation__victim",
+        "allegation__violation_type",
+        "person",
+        "organization",
+    )
+    autocomplete_fields = ("allegation", "person", "organization")
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .prefetch_related(primary_names("person"), primary_names("allegation__victim"))
+        )
+
+    @admin.display(description=_("alleged perpetrator"))
+    def perpetrator(self, obj: AllegationPerpetrator) -> str:
+        return str(obj.person or obj.organization)
+
+    @admin.display(description=_("case"), ordering="allegation__case__reference")
+    def case_reference(self, obj: AllegationPerpetrator) -> str:
+        return obj.allegation.case.reference
+
+
+# -- detentions ---------------------------------------------------------------------------
+
+
+class DetentionStepInline(AuditedInline):
+    model = DetentionStep
+    fields = (
+        "kind",
+        "date",
+        "place",
+        "facility",
+        "authority",
+        "articles",
+        "sentence_months",
+        "life_sentence",
+        "note",
+    )
+    autocomplete_fields = ("place", "facility", "authority", "articles")
+
+
+class DetentionStatusFilter(admin.SimpleListFilter):
+    """Filter on the status derived from the latest step (``with_status``)."""
+
+    title = _("current status")
+    parameter_name = "status"
+
+    def lookups(self, request, model_admin):
+        return StepKind.choices
+
+    def queryset(self, request, queryset):
+        if self.value() in StepKind.values:
+            return queryset.filter(latest_step_kind=self.value())
+        return queryset
+
+
+@admin.register(Detention)
+class DetentionAdmin(PersonNameSearchMixin, AuditedAdmin):
+    list_display = ("person", "case", "status", "created_at")
+    list_filter = (DetentionStatusFilter,)
+    search_fields = ("case__reference", "case__title")
+    list_select_related = ("case", "person")
+    autocomplete_fields = ("case", "person")
+    inlines = (DetentionStepInline, CitationInline)
+
+    def get_queryset(self, request):
+        # The status is the latest step's kind, annotated in the same query.
+        return super().get_queryset(request).with_status().prefetch_related(primary_names("person"))
+
+    @admin.display(description=_("current status"), ordering="latest_step_kind")
+    def status(self, obj: Detention) -> str | None:
+        kind = obj.current_status
+        return StepKind(kind).label if kind else None
+
+
+@admin.register(DetentionStep)
+class DetentionStepAdmin(PersonNameSearchMixin, AuditedAdmin):
+    list_display = ("kind", "date", "detention", "place", "facility", "authority", "sentence")
+    list_filter = ("kind",)
+    search_fields = ("detention__case__reference", "note")
+    list_select_related = ("detention__person", "place", "facility", "authority")
+    autocomplete_fields = ("detention", "place", "facility", "authority", "articles")
+    person_search_path = "detention__person"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related(primary_names("detention__person"))
+
+    @admin.display(description=_("sentence"))
+    def sentence(self, obj: DetentionStep) -> str:
+        return obj.sentence_display
+
+
+# -- follow-ups ---------------------------------------------------------------------------
+
+
+class FollowUpResponseInline(AuditedInline):
+    model = FollowUpResponse
+    fields = ("received", "kind", "summary", "document")
+    autocomplete_fields = ("document",)
+
+
+@admin.register(FollowUp)
+class FollowUpAdmin(AuditedAdmin):
+    list_display = ("title", "kind", "reference", "case", "sent", "due_on", "status", "owner")
+    list_filter = ("kind", "communication_type", "due_on")
+    search_fields = ("title", "reference", "case__reference")
+    list_select_related = ("case", "owner")
+    autocomplete_fields = (
+        "case",
+        "communication_type",
+        "mandates",
+        "addressee",
+        "other_addressees",
+        "persons",
+        "court",
+    )
+    readonly_fields = ("closed_at",)
+    inlines = (FollowUpResponseInline, CitationInline)
+
+    def get_queryset(self, request):
+        # status() reads the responses: fetched once for the page, not once per row.
+        return super().get_queryset(request).prefetch_related("responses")
+
+    @admin.display(description=_("status"))
+    def status(self, obj: FollowUp) -> str:
+        return obj.status().label
+
+
+@admin.register(FollowUpResponse)
+class FollowUpResponseAdmin(AuditedAdmin):
+    list_display = ("followup", "kind", "received", "document")
+    list_filter = ("kind",)
+    search_fields = ("followup__title", "followup__reference", "summary")
+    list_select_related = ("followup", "document")
+    autocomplete_fields = ("followup", "document")

@@ -1,0 +1,135 @@
+"""Admin pages for persons (under every spelling of their names) and organisations."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.db.models import F, Prefetch
+from django.utils.translation import gettext_lazy as _
+
+from monitor.admin_base import AuditedAdmin, AuditedInline
+from people.folding import fold_terms
+from people.models import Affiliation, Organization, Person, PersonName
+from sources.admin import CitationInline
+
+
+def primary_names(path: str) -> Prefetch:
+    """Prefetch the primary name of the person at ``path`` so ``str(person)`` costs nothing.
+
+    For list columns only: the prefetched ``names`` hold the primary name alone.
+    """
+    names = PersonName.objects.filter(is_primary=True).order_by(
+        F("archived_at").asc(nulls_first=True)
+    )
+    return Prefetch(f"{path}__names", queryset=names)
+
+
+class PersonNameSearchMixin:
+    """Search also finds rows whose person has a name matching the query in any script.
+
+    ``person_search_path`` is the lookup from the listed model to the person.
+    """
+
+    person_search_path = "person"
+
+    def get_search_results(self, request, queryset, search_term):
+        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        if search_term.strip():
+            persons = Person.objects.matching_name(search_term).values("pk")
+            results = results | queryset.filter(**{f"{self.person_search_path}__in": persons})
+        return results, may_have_duplicates
+
+
+class PersonNameInline(AuditedInline):
+    model = PersonName
+    fields = (
+        "full_name",
+        "is_primary",
+        "kind",
+        "script",
+        "language",
+        "given_name",
+        "family_name",
+        "patronymic",
+    )
+
+
+class AffiliationInline(AuditedInline):
+    model = Affiliation
+    fk_name = "person"
+    fields = ("organization", "role", "since", "until")
+    autocomplete_fields = ("organization",)
+
+
+@admin.register(Person)
+class PersonAdmin(AuditedAdmin):
+    list_display = (
+        "display_name",
+        "occupation",
+        "confidentiality",
+        "review_state",
+        "is_protected",
+        "created_at",
+    )
+    list_filter = ("review_state", "confidentiality", "is_protected", "gender", "team")
+    # Declared for autocomplete; the search itself runs on the folded name key
+    # (get_search_results), so "Шоиширинов" finds "Shoishirinov".
+    search_fields = ("names__full_name",)
+    list_select_related = ("team",)
+    autocomplete_fields = ("birth_place", "residence")
+    inlines = (PersonNameInline, AffiliationInline, CitationInline)
+
+    def get_queryset(self, request):
+        # The primary name as an annotation: one query for the whole list (and autocomplete).
+        return super().get_queryset(request).with_primary_name()
+
+    def get_search_results(self, request, queryset, search_term):
+        if not search_term.strip():
+            return queryset, False
+        return queryset.matching_name(search_term), False
+
+    @admin.display(description=_("name"), ordering="primary_name")
+    def display_name(self, obj: Person) -> str:
+        # TODO(lead): protected persons must show obj.pseudonym to users below clearance.
+        return obj.primary_name or obj.pseudonym
+
+
+@admin.register(PersonName)
+class PersonNameAdmin(AuditedAdmin):
+    list_display = ("full_name", "person", "kind", "script", "language", "is_primary")
+    list_filter = ("kind", "script", "is_primary")
+    search_fields = ("full_name",)
+    list_select_related = ("person",)
+    autocomplete_fields = ("person",)
+    readonly_fields = ("folded",)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related(primary_names("person"))
+
+    def get_search_results(self, request, queryset, search_term):
+        # Every folded word must appear in the name's folded key, whatever the script.
+        terms = fold_terms(search_term)
+        if not terms:
+            return queryset, False
+        for term in terms:
+            queryset = queryset.filter(folded__contains=term)
+        return queryset, False
+
+
+@admin.register(Organization)
+class OrganizationAdmin(AuditedAdmin):
+    list_display = ("name", "acronym", "kind", "country", "parent", "confidentiality")
+    list_filter = ("kind", "confidentiality")
+    search_fields = ("name", "acronym")
+    list_select_related = ("country", "parent")
+    autocomplete_fields = ("country", "parent")
+
+
+@admin.register(Affiliation)
+class AffiliationAdmin(PersonNameSearchMixin, AuditedAdmin):
+    list_display = ("person", "organization", "role", "since", "until")
+    search_fields = ("role", "organization__name", "organization__acronym")
+    list_select_related = ("person", "organization")
+    autocomplete_fields = ("person", "organization")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related(primary_names("person"))

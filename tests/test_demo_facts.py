@@ -1,0 +1,285 @@
+"""The demo data: every fact of the seed article is there, cited to it, by the demo actor."""
+
+from __future__ import annotations
+
+import datetime
+from io import StringIO
+
+import pytest
+from django.apps import apps
+from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
+from django.core.management import call_command
+from django.db import transaction
+from django.test import override_settings
+
+from cases.choices import (
+    ClaimStatus,
+    FigureKind,
+    FigureQualifier,
+    FollowUpKind,
+    FollowUpStatus,
+    StepKind,
+)
+from cases.demo import ACCOUNT_REASON, QUOTES, REASON, SOURCE_TITLE, UN_LETTER_TITLE
+from cases.models import Allegation, Case, Detention, Event, FollowUp
+from monitor.approxdate import ApproximateDate, Precision
+from monitor.choices import Confidentiality, Role
+from monitor.models import Team
+from people.models import Person
+from sources.models import Citation, Source
+
+pytestmark = pytest.mark.django_db
+
+PASSWORD = "demo-passphrase-for-tests-7319"
+FIVE = (
+    "Tolib Ayombekov",
+    "Nazhmiddin Sherchonov",
+    "Imumnazar Shoishirinov",
+    "Munavvar Shanbiev",
+    "Niyozsho Gulobov",
+)
+
+
+@pytest.fixture
+def demo_settings(settings):
+    settings.DEMO = True
+    settings.DEMO_PASSWORD = PASSWORD
+    # The demo accounts' hashing is not under test; keep each run fast.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    return settings
+
+
+def load(**options) -> str:
+    out = StringIO()
+    call_command("load_demo", stdout=out, **options)
+    return out.getvalue()
+
+
+@pytest.fixture(scope="module")
+def _demo_loaded(django_db_setup, django_db_blocker):
+    """The demo loaded once for this module's read-only tests, rolled back at its end.
+
+    Each test still runs in its own savepoint (the ``db`` fixture), so nothing a test does
+    leaks into the next; loading once keeps the module from reloading 200 records per test.
+    """
+    with (
+        django_db_blocker.unblock(),
+        override_settings(
+            DEMO=True,
+            DEMO_PASSWORD=PASSWORD,
+            PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+        ),
+    ):
+        atomic = transaction.atomic()
+        atomic.__enter__()
+        try:
+            yield load()
+        finally:
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
+
+
+@pytest.fixture
+def demo(_demo_loaded, db):
+    return _demo_loaded
+
+
+@pytest.fixture
+def article(demo):
+    return Source.objects.get(title=SOURCE_TITLE)
+
+
+def assert_cited(record, article, *, containing: str, field_name: str | None = None):
+    citations = Citation.objects.filter(
+        source=article,
+        content_type=ContentType.objects.get_for_model(type(record)),
+        object_id=record.pk,
+        quote__contains=containing,
+    )
+    if field_name is not None:
+        citations = citations.filter(field_name=field_name)
+    assert citations.exists(), f"{record!r} has no citation quoting “{containing}”"
+
+
+def row_counts() -> dict[str, int]:
+    return {model._meta.label: model._base_manager.count() for model in apps.get_models()}
+
+
+def test_the_article_is_a_public_news_source_of_28_november_2023(article):
+    assert article.kind.code == "news-article"
+    assert article.published == ApproximateDate(2023, 11, 28)
+    assert article.reliability == "C"
+    assert article.confidentiality == Confidentiality.PUBLIC
+
+
+def test_every_quote_is_cited_and_every_citation_points_at_the_article(article):
+    cited_quotes = set(Citation.objects.values_list("quote", flat=True))
+    assert set(QUOTES) <= cited_quotes
+    assert not Citation.objects.exclude(source=article).exists()
+
+
+def test_five_pamiris_arrested_june_2023_and_convicted_without_invented_terms(article):
+    case = Case.objects.get(title__startswith="Five Pamiris detained in June 2023")
+    assert case.reference == "TJK-2023-0002"
+    assert case.team.name == "GBAO documentation team"
+    detentions = {str(d.person): d for d in Detention.objects.filter(case=case)}
+    assert set(detentions) == set(FIVE)
+    for name, detention in detentions.items():
+        arrest = detention.arrest_step
+        assert arrest.date == ApproximateDate(2023, 6)
+        assert arrest.date.precision == Precision.MONTH
+        assert detention.current_status == StepKind.ARRESTED
+        assert not detention.steps.filter(kind=StepKind.SENTENCED).exists()
+        assert "term not stated in the source" in detention.description
+        assert_cited(detention, article, containing=name)
+        assert_cited(arrest, article, containing="June of this year", field_name="date")
+        allegation = Allegation.objects.get(case=case, victim=detention.person)
+        assert allegation.violation_type.code == "arbitrary-detention"
+        assert allegation.claim_status == ClaimStatus.ALLEGED
+        assert_cited(allegation, article, containing="organized criminal group")
+        assert_cited(detention.person, article, containing=name)
+
+
+def test_rushan_blockade_18_may_2022_by_about_200_people_per_the_ministry(article):
+    blockade = Event.objects.get(title="Rushan road blockade, 18 May 2022")
+    assert blockade.start == ApproximateDate(2022, 5, 18)
+    assert blockade.parent.title == "GBAO 2022 crackdown"
+    assert [p.name for p in blockade.places.all()] == ["Rushan district"]
+    figure = blockade.figures.get()
+    assert (figure.kind, figure.qualifier, figure.value) == (
+        FigureKind.PARTICIPANTS,
+        FigureQualifier.ABOUT,
+        200,
+    )
+    assert figure.claimed_by == "Ministry of Internal Affairs of Tajikistan"
+    assert figure.source == article
+    assert_cited(figure, article, containing="about 200 people blocked")
+    assert_cited(blockade, article, containing="Dushanbe-Khorog highway")
+
+
+def test_khorog_rallies_of_14_and_16_may_2022(article):
+    for day in (14, 16):
+        rally = Event.objects.get(title=f"Khorog rally, {day} May 2022")
+        assert rally.start == ApproximateDate(2022, 5, day)
+        assert rally.kind.code == "protest"
+        assert_cited(rally, article, containing="rallies in Khorog on May 14 and 16, 2022")
+
+
+def test_operation_more_than_40_killed_and_dozens_detained(article):
+    operation = Event.objects.get(title="Anti-terrorist operation in GBAO")
+    assert operation.start == ApproximateDate(2022, 5, 18)
+    killed = operation.figures.get(kind=FigureKind.KILLED)
+    assert (killed.qualifier, killed.value, killed.display_value) == (
+        FigureQualifier.MORE_THAN,
+        40,
+        "more than 40",
+    )
+    assert_cited(killed, article, containing="more than 40 local residents died")
+    detained = operation.figures.get(kind=FigureKind.DETAINED)
+    assert detained.qualifier == FigureQualifier.DOZENS
+    assert str(detained.display_value) == "dozens"
+    assert_cited(detained, article, containing="Dozens of people were detained")
+    case = Case.objects.get(reference="TJK-2022-0001")
+    assert set(case.events.values_list("title", flat=True)) >= {
+        "Anti-terrorist operation in GBAO",
+        "Rushan road blockade, 18 May 2022",
+    }
+    assert case.allegations.filter(violation_type__code="right-to-life").exists()
+
+
+def test_army_authorised_in_gbao_in_2018(article):
+    event = Event.objects.get(title="2018 authorisation of the army in GBAO")
+    assert event.start == ApproximateDate(2018)
+    assert event.start.precision == Precision.YEAR
+    assert_cited(event, article, containing="In 2018, Tajik President Emomali Rahmon")
+    rahmon = Person.objects.matching_name("Emomali Rahmon").get()
+    assert rahmon.affiliations.get().role == "President"
+
+
+def test_osce_study_visit_to_paris_20_to_22_november_2023(article):
+    visit = Event.objects.get(title="OSCE study visit to Paris, 20–22 November 2023")
+    assert (visit.start, visit.end) == (
+        ApproximateDate(2023, 11, 20),
+        ApproximateDate(2023, 11, 22),
+    )
+    assert visit.kind.code == "official-visit"
+    assert [p.name for p in visit.places.all()] == ["Paris"]
+    assert_cited(visit, article, containing="held from 20 to 22 November 2023")
+
+
+def test_un_letter_of_12_may_2023_is_due_60_days_later_and_overdue(article):
+    letter = FollowUp.objects.get(title=UN_LETTER_TITLE)
+    assert letter.kind == FollowUpKind.UN_COMMUNICATION
+    assert letter.communication_type.code == "JAL"
+    assert letter.reference == ""
+    assert letter.sent == ApproximateDate(2023, 5, 12)
+    assert letter.due_on == datetime.date(2023, 7, 11)
+    assert letter.addressee.name == "Government of Tajikistan"
+    assert {"sr-human-rights-defenders", "sr-freedom-of-expression"} <= set(
+        letter.mandates.values_list("code", flat=True)
+    )
+    assert not letter.responses.exists()
+    assert letter.status() == FollowUpStatus.OVERDUE
+    assert letter.status(today=datetime.date(2023, 7, 1)) == FollowUpStatus.AWAITING
+    assert_cited(letter, article, containing="The letter dated 12 May 2023", field_name="sent")
+    assert_cited(letter, article, containing="nine convicted journalists")
+
+
+def test_people_and_organisations_named_in_the_article_are_there_and_cited(article):
+    for name in (*FIVE, "Mary Lawlor", "Zafar Safaralizoda", "Jukka Tuononen"):
+        person = Person.objects.matching_name(name).get()
+        assert_cited(person, article, containing=name.split()[-1])
+    tuononen = Person.objects.matching_name("Jukka Tuononen").get()
+    assert set(tuononen.affiliations.values_list("role", flat=True)) == {
+        "Head of the Politico-Military Department",
+        "Officer-in-Charge",
+    }
+
+
+def test_searching_the_cyrillic_spelling_finds_the_latin_name(demo):
+    found = Person.objects.matching_name("Шоиширинов")
+    assert [str(person) for person in found] == ["Imumnazar Shoishirinov"]
+    assert [str(p) for p in Person.objects.matching_name("Наҷмиддин")] == ["Nazhmiddin Sherchonov"]
+
+
+def test_every_history_row_of_the_demo_data_names_the_coordinator(demo):
+    coordinator = get_user_model().objects.get(username="coordinator")
+    checked = 0
+    for model in apps.get_models():
+        history = getattr(model, "history", None)
+        if history is None or model._meta.app_label not in {"cases", "people", "sources"}:
+            continue
+        for row in model.history.all():
+            assert row.history_user_id == coordinator.pk, model
+            assert row.history_change_reason == REASON, model
+            checked += 1
+    assert checked > 100
+    for model in ("Place", "Team"):
+        rows = apps.get_model("monitor", model).history.all()
+        assert {(r.history_user_id, r.history_change_reason) for r in rows} == {
+            (coordinator.pk, REASON)
+        }
+    accounts = get_user_model().history.filter(history_type="+")
+    assert {(r.history_user_id, r.history_change_reason) for r in accounts} == {
+        (coordinator.pk, ACCOUNT_REASON)
+    }
+
+
+def test_demo_accounts_one_per_role_with_their_clearance(demo):
+    users = get_user_model().objects
+    expected = {
+        "monitor": (Role.MONITOR, Confidentiality.CONFIDENTIAL),
+        "reviewer": (Role.REVIEWER, Confidentiality.CONFIDENTIAL),
+        "coordinator": (Role.COORDINATOR, Confidentiality.CONFIDENTIAL),
+        "viewer": (Role.VIEWER, Confidentiality.INTERNAL),
+    }
+    for username, (role, clearance) in expected.items():
+        user = users.get(username=username)
+        assert user.roles == {role.value}
+        assert user.clearance == clearance
+        assert user.is_staff and user.is_active and not user.is_superuser
+        assert user.check_password(PASSWORD)
+    team = Team.objects.get(name="GBAO documentation team")
+    assert set(team.members.values_list("username", flat=True)) == {"monitor", "reviewer"}
+    assert "Demo accounts created: coordinator, monitor, reviewer, viewer." in demo
