@@ -34,7 +34,7 @@ class PersonNameSearchMixin:
     def get_search_results(self, request, queryset, search_term):
         results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
         if search_term.strip():
-            persons = Person.objects.matching_name(search_term).values("pk")
+            persons = Person.objects.matching_name(search_term, user=request.user).values("pk")
             results = results | queryset.filter(**{f"{self.person_search_path}__in": persons})
         return results, may_have_duplicates
 
@@ -85,7 +85,7 @@ class PersonAdmin(AuditedAdmin):
     def get_search_results(self, request, queryset, search_term):
         if not search_term.strip():
             return queryset, False
-        return queryset.matching_name(search_term), False
+        return queryset.matching_name(search_term, user=request.user), False
 
     @admin.display(description=_("name"), ordering="primary_name")
     def display_name(self, obj: Person) -> str:

@@ -22,12 +22,14 @@ from people.folding import fold_name, fold_terms
 
 
 class PersonQuerySet(ConfidentialQuerySet):
-    def matching_name(self, text: str):
-        """Persons with a name variant containing every folded word of ``text``."""
+    def matching_name(self, text: str, *, user):
+        """Persons with a name variant, visible to ``user``, containing every folded word of
+        ``text``. Only names the user may see are searched: a protected person's real name
+        must not be confirmable by searching for it."""
         terms = fold_terms(text)
         if not terms:
             return self.none()
-        names = PersonName.objects.all()
+        names = PersonName.objects.visible_to(user)
         for term in terms:
             names = names.filter(folded__contains=term)
         return self.filter(pk__in=names.values("person_id"))

@@ -18,6 +18,14 @@ SEED_NAMES = [
 ]
 
 
+@pytest.fixture
+def searcher(db):
+    """Whoever searches: the search only reaches names they may see."""
+    from monitor.models import User
+
+    return User.objects.create_superuser("searcher", "searcher@example.org", "x" * 16)
+
+
 @pytest.mark.parametrize(("latin", "cyrillic"), SEED_NAMES)
 def test_seed_name_folds_the_same_from_latin_and_cyrillic(latin, cyrillic):
     assert fold_name(latin) == fold_name(cyrillic)
@@ -115,38 +123,54 @@ def test_renaming_updates_the_folded_key():
 
 
 @pytest.mark.django_db
-def test_cyrillic_search_finds_the_latin_named_person_and_no_one_else():
+def test_cyrillic_search_finds_the_latin_named_person_and_no_one_else(searcher):
     shoishirinov = PersonFactory(name="Imumnazar Shoishirinov")
     PersonFactory(name="Tolib Ayombekov")
     PersonFactory(name="Munavvar Shanbiev")
 
-    assert list(Person.objects.matching_name("Шоиширинов")) == [shoishirinov]
-    assert list(Person.objects.matching_name("Имумназар Шоиширинов")) == [shoishirinov]
+    assert list(Person.objects.matching_name("Шоиширинов", user=searcher)) == [shoishirinov]
+    assert list(Person.objects.matching_name("Имумназар Шоиширинов", user=searcher)) == [
+        shoishirinov
+    ]
 
 
 @pytest.mark.django_db
-def test_latin_search_finds_the_cyrillic_named_person():
+def test_latin_search_finds_the_cyrillic_named_person(searcher):
     gulobov = PersonFactory(name="Ниёзшо Гулобов")
     sherchonov = PersonFactory(name="Нажмиддин Шерчонов")
 
-    assert list(Person.objects.matching_name("Niyozsho")) == [gulobov]
-    assert list(Person.objects.matching_name("Najmiddin Sherchonov")) == [sherchonov]
+    assert list(Person.objects.matching_name("Niyozsho", user=searcher)) == [gulobov]
+    assert list(Person.objects.matching_name("Najmiddin Sherchonov", user=searcher)) == [sherchonov]
 
 
 @pytest.mark.django_db
-def test_search_matches_any_name_variant_and_every_word():
+def test_search_matches_any_name_variant_and_every_word(searcher):
     shanbiev = PersonFactory(name="Munavvar Shanbiev")
     PersonNameFactory(person=shanbiev, full_name="Мунаввар Шанбиев")
     PersonFactory(name="Munavvar Gulobov")
 
-    assert list(Person.objects.matching_name("Шанбиев")) == [shanbiev]
+    assert list(Person.objects.matching_name("Шанбиев", user=searcher)) == [shanbiev]
     # Two variants match, but the person is listed once.
-    assert Person.objects.matching_name("Munavvar Shanbiyev").count() == 1
-    assert Person.objects.matching_name("Munavvar").count() == 2
-    assert not Person.objects.matching_name("Munavvar Ayombekov").exists()
+    assert Person.objects.matching_name("Munavvar Shanbiyev", user=searcher).count() == 1
+    assert Person.objects.matching_name("Munavvar", user=searcher).count() == 2
+    assert not Person.objects.matching_name("Munavvar Ayombekov", user=searcher).exists()
 
 
 @pytest.mark.django_db
-def test_empty_search_finds_no_one():
+def test_empty_search_finds_no_one(searcher):
     PersonFactory(name="Tolib Ayombekov")
-    assert not Person.objects.matching_name("  ").exists()
+    assert not Person.objects.matching_name("  ", user=searcher).exists()
+
+
+@pytest.mark.django_db
+def test_a_protected_persons_real_name_cannot_be_confirmed_by_searching_for_it():
+    from monitor.choices import Confidentiality, Role
+    from tests.factories import UserFactory
+
+    witness = PersonFactory(name="Imumnazar Shoishirinov", is_protected=True)
+    uncleared = UserFactory(role=Role.MONITOR, clearance=Confidentiality.CONFIDENTIAL)
+    cleared = UserFactory(role=Role.MONITOR, clearance=Confidentiality.STRICT)
+
+    assert not Person.objects.matching_name("Шоиширинов", user=uncleared).exists()
+    assert list(Person.objects.matching_name("Шоиширинов", user=cleared)) == [witness]
+    assert not Person.objects.matching_name("Шоиширинов", user=None).exists()
