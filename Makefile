@@ -27,6 +27,7 @@ install-dev: $(VENV)/.installed-dev
 ## run: the demo on http://$(HOST):$(PORT) — SQLite, demo data and demo accounts.
 run: $(VENV)/.installed
 	MONITOR_DEMO=1 $(BIN)/python manage.py migrate --noinput
+	MONITOR_DEMO=1 $(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	MONITOR_DEMO=1 $(BIN)/python manage.py load_demo
 	MONITOR_DEMO=1 $(BIN)/python manage.py runserver --noreload $(HOST):$(PORT)
 
