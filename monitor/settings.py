@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # the docs page's Swagger UI files, served by the app
     "simple_history",
     "monitor",
     "sources",
@@ -74,6 +75,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "monitor.access.ViewerMiddleware",  # str() of protected records follows request.user
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -128,6 +130,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# URLs typed without a scheme are taken as https (Django 6's default, adopted now).
+FORMS_URLFIELD_ASSUME_HTTPS = True
+
 LANGUAGE_CODE = "en"
 TIME_ZONE = env_str("MONITOR_TIME_ZONE", "UTC")
 USE_I18N = True
@@ -178,17 +183,52 @@ EMAIL_BACKEND = env_str(
 DEFAULT_FROM_EMAIL = env_str("MONITOR_DEFAULT_FROM_EMAIL", "monitor@localhost")
 
 REST_FRAMEWORK = {
+    # Token first: its WWW-Authenticate challenge makes an anonymous request a 401, not a 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "monitor.api.authentication.BearerTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "monitor.api.permissions.TokenScope",
+    ],
+    # JSON only: the browsable API would list every choice of every related field.
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "monitor.api.schema.MonitorAutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "monitor.api.pagination.Pagination",
+    "EXCEPTION_HANDLER": "monitor.api.exceptions.exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Monitor API",
+    "DESCRIPTION": (
+        "Case management for human-rights monitors. Every list is filtered to what you may "
+        "see; a record you may not see answers 404. Authenticate with a session or with "
+        "`Authorization: Bearer <token>` (tokens from POST /api/v1/auth/tokens/). Records are "
+        "never deleted: archive them. Send the ETag you read as If-Match when you change a "
+        "record (412 if it changed meanwhile), and an Idempotency-Key with a create you may "
+        'retry. Errors answer {"error": {"code", "message", "fields"}}.'
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The schema and its docs page describe the API, not any data: readable without signing in.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    # Served by the app itself (drf-spectacular-sidecar): no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "ConfidentialityEnum": "monitor.choices.Confidentiality",
+        "ReviewStateEnum": "monitor.choices.ReviewState",
+        "ClaimStatusEnum": "cases.choices.ClaimStatus",
+        "StepKindEnum": "cases.choices.StepKind",
+        "FollowUpStatusEnum": "cases.choices.FollowUpStatus",
+    },
 }
 
 # simple_history: keep who changed what, and why.
