@@ -130,9 +130,6 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-# URLs typed without a scheme are taken as https (Django 6's default, adopted now).
-FORMS_URLFIELD_ASSUME_HTTPS = True
-
 LANGUAGE_CODE = "en"
 TIME_ZONE = env_str("MONITOR_TIME_ZONE", "UTC")
 USE_I18N = True
