@@ -121,8 +121,8 @@ def contributors_since_verification(record: ReviewedModel) -> set:
 
 # -- saving --------------------------------------------------------------------------------
 
-#: Fields only the review and archive services change.
-WORKFLOW_FIELDS = frozenset({"review_state", "archived_at", "archived_by"})
+#: Fields only their own services change (review, archive, claim status with its evidence rules).
+WORKFLOW_FIELDS = frozenset({"review_state", "archived_at", "archived_by", "claim_status"})
 
 
 @transaction.atomic
@@ -168,7 +168,7 @@ def record_save(
         for name, values in (m2m or {}).items():
             getattr(record, name).set(values)
         if root is not None and not root._state.adding:
-            _reopen_if_verified(root, actor)
+            reopen_if_verified(root, actor)
     # Fail closed: an edit that leaves the record invisible to its own editor is undone.
     if not is_visible(record, actor):
         raise ActionRefused(
@@ -178,7 +178,8 @@ def record_save(
     return record
 
 
-def _reopen_if_verified(root: ReviewedModel, actor) -> None:
+def reopen_if_verified(root: ReviewedModel, actor) -> None:
+    """Send a verified record back to review after a change to it or to one of its parts."""
     current = type(root)._base_manager.get(pk=root.pk)
     if current.review_state != ReviewState.VERIFIED:
         return

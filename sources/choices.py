@@ -24,6 +24,13 @@ class Credibility(models.IntegerChoices):
     CANNOT_JUDGE = 6, _("6 — truth cannot be judged")
 
 
+class Stance(models.TextChoices):
+    """Whether a cited source supports the claim or contests it (a disputed claim has both)."""
+
+    SUPPORTS = "supports", _("supports")
+    CONTESTS = "contests", _("contests")
+
+
 class CustodyAction(models.TextChoices):
     UPLOAD = "upload", _("uploaded")
     DOWNLOAD = "download", _("downloaded")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import uuid
 
@@ -25,16 +26,22 @@ from monitor.models.base import (
     confidentiality_constraint,
     review_state_constraint,
 )
-from sources.choices import Credibility, CustodyAction, Reliability
+from sources.choices import Credibility, CustodyAction, Reliability, Stance
 
 models.CharField.register_lookup(Length)
 
 
 class EvidenceStorage(LazyObject):
-    """Files under ``EVIDENCE_ROOT``: outside the web root, with no public URL."""
+    """Files under ``EVIDENCE_ROOT``: outside the web root, with no public URL, readable by
+    the application's own account only."""
 
     def _setup(self):
-        self._wrapped = FileSystemStorage(location=settings.EVIDENCE_ROOT, base_url=None)
+        self._wrapped = FileSystemStorage(
+            location=settings.EVIDENCE_ROOT,
+            base_url=None,
+            file_permissions_mode=0o600,
+            directory_permissions_mode=0o700,
+        )
 
 
 evidence_storage = EvidenceStorage()
@@ -106,6 +113,9 @@ class Source(ReviewedModel):
 
     objects = SourceQuerySet.as_manager()
 
+    #: Fields that identify a protected source; hidden from users without clearance for it.
+    IDENTIFYING_FIELDS = ("title", "author", "publisher", "url", "obtained_how")
+
     class Meta:
         verbose_name = _("source")
         verbose_name_plural = _("sources")
@@ -124,6 +134,10 @@ class Source(ReviewedModel):
         indexes = [models.Index(fields=["kind", "reliability"], name="sources_kind_reliability")]
 
     def __str__(self) -> str:
+        from monitor.access import identity_hidden
+
+        if identity_hidden(self):  # the viewer may not know who or what this is
+            return self.pseudonym
         return self.title
 
     @property
@@ -195,6 +209,11 @@ class EvidenceFile(AuditedModel):
 
     def review_root(self):
         return self.source
+
+    @property
+    def sha256_base64(self) -> str:
+        """The SHA-256 in base64, as HTTP digest headers carry it."""
+        return base64.b64encode(bytes.fromhex(self.sha256)).decode("ascii")
 
     @staticmethod
     def hash_file(fileobj) -> tuple[str, int]:
@@ -332,6 +351,13 @@ class Citation(AuditedModel):
     credibility = models.PositiveSmallIntegerField(
         _("credibility"), choices=Credibility.choices, default=Credibility.CANNOT_JUDGE
     )
+    stance = models.CharField(
+        _("stance"),
+        max_length=10,
+        choices=Stance.choices,
+        default=Stance.SUPPORTS,
+        help_text=_("Whether the source supports the claim or contests it."),
+    )
     note = models.TextField(_("note"), blank=True)
 
     objects = CitationQuerySet.as_manager()
@@ -345,6 +371,11 @@ class Citation(AuditedModel):
                 condition=models.Q(credibility__gte=1, credibility__lte=6),
                 name="sources_citation_credibility_1_to_6",
                 violation_error_message=_("Credibility must be a grade from 1 to 6."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(stance__in=Stance.values),
+                name="sources_citation_stance_valid",
+                violation_error_message=_("A citation supports or contests its claim."),
             ),
         ]
         indexes = [

@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from cases.choices import StepKind
+from cases.choices import ClaimStatus, StepKind
 from monitor.approxdate import ApproximateDateField, approximate_date_constraints
 from monitor.choices import Vocabulary
 from monitor.models.base import AuditedModel, ChildQuerySet
@@ -117,6 +117,15 @@ class DetentionStep(AuditedModel):
     )
     sentence_months = models.PositiveIntegerField(_("sentence (months)"), null=True, blank=True)
     life_sentence = models.BooleanField(_("life sentence"), default=False)
+    # A step is a detention fact ("arrested on 3 June 2023", "sentenced to 7 years"): like an
+    # allegation it is alleged until sources corroborate it (cases.services.claim_set_status).
+    claim_status = models.CharField(
+        _("claim status"),
+        max_length=20,
+        choices=ClaimStatus.choices,
+        default=ClaimStatus.ALLEGED,
+        db_index=True,
+    )
     note = models.TextField(_("note"), blank=True)
 
     objects = ChildQuerySet.following(("detention__case", "cases.Case")).as_manager()
@@ -153,6 +162,11 @@ class DetentionStep(AuditedModel):
                 condition=~models.Q(sentence_months__gt=0, life_sentence=True),
                 name="cases_step_term_or_life",
                 violation_error_message=_("A sentence is a term in months or life, not both."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(claim_status__in=ClaimStatus.values),
+                name="cases_step_claim_status_valid",
+                violation_error_message=_("Unknown claim status."),
             ),
             *approximate_date_constraints("date"),
         ]

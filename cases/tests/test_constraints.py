@@ -44,6 +44,7 @@ COVERED = {
     "cases_step_sentence_has_term",
     "cases_step_term_only_on_sentence",
     "cases_step_term_or_life",
+    "cases_step_claim_status_valid",
     "cases_detentionstep_date_approx",
     "cases_event_confidentiality_valid",
     "cases_event_review_state_valid",
@@ -60,6 +61,8 @@ COVERED = {
     "cases_followup_occurs_approx",
     "cases_response_kind_valid",
     "cases_followupresponse_received_approx",
+    "cases_followup_un_reference_once_per_case",
+    "cases_reminderlog_once_a_day",
 }
 
 
@@ -131,6 +134,12 @@ def test_perpetrator_who_is_a_person_is_accepted():
 
 
 # -- detention steps -------------------------------------------------------------------------
+
+
+def test_step_with_an_unknown_claim_status_is_refused():
+    step = DetentionStepFactory()
+    step.claim_status = "rumour"
+    assert_refused(step, "Unknown claim status.", field="claim_status")
 
 
 def test_step_of_an_unknown_kind_is_refused():
@@ -334,6 +343,22 @@ def test_response_of_an_unknown_kind_is_refused():
 
 def test_response_received_date_with_inconsistent_columns_is_refused():
     assert_approximate_date_guarded(FollowUpResponseFactory(received="c. 2023"), "received")
+
+
+def test_followup_with_a_un_reference_already_on_its_case_is_refused():
+    first = FollowUpFactory(reference="AL TJK 2/2023")
+    second = FollowUpFactory.build(case=first.case, reference="AL TJK 2/2023")
+    assert_refused(second, "This case already has a UN communication with this reference.")
+
+
+def test_second_reminder_log_for_one_user_and_day_is_refused():
+    from cases.models import ReminderLog
+    from tests.factories import UserFactory
+
+    user = UserFactory()
+    ReminderLog.objects.create(user=user, date=datetime.date(2024, 6, 1))
+    duplicate = ReminderLog(user=user, date=datetime.date(2024, 6, 1))
+    assert_refused(duplicate, "This user already had their reminder on that day.")
 
 
 def test_every_cases_constraint_has_a_rejection_case():

@@ -29,6 +29,7 @@ COVERED = {
     "sources_evidence_not_derived_from_itself",
     "sources_custody_action_valid",
     "sources_citation_credibility_1_to_6",
+    "sources_citation_stance_valid",
 }
 
 
@@ -133,6 +134,12 @@ def test_citation_credibility_outside_1_to_6_is_refused(grade):
 @pytest.mark.parametrize("grade", [1, 6])
 def test_citation_credibility_1_to_6_is_accepted(grade):
     CitationFactory(credibility=grade).full_clean()
+
+
+def test_citation_with_an_unknown_stance_is_refused():
+    citation = CitationFactory()
+    citation.stance = "neutral"
+    assert_refused(citation, "A citation supports or contests its claim.", field="stance")
 
 
 def test_every_sources_constraint_has_a_rejection_case():

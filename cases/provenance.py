@@ -1,0 +1,521 @@
+"""Where a claim comes from: its sources, how good they are, and whether they are independent.
+
+Read-only helpers for pages, the API and exports (the rules that act on them live in
+:mod:`cases.services`). Everything a user is shown goes through ``visible_to`` and
+:func:`monitor.access.reveals_identity`: a source the user may not see is left out, and a
+protected source they may not identify is shown by its pseudonym, without its publisher.
+
+Independence: two sources are *not* independent when they share a publisher (compared
+without regard to case or spacing) or when one is derived from the other, however
+indirectly (a news story repeating a press release; a blog repeating that story), or when
+both derive from a common source. A claim is *single-sourced* when it lacks two sources
+independent of each other.
+"""
+
+from __future__ import annotations
+
+import itertools
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.utils.translation import gettext as _
+
+from cases.choices import FigureKind
+from cases.models import Event, EventFigure
+from monitor.access import reveals_identity
+from monitor.approxdate import ApproximateDate
+from monitor.services import NotVisible
+from sources.choices import Credibility, Reliability, Stance
+from sources.models import Citation, Source
+
+# -- what a user may see of a source ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SourceRef:
+    """A source as one user may see it."""
+
+    id: uuid.UUID
+    label: str  # its title, or its pseudonym
+    publisher: str  # "" when the identity is hidden
+    reliability: str  # A–F
+    revealed: bool
+
+    @property
+    def reliability_label(self) -> str:
+        return str(Reliability(self.reliability).label)
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class _Identities:
+    """Whether ``user`` may identify each source, asking :func:`reveals_identity` once per
+    distinct team rather than once per source (its answer depends on nothing else)."""
+
+    def __init__(self, user):
+        self.user = user
+        self._by_team: dict = {}
+
+    def ref(self, source: Source) -> SourceRef:
+        revealed = True
+        if source.is_protected:
+            if source.team_id not in self._by_team:
+                self._by_team[source.team_id] = reveals_identity(self.user, source)
+            revealed = self._by_team[source.team_id]
+        return SourceRef(
+            id=source.pk,
+            label=source.title if revealed else source.pseudonym,
+            publisher=source.publisher if revealed else "",
+            reliability=source.reliability,
+            revealed=revealed,
+        )
+
+
+# -- independence ------------------------------------------------------------------------------
+
+
+def _publisher_key(publisher: str) -> str:
+    return " ".join(publisher.split()).casefold()
+
+
+def derivation_ancestors(source_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, set[uuid.UUID]]:
+    """Every source each of ``source_ids`` derives from, however indirectly.
+
+    One query per level of derivation; hidden and archived sources count too (a repetition
+    stays a repetition whoever may read the original).
+    """
+    through = Source.derived_from.through
+    parents: dict[uuid.UUID, set[uuid.UUID]] = defaultdict(set)
+    frontier, seen = set(source_ids), set()
+    while frontier:
+        seen |= frontier
+        rows = through.objects.filter(from_source_id__in=frontier).values_list(
+            "from_source_id", "to_source_id"
+        )
+        frontier = set()
+        for child, parent in rows:
+            parents[child].add(parent)
+            if parent not in seen:
+                frontier.add(parent)
+    ancestors: dict[uuid.UUID, set[uuid.UUID]] = {}
+    for start in source_ids:
+        found, stack = set(), list(parents[start])
+        while stack:
+            current = stack.pop()
+            if current in found or current == start:
+                continue
+            found.add(current)
+            stack.extend(parents[current])
+        ancestors[start] = found
+    return ancestors
+
+
+@dataclass(frozen=True)
+class Dependence:
+    """Why two sources do not count as independent."""
+
+    first: SourceRef
+    second: SourceRef
+    reason: str
+
+
+@dataclass(frozen=True)
+class Independence:
+    """The sources behind a claim and how far they are independent of one another."""
+
+    sources: tuple[SourceRef, ...]
+    independent: tuple[SourceRef, ...]  # sources independent of each other, as many as found
+    dependences: tuple[Dependence, ...]
+    reasons: tuple[str, ...]  # one sentence per group of dependent sources
+
+    @property
+    def count(self) -> int:
+        return len(self.independent)
+
+    @property
+    def corroborated(self) -> bool:
+        """At least two sources independent of each other."""
+        return self.count >= 2
+
+    def explain(self) -> str:
+        """Why the sources do not corroborate the claim ("" when they do)."""
+        if self.corroborated:
+            return ""
+        need = _("Corroboration needs at least two independent sources")
+        if not self.sources:
+            return _("%(need)s; this claim cites none you can see.") % {"need": need}
+        if len(self.sources) == 1:
+            return _("%(need)s; this claim cites only “%(source)s”.") % {
+                "need": need,
+                "source": self.sources[0],
+            }
+        return f"{need}: " + " ".join(self.reasons)
+
+
+def assess_independence(
+    sources: Iterable[Source],
+    user,
+    *,
+    ancestors: dict[uuid.UUID, set[uuid.UUID]] | None = None,
+    identities: _Identities | None = None,
+) -> Independence:
+    """How independent ``sources`` are of one another, labelled for ``user``.
+
+    Queries: one per level of derivation (none when ``ancestors`` from
+    :func:`derivation_ancestors` is given), plus one to label common originals when two
+    sources repeat the same one; none per source.
+    """
+    unique = list({source.pk: source for source in sources}.values())
+    identities = identities or _Identities(user)
+    refs = {source.pk: identities.ref(source) for source in unique}
+    if len(unique) < 2:
+        ancestors = {}
+    elif ancestors is None:
+        ancestors = derivation_ancestors(refs)
+    else:
+        ancestors = {pk: ancestors.get(pk, set()) for pk in refs}
+    originals = _label_originals(ancestors, user, identities) if ancestors else {}
+
+    keys = {source.pk: _publisher_key(source.publisher) for source in unique}
+    dependences: list[Dependence] = []
+    dependent: dict[uuid.UUID, set[uuid.UUID]] = defaultdict(set)
+    for first, second in itertools.combinations(unique, 2):
+        reason = _pair_reason(first.pk, second.pk, refs, keys, ancestors, originals)
+        if reason:
+            dependences.append(Dependence(refs[first.pk], refs[second.pk], reason))
+            dependent[first.pk].add(second.pk)
+            dependent[second.pk].add(first.pk)
+    # Greedy, fewest dependences first: exact when dependent sources form groups (one
+    # publisher), and never wrong about "two or more", which is what the rules ask.
+    independent: list[uuid.UUID] = []
+    for pk in sorted(refs, key=lambda pk: (len(dependent[pk]), refs[pk].label)):
+        if not dependent[pk] & set(independent):
+            independent.append(pk)
+    return Independence(
+        sources=tuple(refs.values()),
+        independent=tuple(refs[pk] for pk in independent),
+        dependences=tuple(dependences),
+        reasons=tuple(_group_reasons(unique, refs, keys, dependences)),
+    )
+
+
+def _label_originals(ancestors, user, identities: _Identities) -> dict[uuid.UUID, str]:
+    shared: set[uuid.UUID] = set()
+    for first, second in itertools.combinations(ancestors, 2):
+        shared |= ancestors[first] & ancestors[second]
+    if not shared:
+        return {}
+    visible = Source.objects.visible_to(user).filter(pk__in=shared)
+    return {source.pk: f"“{identities.ref(source).label}”" for source in visible}
+
+
+def _pair_reason(a, b, refs, keys, ancestors, originals) -> str:
+    if a in ancestors.get(b, ()):
+        return _("“%(copy)s” repeats “%(original)s”.") % {"copy": refs[b], "original": refs[a]}
+    if b in ancestors.get(a, ()):
+        return _("“%(copy)s” repeats “%(original)s”.") % {"copy": refs[a], "original": refs[b]}
+    if keys[a] and keys[a] == keys[b]:
+        return "publisher"  # worded per group of sources by _group_reasons
+    common = ancestors.get(a, set()) & ancestors.get(b, set())
+    if common:
+        labels = sorted(originals.get(pk, "") for pk in common)
+        original = labels[-1] or _("the same source")  # a hidden original is not named
+        return _("“%(first)s” and “%(second)s” both repeat %(original)s.") % {
+            "first": refs[a],
+            "second": refs[b],
+            "original": original,
+        }
+    return ""
+
+
+def _group_reasons(unique, refs, keys, dependences) -> list[str]:
+    reasons: list[str] = []
+    publisher_pairs = {
+        frozenset((d.first.id, d.second.id)) for d in dependences if d.reason == "publisher"
+    }
+    groups: dict[str, list[uuid.UUID]] = defaultdict(list)
+    for source in unique:
+        if any(source.pk in pair for pair in publisher_pairs):
+            groups[keys[source.pk]].append(source.pk)
+    for members in groups.values():
+        names = [refs[pk] for pk in members]
+        revealed = all(ref.revealed for ref in names)
+        publisher = names[0].publisher.strip()
+        if len(members) == len(unique) == 2:
+            reasons.append(
+                _("Both sources are from %(publisher)s.") % {"publisher": publisher}
+                if revealed
+                else _("Both sources have the same publisher.")
+            )
+            continue
+        listed = _join([f"“{ref}”" for ref in names])
+        reasons.append(
+            _("%(sources)s are all from %(publisher)s.")
+            % {"sources": listed, "publisher": publisher}
+            if revealed
+            else _("%(sources)s have the same publisher.") % {"sources": listed}
+        )
+    reasons += [d.reason for d in dependences if d.reason != "publisher"]
+    return list(dict.fromkeys(reasons))
+
+
+def _join(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + _(" and ") + items[-1]
+
+
+# -- provenance of claims --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CitedSource:
+    """One citation of a claim, as one user may see it."""
+
+    citation_id: uuid.UUID
+    source: SourceRef
+    field_name: str  # "" when the source supports the whole record
+    field_label: str
+    stance: str
+    credibility: int  # 1–6
+    page: str
+    paragraph: str
+    timestamp: str
+    quote: str
+    locator: str
+
+    @property
+    def reliability(self) -> str:
+        return self.source.reliability
+
+    @property
+    def credibility_label(self) -> str:
+        return str(Credibility(self.credibility).label)
+
+    @property
+    def grading(self) -> str:
+        """The Admiralty code: source reliability and information credibility, e.g. "B2"."""
+        return f"{self.source.reliability}{self.credibility}"
+
+    @property
+    def contests(self) -> bool:
+        return self.stance == Stance.CONTESTS
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Every visible citation of one record, and what they add up to."""
+
+    record: models.Model
+    citations: tuple[CitedSource, ...]
+    independence: Independence  # of the supporting sources
+
+    @property
+    def supporting(self) -> list[CitedSource]:
+        return [c for c in self.citations if not c.contests]
+
+    @property
+    def contesting(self) -> list[CitedSource]:
+        return [c for c in self.citations if c.contests]
+
+    @property
+    def by_field(self) -> dict[str, list[CitedSource]]:
+        """Citations per field name; "" holds those for the whole record."""
+        fields: dict[str, list[CitedSource]] = defaultdict(list)
+        for citation in self.citations:
+            fields[citation.field_name].append(citation)
+        return dict(fields)
+
+    @property
+    def single_sourced(self) -> bool:
+        """Fewer than two independent sources support the claim."""
+        return not self.independence.corroborated
+
+
+def visible_citations(records: Iterable[models.Model], user) -> models.QuerySet:
+    """Active citations of ``records`` (all of one model) whose source ``user`` may see."""
+    records = list(records)
+    if not records:
+        return Citation.objects.none()
+    content_type = ContentType.objects.get_for_model(type(records[0]))
+    return (
+        Citation.objects.active()
+        .filter(
+            content_type=content_type,
+            object_id__in=[record.pk for record in records],
+            source__in=Source.objects.visible_to(user).active().values("pk"),
+        )
+        .select_related("source")
+        .order_by("created_at")
+    )
+
+
+def provenance_for_records(records: Iterable[models.Model], user) -> dict:
+    """Provenance of each of ``records`` that ``user`` may see, by primary key.
+
+    For a list page: the number of queries does not grow with the records or citations
+    (one visibility check per model, one for the citations, one per level of derivation).
+    """
+    identities = _Identities(user)
+    by_model: dict[type, list] = defaultdict(list)
+    for record in records:
+        by_model[type(record)].append(record)
+    result = {}
+    for model, group in by_model.items():
+        visible = set(
+            model._default_manager.all()
+            .visible_to(user)
+            .filter(pk__in=[record.pk for record in group])
+            .values_list("pk", flat=True)
+        )
+        group = [record for record in group if record.pk in visible]
+        if not group:
+            continue
+        citations = list(visible_citations(group, user))
+        labels = {f.name: str(f.verbose_name) for f in model._meta.get_fields() if f.concrete}
+        per_record: dict = defaultdict(list)
+        for citation in citations:
+            per_record[citation.object_id].append(citation)
+        # One derivation walk for every source on the page, not one per record.
+        sources = {c.source.pk: c.source for c in citations if c.stance == Stance.SUPPORTS}
+        ancestors = derivation_ancestors(sources) if len(sources) > 1 else {}
+        for record in group:
+            cited = per_record.get(record.pk, [])
+            result[record.pk] = Provenance(
+                record=record,
+                citations=tuple(_cited(c, identities, labels) for c in cited),
+                independence=assess_independence(
+                    [c.source for c in cited if c.stance == Stance.SUPPORTS],
+                    user,
+                    ancestors=ancestors,
+                    identities=identities,
+                ),
+            )
+    return result
+
+
+def provenance_for(record: models.Model, user) -> Provenance:
+    """The provenance of one record; :class:`NotVisible` if ``user`` may not see it."""
+    found = provenance_for_records([record], user)
+    if record.pk not in found:
+        raise NotVisible(f"{type(record).__name__} not found")
+    return found[record.pk]
+
+
+def _cited(citation: Citation, identities: _Identities, labels: dict) -> CitedSource:
+    return CitedSource(
+        citation_id=citation.pk,
+        source=identities.ref(citation.source),
+        field_name=citation.field_name,
+        field_label=labels.get(citation.field_name, citation.field_name),
+        stance=citation.stance,
+        credibility=citation.credibility,
+        page=citation.page,
+        paragraph=citation.paragraph,
+        timestamp=citation.timestamp,
+        quote=citation.quote,
+        locator=citation.locator,
+    )
+
+
+# -- contested figures -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FigureClaim:
+    """One party's figure, with who gives it and how it is graded."""
+
+    figure_id: uuid.UUID
+    display_value: str  # "more than 40", "10", "30–50"
+    value: int
+    value_max: int | None
+    qualifier: str
+    claimed_by: str  # the source's pseudonym when its identity is hidden
+    source: SourceRef
+    credibility: int | None  # from the citation of the figure, when there is one
+    as_of: ApproximateDate | None
+    note: str
+
+    @property
+    def grading(self) -> str:
+        credibility = self.credibility if self.credibility is not None else ""
+        return f"{self.source.reliability}{credibility}"
+
+
+@dataclass(frozen=True)
+class FigureSummary:
+    """Every figure given for one kind of count (killed, detained…) at one event."""
+
+    kind: str
+    label: str
+    low: int
+    high: int
+    figures: tuple[FigureClaim, ...] = field(default_factory=tuple)
+
+    @property
+    def range_display(self) -> str:
+        """The spread of what is said, e.g. "10 – more than 40" (one figure: itself)."""
+        lowest = min(self.figures, key=lambda f: (f.value, f.value_max or f.value))
+        highest = max(self.figures, key=lambda f: (f.value_max or f.value, f.value))
+        if lowest is highest or lowest.display_value == highest.display_value:
+            return lowest.display_value
+        return f"{lowest.display_value} – {highest.display_value}"
+
+    @property
+    def contested(self) -> bool:
+        return len({(f.value, f.value_max, f.qualifier) for f in self.figures}) > 1
+
+
+def figures_summary(event: Event, user) -> list[FigureSummary]:
+    """The figures ``user`` may see for ``event``, side by side, per kind of count.
+
+    Each kind gets its range (lowest to highest value said) and every figure with who says
+    it, its source and the grading. Queries: the event's visibility, the figures, their
+    citations — whatever the number of figures.
+    """
+    if not Event.objects.visible_to(user).filter(pk=event.pk).exists():
+        raise NotVisible("Event not found")
+    figures = list(
+        EventFigure.objects.visible_to(user)
+        .active()
+        .filter(event=event)
+        .select_related("source")
+        .order_by("kind", "value", "created_at")
+    )
+    credibility: dict[uuid.UUID, int] = {}
+    source_of = {figure.pk: figure.source_id for figure in figures}
+    for citation in visible_citations(figures, user):
+        if citation.source_id == source_of[citation.object_id]:
+            credibility.setdefault(citation.object_id, citation.credibility)
+    identities = _Identities(user)
+    by_kind: dict[str, list[FigureClaim]] = defaultdict(list)
+    for figure in figures:
+        source = identities.ref(figure.source)
+        by_kind[figure.kind].append(
+            FigureClaim(
+                figure_id=figure.pk,
+                display_value=figure.display_value,
+                value=figure.value,
+                value_max=figure.value_max,
+                qualifier=figure.qualifier,
+                claimed_by=figure.claimed_by if source.revealed else source.label,
+                source=source,
+                credibility=credibility.get(figure.pk),
+                as_of=figure.as_of,
+                note=figure.note,
+            )
+        )
+    return [
+        FigureSummary(
+            kind=kind,
+            label=str(FigureKind(kind).label),
+            low=min(f.value for f in claims),
+            high=max(f.value_max or f.value for f in claims),
+            figures=tuple(claims),
+        )
+        for kind in FigureKind.values
+        if (claims := by_kind.get(kind))
+    ]
