@@ -159,6 +159,11 @@ EVIDENCE_MAX_BYTES = env_int("MONITOR_EVIDENCE_MAX_BYTES", 50 * 1024 * 1024, min
 # How many days a State has to answer a UN communication before it counts as overdue.
 UN_RESPONSE_DAYS = env_int("MONITOR_UN_RESPONSE_DAYS", 60, minimum=1, maximum=3650)
 
+# Reminders: what falls due within this many days goes into each owner's daily digest.
+REMINDER_DAYS = env_int("MONITOR_REMINDER_DAYS", 14, minimum=0, maximum=366)
+# The address people reach Monitor at, for links in e-mails and the calendar feed's URL.
+SITE_URL = (env_str("MONITOR_SITE_URL", "http://127.0.0.1:8000" if DEMO else "") or "").rstrip("/")
+
 # Two-letter ISO country code for new case references (TJK-2023-0007).
 CASE_REFERENCE_PREFIX = env_str("MONITOR_CASE_REFERENCE_PREFIX", "TJK") or "TJK"
 

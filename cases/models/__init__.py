@@ -4,10 +4,12 @@ from cases.models.cases import Allegation, AllegationPerpetrator, Case, CasePers
 from cases.models.detentions import Detention, DetentionStep
 from cases.models.events import Event, EventFigure
 from cases.models.followups import FollowUp, FollowUpResponse
+from cases.models.reminders import CalendarFeed, ReminderLog
 
 __all__ = [
     "Allegation",
     "AllegationPerpetrator",
+    "CalendarFeed",
     "Case",
     "CasePerson",
     "Detention",
@@ -16,4 +18,5 @@ __all__ = [
     "EventFigure",
     "FollowUp",
     "FollowUpResponse",
+    "ReminderLog",
 ]

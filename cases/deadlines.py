@@ -1,0 +1,384 @@
+"""The dates that matter: responses due, hearings and other follow-up dates, expected releases.
+
+One source for every surface — the dashboard, the API, the reminder emails and the calendar
+feed all list :class:`Deadline` items built here, so they cannot disagree:
+
+* **response due** — an open follow-up's ``due_on`` (awaiting or overdue: not answered, not
+  closed; see :meth:`FollowUp.status`);
+* **hearing** and **follow-up date** — the ``occurs`` date of a follow-up that is not closed
+  (a court hearing; a visit, an appeal or an advocacy action);
+* **expected release** — a detained person's sentence end (see :func:`expected_release`),
+  unless the detention's latest step is a release or a death in custody.
+
+Everything is read through ``visible_to(user)``; archived records, and the records of
+archived cases, are left out. An approximate date (a hearing "in June 2024", a release
+"c. 2030") is listed when its range may fall in the window, dated by its first possible day,
+and shown as it is known. It is overdue only once its last possible day has passed.
+
+Each item has two labels: ``title`` for the signed-in user, and ``external_title`` for what
+leaves Monitor (emails, calendar applications that sync to other companies' servers). The
+external one names no person, names an addressee only when it is a public organisation (a
+State, a ministry), and carries a follow-up's title only when its case is public.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime
+import uuid
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Prefetch
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from cases.choices import FollowUpKind, StepKind
+from cases.models import Detention, DetentionStep, FollowUp
+from cases.models.detentions import SENTENCE_KINDS
+from monitor.access import reveals_identity
+from monitor.approxdate import ApproximateDate, Precision, overlaps
+from monitor.choices import Confidentiality
+from people.models import Person
+
+#: Steps after which nobody is waiting for a release.
+ENDED = (StepKind.RELEASED, StepKind.DIED)
+
+
+class DeadlineKind(models.TextChoices):
+    RESPONSE_DUE = "response_due", gettext_lazy("response due")
+    HEARING = "hearing", gettext_lazy("hearing")
+    FOLLOWUP_DATE = "followup_date", gettext_lazy("follow-up date")
+    EXPECTED_RELEASE = "expected_release", gettext_lazy("expected release")
+
+
+def default_days() -> int:
+    """How far ahead "upcoming" looks: ``settings.REMINDER_DAYS`` (14 unless set)."""
+    return int(getattr(settings, "REMINDER_DAYS", 14))
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """One dated item on someone's list."""
+
+    #: The first possible day: what lists sort by and the calendar shows.
+    date: datetime.date
+    #: The last possible day (the same as ``date`` unless ``when`` is approximate).
+    last_date: datetime.date
+    #: The date as known: "11 July 2023", "June 2024", "c. 2030".
+    when: ApproximateDate
+    kind: DeadlineKind
+    title: str
+    external_title: str
+    #: The record to link to: ``"cases.followup"`` or ``"cases.detention"`` and its id.
+    model: str
+    pk: uuid.UUID
+    case_id: uuid.UUID
+    case_reference: str
+    overdue: bool
+    owner_id: uuid.UUID | None = None
+
+    @property
+    def is_approximate(self) -> bool:
+        return self.when.precision != Precision.DAY or self.when.circa
+
+    @property
+    def uid(self) -> str:
+        """Stable per item (the calendar updates an event instead of adding another)."""
+        return f"{self.kind}-{self.pk}@monitor"
+
+    @property
+    def url(self) -> str | None:
+        """The page of the record, when there is one to link to."""
+        app_label, model_name = self.model.split(".")
+        for name in (f"{app_label}:{model_name}_detail", f"admin:{app_label}_{model_name}_change"):
+            try:
+                return reverse(name, args=[self.pk])
+            except NoReverseMatch:
+                continue
+        return None
+
+    def days_late(self, today: datetime.date) -> int:
+        return max((today - self.last_date).days, 0)
+
+
+@dataclass(frozen=True)
+class ExpectedRelease:
+    """When a sentence should end, as precisely as the sentence date is known."""
+
+    when: ApproximateDate
+    first: datetime.date
+    last: datetime.date
+    #: The step whose term is counted.
+    step: DetentionStep
+
+
+# -- the lists -------------------------------------------------------------------------------
+
+
+def upcoming_deadlines(
+    user,
+    *,
+    days: int | None = None,
+    today: datetime.date | None = None,
+    owned_by=None,
+) -> list[Deadline]:
+    """What falls due from ``today`` to ``days`` days ahead (``REMINDER_DAYS`` by default).
+
+    ``owned_by``: only the follow-ups this user owns (expected releases have no owner and are
+    left out).
+    """
+    today = today or timezone.localdate()
+    days = default_days() if days is None else days
+    end = today + datetime.timedelta(days=days)
+    return [
+        item
+        for item in deadlines_between(user, today, end, today=today, owned_by=owned_by)
+        if not item.overdue
+    ]
+
+
+def overdue_deadlines(user, *, today: datetime.date | None = None, owned_by=None) -> list[Deadline]:
+    """Responses overdue (due before ``today``, unanswered, not closed), and expected releases
+    whose last possible day has passed with no release recorded."""
+    today = today or timezone.localdate()
+    items = [
+        *_response_items(user, FollowUp.objects.overdue(today), today=today, owned_by=owned_by),
+        *(
+            []
+            if owned_by is not None
+            else [i for i in _release_items(user, None, today, today=today) if i.overdue]
+        ),
+    ]
+    return sorted(items, key=_order)
+
+
+def deadlines_between(
+    user,
+    start: datetime.date | None,
+    end: datetime.date | None,
+    *,
+    today: datetime.date | None = None,
+    owned_by=None,
+) -> list[Deadline]:
+    """Every item whose date may fall in [start, end] (either bound may be None)."""
+    today = today or timezone.localdate()
+    due = FollowUp.objects.still_open(today)
+    if start is not None:
+        due = due.filter(due_on__gte=start)
+    if end is not None:
+        due = due.filter(due_on__lte=end)
+    items = [
+        *_response_items(user, due, today=today, owned_by=owned_by),
+        *_occurs_items(user, start, end, today=today, owned_by=owned_by),
+    ]
+    if owned_by is None:
+        items += _release_items(user, start, end, today=today)
+    return sorted(items, key=_order)
+
+
+def _order(item: Deadline):
+    return (item.date, item.last_date, item.kind, item.case_reference, item.title)
+
+
+# -- follow-ups ------------------------------------------------------------------------------
+
+
+def _visible_followups(queryset, user, owned_by):
+    queryset = queryset.in_use().visible_to(user).select_related("case", "addressee")
+    if owned_by is not None:
+        queryset = queryset.filter(owner=owned_by)
+    return queryset
+
+
+def _response_items(user, queryset, *, today, owned_by) -> list[Deadline]:
+    items = []
+    for followup in _visible_followups(queryset, user, owned_by).filter(due_on__isnull=False):
+        when = ApproximateDate.parse(followup.due_on)
+        items.append(
+            _followup_item(
+                followup, DeadlineKind.RESPONSE_DUE, when, overdue=followup.due_on < today
+            )
+        )
+    return items
+
+
+def _occurs_items(user, start, end, *, today, owned_by) -> list[Deadline]:
+    queryset = FollowUp.objects.filter(
+        overlaps("occurs", start, end), occurs__isnull=False, closed_at__isnull=True
+    )
+    items = []
+    for followup in _visible_followups(queryset, user, owned_by):
+        kind = (
+            DeadlineKind.HEARING
+            if followup.kind == FollowUpKind.HEARING
+            else DeadlineKind.FOLLOWUP_DATE
+        )
+        items.append(_followup_item(followup, kind, followup.occurs, overdue=False))
+    return items
+
+
+def _followup_item(followup: FollowUp, kind: DeadlineKind, when, *, overdue: bool) -> Deadline:
+    case = followup.case
+    described = [str(kind.label).capitalize()]
+    if followup.kind == FollowUpKind.UN_COMMUNICATION and followup.reference:
+        described.append(followup.reference)
+    addressee = followup.addressee
+    if addressee is not None and addressee.confidentiality == Confidentiality.PUBLIC:
+        described.append(addressee.name)  # a State or a public body: no secret
+    if case.confidentiality == Confidentiality.PUBLIC:
+        described.append(followup.title)
+    external = " · ".join([*described, _("case %(reference)s") % {"reference": case.reference}])
+    return Deadline(
+        date=when.start,
+        last_date=when.end,
+        when=when,
+        kind=kind,
+        title=followup.title,
+        external_title=external,
+        model="cases.followup",
+        pk=followup.pk,
+        case_id=case.pk,
+        case_reference=case.reference,
+        overdue=overdue,
+        owner_id=followup.owner_id,
+    )
+
+
+# -- expected releases -----------------------------------------------------------------------
+
+
+def expected_release(detention: Detention) -> ExpectedRelease | None:
+    """When the detained person's sentence ends, or None.
+
+    The term is the one of the latest step that carries one (a sentence, or an appeal that
+    changed it); it runs from the date of the sentence — for an appeal, of the sentence it
+    revised. None when there is no term, for a life sentence, and once the latest step is a
+    release or a death in custody. The result is as precise as the sentence date: a sentence
+    of "March 2023" for 7 years ends in "March 2030"; a sentence "c. 2021" ends "c. 2028".
+
+    Note: time already spent in pre-trial detention usually counts towards the term, so the
+    person may be due out earlier; the date is a date to watch, not a legal computation.
+    Uses prefetched steps when present.
+    """
+    steps = detention.ordered_steps()
+    if not steps or steps[-1].kind in ENDED:
+        return None
+    with_term = [
+        s for s in steps if s.kind in SENTENCE_KINDS and (s.sentence_months or s.life_sentence)
+    ]
+    if not with_term:
+        return None
+    term = with_term[-1]
+    if term.life_sentence:
+        return None
+    start = term.date
+    if term.kind != StepKind.SENTENCED:
+        before = steps[: steps.index(term)]
+        sentences = [s for s in before if s.kind == StepKind.SENTENCED]
+        if sentences:
+            start = sentences[-1].date
+    when, first, last = add_months(start, term.sentence_months)
+    return ExpectedRelease(when=when, first=first, last=last, step=term)
+
+
+def add_months(
+    date: ApproximateDate, months: int
+) -> tuple[ApproximateDate, datetime.date, datetime.date]:
+    """``date`` plus ``months``, with the first and last day the result may mean.
+
+    Keeps the precision and the circa of ``date``. A year-precise date plus a term that is
+    not whole years spans two calendar years: it becomes "c." the year in the middle.
+    """
+    first = _shift(date.start, months)
+    last = _shift(date.end, months)
+    if date.precision == Precision.DAY:
+        when = ApproximateDate(first.year, first.month, first.day, circa=date.circa)
+    elif date.precision == Precision.MONTH:
+        when = ApproximateDate(first.year, first.month, circa=date.circa)
+    elif first.year == last.year:
+        when = ApproximateDate(first.year, circa=date.circa)
+    else:
+        middle = first + (last - first) / 2
+        when = ApproximateDate(middle.year, circa=True)
+    return when, first, last
+
+
+def _shift(day: datetime.date, months: int) -> datetime.date:
+    """The same day ``months`` later; the 31st becomes the month's last day when needed."""
+    index = day.year * 12 + (day.month - 1) + months
+    year, month = divmod(index, 12)
+    month += 1
+    return datetime.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def _release_items(user, start, end, *, today) -> list[Deadline]:
+    detentions = (
+        Detention.objects.visible_to(user)
+        .filter(archived_at__isnull=True, case__archived_at__isnull=True)
+        .filter(
+            models.Exists(
+                DetentionStep.objects.filter(
+                    detention=models.OuterRef("pk"),
+                    archived_at__isnull=True,
+                    kind__in=SENTENCE_KINDS,
+                    sentence_months__gt=0,
+                )
+            )
+        )
+        .select_related("case", "person")
+        .prefetch_related(
+            Prefetch("steps", queryset=DetentionStep.objects.filter(archived_at__isnull=True)),
+            "person__names",
+        )
+    )
+    detentions = list(detentions)
+    if not detentions:
+        return []
+    visible_persons = set(
+        Person.objects.visible_to(user)
+        .filter(pk__in={d.person_id for d in detentions})
+        .values_list("pk", flat=True)
+    )
+    items = []
+    for detention in detentions:
+        release = expected_release(detention)
+        if release is None:
+            continue
+        if (start is not None and release.last < start) or (
+            end is not None and release.first > end
+        ):
+            continue
+        items.append(_release_item(detention, release, user, visible_persons, today=today))
+    return items
+
+
+def _release_item(detention, release, user, visible_persons, *, today) -> Deadline:
+    person, case = detention.person, detention.case
+    knows = person.pk in visible_persons and reveals_identity(user, person)
+    shown = str(person) if knows else person.pseudonym
+    external = [str(DeadlineKind.EXPECTED_RELEASE.label).capitalize()]
+    public = Confidentiality.PUBLIC
+    if (
+        knows
+        and not person.is_protected
+        and case.confidentiality == person.confidentiality == public
+    ):
+        external.append(shown)
+    external.append(_("case %(reference)s") % {"reference": case.reference})
+    return Deadline(
+        date=release.first,
+        last_date=release.last,
+        when=release.when,
+        kind=DeadlineKind.EXPECTED_RELEASE,
+        title=_("Expected release of %(person)s") % {"person": shown},
+        external_title=" · ".join(external),
+        model="cases.detention",
+        pk=detention.pk,
+        case_id=case.pk,
+        case_reference=case.reference,
+        overdue=release.last < today,
+    )
