@@ -9,6 +9,7 @@ from cases.choices import StepKind
 from cases.models import (
     Allegation,
     AllegationPerpetrator,
+    CalendarFeed,
     Case,
     CasePerson,
     Detention,
@@ -17,8 +18,9 @@ from cases.models import (
     EventFigure,
     FollowUp,
     FollowUpResponse,
+    ReminderLog,
 )
-from monitor.admin_base import AuditedAdmin, AuditedInline
+from monitor.admin_base import ArchiveOnlyMixin, AuditedAdmin, AuditedInline
 from people.admin import PersonNameSearchMixin, primary_names
 from sources.admin import CitationInline
 
@@ -34,7 +36,7 @@ class EventFigureInline(AuditedInline):
 @admin.register(Event)
 class EventAdmin(AuditedAdmin):
     list_display = ("title", "parent", "kind", "start", "end", "review_state", "confidentiality")
-    list_filter = ("review_state", "confidentiality", "kind")
+    list_filter = ("review_state", "confidentiality", "kind", "parent")
     search_fields = ("title",)
     list_select_related = ("parent", "kind")
     autocomplete_fields = ("parent", "kind", "places")
@@ -96,8 +98,8 @@ class CasePersonAdmin(PersonNameSearchMixin, AuditedAdmin):
     list_select_related = ("case", "person")
     autocomplete_fields = ("case", "person")
 
-    def get_queryset(self, request):
-        return super().get_queryset(request).prefetch_related(primary_names("person"))
+    def get_visible_queryset(self, request):
+        return super().get_visible_queryset(request).prefetch_related(primary_names("person"))
 
 
 # -- allegations --------------------------------------------------------------------------
@@ -112,15 +114,15 @@ class AllegationPerpetratorInline(AuditedInline):
 @admin.register(Allegation)
 class AllegationAdmin(PersonNameSearchMixin, AuditedAdmin):
     list_display = ("violation_type", "victim_display", "case", "date", "place", "claim_status")
-    list_filter = ("claim_status", "violation_type")
+    list_filter = ("claim_status", "violation_type", "case")
     search_fields = ("case__reference", "victim_description", "description")
     list_select_related = ("case", "victim", "violation_type", "place")
     autocomplete_fields = ("case", "victim", "violation_type", "place")
     inlines = (AllegationPerpetratorInline, CitationInline)
     person_search_path = "victim"
 
-    def get_queryset(self, request):
-        return super().get_queryset(request).prefetch_related(primary_names("victim"))
+    def get_visible_queryset(self, request):
+        return super().get_visible_queryset(request).prefetch_related(primary_names("victim"))
 
     @admin.display(description=_("victim"))
     def victim_display(self, obj: Allegation) -> str:
@@ -141,10 +143,10 @@ class AllegationPerpetratorAdmin(PersonNameSearchMixin, AuditedAdmin):
     )
     autocomplete_fields = ("allegation", "person", "organization")
 
-    def get_queryset(self, request):
+    def get_visible_queryset(self, request):
         return (
             super()
-            .get_queryset(request)
+            .get_visible_queryset(request)
             .prefetch_related(primary_names("person"), primary_names("allegation__victim"))
         )
 
@@ -194,15 +196,20 @@ class DetentionStatusFilter(admin.SimpleListFilter):
 @admin.register(Detention)
 class DetentionAdmin(PersonNameSearchMixin, AuditedAdmin):
     list_display = ("person", "case", "status", "created_at")
-    list_filter = (DetentionStatusFilter,)
+    list_filter = (DetentionStatusFilter, "case")
     search_fields = ("case__reference", "case__title")
     list_select_related = ("case", "person")
     autocomplete_fields = ("case", "person")
     inlines = (DetentionStepInline, CitationInline)
 
-    def get_queryset(self, request):
+    def get_visible_queryset(self, request):
         # The status is the latest step's kind, annotated in the same query.
-        return super().get_queryset(request).with_status().prefetch_related(primary_names("person"))
+        return (
+            super()
+            .get_visible_queryset(request)
+            .with_status()
+            .prefetch_related(primary_names("person"))
+        )
 
     @admin.display(description=_("current status"), ordering="latest_step_kind")
     def status(self, obj: Detention) -> str | None:
@@ -219,8 +226,12 @@ class DetentionStepAdmin(PersonNameSearchMixin, AuditedAdmin):
     autocomplete_fields = ("detention", "place", "facility", "authority", "articles")
     person_search_path = "detention__person"
 
-    def get_queryset(self, request):
-        return super().get_queryset(request).prefetch_related(primary_names("detention__person"))
+    def get_visible_queryset(self, request):
+        return (
+            super()
+            .get_visible_queryset(request)
+            .prefetch_related(primary_names("detention__person"))
+        )
 
     @admin.display(description=_("sentence"))
     def sentence(self, obj: DetentionStep) -> str:
@@ -239,7 +250,7 @@ class FollowUpResponseInline(AuditedInline):
 @admin.register(FollowUp)
 class FollowUpAdmin(AuditedAdmin):
     list_display = ("title", "kind", "reference", "case", "sent", "due_on", "status", "owner")
-    list_filter = ("kind", "communication_type", "due_on")
+    list_filter = ("kind", "communication_type", "due_on", "case")
     search_fields = ("title", "reference", "case__reference")
     list_select_related = ("case", "owner")
     autocomplete_fields = (
@@ -254,9 +265,9 @@ class FollowUpAdmin(AuditedAdmin):
     readonly_fields = ("closed_at",)
     inlines = (FollowUpResponseInline, CitationInline)
 
-    def get_queryset(self, request):
+    def get_visible_queryset(self, request):
         # status() reads the responses: fetched once for the page, not once per row.
-        return super().get_queryset(request).prefetch_related("responses")
+        return super().get_visible_queryset(request).prefetch_related("responses")
 
     @admin.display(description=_("status"))
     def status(self, obj: FollowUp) -> str:
@@ -270,3 +281,46 @@ class FollowUpResponseAdmin(AuditedAdmin):
     search_fields = ("followup__title", "followup__reference", "summary")
     list_select_related = ("followup", "document")
     autocomplete_fields = ("followup", "document")
+
+
+class _ReadOnlyOwnRowsAdmin(ArchiveOnlyMixin, admin.ModelAdmin):
+    """Rows the system writes for one user: coordinators read them all, others their own."""
+
+    list_select_related = ("user",)
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser or request.user.has_perm("monitor.archive_record"):
+            return queryset
+        return queryset.filter(user=request.user)
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in self.model._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return request.user.is_active and request.user.is_staff
+
+
+@admin.register(ReminderLog)
+class ReminderLogAdmin(_ReadOnlyOwnRowsAdmin):
+    """Which digest went to whom on which day (at most one per user and day)."""
+
+    list_display = ("date", "user", "sent_at", "overdue", "upcoming")
+    date_hierarchy = "date"
+
+
+@admin.register(CalendarFeed)
+class CalendarFeedAdmin(_ReadOnlyOwnRowsAdmin):
+    """Calendar feed addresses: only a hash of each secret is kept, so none is shown."""
+
+    list_display = ("user", "rotated_at", "last_used_at")
+    exclude = ("token_hash",)
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields if f.name != "token_hash"]

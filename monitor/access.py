@@ -12,6 +12,10 @@ Every rule here narrows; nothing returns all rows because no rule matched.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Collection, Iterator
+from contextvars import ContextVar
+
 from django.db.models import Q
 
 from monitor.choices import Confidentiality
@@ -53,10 +57,12 @@ def confidentiality_q(user, prefix: str = "", *, with_team: bool = True) -> Q | 
     return rule | team_q(user, prefix) if with_team else rule
 
 
-def reveals_identity(user, record) -> bool:
+def reveals_identity(user, record, *, team_ids: Collection | None = None) -> bool:
     """Whether ``user`` may see who a protected person or source is.
 
     Their team and users cleared for strict records may; everyone else sees the pseudonym.
+    ``team_ids`` (the user's teams, from :func:`team_ids_of`) spares a query per record when
+    a page shows many.
     """
     if not getattr(record, "is_protected", False):
         return True
@@ -65,7 +71,20 @@ def reveals_identity(user, record) -> bool:
     if int(user.clearance) >= Confidentiality.STRICT:
         return True
     team_id = getattr(record, "team_id", None)
-    return team_id is not None and user.teams.filter(pk=team_id).exists()
+    if team_id is None:
+        return False
+    if team_ids is not None:
+        return team_id in team_ids
+    return user.teams.filter(pk=team_id).exists()
+
+
+def team_ids_of(user) -> set:
+    """The ids of the teams ``user`` is a member of (none without a role)."""
+    if not has_role(user):
+        return set()
+    from monitor.models import Team
+
+    return set(Team.objects.filter(members=user).values_list("pk", flat=True))
 
 
 def identity_q(user, prefix: str = "") -> Q | None:
@@ -75,3 +94,63 @@ def identity_q(user, prefix: str = "") -> Q | None:
     if int(user.clearance) >= Confidentiality.STRICT:
         return Q()
     return Q(**{f"{prefix}is_protected": False}) | team_q(user, prefix)
+
+
+# -- who is looking: protected identities in str() ------------------------------------------
+# ``str()`` of a protected person or source is its pseudonym for whoever may not identify it,
+# so a name cannot slip out through a select box, an autocomplete answer, a breadcrumb or a
+# history page. A model method has no request, so the viewer travels in a context variable:
+# set for every request by :class:`ViewerMiddleware` (read lazily, because the API
+# authenticates inside the view) and by :func:`viewing_as` anywhere else (an export, a
+# notification). Outside both — a management command, the shell — nobody is looking through
+# a surface and the names show: that is the operator's console.
+
+
+class _Viewer:
+    """The user looking, with their teams read once for the request."""
+
+    def __init__(self, get_user):
+        self._get_user = get_user
+        self._teams: dict = {}
+
+    def reveals(self, record) -> bool:
+        user = self._get_user()
+        key = getattr(user, "pk", None)
+        if key not in self._teams:
+            self._teams[key] = team_ids_of(user)
+        return reveals_identity(user, record, team_ids=self._teams[key])
+
+
+_viewer: ContextVar[_Viewer | None] = ContextVar("monitor_viewer", default=None)
+
+
+@contextlib.contextmanager
+def viewing_as(user) -> Iterator[None]:
+    """Render protected records inside the block as ``user`` may see them."""
+    token = _viewer.set(_Viewer(lambda: user))
+    try:
+        yield
+    finally:
+        _viewer.reset(token)
+
+
+def identity_hidden(record) -> bool:
+    """Whether the current viewer must see ``record``'s pseudonym instead of who it is."""
+    if not getattr(record, "is_protected", False):
+        return False
+    viewer = _viewer.get()
+    return viewer is not None and not viewer.reveals(record)
+
+
+class ViewerMiddleware:
+    """Makes the request's user the viewer for everything rendered during the request."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        token = _viewer.set(_Viewer(lambda: getattr(request, "user", None)))
+        try:
+            return self.get_response(request)
+        finally:
+            _viewer.reset(token)

@@ -10,8 +10,9 @@ from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from monitor import admin_review  # noqa: F401  (registers the review queue and decision log)
 from monitor.admin_base import ArchiveOnlyMixin, AuditedAdmin
-from monitor.models import Place, ReviewDecision, Team, Term, User
+from monitor.models import Place, Team, Term, User
 
 
 @admin.register(User)
@@ -122,27 +123,3 @@ class PlaceAdmin(AuditedAdmin):
     search_fields = ("name", "code")
     list_select_related = ("parent",)
     autocomplete_fields = ("parent",)
-
-
-@admin.register(ReviewDecision)
-class ReviewDecisionAdmin(ArchiveOnlyMixin, admin.ModelAdmin):
-    """The kept record of every review decision: read here, written by the services."""
-
-    list_display = ("at", "action", "content_type", "object_id", "version", "actor")
-    list_filter = ("action", "content_type")
-    search_fields = ("comment", "actor__username")
-    list_select_related = ("content_type", "actor")
-    date_hierarchy = "at"
-
-    def get_queryset(self, request):
-        queryset = ReviewDecision.objects.visible_to(request.user)
-        return queryset.order_by(*(self.get_ordering(request) or ReviewDecision._meta.ordering))
-
-    def get_readonly_fields(self, request, obj=None):
-        return [field.name for field in ReviewDecision._meta.fields]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False

@@ -2,11 +2,24 @@
 
 The admin is one more client of the rules (STYLE.md §7), not a back door around them:
 
-* every queryset — changelist, change page, history, autocomplete, related-field choices —
-  goes through ``Model.objects.visible_to(request.user)``, which fails closed;
-* nothing is hard-deleted: no delete permission, no "delete selected" action;
-* the audit fields are shown read-only and ``created_by`` / the history user come from the
-  request;
+* every queryset — changelist, change page, history, autocomplete, related-field choices,
+  filter choices — goes through ``Model.objects.visible_to(request.user)``, which fails
+  closed; a hidden or unknown id answers 404 (before any permission check, so a user
+  without a role cannot tell a hidden record from a missing one either);
+* every write goes through the services: the change form and each inline row are saved by
+  :func:`monitor.services.record_save` with the version the form was opened at and an
+  optional "reason for change"; a stale version, a refusal or an invalid save comes back as
+  an error on the form with the user's input kept, never as a silent overwrite or a 500;
+* nothing is hard-deleted: no delete permission, no "delete selected" action; coordinators
+  archive and restore through actions that call the services item by item;
+* archived records leave the lists. Coordinators (``monitor.archive_record``) list them with
+  the "archived" filter and open them read-only; everyone else never meets them in the
+  admin (lists, change pages, history, autocomplete answer as for a missing record). A link
+  that already points at an archived record keeps showing it, so editing the record holding
+  the link does not fail on a choice that vanished;
+* a protected person or source shows its pseudonym to users who may not identify it
+  (``str()`` does that through :mod:`monitor.access`); its change page is read-only for
+  them and leaves out the identifying fields, and so does its history;
 * lists never count the whole table (``show_full_result_count = False``).
 
 Approximate dates are edited as text ("May 2022", "c. 2021") and listed through ``str()``.
@@ -15,14 +28,35 @@ Approximate dates are edited as text ("May 2022", "c. 2021") and listed through 
 from __future__ import annotations
 
 from django import forms
-from django.contrib import admin
-from django.contrib.admin.utils import unquote
-from django.core.exceptions import FieldDoesNotExist
-from django.http import Http404
+from django.contrib import admin, messages
+from django.contrib.admin.utils import NotRelationField, get_fields_from_path, unquote
+from django.core.exceptions import (
+    FieldDoesNotExist,
+    PermissionDenied,
+    ValidationError,
+)
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponseNotAllowed
+from django.template.response import TemplateResponse
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from monitor.access import identity_q, reveals_identity, team_ids_of
+from monitor.admin_forms import FORM_ONLY_FIELDS, AuditedInlineForm, AuditedModelForm
+from monitor.admin_history import history_entries
 from monitor.approxdate import ApproximateDateField
+from monitor.models import ReviewedModel
+from monitor.services import WORKFLOW_FIELDS as SERVICE_ONLY_FIELDS
+from monitor.services import (
+    ActionRefused,
+    NotVisible,
+    edit_refusal,
+    record_archive,
+    record_restore,
+    record_save,
+    review_submit,
+)
 
 #: Written by the system, never typed: shown read-only on change pages.
 AUDIT_FIELDS = (
@@ -34,8 +68,9 @@ AUDIT_FIELDS = (
     "archived_at",
     "archived_by",
 )
-#: Moves only through the review workflow; shown read-only beside the record's own fields.
-WORKFLOW_FIELDS = ("review_state",)
+#: Changed only by their own services (review state, claim status…), never by a save:
+#: shown read-only beside the record's own fields, so no edit to them is silently dropped.
+WORKFLOW_FIELDS = tuple(sorted(SERVICE_ONLY_FIELDS - set(AUDIT_FIELDS)))
 
 APPROXIMATE_DATE_OVERRIDES = {
     ApproximateDateField: {
@@ -44,6 +79,115 @@ APPROXIMATE_DATE_OVERRIDES = {
         )
     }
 }
+
+
+# -- who may see what, asked once per request ------------------------------------------------
+
+
+def may_archive(request) -> bool:
+    return request.user.has_perm("monitor.archive_record")
+
+
+def hides_identity(request, record) -> bool:
+    """Whether ``request.user`` must see ``record`` (a person or source) by its pseudonym.
+
+    On the page of an old version, the record as it is now decides too: a person protected
+    since then is protected in their past as well.
+    """
+    current = getattr(request, "_monitor_current_record", None)
+    for candidate in (record, current):
+        if candidate is None or not getattr(candidate, "is_protected", False):
+            continue
+        if not hasattr(request, "_monitor_team_ids"):
+            request._monitor_team_ids = team_ids_of(request.user)
+        if not reveals_identity(request.user, candidate, team_ids=request._monitor_team_ids):
+            return True
+    return False
+
+
+def identifying_fields(model) -> tuple[str, ...]:
+    """The fields that say who a protected record is (``Model.IDENTIFYING_FIELDS``)."""
+    return tuple(getattr(model, "IDENTIFYING_FIELDS", ()))
+
+
+def is_autocomplete(request) -> bool:
+    match = getattr(request, "resolver_match", None)
+    return match is not None and match.url_name == "autocomplete"
+
+
+def _error_messages(exc: Exception) -> list[str]:
+    if isinstance(exc, ActionRefused):
+        return [exc.message]
+    if isinstance(exc, ValidationError):
+        return list(exc.messages)
+    return [str(exc)]
+
+
+def _without(fields, names) -> list:
+    """A fieldset's field list without ``names`` (lines of several fields included)."""
+    kept = []
+    for entry in fields:
+        if isinstance(entry, list | tuple):
+            line = [name for name in entry if name not in names]
+            if line:
+                kept.append(tuple(line))
+        elif entry not in names:
+            kept.append(entry)
+    return kept
+
+
+# -- list filters ------------------------------------------------------------------------------
+
+
+class ArchivedFilter(admin.SimpleListFilter):
+    """Archived records leave the list; a coordinator asks for them here."""
+
+    title = _("archived")
+    parameter_name = "archived"
+
+    def lookups(self, request, model_admin):
+        return [("only", _("show archived")), ("all", _("archived and not archived"))]
+
+    def choices(self, changelist):
+        yield {
+            "selected": self.value() is None,
+            "query_string": changelist.get_query_string(remove=[self.parameter_name]),
+            "display": _("not archived"),
+        }
+        for lookup, title in self.lookup_choices:
+            yield {
+                "selected": self.value() == lookup,
+                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
+                "display": title,
+            }
+
+    def queryset(self, request, queryset):
+        if self.value() == "only":
+            return queryset.archived()
+        if self.value() == "all":
+            return queryset
+        return queryset.active()
+
+
+class VisibleRelatedFieldListFilter(admin.RelatedOnlyFieldListFilter):
+    """Choices: the related records the listed rows point at, and only those the user sees.
+
+    Django's related filter lists every row of the related table: a hidden case's reference
+    would appear in the choices of the allegation list.
+    """
+
+    def field_choices(self, field, request, model_admin):
+        related = field.remote_field.model
+        used = model_admin.get_queryset(request).values(f"{self.field_path}__pk")
+        related_admin = model_admin.admin_site._registry.get(related)
+        if isinstance(related_admin, AuditedAdmin):
+            queryset = related_admin.get_choices_queryset(request)
+        else:
+            queryset = related._default_manager.all()
+        return [(obj.pk, str(obj)) for obj in queryset.filter(pk__in=used)]
+
+
+# -- admin classes -----------------------------------------------------------------------------
 
 
 class VisibleChoicesMixin:
@@ -57,7 +201,10 @@ class VisibleChoicesMixin:
         related_admin = self.admin_site._registry.get(db_field.remote_field.model)
         if related_admin is None:
             return super().get_field_queryset(db, db_field, request)
-        queryset = related_admin.get_queryset(request)
+        if isinstance(related_admin, AuditedAdmin):
+            queryset = related_admin.get_choices_queryset(request)
+        else:
+            queryset = related_admin.get_queryset(request)
         return queryset.using(db) if db else queryset
 
 
@@ -75,21 +222,92 @@ class ArchiveOnlyMixin:
         return actions
 
 
+class IdentitySearchMixin:
+    """Text search never matches a protected record's identifying text (a source's title,
+    say) for a user who may not identify it: a hit would confirm who it is.
+
+    ``identity_path`` leads from the listed model to the protected record ("" for itself).
+    """
+
+    identity_path = ""
+
+    def get_search_results(self, request, queryset, search_term):
+        if not search_term.strip():
+            return super().get_search_results(request, queryset, search_term)
+        rule = identity_q(request.user, self.identity_path)
+        searchable = queryset.none() if rule is None else queryset.filter(rule)
+        return super().get_search_results(request, searchable, search_term)
+
+
 class AuditedAdmin(VisibleChoicesMixin, ArchiveOnlyMixin, SimpleHistoryAdmin):
     """Base of every admin for an audited domain model (see the module docstring).
 
-    Subclasses that need annotations or prefetches extend :meth:`get_queryset` with
-    ``super().get_queryset(request)`` so visibility always comes first.
+    Subclasses that need annotations or prefetches override :meth:`get_visible_queryset`
+    (calling ``super()``), so visibility always comes first and the lists, the change pages
+    and the choice lists of other admins all get them.
     """
 
+    form = AuditedModelForm
     formfield_overrides = APPROXIMATE_DATE_OVERRIDES
+    actions = ("submit_for_review", "archive_selected", "restore_selected")
+    object_history_template = "admin/audited_object_history.html"
+    history_per_page = 50
+
+    # -- querysets ---------------------------------------------------------------------------
+
+    def get_visible_queryset(self, request):
+        """Every record the user may see, archived or not, ready for display."""
+        return self.model.objects.visible_to(request.user)
 
     def get_queryset(self, request):
-        queryset = self.model.objects.visible_to(request.user)
+        queryset = self.get_visible_queryset(request)
+        # Archived records: for coordinators only (the list shows them through its filter),
+        # and never offered as a new link.
+        if not may_archive(request) or is_autocomplete(request):
+            queryset = queryset.active()
         ordering = self.get_ordering(request)
         if ordering:
             queryset = queryset.order_by(*ordering)
         return queryset
+
+    def get_choices_queryset(self, request):
+        """What a form of another admin may point at: visible, archived included, so that an
+        existing link to an archived record stays valid."""
+        return self.get_visible_queryset(request)
+
+    def get_list_filter(self, request):
+        filters = []
+        for item in super().get_list_filter(request):
+            if isinstance(item, str) and self._is_relation_path(item):
+                item = (item, VisibleRelatedFieldListFilter)
+            filters.append(item)
+        if may_archive(request):
+            filters.append(ArchivedFilter)
+        return filters
+
+    def _is_relation_path(self, path: str) -> bool:
+        try:
+            return bool(get_fields_from_path(self.model, path)[-1].is_relation)
+        except (FieldDoesNotExist, NotRelationField):
+            return False
+
+    # -- permissions -------------------------------------------------------------------------
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        if not super().has_change_permission(request, obj):
+            return False
+        if obj is None:
+            return True
+        if getattr(request, "_monitor_current_record", None) is not None:
+            return False  # an old version is read, never edited (no "revert" either)
+        # Archived: read-only until restored. Protected and not for this user: read-only,
+        # without the identifying fields.
+        return obj.archived_at is None and not hides_identity(request, obj)
+
+    def has_archive_permission(self, request) -> bool:
+        return may_archive(request)
+
+    # -- the change form ---------------------------------------------------------------------
 
     def _model_has_field(self, name: str) -> bool:
         try:
@@ -105,69 +323,242 @@ class AuditedAdmin(VisibleChoicesMixin, ArchiveOnlyMixin, SimpleHistoryAdmin):
         return [name for name in AUDIT_FIELDS if self._model_has_field(name)]
 
     def get_readonly_fields(self, request, obj=None):
+        if getattr(request, "_monitor_current_record", None) is not None:
+            # A past version: every field is shown, none is an input.
+            opts = self.model._meta
+            editable = [f.name for f in [*opts.fields, *opts.many_to_many] if f.editable]
+            workflow = [f for f in WORKFLOW_FIELDS if self._model_has_field(f)]
+            return [*editable, *workflow, *self.audit_fields(obj)]
         readonly = list(super().get_readonly_fields(request, obj))
-        extra = [] if obj is None else [f for f in WORKFLOW_FIELDS if self._model_has_field(f)]
+        extra = [f for f in WORKFLOW_FIELDS if self._model_has_field(f)]
         extra += self.audit_fields(obj)
         return readonly + [name for name in extra if name not in readonly]
 
     def get_fieldsets(self, request, obj=None):
-        """The record's own fields first, then the audit fields in a folded "Record" box."""
+        """The record's own fields, the audit fields in a folded "Record" box, then the
+        reason for the change (and the hidden version) when the user may change it."""
         audit = self.audit_fields(obj)
-        fieldsets = super().get_fieldsets(request, obj)
-        if not audit:
-            return fieldsets
-        trimmed = [
-            (name, {**options, "fields": [f for f in options["fields"] if f not in audit]})
-            for name, options in fieldsets
+        hidden = set(audit) | set(FORM_ONLY_FIELDS)
+        if obj is not None and hides_identity(request, obj):
+            hidden |= set(identifying_fields(self.model))
+        fieldsets = [
+            (name, {**options, "fields": _without(options["fields"], hidden)})
+            for name, options in super().get_fieldsets(request, obj)
         ]
-        return [*trimmed, (_("Record"), {"fields": audit, "classes": ["collapse"]})]
+        if audit:
+            fieldsets.append((_("Record"), {"fields": audit, "classes": ["collapse"]}))
+        if obj is None and self.has_add_permission(request):
+            fieldsets.append((_("Reason for change"), {"fields": ["change_reason"]}))
+        elif obj is not None and self.has_change_permission(request, obj):
+            fieldsets.append(
+                (_("Reason for change"), {"fields": ["change_reason", "expected_version"]})
+            )
+        return fieldsets
 
-    def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
-        # DESIGN.md: a hidden (or unknown) record answers 404. Django would redirect to the
-        # index with a warning instead; this private hook has been stable since Django 2.1.
-        raise Http404
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        # The form asks the services' rules in its clean(): it needs the acting user. The
+        # class is made for this request by modelform_factory, so nothing else shares it.
+        form.admin_request = request
+        return form
 
-    def _require_visible(self, request, object_id) -> None:
-        if self.get_object(request, unquote(object_id)) is None:
-            raise Http404
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        if object_id is not None:
+            obj = self.get_object(request, unquote(object_id))
+            if obj is None:
+                # Before Django's permission check: a user without any role gets the same
+                # 404 for a hidden record as for one that does not exist.
+                raise Http404
+            if request.method == "GET":
+                self._explain_read_only(request, obj)
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except NotVisible as exc:
+            raise Http404 from exc
+        except (ActionRefused, ValidationError) as exc:
+            # The service refused what the form's checks let through (a race, or a rule only
+            # the save can see). The transaction is rolled back by now; show the form again,
+            # with the input and the reason, and save nothing.
+            if request.method != "POST" or hasattr(request, "_monitor_refusals"):
+                raise
+            request._monitor_refusals = _error_messages(exc)
+            return super().changeform_view(request, object_id, form_url, extra_context)
 
-    def history_view(self, request, object_id, extra_context=None):
-        # simple_history would fall back to the history table for an id it cannot find
-        # through get_queryset, which would show a hidden record's past; refuse first.
-        self._require_visible(request, object_id)
-        return super().history_view(request, object_id, extra_context)
+    def _explain_read_only(self, request, obj) -> None:
+        if obj.archived_at is not None:
+            note = _("This record is archived: it is read-only until a coordinator restores it.")
+        elif hides_identity(request, obj):
+            note = _(
+                "This identity is protected: you see a pseudonym and no identifying details, "
+                "and cannot change the record."
+            )
+        elif self.has_change_permission(request, obj):
+            note = edit_refusal(record=obj, actor=request.user)
+        else:
+            note = None
+        if note:
+            self.message_user(request, note, messages.WARNING)
 
-    def history_form_view(self, request, object_id, version_id, extra_context=None):
-        self._require_visible(request, object_id)
-        return super().history_form_view(request, object_id, version_id, extra_context)
+    # -- saving through the services ---------------------------------------------------------
+
+    @staticmethod
+    def _m2m_values(form) -> dict:
+        """The many-to-many values of ``form``, for record_save to set under its history."""
+        return {
+            field.name: form.cleaned_data[field.name]
+            for field in form.instance._meta.many_to_many
+            if field.name in form.cleaned_data
+        }
 
     def save_model(self, request, obj, form, change):
-        if not change and obj.created_by_id is None:
-            obj.created_by = request.user
-        # SimpleHistoryAdmin records request.user as the history user.
-        super().save_model(request, obj, form, change)
+        record_save(
+            record=obj,
+            actor=request.user,
+            reason=form.cleaned_data.get("change_reason", ""),
+            expected_version=form.cleaned_data.get("expected_version") if change else None,
+            m2m=self._m2m_values(form),
+        )
+
+    def save_related(self, request, form, formsets, change):
+        # The form's many-to-many values were set by record_save in save_model.
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
 
     def save_formset(self, request, form, formset, change):
-        for inline_form in formset.forms:
-            instance = inline_form.instance
-            if (
-                instance._state.adding
-                and hasattr(instance, "created_by_id")
-                and instance.created_by_id is None
-            ):
-                instance.created_by = request.user
-        super().save_formset(request, form, formset, change)
+        # save(commit=False) attaches each row to its parent and lists the rows that changed
+        # (``saved_forms``); each is then saved through the service, in this request's
+        # transaction, with its own version and the parent form's reason.
+        formset.save(commit=False)
+        reason = form.cleaned_data.get("change_reason", "")
+        for row in formset.saved_forms:
+            instance = row.instance
+            record_save(
+                record=instance,
+                actor=request.user,
+                reason=reason,
+                expected_version=(
+                    None if instance._state.adding else row.cleaned_data.get("expected_version")
+                ),
+                m2m=self._m2m_values(row),
+            )
+
+    # -- actions: the services, item by item -------------------------------------------------
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if not issubclass(self.model, ReviewedModel):
+            actions.pop("submit_for_review", None)
+        return actions
+
+    def run_per_item(self, request, queryset, service, *, done: str, refused: str) -> None:
+        """Call ``service`` on each record; report what was done and, per item, what was
+        refused and why. Each call is its own transaction: one refusal undoes no other."""
+        succeeded = []
+        for record in queryset:
+            label = str(record)
+            try:
+                service(record=record, actor=request.user)
+            except NotVisible:
+                reason = _("it is no longer visible to you.")
+            except (ActionRefused, ValidationError) as exc:
+                reason = " ".join(_error_messages(exc))
+            else:
+                succeeded.append(label)
+                continue
+            self.message_user(
+                request,
+                _("%(refused)s “%(record)s”: %(reason)s")
+                % {"refused": refused, "record": label, "reason": reason},
+                messages.ERROR,
+            )
+        if succeeded:
+            self.message_user(
+                request,
+                _("%(done)s (%(count)d): %(records)s.")
+                % {"done": done, "count": len(succeeded), "records": "; ".join(succeeded)},
+                messages.SUCCESS,
+            )
+
+    @admin.action(description=_("Submit selected for review"), permissions=["change"])
+    def submit_for_review(self, request, queryset):
+        self.run_per_item(
+            request, queryset, review_submit, done=_("Submitted"), refused=_("Not submitted:")
+        )
+
+    @admin.action(description=_("Archive selected"), permissions=["archive"])
+    def archive_selected(self, request, queryset):
+        self.run_per_item(
+            request, queryset, record_archive, done=_("Archived"), refused=_("Not archived:")
+        )
+
+    @admin.action(description=_("Restore selected"), permissions=["archive"])
+    def restore_selected(self, request, queryset):
+        self.run_per_item(
+            request, queryset, record_restore, done=_("Restored"), refused=_("Not restored:")
+        )
+
+    # -- history -----------------------------------------------------------------------------
+
+    def _require_visible(self, request, object_id):
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None:
+            raise Http404
+        return obj
+
+    def history_view(self, request, object_id, extra_context=None):
+        """Who changed what, when and why, field by field, as this user may see it.
+
+        simple_history's own view would fall back to the history table for an id it cannot
+        find through get_queryset, showing a hidden record's past: refuse first.
+        """
+        obj = self._require_visible(request, object_id)
+        if not self.has_view_or_change_permission(request, obj):
+            raise PermissionDenied
+        hidden = set(identifying_fields(self.model)) if hides_identity(request, obj) else set()
+        rows = obj.history.select_related("history_user").order_by("-history_date", "-pk")
+        page = Paginator(rows, self.history_per_page).get_page(request.GET.get("p"))
+        # One row more than the page: the oldest entry on it is compared with its predecessor.
+        start = max(page.start_index() - 1, 0)
+        window = list(rows[start : page.end_index() + 1])
+        opts = self.model._meta
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("History: %s") % obj,
+            "subtitle": None,
+            "object": obj,
+            "opts": opts,
+            "app_label": opts.app_label,
+            "module_name": capfirst(opts.verbose_name_plural),
+            "entries": history_entries(self.model, window, user=request.user, hidden_fields=hidden)[
+                : len(page.object_list)
+            ],
+            "page_obj": page,
+            "page_range": page.paginator.get_elided_page_range(page.number),
+            "pagination_required": page.paginator.num_pages > 1,
+            **(extra_context or {}),
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, self.object_history_template, context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        """One past version, read-only: with revert disabled, nothing is posted here."""
+        if request.method not in ("GET", "HEAD"):
+            return HttpResponseNotAllowed(["GET", "HEAD"])
+        request._monitor_current_record = self._require_visible(request, object_id)
+        return super().history_form_view(request, object_id, version_id, extra_context)
 
 
 class AuditedInlineMixin(VisibleChoicesMixin):
-    """Shared by every inline of an audited record: visible rows only, nothing deleted."""
+    """Shared by every inline of an audited record: visible, unarchived rows only, each saved
+    through the services with its own version, nothing deleted."""
 
+    form = AuditedInlineForm
     can_delete = False
     extra = 0
     formfield_overrides = APPROXIMATE_DATE_OVERRIDES
 
     def get_queryset(self, request):
-        queryset = self.model.objects.visible_to(request.user)
+        queryset = self.model.objects.visible_to(request.user).active()
         ordering = self.get_ordering(request)
         if ordering:
             queryset = queryset.order_by(*ordering)
@@ -175,8 +566,34 @@ class AuditedInlineMixin(VisibleChoicesMixin):
             queryset = queryset.none()
         return queryset
 
+    def _parent_is_read_only(self, request, obj) -> bool:
+        return obj is not None and (
+            getattr(obj, "archived_at", None) is not None or hides_identity(request, obj)
+        )
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        if self._parent_is_read_only(request, obj):
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        if self._parent_is_read_only(request, obj):
+            return False
+        return super().has_add_permission(request, obj)
+
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        names = {field.name for field in self.model._meta.get_fields()}
+        return readonly + [f for f in WORKFLOW_FIELDS if f in names and f not in readonly]
+
+    def get_fields(self, request, obj=None):
+        fields = [name for name in super().get_fields(request, obj) if name != "expected_version"]
+        if self.has_change_permission(request, obj):
+            fields.append("expected_version")  # hidden: the version each row was opened at
+        return fields
 
 
 class AuditedInline(AuditedInlineMixin, admin.TabularInline):

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from django.contrib import admin
-from django.db.models import F, Prefetch
+from django.db.models import Case, F, Prefetch, Value, When
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
+from monitor.access import identity_q
 from monitor.admin_base import AuditedAdmin, AuditedInline
 from people.folding import fold_terms
 from people.models import Affiliation, Organization, Person, PersonName
@@ -78,19 +80,27 @@ class PersonAdmin(AuditedAdmin):
     autocomplete_fields = ("birth_place", "residence")
     inlines = (PersonNameInline, AffiliationInline, CitationInline)
 
-    def get_queryset(self, request):
+    def get_visible_queryset(self, request):
         # The primary name as an annotation: one query for the whole list (and autocomplete).
-        return super().get_queryset(request).with_primary_name()
+        # The sort key is the name only where the user may know it: sorting by a protected
+        # name would place the pseudonym where the name is, and so hint at it.
+        rule = identity_q(request.user)
+        shown = Value("") if rule is None else Case(When(rule, then=F("primary_name")))
+        return (
+            super()
+            .get_visible_queryset(request)
+            .with_primary_name()
+            .annotate(listed_name=Coalesce(shown, Value("")))
+        )
 
     def get_search_results(self, request, queryset, search_term):
         if not search_term.strip():
             return queryset, False
         return queryset.matching_name(search_term, user=request.user), False
 
-    @admin.display(description=_("name"), ordering="primary_name")
+    @admin.display(description=_("name"), ordering="listed_name")
     def display_name(self, obj: Person) -> str:
-        # TODO(lead): protected persons must show obj.pseudonym to users below clearance.
-        return obj.primary_name or obj.pseudonym
+        return str(obj)  # the pseudonym, for whoever may not identify a protected person
 
 
 @admin.register(PersonName)
@@ -102,8 +112,8 @@ class PersonNameAdmin(AuditedAdmin):
     autocomplete_fields = ("person",)
     readonly_fields = ("folded",)
 
-    def get_queryset(self, request):
-        return super().get_queryset(request).prefetch_related(primary_names("person"))
+    def get_visible_queryset(self, request):
+        return super().get_visible_queryset(request).prefetch_related(primary_names("person"))
 
     def get_search_results(self, request, queryset, search_term):
         # Every folded word must appear in the name's folded key, whatever the script.
@@ -131,5 +141,5 @@ class AffiliationAdmin(PersonNameSearchMixin, AuditedAdmin):
     list_select_related = ("person", "organization")
     autocomplete_fields = ("person", "organization")
 
-    def get_queryset(self, request):
-        return super().get_queryset(request).prefetch_related(primary_names("person"))
+    def get_visible_queryset(self, request):
+        return super().get_visible_queryset(request).prefetch_related(primary_names("person"))

@@ -96,6 +96,10 @@ class Person(ReviewedModel):
         ]
 
     def __str__(self) -> str:
+        from monitor.access import identity_hidden
+
+        if identity_hidden(self):  # the viewer may not know who this is
+            return self.pseudonym
         name = getattr(self, "primary_name", None)
         if name is None:
             primary = next((n for n in self.names.all() if n.is_primary), None)

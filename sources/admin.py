@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections import defaultdict
 
 from django.contrib import admin
@@ -13,9 +12,16 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from monitor.admin_base import ArchiveOnlyMixin, AuditedAdmin, AuditedInlineMixin
-from sources.choices import CustodyAction
+from monitor.access import identity_hidden
+from monitor.admin_base import (
+    ArchiveOnlyMixin,
+    AuditedAdmin,
+    AuditedInlineMixin,
+    IdentitySearchMixin,
+)
+from monitor.services import record_save
 from sources.models import Citation, CustodyEvent, EvidenceFile, Source
+from sources.services import evidence_upload
 
 #: Apps whose records a citation may point at.
 CITABLE_APPS = ("cases", "people", "sources", "monitor")
@@ -42,21 +48,30 @@ class EvidenceFileInline(AuditedInlineMixin, admin.TabularInline):
 
 
 @admin.register(Source)
-class SourceAdmin(AuditedAdmin):
+class SourceAdmin(IdentitySearchMixin, AuditedAdmin):
     list_display = (
-        "title",
+        "display_title",
         "kind",
-        "publisher",
+        "display_publisher",
         "reliability",
         "published",
         "review_state",
         "confidentiality",
     )
     list_filter = ("kind", "reliability", "review_state", "confidentiality", "is_protected")
+    # Protected sources the user may not identify are left out of the search (see the mixin).
     search_fields = ("title", "publisher", "author", "url")
     list_select_related = ("kind",)
     autocomplete_fields = ("kind", "derived_from")
     inlines = (EvidenceFileInline,)
+
+    @admin.display(description=_("title"), ordering="title")
+    def display_title(self, obj: Source) -> str:
+        return str(obj)  # the pseudonym, for whoever may not identify a protected source
+
+    @admin.display(description=_("publisher"))
+    def display_publisher(self, obj: Source) -> str:
+        return "" if identity_hidden(obj) else obj.publisher
 
 
 class CustodyEventInline(admin.TabularInline):
@@ -83,10 +98,11 @@ class CustodyEventInline(admin.TabularInline):
 
 
 @admin.register(EvidenceFile)
-class EvidenceFileAdmin(AuditedAdmin):
+class EvidenceFileAdmin(IdentitySearchMixin, AuditedAdmin):
     list_display = ("original_name", "source", "size", "short_sha256", "created_at")
     list_filter = ("is_web_capture",)
     search_fields = ("original_name", "sha256", "source__title")
+    identity_path = "source__"
     list_select_related = ("source",)
     autocomplete_fields = ("source", "derived_from")
     inlines = (CustodyEventInline,)
@@ -125,20 +141,24 @@ class EvidenceFileAdmin(AuditedAdmin):
         if change:
             super().save_model(request, obj, form, change)
             return
-        upload = form.cleaned_data["file"]
-        obj.sha256, obj.size = EvidenceFile.hash_file(upload)
-        obj.original_name = os.path.basename(upload.name)[:255]
-        obj.content_type = getattr(upload, "content_type", "") or "application/octet-stream"
-        super().save_model(request, obj, form, change)
-        # TODO(lead): move into sources.services (evidence_upload) once it exists, so the
-        # pages and the API log the upload the same way.
-        CustodyEvent(
-            evidence=obj,
-            action=CustodyAction.UPLOAD,
+        # An upload is the evidence service's: the type read from the content, the size
+        # limit, the hash of the bytes stored, the custody event. A refusal comes back on
+        # the form (AuditedAdmin.changeform_view) and leaves no row and no file.
+        data = form.cleaned_data
+        evidence = evidence_upload(
+            source=data["source"],
+            uploaded_file=data["file"],
             actor=request.user,
-            sha256_seen=obj.sha256,
+            description=data.get("description", ""),
+            is_web_capture=data.get("is_web_capture", False),
             client_address=request.META.get("REMOTE_ADDR") or None,
-        ).save()
+        )
+        if data.get("derived_from"):
+            evidence.derived_from = data["derived_from"]
+            evidence.derivation = data.get("derivation", "")
+            record_save(record=evidence, actor=request.user, reason=data.get("change_reason", ""))
+        # The admin goes on (log entry, redirect) with the record the service saved.
+        obj.__dict__.update(evidence.__dict__)
 
 
 @admin.register(CustodyEvent)
@@ -175,10 +195,11 @@ class CitationChangeList(ChangeList):
 
 
 @admin.register(Citation)
-class CitationAdmin(AuditedAdmin):
+class CitationAdmin(IdentitySearchMixin, AuditedAdmin):
     list_display = ("source", "content_type", "record_display", "field_name", "credibility")
     list_filter = ("credibility", "content_type")
     search_fields = ("source__title", "field_name", "quote", "note")
+    identity_path = "source__"
     list_select_related = ("source", "content_type")
     autocomplete_fields = ("source",)
 

@@ -24,6 +24,7 @@ from cases.choices import CasePersonRole, FigureKind, FollowUpKind, ResponseKind
 from cases.models import (
     Allegation,
     AllegationPerpetrator,
+    CalendarFeed,
     Case,
     CasePerson,
     Detention,
@@ -32,6 +33,7 @@ from cases.models import (
     EventFigure,
     FollowUp,
     FollowUpResponse,
+    ReminderLog,
 )
 from monitor.approxdate import Precision
 from monitor.choices import Confidentiality, Role, Vocabulary
@@ -178,6 +180,16 @@ def make_records(user: User, index: int = 0) -> dict[type, object]:
         )
         decision.save()
     records[ReviewDecision] = decision
+    records[ReminderLog] = ReminderLog.objects.create(
+        user=user, date=datetime.date(2023, 7, 12) + datetime.timedelta(days=index)
+    )
+    records[CalendarFeed], _ = CalendarFeed.objects.get_or_create(
+        user=user,
+        defaults={
+            "token_hash": hashlib.sha256(b"test-feed").hexdigest(),
+            "rotated_at": user.date_joined,
+        },
+    )
     records[Term] = source.kind
     records[User] = user
     records[Group] = Group.objects.get(name=Role.MONITOR)
@@ -315,20 +327,26 @@ def test_lists_show_approximate_dates_and_derived_status(admin_client, records):
     assert admin_url(records[Allegation], "change", records[Allegation].pk) in citations
 
 
-@pytest.mark.parametrize(
-    "model",
-    [model for model, _ in REGISTRY if model._meta.app_label in ("sources", "people", "cases")],
-    ids=[label for label in REGISTRY_IDS if label.split(".")[0] in ("sources", "people", "cases")],
-)
+# A calendar feed is one row per user: its list cannot grow with one user's records.
+_GROWING = [
+    model
+    for model, _ in REGISTRY
+    if model._meta.app_label in ("sources", "people", "cases") and model is not CalendarFeed
+]
+
+
+@pytest.mark.parametrize("model", _GROWING, ids=[model._meta.label for model in _GROWING])
 def test_changelist_query_count_does_not_grow_with_rows(admin_client, superuser, model):
     url = admin_url(model, "changelist")
     make_records(superuser, 0)
     make_records(superuser, 1)
+    admin_client.get(url)  # warm the process-wide caches (content types), as in production
     with CaptureQueriesContext(connection) as few:
         response = admin_client.get(url)
     rows_before = response.context["cl"].result_count
     for index in range(2, 8):
         make_records(superuser, index)
+    admin_client.get(url)
     with CaptureQueriesContext(connection) as many:
         response = admin_client.get(url)
     assert response.context["cl"].result_count > rows_before

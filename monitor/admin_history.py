@@ -1,0 +1,157 @@
+"""Readable history for the admin: who changed a record, when, why, and each field's change.
+
+Values are shown as people read them: approximate dates as "May 2022", choices by their
+label, linked records by their name — as the reader may see them: a linked record they may
+not see is not named, a protected person is shown by their pseudonym (``str()``), and the
+identifying fields of a protected record are left out for readers who may not identify it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db import models
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.text import Truncator, capfirst
+from django.utils.translation import gettext_lazy as _
+
+from monitor.approxdate import ApproximateDateField
+
+#: Bookkeeping every save changes, or shown in the entry itself (who, when).
+SKIPPED = frozenset({"id", "version", "created_at", "updated_at", "created_by"})
+EMPTY = "—"
+NOT_VISIBLE = _("(a record you cannot see)")
+KINDS = {"+": _("created"), "~": _("changed"), "-": _("deleted")}
+
+
+@dataclass
+class FieldChange:
+    label: str
+    old: str
+    new: str
+
+
+@dataclass
+class HistoryEntry:
+    """One saved version: who, when, why, and what changed since the version before."""
+
+    when: object
+    who: object
+    kind: str
+    version: int | None
+    reason: str
+    changes: list[FieldChange] = field(default_factory=list)
+    #: Fields the reader may not see changed too (a protected person's contact, say).
+    hidden_changes: bool = False
+
+
+def _companions(name: str) -> set[str]:
+    return {f"{name}_precision", f"{name}_circa", f"{name}_end"}
+
+
+def diff_fields(model, hidden_fields=()) -> tuple[list[models.Field], list[models.Field]]:
+    """The fields a history entry compares: (shown, hidden from this reader)."""
+    companions: set[str] = set()
+    for model_field in model._meta.concrete_fields:
+        if isinstance(model_field, ApproximateDateField):
+            companions |= _companions(model_field.name)
+    shown, hidden = [], []
+    for model_field in model._meta.concrete_fields:
+        if model_field.name in SKIPPED or model_field.name in companions:
+            continue
+        (hidden if model_field.name in hidden_fields else shown).append(model_field)
+    return shown, hidden
+
+
+def _key(model_field, row):
+    """What is compared: the stored value (an approximate date with its precision)."""
+    if isinstance(model_field, ApproximateDateField):
+        value = getattr(row, model_field.name)
+        return None if value is None else str(value)
+    return getattr(row, model_field.attname)
+
+
+def _changed(fields, row, previous) -> list[models.Field]:
+    if previous is None:
+        return [f for f in fields if _key(f, row) not in (None, "", False)]
+    return [f for f in fields if _key(f, row) != _key(f, previous)]
+
+
+def _labels(pairs: dict, user) -> dict:
+    """``{(model, pk): label}`` for linked records, through ``visible_to`` where it exists."""
+    labels = {}
+    for related, ids in pairs.items():
+        queryset = related._default_manager.all()
+        if hasattr(queryset, "visible_to"):
+            queryset = queryset.visible_to(user)
+        if hasattr(queryset, "with_primary_name"):
+            queryset = queryset.with_primary_name()
+        for obj in queryset.filter(pk__in=ids):
+            labels[(related, obj.pk)] = str(obj)
+    return labels
+
+
+def _display(model_field, row, labels) -> str:
+    if isinstance(model_field, ApproximateDateField):
+        value = getattr(row, model_field.name)
+        return EMPTY if value is None else str(value)
+    value = getattr(row, model_field.attname)
+    if value is None or value == "":
+        return EMPTY
+    if model_field.is_relation:
+        return labels.get((model_field.related_model, value), str(NOT_VISIBLE))
+    if model_field.choices:
+        return str(dict(model_field.flatchoices).get(value, value))
+    if isinstance(model_field, models.BooleanField):
+        return str(_("yes") if value else _("no"))
+    if isinstance(model_field, models.DateTimeField):
+        return date_format(timezone.localtime(value), "DATETIME_FORMAT")
+    if isinstance(model_field, models.DateField):
+        return date_format(value, "DATE_FORMAT")
+    return Truncator(str(value)).chars(300)
+
+
+def history_entries(model, rows, *, user, hidden_fields=()) -> list[HistoryEntry]:
+    """Entries for historical ``rows`` (newest first), each against the row after it.
+
+    The last row is compared with nothing (a creation lists the values it started with):
+    pass one row more than you show when the list is a page of a longer history.
+    """
+    shown, hidden = diff_fields(model, hidden_fields)
+    rows = list(rows)
+    pairs = [
+        (row, rows[index + 1] if index + 1 < len(rows) else None) for index, row in enumerate(rows)
+    ]
+    changed = {id(row): _changed(shown, row, previous) for row, previous in pairs}
+    wanted = defaultdict(set)
+    for row, previous in pairs:
+        for model_field in changed[id(row)]:
+            if model_field.is_relation:
+                for version in (row, previous):
+                    value = None if version is None else getattr(version, model_field.attname)
+                    if value is not None:
+                        wanted[model_field.related_model].add(value)
+    labels = _labels(wanted, user)
+    entries = []
+    for row, previous in pairs:
+        entries.append(
+            HistoryEntry(
+                when=row.history_date,
+                who=row.history_user,
+                kind=str(KINDS.get(row.history_type, row.history_type)),
+                version=getattr(row, "version", None),
+                reason=row.history_change_reason or "",
+                changes=[
+                    FieldChange(
+                        label=capfirst(model_field.verbose_name),
+                        old=EMPTY if previous is None else _display(model_field, previous, labels),
+                        new=_display(model_field, row, labels),
+                    )
+                    for model_field in changed[id(row)]
+                ],
+                hidden_changes=previous is not None and bool(_changed(hidden, row, previous)),
+            )
+        )
+    return entries

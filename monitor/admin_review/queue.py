@@ -1,0 +1,194 @@
+"""The queue: every submitted record a user may see, oldest first, in one UNION query."""
+
+from __future__ import annotations
+
+import datetime
+import functools
+import operator
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.apps import apps
+from django.db import models
+from django.db.models.functions import Coalesce
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.text import capfirst
+from django.utils.timesince import timesince
+
+from monitor.admin_review.labels import (
+    item_key,
+    item_url,
+    labelled,
+    reviewed_models,
+    safe_label,
+    visible,
+)
+from monitor.choices import ReviewState
+from monitor.models import DecisionAction, ReviewDecision, Team, User
+
+#: Decisions that put a record in the queue: a submission, or an edit after verification.
+QUEUE_ACTIONS = (DecisionAction.SUBMITTED, DecisionAction.REOPENED)
+PAGE_SIZE = 50
+
+QUEUE_COLUMNS = ("queue_kind", "id", "submitted_at", "submitter_id", "team_id")
+
+
+def waiting(model, user):
+    """The ``model`` records waiting for review that ``user`` may see, annotated with when
+    they entered the queue and who sent them there (the latest submission or reopening)."""
+    opts = model._meta
+    entered = ReviewDecision.objects.filter(
+        content_type__app_label=opts.app_label,
+        content_type__model=opts.model_name,
+        object_id=models.OuterRef("pk"),
+        action__in=QUEUE_ACTIONS,
+    ).order_by("-at")
+    return (
+        visible(model, user)
+        .filter(review_state=ReviewState.SUBMITTED, archived_at__isnull=True)
+        .annotate(
+            queue_kind=models.Value(opts.label_lower, output_field=models.CharField()),
+            # A record put in the submitted state without a decision (an import) still
+            # queues, by its last change.
+            submitted_at=Coalesce(models.Subquery(entered.values("at")[:1]), "updated_at"),
+            submitter_id=models.Subquery(
+                entered.values("actor_id")[:1], output_field=models.UUIDField()
+            ),
+        )
+    )
+
+
+@dataclass(frozen=True)
+class QueueFilters:
+    """The queue's filters, read from the query string; a value that is not one of the
+    choices is ignored rather than trusted."""
+
+    kind: str = ""
+    team: uuid.UUID | None = None
+    submitter: uuid.UUID | None = None
+
+    @classmethod
+    def from_params(cls, params) -> QueueFilters:
+        kind = params.get("type", "")
+        kinds = {model._meta.label_lower for model in reviewed_models()}
+        return cls(
+            kind=kind if kind in kinds else "",
+            team=parse_uuid(params.get("team")),
+            submitter=parse_uuid(params.get("submitter")),
+        )
+
+    def params(self) -> dict[str, str]:
+        values = {"type": self.kind, "team": self.team, "submitter": self.submitter}
+        return {key: str(value) for key, value in values.items() if value}
+
+
+def parse_uuid(value) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value)) if value else None
+    except ValueError:
+        return None
+
+
+def queue_rows(user, filters: QueueFilters | None = None):
+    """One ordered query (a UNION) over every reviewed model: oldest first."""
+    filters = filters or QueueFilters()
+    parts = []
+    for model in reviewed_models():
+        if filters.kind and model._meta.label_lower != filters.kind:
+            continue
+        rows = waiting(model, user)
+        if filters.team:
+            rows = rows.filter(team_id=filters.team)
+        if filters.submitter:
+            rows = rows.filter(submitter_id=filters.submitter)
+        parts.append(rows.order_by().values(*QUEUE_COLUMNS))  # a UNION part is unordered
+    combined = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+    return combined.order_by("submitted_at", "id")
+
+
+def queue_count(user) -> int:
+    return queue_rows(user).count()
+
+
+@dataclass
+class QueueItem:
+    key: str
+    kind: str
+    label: str
+    url: str
+    team: str
+    submitter: str
+    submitted_at: datetime.datetime
+    age: str
+
+
+def queue_items(rows: list[dict], user) -> list[QueueItem]:
+    """The queue's rows as items to show: one query per kind of record, one for submitters."""
+    wanted: dict[str, list] = defaultdict(list)
+    for row in rows:
+        wanted[row["queue_kind"]].append(row["id"])
+    records = {}
+    for kind, ids in wanted.items():
+        model = apps.get_model(kind)
+        queryset = labelled(visible(model, user).filter(pk__in=ids), user).select_related("team")
+        records.update({(kind, record.pk): record for record in queryset})
+    submitters = User.objects.in_bulk({row["submitter_id"] for row in rows} - {None})
+    now = timezone.now()
+    items = []
+    for row in rows:
+        record = records.get((row["queue_kind"], row["id"]))
+        if record is None:  # changed between the two queries: show nothing rather than guess
+            continue
+        submitter = submitters.get(row["submitter_id"])
+        items.append(
+            QueueItem(
+                key=item_key(record),
+                kind=capfirst(record._meta.verbose_name),
+                label=safe_label(record),
+                url=item_url(record),
+                team=str(record.team) if record.team else "",
+                submitter=str(submitter) if submitter else "",
+                submitted_at=row["submitted_at"],
+                age=timesince(row["submitted_at"], now, depth=1),
+            )
+        )
+    return items
+
+
+def filter_choices(user) -> dict[str, list[tuple[str, str]]]:
+    """The filters' choice lists, built only from the items ``user`` may see."""
+    waiting_rows = [waiting(model, user) for model in reviewed_models()]
+    teams = Team.objects.filter(
+        functools.reduce(operator.or_, [models.Q(pk__in=w.values("team_id")) for w in waiting_rows])
+    )
+    submitters = User.objects.filter(
+        functools.reduce(
+            operator.or_, [models.Q(pk__in=w.values("submitter_id")) for w in waiting_rows]
+        )
+    )
+    return {
+        "type": [
+            (model._meta.label_lower, capfirst(model._meta.verbose_name_plural))
+            for model in reviewed_models()
+        ],
+        "team": [(str(team.pk), str(team)) for team in teams.order_by("name")],
+        "submitter": [(str(u.pk), str(u)) for u in submitters.order_by("username")],
+    }
+
+
+class QueueSummary:
+    """The queue's link and count for the admin index; counted only when shown."""
+
+    def __init__(self, user):
+        self.user = user
+
+    @cached_property
+    def count(self) -> int:
+        return queue_count(self.user)
+
+    @cached_property
+    def url(self) -> str:
+        return reverse("admin:review_queue")
