@@ -7,7 +7,7 @@ PORT ?= 8000
 # Tests run with a throwaway key; production sets MONITOR_SECRET_KEY itself.
 TEST_ENV := MONITOR_SECRET_KEY=test-only-secret-key-not-for-any-deployment-0123456789
 
-.PHONY: run test lint check install install-dev clean
+.PHONY: run test lint check install install-dev clean bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,10 @@ lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(TEST_ENV) $(BIN)/python manage.py check
 	$(TEST_ENV) $(BIN)/python manage.py makemigrations --check --dry-run
+
+## bench: API requests/second under gunicorn on 127.0.0.1, a throwaway SQLite database.
+bench: $(VENV)/.installed-dev
+	$(BIN)/python tests/bench/api_bench.py
 
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache

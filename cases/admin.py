@@ -20,7 +20,7 @@ from cases.models import (
     FollowUpResponse,
     ReminderLog,
 )
-from monitor.admin_base import ArchiveOnlyMixin, AuditedAdmin, AuditedInline
+from monitor.admin_base import AuditedAdmin, AuditedInline, ReadOnlyOwnRowsAdmin
 from people.admin import PersonNameSearchMixin, primary_names
 from sources.admin import CitationInline
 
@@ -283,32 +283,8 @@ class FollowUpResponseAdmin(AuditedAdmin):
     autocomplete_fields = ("followup", "document")
 
 
-class _ReadOnlyOwnRowsAdmin(ArchiveOnlyMixin, admin.ModelAdmin):
-    """Rows the system writes for one user: coordinators read them all, others their own."""
-
-    list_select_related = ("user",)
-
-    def get_queryset(self, request):
-        queryset = super().get_queryset(request)
-        if request.user.is_superuser or request.user.has_perm("monitor.archive_record"):
-            return queryset
-        return queryset.filter(user=request.user)
-
-    def get_readonly_fields(self, request, obj=None):
-        return [field.name for field in self.model._meta.fields]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_view_permission(self, request, obj=None) -> bool:
-        return request.user.is_active and request.user.is_staff
-
-
 @admin.register(ReminderLog)
-class ReminderLogAdmin(_ReadOnlyOwnRowsAdmin):
+class ReminderLogAdmin(ReadOnlyOwnRowsAdmin):
     """Which digest went to whom on which day (at most one per user and day)."""
 
     list_display = ("date", "user", "sent_at", "overdue", "upcoming")
@@ -316,7 +292,7 @@ class ReminderLogAdmin(_ReadOnlyOwnRowsAdmin):
 
 
 @admin.register(CalendarFeed)
-class CalendarFeedAdmin(_ReadOnlyOwnRowsAdmin):
+class CalendarFeedAdmin(ReadOnlyOwnRowsAdmin):
     """Calendar feed addresses: only a hash of each secret is kept, so none is shown."""
 
     list_display = ("user", "rotated_at", "last_used_at")

@@ -10,7 +10,10 @@ from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from monitor import admin_review  # noqa: F401  (registers the review queue and decision log)
+from monitor import (
+    admin_api,  # noqa: F401  (API tokens and idempotency keys, read-only)
+    admin_review,  # noqa: F401  (registers the review queue and decision log)
+)
 from monitor.admin_base import ArchiveOnlyMixin, AuditedAdmin
 from monitor.models import Place, Team, Term, User
 

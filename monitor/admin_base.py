@@ -602,3 +602,27 @@ class AuditedInline(AuditedInlineMixin, admin.TabularInline):
 
 class AuditedStackedInline(AuditedInlineMixin, admin.StackedInline):
     """A stacked inline for an audited child record with long text fields."""
+
+
+class ReadOnlyOwnRowsAdmin(ArchiveOnlyMixin, admin.ModelAdmin):
+    """Rows the system writes for one user: coordinators read them all, others their own."""
+
+    list_select_related = ("user",)
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser or request.user.has_perm("monitor.archive_record"):
+            return queryset
+        return queryset.filter(user=request.user)
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in self.model._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return request.user.is_active and request.user.is_staff

@@ -202,7 +202,6 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "monitor.api.pagination.Pagination",
     "EXCEPTION_HANDLER": "monitor.api.exceptions.exception_handler",
-    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 SPECTACULAR_SETTINGS = {
@@ -231,6 +230,7 @@ SPECTACULAR_SETTINGS = {
         "ClaimStatusEnum": "cases.choices.ClaimStatus",
         "StepKindEnum": "cases.choices.StepKind",
         "FollowUpStatusEnum": "cases.choices.FollowUpStatus",
+        "FigureKindEnum": "cases.choices.FigureKind",
     },
 }
 

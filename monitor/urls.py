@@ -7,6 +7,7 @@ from django.views.generic import RedirectView
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
     path("admin/", admin.site.urls),
+    path("api/v1/", include("monitor.api.urls")),
     path("calendar/", include("cases.urls")),
     path("evidence/", include("sources.urls")),
 ]

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import uuid
 
 import pytest
 from django.apps import apps
 from django.contrib import admin
 from django.contrib.auth.models import Group
+from django.contrib.contenttypes.models import ContentType
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
@@ -38,7 +40,16 @@ from cases.models import (
 from monitor.approxdate import Precision
 from monitor.choices import Confidentiality, Role, Vocabulary
 from monitor.history import acting_as
-from monitor.models import DecisionAction, Place, ReviewDecision, Team, Term, User
+from monitor.models import (
+    ApiToken,
+    DecisionAction,
+    IdempotencyKey,
+    Place,
+    ReviewDecision,
+    Team,
+    Term,
+    User,
+)
 from people.admin import PersonAdmin
 from people.choices import OrganizationKind
 from people.models import Affiliation, Organization, Person, PersonName
@@ -189,6 +200,16 @@ def make_records(user: User, index: int = 0) -> dict[type, object]:
             "token_hash": hashlib.sha256(b"test-feed").hexdigest(),
             "rotated_at": user.date_joined,
         },
+    )
+    token, _secret = ApiToken.issue(user=user, name=f"Partner sync {index}")
+    records[ApiToken] = token
+    records[IdempotencyKey] = IdempotencyKey.objects.create(
+        id=uuid.uuid5(uuid.NAMESPACE_URL, f"test-key-{user.pk}-{index}"),
+        user=user,
+        key=f"retry-{index}",
+        fingerprint="0" * 64,
+        content_type=ContentType.objects.get_for_model(Case),
+        object_id=case.pk,
     )
     records[Term] = source.kind
     records[User] = user

@@ -1,5 +1,6 @@
 """Monitor's core models: users and teams, vocabularies, places, and the audited base."""
 
+from monitor.models.api import ApiToken, IdempotencyKey
 from monitor.models.base import (
     AuditedModel,
     AuditedQuerySet,
@@ -13,10 +14,12 @@ from monitor.models.users import Team, User
 from monitor.models.vocabularies import Term
 
 __all__ = [
+    "ApiToken",
     "AuditError",
     "AuditedModel",
     "AuditedQuerySet",
     "DecisionAction",
+    "IdempotencyKey",
     "Place",
     "ReviewDecision",
     "ReviewedModel",

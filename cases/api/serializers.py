@@ -1,0 +1,443 @@
+"""Serializers of events, cases, allegations, detentions and follow-ups."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from cases.choices import ClaimStatus, FigureKind, FigureQualifier, FollowUpStatus, StepKind
+from cases.models import (
+    Allegation,
+    AllegationPerpetrator,
+    Case,
+    CasePerson,
+    Detention,
+    DetentionStep,
+    Event,
+    EventFigure,
+    FollowUp,
+    FollowUpResponse,
+)
+from monitor.api.fields import ApproximateDateField, RecordField
+from monitor.api.serializers import (
+    AUDIT_FIELDS,
+    BriefPlaceSerializer,
+    BriefTermSerializer,
+    ChildSerializer,
+    RecordSerializer,
+    TeamField,
+    UserField,
+    terms_of,
+    visible_places,
+)
+from monitor.choices import Vocabulary
+from people.api.serializers import (
+    BriefOrganizationSerializer,
+    BriefPersonSerializer,
+    visible_organizations,
+    visible_persons,
+)
+from sources.api.serializers import BriefSourceSerializer, visible_sources
+from sources.choices import Credibility
+
+CHILD_AUDIT = ("version", "archived_at")
+
+
+def visible_events(user):
+    return Event.objects.visible_to(user)
+
+
+def visible_cases(user):
+    return Case.objects.visible_to(user)
+
+
+class BriefEventSerializer(serializers.Serializer):
+    id = serializers.UUIDField(read_only=True)
+    title = serializers.CharField(read_only=True)
+    start = ApproximateDateField(read_only=True, allow_null=True)
+
+
+class BriefCaseSerializer(serializers.Serializer):
+    id = serializers.UUIDField(read_only=True)
+    reference = serializers.CharField(read_only=True)
+    title = serializers.CharField(read_only=True)
+
+
+# -- events ------------------------------------------------------------------------------------
+
+
+class EventFigureSerializer(serializers.ModelSerializer):
+    """One party's figure; added with its source through the figures workflow (read here)."""
+
+    source = RecordField(BriefSourceSerializer)
+    as_of = ApproximateDateField(read_only=True, allow_null=True)
+    display_value = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = EventFigure
+        fields = [
+            "id",
+            "kind",
+            "qualifier",
+            "value",
+            "value_max",
+            "display_value",
+            "claimed_by",
+            "source",
+            "as_of",
+            "note",
+        ]
+        read_only_fields = fields
+
+
+class FigureAddSerializer(serializers.Serializer):
+    """One party's figure for an event, with the source that gives it."""
+
+    kind = serializers.ChoiceField(choices=FigureKind.choices)
+    qualifier = serializers.ChoiceField(
+        choices=FigureQualifier.choices, default=FigureQualifier.EXACT
+    )
+    value = serializers.IntegerField(min_value=0)
+    value_max = serializers.IntegerField(min_value=0, required=False, allow_null=True)
+    claimed_by = serializers.CharField(max_length=300, help_text=_("Who gives this figure."))
+    source = RecordField(BriefSourceSerializer, visible_sources)
+    as_of = ApproximateDateField(required=False, allow_null=True)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+    page = serializers.CharField(required=False, allow_blank=True, max_length=40)
+    paragraph = serializers.CharField(required=False, allow_blank=True, max_length=40)
+    timestamp = serializers.CharField(required=False, allow_blank=True, max_length=40)
+    quote = serializers.CharField(required=False, allow_blank=True, max_length=10000)
+    credibility = serializers.ChoiceField(choices=Credibility.choices, required=False)
+
+
+class EventSerializer(RecordSerializer):
+    kind = RecordField(
+        BriefTermSerializer, terms_of(Vocabulary.EVENT_TYPE), allow_null=True, required=False
+    )
+    parent = RecordField(BriefEventSerializer, visible_events, allow_null=True, required=False)
+    places = RecordField(BriefPlaceSerializer, visible_places, many=True, required=False)
+    team = TeamField()
+    figures = EventFigureSerializer(
+        many=True, read_only=True, help_text=_("Contested figures, each with its source.")
+    )
+
+    class Meta:
+        model = Event
+        fields = [
+            "id",
+            "title",
+            "kind",
+            "parent",
+            "start",
+            "end",
+            "places",
+            "description",
+            "figures",
+            "confidentiality",
+            "team",
+            "review_state",
+            *AUDIT_FIELDS[1:],
+            "change_reason",
+        ]
+        read_only_fields = (*AUDIT_FIELDS, "review_state")
+
+
+# -- cases -------------------------------------------------------------------------------------
+
+
+class CasePersonSerializer(ChildSerializer):
+    parent_field = "case"
+    person = RecordField(BriefPersonSerializer, visible_persons)
+
+    class Meta:
+        model = CasePerson
+        fields = ["id", "person", "role", "note", *CHILD_AUDIT]
+        read_only_fields = CHILD_AUDIT
+
+
+class CaseAllegationSerializer(serializers.ModelSerializer):
+    """An allegation as a case lists it; the whole record is at /allegations/{id}/."""
+
+    violation_type = RecordField(BriefTermSerializer)
+    victim = RecordField(BriefPersonSerializer, allow_null=True)
+    date = ApproximateDateField(read_only=True, allow_null=True)
+
+    class Meta:
+        model = Allegation
+        fields = ["id", "violation_type", "victim", "victim_description", "date", "claim_status"]
+        read_only_fields = fields
+
+
+class CaseDetentionSerializer(serializers.ModelSerializer):
+    """A detention as a case lists it; the whole record is at /detentions/{id}/."""
+
+    person = RecordField(BriefPersonSerializer, allow_null=True)
+    current_status = serializers.ChoiceField(
+        choices=StepKind.choices, read_only=True, allow_null=True
+    )
+
+    class Meta:
+        model = Detention
+        fields = ["id", "person", "current_status"]
+        read_only_fields = fields
+
+
+class CaseSerializer(RecordSerializer):
+    team = TeamField()
+    events = RecordField(BriefEventSerializer, visible_events, many=True, required=False)
+    places = RecordField(BriefPlaceSerializer, visible_places, many=True, required=False)
+    tags = RecordField(BriefTermSerializer, terms_of(Vocabulary.TAG), many=True, required=False)
+    persons = CasePersonSerializer(
+        many=True,
+        required=False,
+        source="case_persons",
+        help_text=_(
+            "Who is involved, and how. On a write, items with an id are updated, items "
+            "without one added; items left out are kept."
+        ),
+    )
+    allegations = CaseAllegationSerializer(many=True, read_only=True)
+    detentions = CaseDetentionSerializer(many=True, read_only=True)
+
+    children = ("persons",)
+
+    class Meta:
+        model = Case
+        fields = [
+            "id",
+            "reference",
+            "title",
+            "summary",
+            "case_type",
+            "events",
+            "places",
+            "tags",
+            "persons",
+            "allegations",
+            "detentions",
+            "confidentiality",
+            "team",
+            "review_state",
+            *AUDIT_FIELDS[1:],
+            "change_reason",
+        ]
+        read_only_fields = (*AUDIT_FIELDS, "review_state")
+
+
+# -- allegations -------------------------------------------------------------------------------
+
+
+class PerpetratorSerializer(ChildSerializer):
+    parent_field = "allegation"
+    person = RecordField(BriefPersonSerializer, visible_persons, allow_null=True, required=False)
+    organization = RecordField(
+        BriefOrganizationSerializer, visible_organizations, allow_null=True, required=False
+    )
+
+    class Meta:
+        model = AllegationPerpetrator
+        fields = ["id", "person", "organization", "role", *CHILD_AUDIT]
+        read_only_fields = CHILD_AUDIT
+
+
+class AllegationSerializer(RecordSerializer):
+    case = RecordField(BriefCaseSerializer, visible_cases)
+    victim = RecordField(BriefPersonSerializer, visible_persons, allow_null=True, required=False)
+    violation_type = RecordField(BriefTermSerializer, terms_of(Vocabulary.VIOLATION_TYPE))
+    place = RecordField(BriefPlaceSerializer, visible_places, allow_null=True, required=False)
+    perpetrators = PerpetratorSerializer(many=True, required=False)
+
+    children = ("perpetrators",)
+
+    class Meta:
+        model = Allegation
+        fields = [
+            "id",
+            "case",
+            "victim",
+            "victim_description",
+            "violation_type",
+            "date",
+            "place",
+            "claim_status",
+            "description",
+            "perpetrators",
+            *AUDIT_FIELDS[1:],
+            "change_reason",
+        ]
+        # The claim status moves by its own action, under the corroboration rules.
+        read_only_fields = (*AUDIT_FIELDS, "claim_status")
+
+
+class ClaimStatusSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=ClaimStatus.choices)
+    comment = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+
+
+# -- detentions --------------------------------------------------------------------------------
+
+
+class DetentionStepSerializer(ChildSerializer):
+    parent_field = "detention"
+    place = RecordField(BriefPlaceSerializer, visible_places, allow_null=True, required=False)
+    facility = RecordField(
+        BriefTermSerializer, terms_of(Vocabulary.FACILITY), allow_null=True, required=False
+    )
+    authority = RecordField(
+        BriefOrganizationSerializer, visible_organizations, allow_null=True, required=False
+    )
+    articles = RecordField(
+        BriefTermSerializer, terms_of(Vocabulary.CRIMINAL_ARTICLE), many=True, required=False
+    )
+
+    class Meta:
+        model = DetentionStep
+        fields = [
+            "id",
+            "kind",
+            "date",
+            "place",
+            "facility",
+            "authority",
+            "articles",
+            "sentence_months",
+            "life_sentence",
+            "claim_status",
+            "note",
+            *CHILD_AUDIT,
+        ]
+        read_only_fields = (*CHILD_AUDIT, "claim_status")
+
+    def save_order(self, items):
+        # Arrests first: the other steps are checked against the arrest date.
+        return sorted(
+            range(len(items)), key=lambda index: items[index].get("kind") != StepKind.ARRESTED
+        )
+
+
+class DetentionSerializer(RecordSerializer):
+    case = RecordField(BriefCaseSerializer, visible_cases)
+    # Null when read by someone who may see the case but not the person; required to write
+    # (the model refuses a detention of nobody).
+    person = RecordField(BriefPersonSerializer, visible_persons, allow_null=True)
+    current_status = serializers.ChoiceField(
+        choices=StepKind.choices,
+        read_only=True,
+        allow_null=True,
+        help_text=_("The kind of the latest step."),
+    )
+    steps = DetentionStepSerializer(
+        many=True,
+        required=False,
+        help_text=_(
+            "Dated steps, arrest to release. On a write, items with an id are updated, items "
+            "without one added; steps left out are kept."
+        ),
+    )
+
+    children = ("steps",)
+
+    class Meta:
+        model = Detention
+        fields = [
+            "id",
+            "case",
+            "person",
+            "description",
+            "current_status",
+            "steps",
+            *AUDIT_FIELDS[1:],
+            "change_reason",
+        ]
+        read_only_fields = AUDIT_FIELDS
+
+
+# -- follow-ups --------------------------------------------------------------------------------
+
+
+class FollowUpResponseSerializer(ChildSerializer):
+    parent_field = "followup"
+    document = RecordField(BriefSourceSerializer, visible_sources, allow_null=True, required=False)
+
+    class Meta:
+        model = FollowUpResponse
+        fields = ["id", "received", "kind", "summary", "document", *CHILD_AUDIT]
+        read_only_fields = CHILD_AUDIT
+
+
+class FollowUpSerializer(RecordSerializer):
+    case = RecordField(BriefCaseSerializer, visible_cases)
+    communication_type = RecordField(
+        BriefTermSerializer,
+        terms_of(Vocabulary.UN_COMMUNICATION_TYPE),
+        allow_null=True,
+        required=False,
+    )
+    mandates = RecordField(
+        BriefTermSerializer, terms_of(Vocabulary.UN_MANDATE), many=True, required=False
+    )
+    addressee = RecordField(
+        BriefOrganizationSerializer, visible_organizations, allow_null=True, required=False
+    )
+    other_addressees = RecordField(
+        BriefOrganizationSerializer, visible_organizations, many=True, required=False
+    )
+    persons = RecordField(BriefPersonSerializer, visible_persons, many=True, required=False)
+    court = RecordField(
+        BriefOrganizationSerializer, visible_organizations, allow_null=True, required=False
+    )
+    owner = UserField()
+    status = serializers.SerializerMethodField(
+        help_text=_("Derived from closure, the responses and the due date.")
+    )
+    responses = FollowUpResponseSerializer(
+        many=True,
+        required=False,
+        help_text=_(
+            "Answers received. On a write, items with an id are updated, items without one "
+            "recorded as new responses; responses left out are kept."
+        ),
+    )
+
+    children = ("responses",)
+
+    class Meta:
+        model = FollowUp
+        fields = [
+            "id",
+            "case",
+            "kind",
+            "title",
+            "description",
+            "communication_type",
+            "reference",
+            "mandates",
+            "addressee",
+            "other_addressees",
+            "persons",
+            "sent",
+            "occurs",
+            "court",
+            "due_on",
+            "made_public_on",
+            "public_url",
+            "owner",
+            "status",
+            "closed_at",
+            "responses",
+            *AUDIT_FIELDS[1:],
+            "change_reason",
+        ]
+        read_only_fields = (*AUDIT_FIELDS, "closed_at")
+
+    def get_fields(self):
+        fields = super().get_fields()
+        if isinstance(self.instance, FollowUp):
+            fields["case"].read_only = True  # a follow-up stays with its case
+        return fields
+
+    @extend_schema_field(serializers.ChoiceField(choices=FollowUpStatus.choices))
+    def get_status(self, followup) -> str:
+        annotated = followup.__dict__.get("current_status")
+        return annotated if annotated is not None else str(followup.status())

@@ -1,0 +1,302 @@
+"""Endpoints for events, cases, allegations, detentions (with steps) and follow-ups."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.db.models import Prefetch
+from drf_spectacular.utils import extend_schema
+from rest_framework.decorators import action
+
+from cases.api.serializers import (
+    AllegationSerializer,
+    CaseSerializer,
+    ClaimStatusSerializer,
+    DetentionSerializer,
+    EventSerializer,
+    FigureAddSerializer,
+    FollowUpSerializer,
+)
+from cases.filtersets import (
+    AllegationFilterSet,
+    CaseFilterSet,
+    DetentionFilterSet,
+    EventFilterSet,
+    FollowUpFilterSet,
+)
+from cases.followups import (
+    M2M_FIELDS,
+    followup_close,
+    followup_create,
+    followup_record_response,
+    followup_reopen,
+    followup_update,
+)
+from cases.models import (
+    Allegation,
+    AllegationPerpetrator,
+    Case,
+    CasePerson,
+    Detention,
+    DetentionStep,
+    Event,
+    EventFigure,
+    FollowUp,
+    FollowUpResponse,
+)
+from cases.services import claim_set_status, figure_add
+from monitor.api.serializers import ReasonSerializer
+from monitor.api.viewsets import RecordViewSet, ReviewedViewSet
+from monitor.models import Place, Term
+from monitor.services import record_save
+from people.api.serializers import person_prefetch, visible_organizations
+from sources.api.serializers import visible_sources
+
+
+def _prefetch(lookup, queryset):
+    return Prefetch(lookup, queryset=queryset)
+
+
+class EventViewSet(ReviewedViewSet):
+    """Protests, security operations, trials, mass arrests; events nest."""
+
+    model = Event
+    serializer_class = EventSerializer
+    filterset_class = EventFilterSet
+
+    def get_queryset(self):
+        user = self.request.user
+        # visible_to by confidentiality and team. The parent event is confidential too, so
+        # it is prefetched through visible_to (a hidden parent reads as null). Figures follow
+        # their event and their source (EventFigure.visible_to), each source brief.
+        figures = EventFigure.objects.visible_to(user).prefetch_related(
+            _prefetch("source", visible_sources(user))
+        )
+        return (
+            Event.objects.visible_to(user)
+            .select_related("kind", "team", "created_by", "archived_by")
+            .prefetch_related(
+                _prefetch("parent", Event.objects.visible_to(user)),
+                _prefetch("places", Place.objects.visible_to(user)),
+                _prefetch("figures", figures.filter(archived_at__isnull=True)),
+            )
+        )
+
+    @extend_schema(
+        summary="Add a contested figure",
+        description='One party\'s figure ("more than 40 killed, say UN experts"), kept beside '
+        "the others, never replacing them; its source is cited on the figure's value.",
+        request=FigureAddSerializer,
+    )
+    @action(detail=True, methods=["post"])
+    def figures(self, request, *args, **kwargs):
+        data = self.action_input(FigureAddSerializer)
+        return self.transition(request, self._add_figure, **data)
+
+    @staticmethod
+    def _add_figure(*, record, actor, **data):
+        return figure_add(event=record, actor=actor, **data)
+
+
+class CaseViewSet(ReviewedViewSet):
+    """Cases: one file of documentation work each, with what it holds in brief."""
+
+    model = Case
+    serializer_class = CaseSerializer
+    filterset_class = CaseFilterSet
+
+    def get_queryset(self):
+        user = self.request.user
+        # visible_to by confidentiality and team. Everything a case shows comes in one query
+        # per relation, whatever the page size: linked events through Event.visible_to;
+        # persons through CasePerson.visible_to (a link to a person the user may not see is
+        # left out) with their names or pseudonyms; allegations and detentions (visible with
+        # the case) with their victims and detainees through Person.visible_to (a hidden one
+        # reads as null) and each detention's current status as an annotation.
+        links = CasePerson.objects.visible_to(user).filter(archived_at__isnull=True)
+        allegations = (
+            Allegation.objects.visible_to(user)
+            .filter(archived_at__isnull=True)
+            .select_related("violation_type")
+        )
+        detentions = Detention.objects.visible_to(user).filter(archived_at__isnull=True)
+        return (
+            Case.objects.visible_to(user)
+            .select_related("team", "created_by", "archived_by")
+            .prefetch_related(
+                _prefetch("events", Event.objects.visible_to(user)),
+                _prefetch("places", Place.objects.visible_to(user)),
+                _prefetch("tags", Term.objects.visible_to(user)),
+                _prefetch("case_persons", links.prefetch_related(person_prefetch("person", user))),
+                _prefetch(
+                    "allegations", allegations.prefetch_related(person_prefetch("victim", user))
+                ),
+                _prefetch(
+                    "detentions",
+                    detentions.with_status().prefetch_related(person_prefetch("person", user)),
+                ),
+            )
+        )
+
+
+class AllegationViewSet(RecordViewSet):
+    """Who did what to whom: victim, perpetrators, violation, when, where."""
+
+    model = Allegation
+    serializer_class = AllegationSerializer
+    filterset_class = AllegationFilterSet
+
+    def get_queryset(self):
+        user = self.request.user
+        # Visible with their case (visible_to). The case, victim and perpetrators are brief
+        # links; persons and organisations are confidential, so they come through visible_to.
+        perpetrators = (
+            AllegationPerpetrator.objects.visible_to(user)
+            .filter(archived_at__isnull=True)
+            .prefetch_related(
+                person_prefetch("person", user),
+                _prefetch("organization", visible_organizations(user)),
+            )
+        )
+        return (
+            Allegation.objects.visible_to(user)
+            .select_related("case", "violation_type", "place", "created_by", "archived_by")
+            .prefetch_related(
+                person_prefetch("victim", user), _prefetch("perpetrators", perpetrators)
+            )
+        )
+
+    @extend_schema(
+        summary="Set the claim status",
+        description="alleged, corroborated (two independent sources), verified (a reviewer, "
+        "four eyes), disputed (a source on each side) or refuted (a contesting source).",
+        request=ClaimStatusSerializer,
+    )
+    @action(detail=True, methods=["post"], url_path="claim-status", url_name="claim-status")
+    def claim_status(self, request, *args, **kwargs):
+        data = self.action_input(ClaimStatusSerializer)
+        return self.transition(
+            request, self._set_claim, status=data["status"], comment=data.get("comment", "")
+        )
+
+    @staticmethod
+    def _set_claim(*, record, actor, status, comment):
+        return claim_set_status(claim=record, status=status, actor=actor, comment=comment)
+
+
+class DetentionViewSet(RecordViewSet):
+    """A person's deprivation of liberty, with its dated steps from arrest to release."""
+
+    model = Detention
+    serializer_class = DetentionSerializer
+    filterset_class = DetentionFilterSet
+
+    def get_queryset(self):
+        user = self.request.user
+        # Visible with their case (visible_to); current status annotated from the latest
+        # step. Steps follow their detention; their places, facilities, articles are
+        # reference data (joined/prefetched), their authorities confidential (visible_to).
+        steps = (
+            DetentionStep.objects.visible_to(user)
+            .filter(archived_at__isnull=True)
+            .select_related("place", "facility")
+            .prefetch_related(
+                _prefetch("articles", Term.objects.visible_to(user)),
+                _prefetch("authority", visible_organizations(user)),
+            )
+            .order_by("date", "date_precision", "created_at", "pk")
+        )
+        return (
+            Detention.objects.visible_to(user)
+            .with_status()
+            .select_related("case", "created_by", "archived_by")
+            .prefetch_related(person_prefetch("person", user), _prefetch("steps", steps))
+        )
+
+
+class FollowUpViewSet(RecordViewSet):
+    """UN communications, letters, hearings, appeals, visits — and the answers."""
+
+    model = FollowUp
+    serializer_class = FollowUpSerializer
+    filterset_class = FollowUpFilterSet
+
+    def get_queryset(self):
+        user = self.request.user
+        # Visible with their case (visible_to); status annotated by the same rule as
+        # FollowUp.status(). Organisations and persons are confidential: through visible_to.
+        responses = (
+            FollowUpResponse.objects.visible_to(user)
+            .filter(archived_at__isnull=True)
+            .prefetch_related(_prefetch("document", visible_sources(user)))
+        )
+        organizations = visible_organizations(user)
+        return (
+            FollowUp.objects.visible_to(user)
+            .with_status()
+            .select_related("case", "communication_type", "owner", "created_by", "archived_by")
+            .prefetch_related(
+                _prefetch("mandates", Term.objects.visible_to(user)),
+                _prefetch("addressee", organizations),
+                _prefetch("court", organizations),
+                _prefetch("other_addressees", organizations),
+                person_prefetch("persons", user),
+                _prefetch("responses", responses),
+            )
+        )
+
+    def perform_write(self, serializer, instance=None, expected_version=None):
+        # Follow-ups have their own services (the UN due date, the addressee checks).
+        data = dict(serializer.validated_data)
+        reason = data.pop("change_reason", "") or ""
+        responses = data.pop("responses", None)
+        m2m = {name: data.pop(name) for name in M2M_FIELDS if name in data}
+        actor = self.request.user
+        with transaction.atomic():
+            if instance is None:
+                followup = followup_create(actor=actor, reason=reason, **m2m, **data)
+            else:
+                followup = followup_update(
+                    actor=actor,
+                    followup=instance,
+                    expected_version=expected_version,
+                    reason=reason,
+                    **m2m,
+                    **data,
+                )
+            if responses is not None:
+                self.save_children(followup, serializer.fields["responses"], responses, reason)
+        return followup
+
+    def save_child(self, record, plan, reason):
+        if record._state.adding:  # a new response: recorded by its service
+            values = {name: getattr(record, name) for name in ("received", "kind", "summary")}
+            return followup_record_response(
+                actor=self.request.user,
+                followup=record.followup,
+                document=record.document,
+                reason=reason,
+                **values,
+            )
+        return record_save(record=record, actor=self.request.user, reason=reason, m2m=plan.m2m)
+
+    @extend_schema(
+        summary="Close", description="Nothing more is expected.", request=ReasonSerializer
+    )
+    @action(detail=True, methods=["post"])
+    def close(self, request, *args, **kwargs):
+        data = self.action_input(ReasonSerializer)
+        return self.transition(request, self._close, reason=data.get("reason", ""))
+
+    @extend_schema(summary="Reopen", request=ReasonSerializer)
+    @action(detail=True, methods=["post"])
+    def reopen(self, request, *args, **kwargs):
+        data = self.action_input(ReasonSerializer)
+        return self.transition(request, self._reopen, reason=data.get("reason", ""))
+
+    @staticmethod
+    def _close(*, record, actor, reason):
+        return followup_close(actor=actor, followup=record, reason=reason)
+
+    @staticmethod
+    def _reopen(*, record, actor, reason):
+        return followup_reopen(actor=actor, followup=record, reason=reason)

@@ -1,0 +1,339 @@
+"""Filters for events, cases, allegations, detentions and follow-ups (one per model).
+
+See :mod:`monitor.filtersets` for the rules they all follow.
+
+Approximate-date ranges (``date_from`` / ``date_to``) keep a record when any of its dates
+*may* fall within the range: "May 2022" is within 2022-05-10..2022-06-01, "2021" is not. A
+bound may itself be approximate: ``date_to=2022-05`` runs to 31 May 2022. For a case, its
+dates are those of its allegations, of its detentions' steps and of its events (an event
+spans its start to its end; without an end, its start).
+"""
+
+from __future__ import annotations
+
+import django_filters
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from cases.choices import CaseType, ClaimStatus, FollowUpKind, FollowUpStatus, StepKind
+from cases.models import Allegation, Case, CasePerson, Detention, DetentionStep, Event, FollowUp
+from cases.models.detentions import SENTENCE_KINDS
+from monitor.approxdate import overlaps
+from monitor.choices import Vocabulary
+from monitor.filtersets import (
+    CONFIDENTIALITY_CHOICES,
+    REVIEW_STATE_CHOICES,
+    ApproximateDateFilter,
+    RecordChoiceFilter,
+    RecordFilterSet,
+    StableOrderingFilter,
+    teams,
+    visible,
+)
+from monitor.models import Place, Term, User
+from people.models import Organization, Person
+
+
+def colleagues(request):
+    """Users a follow-up may be owned by: active accounts, listed to users with a role."""
+    from monitor.access import has_role
+
+    user = getattr(request, "user", None)
+    return User.objects.filter(is_active=True) if has_role(user) else User.objects.none()
+
+
+def _descendant_ids(model, root):
+    return model.objects.with_descendants([root]).values("pk")
+
+
+def event_overlaps(start, end, prefix: str = "") -> Q:
+    """Events whose span (start to end, or just start) may meet ``[start, end]``."""
+    rule = Q()
+    if end is not None:
+        rule &= Q(**{f"{prefix}start__lte": end})
+    if start is not None:
+        rule &= Q(**{f"{prefix}end_end__gte": start}) | Q(
+            **{f"{prefix}end__isnull": True, f"{prefix}start_end__gte": start}
+        )
+    return rule & Q(**{f"{prefix}start__isnull": False})
+
+
+class EventFilterSet(RecordFilterSet):
+    parent = RecordChoiceFilter(queryset=visible(Event))
+    within = RecordChoiceFilter(
+        queryset=visible(Event),
+        method="filter_within",
+        help_text=_("This event and every event within it."),
+    )
+    kind = RecordChoiceFilter(queryset=visible(Term, vocabulary=Vocabulary.EVENT_TYPE))
+    place = RecordChoiceFilter(
+        queryset=visible(Place),
+        method="filter_place",
+        help_text=_("Events in this place or any place in it."),
+    )
+    review_state = django_filters.MultipleChoiceFilter(choices=REVIEW_STATE_CHOICES)
+    confidentiality = django_filters.MultipleChoiceFilter(choices=CONFIDENTIALITY_CHOICES)
+    team = RecordChoiceFilter(queryset=teams)
+    date_from = ApproximateDateFilter(bound="start")
+    date_to = ApproximateDateFilter(bound="end")
+    q = django_filters.CharFilter(method="filter_q", help_text=_("Words in the title."))
+    ordering = StableOrderingFilter(fields=("start", "title", "created_at", "updated_at"))
+
+    class Meta:
+        model = Event
+        fields = []
+
+    def filter_within(self, queryset, name, value):
+        return queryset.filter(pk__in=_descendant_ids(Event, value))
+
+    def filter_place(self, queryset, name, value):
+        return queryset.filter(places__in=_descendant_ids(Place, value)).distinct()
+
+    def filter_q(self, queryset, name, value):
+        return queryset.filter(title__icontains=value)
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        start, end = self.date_range()
+        if start or end:
+            queryset = queryset.filter(event_overlaps(start, end))
+        return queryset
+
+
+class CaseFilterSet(RecordFilterSet):
+    review_state = django_filters.MultipleChoiceFilter(choices=REVIEW_STATE_CHOICES)
+    case_type = django_filters.MultipleChoiceFilter(choices=CaseType.choices)
+    confidentiality = django_filters.MultipleChoiceFilter(choices=CONFIDENTIALITY_CHOICES)
+    team = RecordChoiceFilter(queryset=teams)
+    event = RecordChoiceFilter(
+        queryset=visible(Event),
+        method="filter_event",
+        help_text=_("Cases linked to this event or to any event within it."),
+    )
+    place = RecordChoiceFilter(
+        queryset=visible(Place),
+        method="filter_place",
+        help_text=_(
+            "Cases in this place or any place in it: the case's places, or where one of its "
+            "allegations happened."
+        ),
+    )
+    person = RecordChoiceFilter(
+        queryset=visible(Person),
+        method="filter_person",
+        help_text=_("Cases involving this person: linked, a victim, or detained."),
+    )
+    violation_type = RecordChoiceFilter(
+        queryset=visible(Term, vocabulary=Vocabulary.VIOLATION_TYPE),
+        method="filter_violation_type",
+        help_text=_("Cases with an allegation of this violation or of one below it."),
+    )
+    tag = RecordChoiceFilter(queryset=visible(Term, vocabulary=Vocabulary.TAG), field_name="tags")
+    date_from = ApproximateDateFilter(bound="start")
+    date_to = ApproximateDateFilter(bound="end")
+    q = django_filters.CharFilter(
+        method="filter_q", help_text=_("Words in the reference, title or summary.")
+    )
+    ordering = StableOrderingFilter(fields=("reference", "title", "created_at", "updated_at"))
+
+    class Meta:
+        model = Case
+        fields = []
+
+    def filter_event(self, queryset, name, value):
+        events = _descendant_ids(Event, value)
+        links = Case.events.through.objects.filter(event_id__in=events)
+        return queryset.filter(pk__in=links.values("case_id"))
+
+    def filter_place(self, queryset, name, value):
+        places = _descendant_ids(Place, value)
+        linked = Case.places.through.objects.filter(place_id__in=places).values("case_id")
+        alleged = Allegation.objects.filter(place__in=places, archived_at__isnull=True)
+        return queryset.filter(Q(pk__in=linked) | Q(pk__in=alleged.values("case_id")))
+
+    def filter_person(self, queryset, name, value):
+        linked = CasePerson.objects.filter(person=value, archived_at__isnull=True)
+        victim = Allegation.objects.filter(victim=value, archived_at__isnull=True)
+        detained = Detention.objects.filter(person=value, archived_at__isnull=True)
+        return queryset.filter(
+            Q(pk__in=linked.values("case_id"))
+            | Q(pk__in=victim.values("case_id"))
+            | Q(pk__in=detained.values("case_id"))
+        )
+
+    def filter_violation_type(self, queryset, name, value):
+        allegations = Allegation.objects.filter(
+            violation_type__in=_descendant_ids(Term, value), archived_at__isnull=True
+        )
+        return queryset.filter(pk__in=allegations.values("case_id"))
+
+    def filter_q(self, queryset, name, value):
+        return queryset.filter(
+            Q(reference__icontains=value) | Q(title__icontains=value) | Q(summary__icontains=value)
+        )
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        start, end = self.date_range()
+        if start or end:
+            alleged = Allegation.objects.filter(overlaps("date", start, end), date__isnull=False)
+            steps = DetentionStep.objects.filter(overlaps("date", start, end))
+            events = Event.objects.filter(event_overlaps(start, end))
+            event_links = Case.events.through.objects.filter(event_id__in=events.values("pk"))
+            queryset = queryset.filter(
+                Q(pk__in=alleged.filter(archived_at__isnull=True).values("case_id"))
+                | Q(pk__in=steps.filter(archived_at__isnull=True).values("detention__case_id"))
+                | Q(pk__in=event_links.values("case_id"))
+            )
+        return queryset
+
+
+class AllegationFilterSet(RecordFilterSet):
+    case = RecordChoiceFilter(queryset=visible(Case))
+    victim = RecordChoiceFilter(queryset=visible(Person))
+    violation_type = RecordChoiceFilter(
+        queryset=visible(Term, vocabulary=Vocabulary.VIOLATION_TYPE),
+        method="filter_violation_type",
+        help_text=_("This violation or any below it."),
+    )
+    claim_status = django_filters.MultipleChoiceFilter(choices=ClaimStatus.choices)
+    place = RecordChoiceFilter(
+        queryset=visible(Place),
+        method="filter_place",
+        help_text=_("In this place or any place in it."),
+    )
+    perpetrator = RecordChoiceFilter(
+        queryset=visible(Organization),
+        field_name="perpetrators__organization",
+        distinct=True,
+        help_text=_("An organisation alleged to be responsible."),
+    )
+    date_from = ApproximateDateFilter(bound="start")
+    date_to = ApproximateDateFilter(bound="end")
+    ordering = StableOrderingFilter(fields=("date", "created_at", "updated_at"))
+
+    class Meta:
+        model = Allegation
+        fields = []
+
+    def filter_violation_type(self, queryset, name, value):
+        return queryset.filter(violation_type__in=_descendant_ids(Term, value))
+
+    def filter_place(self, queryset, name, value):
+        return queryset.filter(place__in=_descendant_ids(Place, value))
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        start, end = self.date_range()
+        if start or end:
+            queryset = queryset.filter(overlaps("date", start, end), date__isnull=False)
+        return queryset
+
+
+class DetentionFilterSet(RecordFilterSet):
+    case = RecordChoiceFilter(queryset=visible(Case))
+    person = RecordChoiceFilter(queryset=visible(Person))
+    status = django_filters.MultipleChoiceFilter(
+        choices=StepKind.choices,
+        method="filter_status",
+        help_text=_("The current status: the kind of the latest step."),
+    )
+    article = RecordChoiceFilter(
+        queryset=visible(Term, vocabulary=Vocabulary.CRIMINAL_ARTICLE),
+        method="filter_article",
+        help_text=_("Charged or sentenced under this criminal-code article."),
+    )
+    facility = RecordChoiceFilter(
+        queryset=visible(Term, vocabulary=Vocabulary.FACILITY),
+        method="filter_facility",
+        help_text=_("Held at this facility (or one of this type) at any step."),
+    )
+    sentence_min_months = django_filters.NumberFilter(
+        method="filter_sentence",
+        min_value=0,
+        help_text=_("Sentenced to at least this many months (life counts as longest)."),
+    )
+    date_from = ApproximateDateFilter(bound="start")
+    date_to = ApproximateDateFilter(bound="end")
+    ordering = StableOrderingFilter(fields=("created_at", "updated_at"))
+
+    class Meta:
+        model = Detention
+        fields = []
+
+    def _with_steps(self, queryset, steps):
+        steps = steps.filter(archived_at__isnull=True)
+        return queryset.filter(pk__in=steps.values("detention_id"))
+
+    def filter_status(self, queryset, name, value):
+        return queryset.with_status().filter(latest_step_kind__in=value)
+
+    def filter_article(self, queryset, name, value):
+        return self._with_steps(queryset, DetentionStep.objects.filter(articles=value))
+
+    def filter_facility(self, queryset, name, value):
+        facilities = _descendant_ids(Term, value)
+        return self._with_steps(queryset, DetentionStep.objects.filter(facility__in=facilities))
+
+    def filter_sentence(self, queryset, name, value):
+        if value != int(value):
+            from django.core.exceptions import ValidationError
+
+            raise ValidationError({name: _("A whole number of months.")})
+        sentences = DetentionStep.objects.filter(kind__in=SENTENCE_KINDS).filter(
+            Q(sentence_months__gte=int(value)) | Q(life_sentence=True)
+        )
+        return self._with_steps(queryset, sentences)
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        start, end = self.date_range()
+        if start or end:
+            queryset = self._with_steps(
+                queryset, DetentionStep.objects.filter(overlaps("date", start, end))
+            )
+        return queryset
+
+
+class FollowUpFilterSet(RecordFilterSet):
+    case = RecordChoiceFilter(queryset=visible(Case))
+    kind = django_filters.MultipleChoiceFilter(choices=FollowUpKind.choices)
+    status = django_filters.MultipleChoiceFilter(
+        choices=FollowUpStatus.choices,
+        method="filter_status",
+        help_text=_(
+            "Derived from closure, responses and the due date, as on the follow-up itself."
+        ),
+    )
+    overdue = django_filters.BooleanFilter(
+        method="filter_overdue", help_text=_("Past its due date with no answer, not closed.")
+    )
+    due_before = django_filters.DateFilter(field_name="due_on", lookup_expr="lte")
+    due_after = django_filters.DateFilter(field_name="due_on", lookup_expr="gte")
+    addressee = RecordChoiceFilter(
+        queryset=visible(Organization),
+        method="filter_addressee",
+        help_text=_("Sent to this organisation (as the main or another addressee)."),
+    )
+    owner = RecordChoiceFilter(queryset=colleagues)
+    reference = django_filters.CharFilter(lookup_expr="icontains")
+    ordering = StableOrderingFilter(fields=("due_on", "created_at", "updated_at"))
+
+    class Meta:
+        model = FollowUp
+        fields = []
+
+    def filter_status(self, queryset, name, value):
+        return queryset.with_status_in(*value)
+
+    def filter_overdue(self, queryset, name, value):
+        overdue = FollowUp.objects.overdue().values("pk")
+        return queryset.filter(pk__in=overdue) if value else queryset.exclude(pk__in=overdue)
+
+    def filter_addressee(self, queryset, name, value):
+        return queryset.filter(
+            Q(addressee=value)
+            | Q(pk__in=FollowUp.other_addressees.through.objects.filter(
+                organization_id=value.pk
+            ).values("followup_id"))
+        )  # fmt: skip

@@ -1,0 +1,141 @@
+"""One error shape for every API failure, and the mapping from the services' exceptions.
+
+Every error answers::
+
+    {"error": {"code": "invalid", "message": "…", "fields": {"date": ["…"]}}}
+
+``fields`` appears for invalid input only (errors in a nested list are keyed by the failing
+item's position: ``{"steps": {"1": {"date": ["…"]}}}``). The services raise HTTP-free
+exceptions; they become:
+
+* ``NotVisible`` / any ``DoesNotExist`` / ``Http404`` → 404 ``not_found`` (never 403: a hidden
+  record's existence is not revealed);
+* ``ActionRefused`` → 403 when the refusal is about the actor's rights (``permission``), else
+  400 with the refusal's own code (``four_eyes``, ``uncited``, ``state``, ``comment``…);
+* ``StaleEdit`` → 412 ``stale``; a Django ``ValidationError`` → 400 ``invalid``;
+* ``IntegrityError`` (a race past validation) → 409 ``conflict``.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.core.exceptions import ObjectDoesNotExist
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError
+from django.http import Http404
+from django.utils.translation import gettext_lazy as _
+from rest_framework import exceptions, status
+from rest_framework.fields import get_error_detail
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from monitor.models import StaleEdit
+from monitor.services import ActionRefused
+
+logger = logging.getLogger(__name__)
+
+
+class PreconditionFailed(exceptions.APIException):
+    status_code = status.HTTP_412_PRECONDITION_FAILED
+    default_detail = _(
+        "The record has changed since you read it (its ETag no longer matches If-Match). "
+        "Nothing was saved: read it again, then apply your change."
+    )
+    default_code = "stale"
+
+
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = _("The request conflicts with the current state of the data.")
+    default_code = "conflict"
+
+
+class Refused(exceptions.APIException):
+    """An ``ActionRefused`` from a service, with its code."""
+
+    def __init__(self, refusal: ActionRefused):
+        self.status_code = (
+            status.HTTP_403_FORBIDDEN
+            if refusal.code == "permission"
+            else status.HTTP_400_BAD_REQUEST
+        )
+        super().__init__(detail=refusal.message, code=refusal.code)
+
+
+def django_validation_detail(exc: DjangoValidationError):
+    """A Django ``ValidationError`` as DRF field errors (``__all__`` → ``non_field_errors``)."""
+    if hasattr(exc, "error_dict"):
+        detail = {}
+        for field, errors in exc.error_dict.items():
+            key = "non_field_errors" if field == "__all__" else field
+            detail[key] = get_error_detail(DjangoValidationError(errors))
+        return detail
+    return {"non_field_errors": get_error_detail(exc)}
+
+
+def translate(exc: Exception) -> Exception:
+    """Map the services' and Django's exceptions to DRF's."""
+    if isinstance(exc, StaleEdit):
+        return PreconditionFailed(detail=exc.messages[0] if exc.messages else None)
+    if isinstance(exc, DjangoValidationError):
+        return exceptions.ValidationError(django_validation_detail(exc))
+    if isinstance(exc, ActionRefused):
+        return Refused(exc)
+    if isinstance(exc, (ObjectDoesNotExist, Http404)):
+        return exceptions.NotFound()
+    if isinstance(exc, DjangoPermissionDenied):
+        return exceptions.PermissionDenied()
+    if isinstance(exc, IntegrityError):
+        # Validation runs before every save, so this is two requests racing for the same
+        # unique value; the loser is told so rather than shown a server error.
+        logger.warning("API write lost a race: %s", exc)
+        return Conflict()
+    return exc
+
+
+def _codes(detail):
+    if isinstance(detail, dict):
+        return {key: _codes(value) for key, value in detail.items()}
+    if isinstance(detail, list):
+        return [_codes(item) for item in detail]
+    return getattr(detail, "code", None)
+
+
+def _first_message(detail) -> str | None:
+    if isinstance(detail, dict):
+        for value in detail.values():
+            found = _first_message(value)
+            if found:
+                return found
+    elif isinstance(detail, list):
+        for item in detail:
+            found = _first_message(item)
+            if found:
+                return found
+    elif detail:
+        return str(detail)
+    return None
+
+
+def error_body(exc: exceptions.APIException) -> dict:
+    detail = exc.detail
+    if isinstance(exc, exceptions.ValidationError):
+        fields = detail if isinstance(detail, dict) else {"non_field_errors": detail}
+        non_field = fields.get("non_field_errors") if isinstance(fields, dict) else None
+        message = _first_message(non_field) or str(
+            _("The request is invalid: see the errors by field.")
+        )
+        return {"code": "invalid", "message": message, "fields": fields}
+    code = getattr(detail, "code", None) or exc.default_code
+    return {"code": str(code), "message": _first_message(detail) or str(exc.default_detail)}
+
+
+def exception_handler(exc, context):
+    """DRF's handler, fed with translated exceptions and answering in the one error shape."""
+    exc = translate(exc)
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    response.data = {"error": error_body(exc)}
+    return response

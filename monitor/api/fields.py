@@ -1,0 +1,117 @@
+"""Serializer fields shared by every app's API.
+
+* :class:`ApproximateDateField` carries an approximate date as a string: ``"2022-05-18"``,
+  ``"2022-05"``, ``"2022"``, with ``"c. "`` in front when it is approximate. Input also
+  accepts what people type (``"May 2022"``, ``"c. 2021"``).
+* :class:`RecordField` links to another record: a brief object when read, its id (or the
+  brief object itself) when written. Its choices are the records the request's user may see,
+  so an id they may not see is refused exactly like one that does not exist. A related
+  record the reader may not see is shown as ``null`` (its prefetch goes through
+  ``visible_to``: see each viewset's ``get_queryset``).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from monitor.approxdate import ApproximateDate
+
+#: What a stored approximate date looks like in a response.
+APPROXIMATE_DATE_PATTERN = r"^(c\. )?\d{4}(-\d{2}(-\d{2})?)?$"
+
+
+class ApproximateDateField(serializers.Field):
+    default_error_messages = {
+        "invalid": _("Enter a date such as 2022-05-18, 2022-05, 2022 or c. 2021."),
+    }
+
+    def to_representation(self, value) -> str:
+        return value.as_input()
+
+    def to_internal_value(self, data) -> ApproximateDate:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        try:
+            return ApproximateDate.parse(data)
+        except ValueError as exc:
+            raise serializers.ValidationError(str(exc), code="invalid") from exc
+
+
+def user_of(context) -> object | None:
+    request = context.get("request")
+    return getattr(request, "user", None)
+
+
+class RecordField(serializers.RelatedField):
+    """A link to a record: brief when read, an id when written (see the module docstring).
+
+    Args:
+        brief: the serializer that shows the linked record.
+        choices: ``choices(user)`` → the records this user may link to (through
+            ``visible_to``); the field is read-only without it.
+    """
+
+    default_error_messages = {
+        "does_not_exist": _("No record with id “{pk_value}” that you may link to."),
+        "incorrect_type": _("Give the record's id (a UUID)."),
+    }
+
+    def __init__(
+        self,
+        brief: type[serializers.Serializer],
+        choices: Callable[[object], QuerySet] | None = None,
+        **kwargs,
+    ):
+        self.brief = brief
+        self.choices_for = choices
+        if choices is None:
+            kwargs["read_only"] = True
+        else:
+            kwargs.setdefault("queryset", _Placeholder())
+        super().__init__(**kwargs)
+
+    def get_queryset(self):
+        return self.choices_for(user_of(self.context))
+
+    def use_pk_only_optimization(self) -> bool:
+        return False
+
+    @property
+    def brief_serializer(self) -> serializers.Serializer:
+        # One instance per field, reused for every row: building a serializer's fields is the
+        # costly part of DRF, and a list shares its child serializer (so this field) per row.
+        serializer = self.__dict__.get("_brief")
+        if serializer is None:
+            serializer = self.__dict__["_brief"] = self.brief(context=self.context)
+        return serializer
+
+    def to_representation(self, value):
+        return self.brief_serializer.to_representation(value)
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            data = data.get("id")
+        try:
+            pk = uuid.UUID(str(data)) if not isinstance(data, uuid.UUID) else data
+        except (TypeError, ValueError, AttributeError):
+            self.fail("incorrect_type")
+        found = self.get_queryset().filter(pk=pk).first()
+        if found is None:
+            self.fail("does_not_exist", pk_value=data)
+        return found
+
+    def get_choices(self, cutoff=None):
+        # Never list every linkable record (the browsable API and OPTIONS would): ids only.
+        return {}
+
+
+class _Placeholder:
+    """Satisfies RelatedField's check for a queryset; the real one is per request."""
+
+    def all(self):  # pragma: no cover - never used: get_queryset is overridden
+        raise NotImplementedError

@@ -1,0 +1,152 @@
+"""How the OpenAPI schema describes what the API really does.
+
+drf-spectacular infers most of it; this module adds what it cannot see:
+
+* the bearer-token scheme, approximate dates, and links that read as brief objects but are
+  written as ids (:class:`~monitor.api.fields.RecordField`);
+* the headers: ``ETag`` on every answer with a record, ``If-Match`` on updates and actions,
+  ``Idempotency-Key`` on creates;
+* the error answers each operation can give, all in the one error shape.
+"""
+
+from __future__ import annotations
+
+from drf_spectacular.extensions import (
+    OpenApiAuthenticationExtension,
+    OpenApiSerializerFieldExtension,
+)
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.plumbing import build_basic_type
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter
+
+from monitor.api.fields import APPROXIMATE_DATE_PATTERN
+from monitor.api.serializers import ErrorSerializer
+
+ERROR_DESCRIPTIONS = {
+    "400": "Invalid input (`invalid`, with errors by field) or a refused action (its code).",
+    "401": "No valid credentials: sign in, or send `Authorization: Bearer <token>`.",
+    "403": "Not allowed: your role, a read-only token, or a rule of the workflow.",
+    "404": "No such record, or one you may not see.",
+    "409": "A conflicting request (an Idempotency-Key reused for another request).",
+    "412": "Stale: the record changed since the ETag given in If-Match.",
+}
+
+
+class BearerTokenScheme(OpenApiAuthenticationExtension):
+    target_class = "monitor.api.authentication.BearerTokenAuthentication"
+    name = "tokenAuth"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "A token from POST /api/v1/auth/tokens/.",
+        }
+
+
+class ApproximateDateFieldSchema(OpenApiSerializerFieldExtension):
+    target_class = "monitor.api.fields.ApproximateDateField"
+
+    def map_serializer_field(self, auto_schema, direction):
+        if direction == "response":
+            return {
+                "type": "string",
+                "pattern": APPROXIMATE_DATE_PATTERN,
+                "example": "2022-05",
+                "description": "An approximate date: 2022-05-18, 2022-05 or 2022, "
+                "with “c. ” in front when approximate.",
+            }
+        return {
+            "type": "string",
+            "example": "2022-05",
+            "description": "2022-05-18, 2022-05, 2022, May 2022, or c. 2021.",
+        }
+
+
+class RecordFieldSchema(OpenApiSerializerFieldExtension):
+    target_class = "monitor.api.fields.RecordField"
+
+    def map_serializer_field(self, auto_schema, direction):
+        if direction == "response":
+            component = auto_schema.resolve_serializer(self.target.brief, direction)
+            return component.ref
+        return build_basic_type(OpenApiTypes.UUID)
+
+
+class MonitorAutoSchema(AutoSchema):
+    """AutoSchema with the API's headers and error answers."""
+
+    def _action(self) -> str | None:
+        action = getattr(self.view, "action", None)
+        if self.method.upper() == "POST" and "{" in self.path:
+            return "record_action"  # submit, verify, archive…: all take If-Match, give ETag
+        return action
+
+    def _is_record_view(self) -> bool:
+        from monitor.api.viewsets import RecordViewSet
+
+        return isinstance(self.view, RecordViewSet)
+
+    def get_override_parameters(self):
+        parameters = list(super().get_override_parameters())
+        if not self._is_record_view():
+            return parameters
+        action = self._action()
+        if action in {"update", "partial_update", "record_action"}:
+            parameters.append(
+                OpenApiParameter(
+                    "If-Match",
+                    OpenApiTypes.STR,
+                    OpenApiParameter.HEADER,
+                    description="The ETag you read; the request is refused (412) if the "
+                    "record has changed since.",
+                )
+            )
+        if action == "create":
+            parameters.append(
+                OpenApiParameter(
+                    "Idempotency-Key",
+                    OpenApiTypes.STR,
+                    OpenApiParameter.HEADER,
+                    description="Any unique string (1–255 characters). Retrying a create "
+                    "with the same key answers with the record the first attempt created "
+                    "(201, its current state) instead of creating another.",
+                )
+            )
+        if action in {"retrieve", "create", "update", "partial_update", "record_action"}:
+            parameters.append(
+                OpenApiParameter(
+                    "ETag",
+                    OpenApiTypes.STR,
+                    OpenApiParameter.HEADER,
+                    description="The record's id and version; send it back in If-Match.",
+                    response=[200, 201],
+                )
+            )
+        return parameters
+
+    def error_codes(self) -> list[str]:
+        action = self._action()
+        method = self.method.upper()
+        codes = ["400"] if method != "GET" or self._is_list_view() else []
+        # Even an operation open to anonymous clients (issuing a token with a password)
+        # answers 401 to wrong credentials, and 403 to a token trying to issue one.
+        codes += ["401", "403"]
+        if "{" in self.path or self._is_list_view():
+            codes.append("404")  # a hidden record; for lists, a page past the end
+        if action == "create" and self._is_record_view():
+            codes.append("409")
+        if action in {"update", "partial_update", "record_action"}:
+            codes.append("412")
+        return codes
+
+    def _get_response_bodies(self, direction="response"):
+        responses = super()._get_response_bodies(direction)
+        for code in self.error_codes():
+            if code in responses:
+                continue
+            body = self._get_response_for_code(ErrorSerializer, code, direction=direction)
+            body["description"] = ERROR_DESCRIPTIONS[code]
+            responses[code] = body
+        return responses

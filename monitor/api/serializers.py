@@ -1,0 +1,370 @@
+"""Serializers shared by every app, and those of the core app (terms, places, me, tokens).
+
+Serializers translate; they do not decide (STYLE.md §5). A write is validated here field by
+field, then turned into an unsaved record (:meth:`RecordSerializer.to_record`) that the
+viewset hands to :func:`monitor.services.record_save`, where the rules live.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+from rest_framework.validators import UniqueValidator
+
+from monitor import approxdate
+from monitor.access import has_role
+from monitor.api.fields import ApproximateDateField, RecordField
+from monitor.choices import Confidentiality
+from monitor.models import ApiToken, Place, Team, Term, User
+from monitor.models.api import TOKEN_DEFAULT_DAYS, TOKEN_MAX_DAYS
+
+#: Written by the system, never by a client.
+AUDIT_FIELDS = (
+    "id",
+    "version",
+    "created_at",
+    "created_by",
+    "updated_at",
+    "archived_at",
+    "archived_by",
+)
+
+# -- brief representations of linked records -----------------------------------------------
+
+
+class BriefUserSerializer(serializers.Serializer):
+    id = serializers.UUIDField(read_only=True)
+    username = serializers.CharField(read_only=True)
+    display_name = serializers.CharField(source="__str__", read_only=True)
+
+
+class BriefTeamSerializer(serializers.Serializer):
+    id = serializers.UUIDField(read_only=True)
+    name = serializers.CharField(read_only=True)
+
+
+class BriefTermSerializer(serializers.Serializer):
+    id = serializers.UUIDField(read_only=True)
+    vocabulary = serializers.CharField(read_only=True)
+    code = serializers.CharField(read_only=True)
+    label = serializers.CharField(read_only=True)
+
+
+class BriefPlaceSerializer(serializers.Serializer):
+    id = serializers.UUIDField(read_only=True)
+    name = serializers.CharField(read_only=True)
+    kind = serializers.CharField(read_only=True)
+
+
+# -- choices for linked records: always through visible_to ---------------------------------
+
+
+def terms_of(vocabulary):
+    """``choices`` for a RecordField limited to one vocabulary."""
+
+    def choices(user):
+        return Term.objects.visible_to(user).of(vocabulary).active()
+
+    return choices
+
+
+def visible_places(user):
+    return Place.objects.visible_to(user).active()
+
+
+def visible_teams(user):
+    """Teams are not secret (their names appear on every record) but still need a role."""
+    return Team.objects.all() if has_role(user) else Team.objects.none()
+
+
+def visible_users(user):
+    """Colleagues, for fields such as a follow-up's owner: active accounts, for a role."""
+    return User.objects.filter(is_active=True) if has_role(user) else User.objects.none()
+
+
+def TeamField(**kwargs) -> RecordField:
+    return RecordField(
+        BriefTeamSerializer, visible_teams, allow_null=True, required=False, **kwargs
+    )
+
+
+def UserField(**kwargs) -> RecordField:
+    return RecordField(
+        BriefUserSerializer, visible_users, allow_null=True, required=False, **kwargs
+    )
+
+
+# -- the base of every record serializer ---------------------------------------------------
+
+
+@dataclass
+class WritePlan:
+    """An unsaved record and what is saved with it, for the viewset to hand to the services."""
+
+    record: object
+    m2m: dict = field(default_factory=dict)
+    children: dict = field(default_factory=dict)
+    reason: str = ""
+
+
+class RecordSerializer(serializers.ModelSerializer):
+    """Base of every serializer of an audited record.
+
+    * Audit and workflow fields are read-only (``review_state`` moves through actions).
+    * Every relation must be declared, as a :class:`RecordField` whose choices go through
+      ``visible_to``: DRF's default (every row of the table) would confirm hidden ids, so
+      an undeclared relation is a configuration error.
+    * Uniqueness and the model's constraints are checked by ``full_clean()`` in the service,
+      not twice here.
+    """
+
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        approxdate.ApproximateDateField: ApproximateDateField,
+    }
+
+    created_by = RecordField(BriefUserSerializer, allow_null=True)
+    archived_by = RecordField(BriefUserSerializer, allow_null=True)
+    change_reason = serializers.CharField(
+        write_only=True,
+        required=False,
+        allow_blank=True,
+        max_length=500,
+        help_text=_("Why this change was made; kept in the record's history."),
+    )
+
+    #: Field names of nested lists of child records written with this one.
+    children: tuple[str, ...] = ()
+
+    def build_relational_field(self, field_name, relation_info):
+        raise ImproperlyConfigured(
+            f"{type(self).__name__}.{field_name}: declare relations as RecordField with "
+            "choices through visible_to."
+        )
+
+    def build_standard_field(self, field_name, model_field):
+        field_class, kwargs = super().build_standard_field(field_name, model_field)
+        validators = [v for v in kwargs.get("validators", []) if not isinstance(v, UniqueValidator)]
+        if "validators" in kwargs:
+            kwargs["validators"] = validators
+        if field_class is ApproximateDateField:
+            # A model DateField's kwargs that mean nothing to a text field.
+            kwargs.pop("input_formats", None)
+        return field_class, kwargs
+
+    def get_validators(self):
+        return []
+
+    def to_record(self, instance=None) -> WritePlan:
+        """The validated data as an unsaved record (``instance`` updated, or a new one)."""
+        data = dict(self.validated_data)
+        reason = data.pop("change_reason", "") or ""
+        children = {}
+        for name in self.children:
+            source = self.fields[name].source
+            if source in data:
+                children[name] = data.pop(source)
+        model = self.Meta.model
+        record = instance if instance is not None else model()
+        m2m = {}
+        for name, value in data.items():
+            if model._meta.get_field(name).many_to_many:
+                m2m[name] = value
+            else:
+                setattr(record, name, value)
+        return WritePlan(record=record, m2m=m2m, children=children, reason=reason)
+
+
+class ChildSerializer(RecordSerializer):
+    """A child record written inside its parent (a step in a detention, a name in a person).
+
+    ``id`` is optional on input: an item with the id of an existing child updates it, an
+    item without one adds a child. Children left out of a write are kept as they are.
+    """
+
+    id = serializers.UUIDField(
+        required=False,
+        help_text=_("Give it to update this item; leave it out to add a new item."),
+    )
+    change_reason = None  # the parent's reason covers its children
+
+    #: The foreign key from the child to its parent.
+    parent_field: str = ""
+
+    def save_order(self, items: list) -> list[int]:
+        """In which order the items are saved (their positions in ``items``)."""
+        return list(range(len(items)))
+
+    def item_to_record(self, data: dict, record) -> WritePlan:
+        model = self.Meta.model
+        m2m = {}
+        for name, value in data.items():
+            if model._meta.get_field(name).many_to_many:
+                m2m[name] = value
+            else:
+                setattr(record, name, value)
+        return WritePlan(record=record, m2m=m2m)
+
+
+# -- reference data ------------------------------------------------------------------------
+
+
+class TermSerializer(RecordSerializer):
+    parent = RecordField(
+        BriefTermSerializer,
+        lambda user: Term.objects.visible_to(user),
+        allow_null=True,
+        required=False,
+    )
+
+    class Meta:
+        model = Term
+        fields = [
+            "id",
+            "vocabulary",
+            "code",
+            "label",
+            "description",
+            "parent",
+            "position",
+            *AUDIT_FIELDS[1:],
+            "change_reason",
+        ]
+        read_only_fields = AUDIT_FIELDS
+
+
+class PlaceSerializer(RecordSerializer):
+    parent = RecordField(BriefPlaceSerializer, visible_places, allow_null=True, required=False)
+
+    class Meta:
+        model = Place
+        fields = [
+            "id",
+            "name",
+            "kind",
+            "parent",
+            "code",
+            "latitude",
+            "longitude",
+            *AUDIT_FIELDS[1:],
+            "change_reason",
+        ]
+        read_only_fields = AUDIT_FIELDS
+
+
+# -- actions, history, errors --------------------------------------------------------------
+
+
+class CommentSerializer(serializers.Serializer):
+    comment = serializers.CharField(
+        required=False, allow_blank=True, max_length=5000, help_text=_("Kept with the decision.")
+    )
+
+
+class ReturnSerializer(serializers.Serializer):
+    comment = serializers.CharField(
+        max_length=5000, help_text=_("What needs fixing; required to return a record.")
+    )
+
+
+class ReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(
+        required=False, allow_blank=True, max_length=500, help_text=_("Kept in the history.")
+    )
+
+
+class FieldChangeSerializer(serializers.Serializer):
+    field = serializers.CharField()
+    old = serializers.JSONField(allow_null=True)
+    new = serializers.JSONField(allow_null=True)
+
+
+class HistoryEntrySerializer(serializers.Serializer):
+    version = serializers.IntegerField(allow_null=True)
+    at = serializers.DateTimeField()
+    user = BriefUserSerializer(allow_null=True)
+    reason = serializers.CharField(allow_blank=True)
+    type = serializers.ChoiceField(choices=["created", "changed", "deleted"])
+    changes = FieldChangeSerializer(many=True)
+
+
+class ErrorDetailSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text=_("A stable, machine-readable reason."))
+    message = serializers.CharField(help_text=_("What went wrong, for a person."))
+    fields = serializers.DictField(
+        required=False,
+        child=serializers.JSONField(),
+        help_text=_("For invalid input: the messages by field (nested rows by position)."),
+    )
+
+
+class ErrorSerializer(serializers.Serializer):
+    error = ErrorDetailSerializer()
+
+
+# -- the signed-in user and their tokens ---------------------------------------------------
+
+
+class MeSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    username = serializers.CharField()
+    display_name = serializers.CharField(source="__str__")
+    email = serializers.EmailField(allow_blank=True)
+    roles = serializers.ListField(child=serializers.CharField())
+    clearance = serializers.ChoiceField(choices=Confidentiality.choices)
+    teams = BriefTeamSerializer(many=True, source="teams.all")
+    can_verify = serializers.BooleanField()
+    can_archive = serializers.BooleanField()
+
+
+class ApiTokenSerializer(serializers.ModelSerializer):
+    is_active = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = ApiToken
+        fields = [
+            "id",
+            "name",
+            "hint",
+            "read_only",
+            "created_at",
+            "expires_at",
+            "last_used_at",
+            "revoked_at",
+            "is_active",
+        ]
+        read_only_fields = fields
+
+
+class IssuedTokenSerializer(ApiTokenSerializer):
+    token = serializers.CharField(
+        read_only=True, help_text=_("The secret: shown this once, never again.")
+    )
+
+    class Meta(ApiTokenSerializer.Meta):
+        fields = [*ApiTokenSerializer.Meta.fields, "token"]
+        read_only_fields = fields
+
+
+class TokenRequestSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=100, help_text=_("What the token is for."))
+    username = serializers.CharField(
+        required=False,
+        max_length=150,
+        help_text=_("With the password, to get a token without a session."),
+    )
+    password = serializers.CharField(
+        required=False, write_only=True, max_length=1000, style={"input_type": "password"}
+    )
+    expires_in_days = serializers.IntegerField(
+        required=False, min_value=1, max_value=TOKEN_MAX_DAYS, default=TOKEN_DEFAULT_DAYS
+    )
+    read_only = serializers.BooleanField(required=False, default=False)
+
+    def validate(self, attrs):
+        if bool(attrs.get("username")) != bool(attrs.get("password")):
+            raise serializers.ValidationError(_("Give both the username and the password."))
+        return attrs

@@ -1,0 +1,36 @@
+"""/api/v1/: the router for every app's endpoints, the schema and its docs page.
+
+Each app lists its own routes in ``<app>/api/urls.py`` (``ROUTES``); this module, part of the
+project package, mounts them, like the project's ``urls.py`` mounts the apps' pages.
+"""
+
+from __future__ import annotations
+
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from rest_framework.routers import DefaultRouter
+
+from cases.api.urls import ROUTES as CASE_ROUTES
+from monitor.api.views import ApiTokenViewSet, MeView, NotFoundView, PlaceViewSet, TermViewSet
+from people.api.urls import ROUTES as PEOPLE_ROUTES
+from sources.api.urls import ROUTES as SOURCE_ROUTES
+
+app_name = "api"
+
+ROUTES = [
+    ("terms", TermViewSet, "term"),
+    ("places", PlaceViewSet, "place"),
+    ("auth/tokens", ApiTokenViewSet, "token"),
+]
+
+router = DefaultRouter()
+for prefix, viewset, basename in [*ROUTES, *SOURCE_ROUTES, *PEOPLE_ROUTES, *CASE_ROUTES]:
+    router.register(prefix, viewset, basename=basename)
+
+urlpatterns = [
+    path("me/", MeView.as_view(), name="me"),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
+    path("", include(router.urls)),
+    re_path(r"^.*$", NotFoundView.as_view(), name="not-found"),
+]

@@ -1,0 +1,353 @@
+"""The base of every record endpoint: list, read, create, update, history, actions.
+
+Each app's viewset only says which records (``get_queryset``, through ``visible_to``, with
+its joins and prefetches), how to show them (``serializer_class``) and how to filter them
+(``filterset_class``). The rest is here, once:
+
+* reads: a hidden record is a 404; a detail carries an ``ETag`` made of its id and version;
+* writes: validated by the serializer, saved by :func:`monitor.services.record_save` with
+  the request's user — a record and its nested children in one transaction, so a bad child
+  leaves nothing written; ``If-Match`` with a stale ETag is a 412; an ``Idempotency-Key``
+  seen before answers with the record it created instead of creating another;
+* actions (``submit``, ``verify``, ``return``, ``archive``, ``restore``) call the services;
+* no DELETE: records are archived (405 for the method).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import exceptions, mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from monitor.api.exceptions import Conflict, PreconditionFailed, django_validation_detail
+from monitor.api.history import history_entries
+from monitor.api.identity import IdentityPolicy
+from monitor.api.serializers import (
+    CommentSerializer,
+    HistoryEntrySerializer,
+    ReasonSerializer,
+    ReturnSerializer,
+)
+from monitor.models import IdempotencyKey
+from monitor.services import (
+    record_archive,
+    record_restore,
+    record_save,
+    review_return,
+    review_submit,
+    review_verify,
+)
+
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+MAX_IDEMPOTENCY_KEY = 255
+
+
+def etag(record) -> str:
+    """The strong ETag of a record's current version."""
+    return f'"{record.pk}.{record.version}"'
+
+
+def precondition(request, record) -> int | None:
+    """Check ``If-Match``; the version it names, for the save's own check (None: no header).
+
+    Raises:
+        PreconditionFailed: the header names another version (or another record).
+    """
+    header = request.headers.get("If-Match")
+    if header is None:
+        return None
+    tags = {tag.strip().removeprefix("W/") for tag in header.split(",")}
+    if "*" in tags:
+        return None
+    if etag(record) in tags:
+        return record.version
+    raise PreconditionFailed()
+
+
+def _fingerprint(request) -> str:
+    """A digest of a create request, to tell a retry from another request with the same key."""
+    data = request.data
+    if hasattr(data, "lists"):  # a form or multipart body: files by name and size
+        data = {
+            key: [
+                f"{value.name}:{value.size}" if hasattr(value, "size") else str(value)
+                for value in values
+            ]
+            for key, values in data.lists()
+        }
+    canonical = json.dumps(
+        [request.method, request.path, data], sort_keys=True, default=str, ensure_ascii=False
+    )
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+class RecordViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """List, read, create and update an audited record, read its history, archive it."""
+
+    http_method_names = ["get", "post", "put", "patch", "head", "options"]
+    #: The model, for writes (which load the plain record through ``visible_to``).
+    model = None
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        context["identity"] = IdentityPolicy(getattr(self.request, "user", None))
+        return context
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def get_write_object(self, *, lock: bool = False):
+        """The record named in the URL as stored, if the user may see it (else 404).
+
+        Writes start from this plain row, not from the list queryset with its prefetches.
+        """
+        queryset = self.model.objects.visible_to(self.request.user)
+        if lock:
+            queryset = queryset.select_for_update()
+        lookup = self.kwargs[self.lookup_url_kwarg or self.lookup_field]
+        try:
+            record = queryset.filter(pk=lookup).first()
+        except (TypeError, ValueError, DjangoValidationError):
+            record = None
+        if record is None:
+            raise exceptions.NotFound()
+        return record
+
+    def refetch(self, record):
+        """The record as a read shows it (with its prefetches), after a write."""
+        fresh = self.get_queryset().filter(pk=record.pk).first()
+        if fresh is None:  # the service refuses edits that hide a record; belt and braces
+            raise exceptions.NotFound()
+        return fresh
+
+    def record_response(self, record, status_code=status.HTTP_200_OK) -> Response:
+        response = Response(self.get_serializer(record).data, status=status_code)
+        response["ETag"] = etag(record)
+        return response
+
+    def filter_queryset(self, queryset):
+        # Filters (and their default of leaving archived records out) shape lists only: an
+        # archived record is still read, restored and audited by its id.
+        if self.action != "list":
+            return queryset
+        return super().filter_queryset(queryset)
+
+    def retrieve(self, request, *args, **kwargs):
+        return self.record_response(self.get_object())
+
+    # -- writing ---------------------------------------------------------------------------
+
+    def perform_write(self, serializer, instance=None, expected_version=None):
+        """Save the record and its nested children as the request's user (one transaction)."""
+        plan = serializer.to_record(instance)
+        actor = self.request.user
+        with transaction.atomic():
+            record = record_save(
+                record=plan.record,
+                actor=actor,
+                reason=plan.reason,
+                expected_version=expected_version,
+                m2m=plan.m2m,
+            )
+            for name, items in plan.children.items():
+                self.save_children(record, serializer.fields[name], items, plan.reason)
+        return record
+
+    def save_children(self, parent, list_field, items: list, reason: str) -> None:
+        """Add or update the nested ``items`` of ``parent``; errors keep their positions."""
+        child = list_field.child
+        model = child.Meta.model
+        existing = {row.pk: row for row in model.objects.filter(**{child.parent_field: parent})}
+        # As DRF reports errors in nested lists: by position, for the failing items only.
+        errors: dict[str, dict] = {}
+        for index in child.save_order(items):
+            data = dict(items[index])
+            pk = data.pop("id", None)
+            if pk is None:
+                record = model(**{child.parent_field: parent})
+            elif pk in existing:
+                record = existing[pk]
+            else:
+                errors[str(index)] = {"id": [str(_("No such item in this record."))]}
+                continue
+            plan = child.item_to_record(data, record)
+            try:
+                self.save_child(plan.record, plan, reason)
+            except DjangoValidationError as exc:
+                if getattr(exc, "code", None) == "stale":
+                    raise
+                errors[str(index)] = django_validation_detail(exc)
+        if errors:
+            raise exceptions.ValidationError({list_field.field_name: errors})
+
+    def save_child(self, record, plan, reason: str):
+        """Save one nested child (a viewset with a service for its children overrides it)."""
+        return record_save(record=record, actor=self.request.user, reason=reason, m2m=plan.m2m)
+
+    def idempotency_key(self, request) -> str | None:
+        key = request.headers.get(IDEMPOTENCY_HEADER)
+        if key is None:
+            return None
+        key = key.strip()
+        if not key or len(key) > MAX_IDEMPOTENCY_KEY:
+            raise exceptions.ValidationError(
+                {IDEMPOTENCY_HEADER: [_("Between 1 and 255 characters.")]}
+            )
+        return key
+
+    def replay(self, request, key: str, fingerprint: str) -> Response | None:
+        """The answer to a create already made with this key, if there was one."""
+        used = IdempotencyKey.objects.filter(pk=IdempotencyKey.id_for(request.user, key)).first()
+        if used is None:
+            return None
+        if (
+            used.fingerprint != fingerprint
+            or used.content_type_id != ContentType.objects.get_for_model(self.model).pk
+        ):
+            raise Conflict(
+                _("This Idempotency-Key was used for another request; use a new key."),
+                code="idempotency_key_reused",
+            )
+        record = self.get_queryset().filter(pk=used.object_id).first()
+        if record is None:
+            raise exceptions.NotFound()
+        response = self.record_response(record, status.HTTP_201_CREATED)
+        response["Idempotent-Replayed"] = "true"
+        return response
+
+    def create(self, request, *args, **kwargs):
+        key = self.idempotency_key(request)
+        fingerprint = _fingerprint(request) if key else ""
+        if key and (answer := self.replay(request, key, fingerprint)):
+            return answer
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            with transaction.atomic():
+                record = self.perform_write(serializer)
+                if key:
+                    # In the same transaction as the record: both are kept, or neither.
+                    IdempotencyKey.objects.create(
+                        id=IdempotencyKey.id_for(request.user, key),
+                        user=request.user,
+                        key=key,
+                        fingerprint=fingerprint,
+                        content_type=ContentType.objects.get_for_model(self.model),
+                        object_id=record.pk,
+                    )
+        except IntegrityError:
+            # A concurrent retry with the same key won the race: answer with its record.
+            if key and (answer := self.replay(request, key, fingerprint)):
+                return answer
+            raise
+        return self.record_response(self.refetch(record), status.HTTP_201_CREATED)
+
+    def update(self, request, *args, partial: bool = False, **kwargs):
+        record = self.get_write_object()
+        expected = precondition(request, record)
+        serializer = self.get_serializer(record, data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        record = self.perform_write(serializer, instance=record, expected_version=expected)
+        return self.record_response(self.refetch(record))
+
+    def partial_update(self, request, *args, **kwargs):
+        return self.update(request, *args, partial=True, **kwargs)
+
+    # -- actions ---------------------------------------------------------------------------
+
+    def transition(self, request, service, **arguments) -> Response:
+        """Run a workflow service on the record, after checking ``If-Match``."""
+        with transaction.atomic():
+            record = self.get_write_object(lock=True)
+            precondition(request, record)
+            service(record=record, actor=request.user, **arguments)
+        return self.record_response(self.refetch(record))
+
+    def action_input(self, serializer_class) -> dict:
+        """The action's validated input, once the record is known to be visible: a hidden
+        record answers 404 whatever the body, never a 400 that would confirm it exists."""
+        self.get_write_object()
+        serializer = serializer_class(data=self.request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data
+
+    @extend_schema(
+        summary="Archive",
+        description="Take the record out of normal lists; it stays whole and can be restored. "
+        "Coordinators only.",
+        request=ReasonSerializer,
+    )
+    @action(detail=True, methods=["post"])
+    def archive(self, request, *args, **kwargs):
+        data = self.action_input(ReasonSerializer)
+        return self.transition(request, record_archive, reason=data.get("reason", ""))
+
+    @extend_schema(
+        summary="Restore",
+        description="Bring an archived record back. Coordinators only.",
+        request=ReasonSerializer,
+    )
+    @action(detail=True, methods=["post"])
+    def restore(self, request, *args, **kwargs):
+        data = self.action_input(ReasonSerializer)
+        return self.transition(request, record_restore, reason=data.get("reason", ""))
+
+    def hidden_history_fields(self, record) -> frozenset[str]:
+        """Fields left out of the history for this reader (protected identities)."""
+        return frozenset()
+
+    @extend_schema(
+        summary="History",
+        description="Every change to the record, newest first: who, when, why, and each "
+        "field's old and new value.",
+        responses=HistoryEntrySerializer(many=True),
+        filters=False,
+    )
+    @action(detail=True, methods=["get"], filter_backends=[])
+    def history(self, request, *args, **kwargs):
+        record = self.get_write_object()
+        entries = history_entries(record, hidden=self.hidden_history_fields(record))
+        page = self.paginate_queryset(entries)
+        return self.get_paginated_response(HistoryEntrySerializer(page, many=True).data)
+
+
+class ReviewedViewSet(RecordViewSet):
+    """A record that goes through review: cases, events, persons, sources."""
+
+    @extend_schema(
+        summary="Submit for review",
+        description="Send a draft or returned record to the review queue.",
+        request=CommentSerializer,
+    )
+    @action(detail=True, methods=["post"])
+    def submit(self, request, *args, **kwargs):
+        data = self.action_input(CommentSerializer)
+        return self.transition(request, review_submit, comment=data.get("comment", ""))
+
+    @extend_schema(
+        summary="Verify",
+        description="Verify a submitted record. Reviewers only, and never their own work "
+        "(code `four_eyes`); every claim must cite a source (code `uncited`).",
+        request=CommentSerializer,
+    )
+    @action(detail=True, methods=["post"])
+    def verify(self, request, *args, **kwargs):
+        data = self.action_input(CommentSerializer)
+        return self.transition(request, review_verify, comment=data.get("comment", ""))
+
+    @extend_schema(
+        summary="Return to its authors",
+        description="Return a submitted record with a comment saying what to fix. Reviewers only.",
+        request=ReturnSerializer,
+    )
+    @action(detail=True, methods=["post"], url_path="return", url_name="return")
+    def return_(self, request, *args, **kwargs):
+        data = self.action_input(ReturnSerializer)
+        return self.transition(request, review_return, comment=data["comment"])

@@ -1,0 +1,193 @@
+"""Serializers of persons (with their names), organisations and affiliations."""
+
+from __future__ import annotations
+
+from django.db.models import OuterRef, Prefetch, Subquery
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from monitor.api.fields import RecordField
+from monitor.api.identity import annotate_identity, identity_policy
+from monitor.api.redaction import RedactedSerializerMixin
+from monitor.api.serializers import (
+    AUDIT_FIELDS,
+    BriefPlaceSerializer,
+    ChildSerializer,
+    RecordSerializer,
+    TeamField,
+    visible_places,
+)
+from people.models import Affiliation, Organization, Person, PersonName
+
+
+def with_primary_name(queryset):
+    """Annotate ``primary_name``: the person's current primary name (one subquery)."""
+    primary = PersonName.objects.filter(
+        person=OuterRef("pk"), is_primary=True, archived_at__isnull=True
+    ).values("full_name")[:1]
+    return queryset.annotate(primary_name=Subquery(primary))
+
+
+def visible_persons(user):
+    """Persons as links show them: visible ones, with their name and identity flag."""
+    return with_primary_name(annotate_identity(Person.objects.visible_to(user), user))
+
+
+def visible_names(user):
+    """Name variants the user may see (none of a protected person they may not identify)."""
+    return PersonName.objects.visible_to(user).filter(archived_at__isnull=True)
+
+
+def visible_organizations(user):
+    return Organization.objects.visible_to(user)
+
+
+def person_prefetch(lookup: str, user) -> Prefetch:
+    """Prefetch a link to a person through visible_to (a hidden person reads as null)."""
+    return Prefetch(lookup, queryset=visible_persons(user))
+
+
+def display_name(person, context) -> str:
+    if not identity_policy(context).reveals(person):
+        return person.pseudonym
+    name = person.__dict__.get("primary_name")
+    if name is None and "primary_name" not in person.__dict__:
+        return str(person)
+    return name or person.pseudonym
+
+
+class BriefPersonSerializer(serializers.Serializer):
+    id = serializers.UUIDField(read_only=True)
+    display_name = serializers.SerializerMethodField(
+        help_text=_("The primary name, or the pseudonym of a protected person.")
+    )
+    is_protected = serializers.BooleanField(read_only=True)
+
+    def get_display_name(self, person) -> str:
+        return display_name(person, self.context)
+
+
+class BriefOrganizationSerializer(serializers.Serializer):
+    id = serializers.UUIDField(read_only=True)
+    name = serializers.CharField(read_only=True)
+    acronym = serializers.CharField(read_only=True)
+    kind = serializers.CharField(read_only=True)
+
+
+class PersonNameSerializer(ChildSerializer):
+    parent_field = "person"
+
+    class Meta:
+        model = PersonName
+        fields = [
+            "id",
+            "full_name",
+            "given_name",
+            "family_name",
+            "patronymic",
+            "kind",
+            "script",
+            "language",
+            "is_primary",
+            "version",
+            "archived_at",
+        ]
+        read_only_fields = ("version", "archived_at")
+
+    def save_order(self, items):
+        # The old primary name stops being primary before the new one becomes it.
+        return sorted(range(len(items)), key=lambda index: bool(items[index].get("is_primary")))
+
+
+PERSON_IDENTIFYING = tuple(Person.IDENTIFYING_FIELDS)
+
+
+class PersonSerializer(RedactedSerializerMixin, RecordSerializer):
+    display_name = serializers.SerializerMethodField(
+        help_text=_("The primary name, or the pseudonym of a protected person.")
+    )
+    names = PersonNameSerializer(
+        many=True,
+        required=False,
+        help_text=_(
+            "Every way the name is written. On a write, items with an id are updated, items "
+            "without one added; names left out are kept. Empty for a protected person you "
+            "may not identify."
+        ),
+    )
+    birth_place = RecordField(BriefPlaceSerializer, visible_places, allow_null=True, required=False)
+    residence = RecordField(BriefPlaceSerializer, visible_places, allow_null=True, required=False)
+    team = TeamField()
+
+    children = ("names",)
+    identifying_fields = PERSON_IDENTIFYING
+
+    class Meta:
+        model = Person
+        fields = [
+            "id",
+            "display_name",
+            "names",
+            "gender",
+            "birth_date",
+            "birth_place",
+            "residence",
+            "occupation",
+            "ethnicity",
+            "contact",
+            "biography",
+            "is_protected",
+            "identity_redacted",
+            "confidentiality",
+            "team",
+            "review_state",
+            *AUDIT_FIELDS[1:],
+            "change_reason",
+        ]
+        read_only_fields = (*AUDIT_FIELDS, "review_state")
+        extra_kwargs = RedactedSerializerMixin.nullable_identifying(PERSON_IDENTIFYING)
+
+    def get_display_name(self, person) -> str:
+        return display_name(person, self.context)
+
+
+class OrganizationSerializer(RecordSerializer):
+    country = RecordField(BriefPlaceSerializer, visible_places, allow_null=True, required=False)
+    parent = RecordField(
+        BriefOrganizationSerializer, visible_organizations, allow_null=True, required=False
+    )
+
+    class Meta:
+        model = Organization
+        fields = [
+            "id",
+            "name",
+            "acronym",
+            "kind",
+            "country",
+            "parent",
+            "description",
+            "confidentiality",
+            *AUDIT_FIELDS[1:],
+            "change_reason",
+        ]
+        read_only_fields = AUDIT_FIELDS
+
+
+class AffiliationSerializer(RecordSerializer):
+    person = RecordField(BriefPersonSerializer, visible_persons)
+    organization = RecordField(BriefOrganizationSerializer, visible_organizations)
+
+    class Meta:
+        model = Affiliation
+        fields = [
+            "id",
+            "person",
+            "organization",
+            "role",
+            "since",
+            "until",
+            *AUDIT_FIELDS[1:],
+            "change_reason",
+        ]
+        read_only_fields = AUDIT_FIELDS

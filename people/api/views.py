@@ -1,0 +1,86 @@
+"""Endpoints for persons (with their names), organisations and affiliations."""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch
+
+from monitor.api.identity import annotate_identity, identity_policy
+from monitor.api.viewsets import RecordViewSet, ReviewedViewSet
+from people.api.serializers import (
+    AffiliationSerializer,
+    OrganizationSerializer,
+    PersonSerializer,
+    person_prefetch,
+    visible_names,
+    visible_organizations,
+    with_primary_name,
+)
+from people.filtersets import AffiliationFilterSet, OrganizationFilterSet, PersonFilterSet
+from people.models import Affiliation, Organization, Person
+
+
+class PersonViewSet(ReviewedViewSet):
+    """Victims, witnesses, relatives, lawyers, officials, perpetrators — under every name.
+
+    A protected person shows a pseudonym and no identifying details to users without
+    clearance for them; their names are not listed (nor searchable) for those users.
+    """
+
+    model = Person
+    serializer_class = PersonSerializer
+    filterset_class = PersonFilterSet
+
+    def get_queryset(self):
+        user = self.request.user
+        # visible_to first. identity_revealed (the redaction rule) and the primary name are
+        # computed in the same query. Names come through PersonName.visible_to, which leaves
+        # out the names of protected persons the user may not identify; places, team and
+        # audit users are brief links, joined.
+        queryset = with_primary_name(annotate_identity(Person.objects.visible_to(user), user))
+        return queryset.select_related(
+            "birth_place", "residence", "team", "created_by", "archived_by"
+        ).prefetch_related(Prefetch("names", queryset=visible_names(user)))
+
+    def hidden_history_fields(self, record):
+        if identity_policy({"request": self.request}).reveals(record):
+            return frozenset()
+        return frozenset(PersonSerializer.identifying_fields)
+
+
+class OrganizationViewSet(RecordViewSet):
+    """Security forces, courts, ministries, UN mandates, NGOs."""
+
+    model = Organization
+    serializer_class = OrganizationSerializer
+    filterset_class = OrganizationFilterSet
+
+    def get_queryset(self):
+        user = self.request.user
+        # visible_to by confidentiality; the parent organisation is itself confidential, so
+        # it is prefetched through visible_to too (a hidden parent reads as null).
+        return (
+            Organization.objects.visible_to(user)
+            .select_related("country", "created_by", "archived_by")
+            .prefetch_related(Prefetch("parent", queryset=visible_organizations(user)))
+        )
+
+
+class AffiliationViewSet(RecordViewSet):
+    """A person's role in an organisation, over a period."""
+
+    model = Affiliation
+    serializer_class = AffiliationSerializer
+    filterset_class = AffiliationFilterSet
+
+    def get_queryset(self):
+        user = self.request.user
+        # visible_to: both the person and the organisation must be visible; both are shown
+        # brief, the person with their name or pseudonym.
+        return (
+            Affiliation.objects.visible_to(user)
+            .select_related("created_by", "archived_by")
+            .prefetch_related(
+                person_prefetch("person", user),
+                Prefetch("organization", queryset=visible_organizations(user)),
+            )
+        )

@@ -1,0 +1,108 @@
+"""Filters for persons, organisations and affiliations (one FilterSet per model).
+
+See :mod:`monitor.filtersets` for the rules they all follow. A person is found by any of
+their names in any script ("Шоиширинов" finds "Shoishirinov"), through the names the
+searcher may see only: searching for a protected person's real name finds nothing for a
+user who may not identify them.
+"""
+
+from __future__ import annotations
+
+import django_filters
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from monitor.filtersets import (
+    CONFIDENTIALITY_CHOICES,
+    REVIEW_STATE_CHOICES,
+    RecordChoiceFilter,
+    RecordFilterSet,
+    StableOrderingFilter,
+    descendants,
+    teams,
+    user_of,
+    visible,
+)
+from monitor.models import Place
+from people.choices import Gender, OrganizationKind
+from people.models import Affiliation, Organization, Person
+
+
+class PersonFilterSet(RecordFilterSet):
+    name = django_filters.CharFilter(
+        method="filter_name",
+        help_text=_(
+            "Words of any of the person's names, in any script or spelling: "
+            "“Шоиширинов” finds “Shoishirinov”."
+        ),
+    )
+    review_state = django_filters.MultipleChoiceFilter(choices=REVIEW_STATE_CHOICES)
+    confidentiality = django_filters.MultipleChoiceFilter(choices=CONFIDENTIALITY_CHOICES)
+    team = RecordChoiceFilter(queryset=teams)
+    is_protected = django_filters.BooleanFilter()
+    gender = django_filters.ChoiceFilter(choices=[c for c in Gender.choices if c[0]])
+    residence = RecordChoiceFilter(
+        queryset=visible(Place),
+        method="filter_residence",
+        help_text=_("Living in this place or any place in it."),
+    )
+    organization = RecordChoiceFilter(
+        queryset=visible(Organization),
+        method="filter_organization",
+        help_text=_("Affiliated with this organisation."),
+    )
+    ordering = StableOrderingFilter(fields=("created_at", "updated_at"))
+
+    class Meta:
+        model = Person
+        fields = []
+
+    def filter_name(self, queryset, name, value):
+        matches = Person.objects.matching_name(value, user=user_of(self.request))
+        return queryset.filter(pk__in=matches.values("pk"))
+
+    def filter_residence(self, queryset, name, value):
+        # Where someone lives identifies them: only among those the user may identify.
+        from monitor.access import identity_q
+
+        rule = identity_q(user_of(self.request))
+        places = Place.objects.with_descendants([value]).values("pk")
+        return queryset.filter(rule if rule is not None else Q(pk__in=[]), residence__in=places)
+
+    def filter_organization(self, queryset, name, value):
+        links = Affiliation.objects.filter(organization=value, archived_at__isnull=True)
+        return queryset.filter(pk__in=links.values("person_id"))
+
+
+class OrganizationFilterSet(RecordFilterSet):
+    kind = django_filters.MultipleChoiceFilter(choices=OrganizationKind.choices)
+    parent = RecordChoiceFilter(queryset=visible(Organization))
+    within = RecordChoiceFilter(
+        queryset=visible(Organization),
+        method="filter_within",
+        help_text=_("This organisation and every part of it."),
+    )
+    country = RecordChoiceFilter(queryset=visible(Place))
+    confidentiality = django_filters.MultipleChoiceFilter(choices=CONFIDENTIALITY_CHOICES)
+    q = django_filters.CharFilter(method="filter_q", help_text=_("Words in the name or acronym."))
+    ordering = StableOrderingFilter(fields=("name", "acronym", "kind", "created_at"))
+
+    class Meta:
+        model = Organization
+        fields = []
+
+    def filter_within(self, queryset, name, value):
+        return queryset.filter(descendants(Organization.objects.all(), value))
+
+    def filter_q(self, queryset, name, value):
+        return queryset.filter(Q(name__icontains=value) | Q(acronym__icontains=value))
+
+
+class AffiliationFilterSet(RecordFilterSet):
+    person = RecordChoiceFilter(queryset=visible(Person))
+    organization = RecordChoiceFilter(queryset=visible(Organization))
+    ordering = StableOrderingFilter(fields=("since", "created_at"))
+
+    class Meta:
+        model = Affiliation
+        fields = []

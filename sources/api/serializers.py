@@ -1,0 +1,187 @@
+"""Serializers of sources, evidence files and citations."""
+
+from __future__ import annotations
+
+from django.contrib.contenttypes.models import ContentType
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from monitor.api.fields import RecordField
+from monitor.api.identity import annotate_identity, identity_policy
+from monitor.api.redaction import RedactedSerializerMixin
+from monitor.api.serializers import (
+    AUDIT_FIELDS,
+    BriefTermSerializer,
+    RecordSerializer,
+    TeamField,
+    UserField,
+    terms_of,
+)
+from monitor.choices import Vocabulary
+from sources.filtersets import citable_types
+from sources.models import Citation, EvidenceFile, Source
+
+
+def visible_sources(user):
+    """Sources for brief links: visible ones, each knowing whether its identity shows."""
+    return annotate_identity(Source.objects.visible_to(user), user)
+
+
+class BriefSourceSerializer(serializers.Serializer):
+    id = serializers.UUIDField(read_only=True)
+    title = serializers.CharField(read_only=True, help_text=_("Its pseudonym, if protected."))
+    reliability = serializers.CharField(read_only=True)
+    is_protected = serializers.BooleanField(read_only=True)
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if not identity_policy(self.context).reveals(instance):
+            data["title"] = instance.pseudonym
+        return data
+
+
+SOURCE_IDENTIFYING = tuple(getattr(Source, "IDENTIFYING_FIELDS", ("title",)))
+
+
+class SourceSerializer(RedactedSerializerMixin, RecordSerializer):
+    kind = RecordField(BriefTermSerializer, terms_of(Vocabulary.SOURCE_KIND))
+    team = TeamField()
+    obtained_by = UserField()
+    derived_from = RecordField(
+        BriefSourceSerializer,
+        visible_sources,
+        many=True,
+        required=False,
+        help_text=_("Sources this one repeats (never independent corroboration)."),
+    )
+
+    identifying_fields = SOURCE_IDENTIFYING
+    pseudonym_field = "title"
+
+    class Meta:
+        model = Source
+        fields = [
+            "id",
+            "title",
+            "kind",
+            "publisher",
+            "author",
+            "url",
+            "language",
+            "published",
+            "obtained",
+            "obtained_by",
+            "obtained_how",
+            "reliability",
+            "is_protected",
+            "identity_redacted",
+            "summary",
+            "derived_from",
+            "captured_at",
+            "confidentiality",
+            "team",
+            "review_state",
+            *AUDIT_FIELDS[1:],
+            "change_reason",
+        ]
+        read_only_fields = (*AUDIT_FIELDS, "review_state")
+        extra_kwargs = RedactedSerializerMixin.nullable_identifying(
+            tuple(name for name in SOURCE_IDENTIFYING if name != "title")
+        )
+
+
+class EvidenceFileSerializer(RecordSerializer):
+    """An evidence file's metadata; the bytes come from its ``download`` endpoint."""
+
+    source = RecordField(BriefSourceSerializer)
+    derived_from = serializers.UUIDField(source="derived_from_id", read_only=True, allow_null=True)
+
+    class Meta:
+        model = EvidenceFile
+        fields = [
+            "id",
+            "source",
+            "original_name",
+            "content_type",
+            "size",
+            "sha256",
+            "derived_from",
+            "derivation",
+            "is_web_capture",
+            "description",
+            *AUDIT_FIELDS[1:],
+            "change_reason",
+        ]
+        # What was received stays what was received: only the description is edited.
+        read_only_fields = (
+            *AUDIT_FIELDS,
+            "original_name",
+            "content_type",
+            "size",
+            "sha256",
+            "derivation",
+            "is_web_capture",
+        )
+        extra_kwargs = {"original_name": {"allow_null": True}}
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        # A protected source's file names and descriptions may say who it is.
+        if not identity_policy(self.context).reveals(instance.source):
+            data["original_name"] = None
+            data["description"] = None
+        return data
+
+
+class EvidenceUploadSerializer(serializers.Serializer):
+    """A new evidence file: the bytes, the source they belong to, a description."""
+
+    source = RecordField(BriefSourceSerializer, visible_sources)
+    file = serializers.FileField(help_text=_("The file exactly as received."))
+    description = serializers.CharField(required=False, allow_blank=True, max_length=10000)
+    is_web_capture = serializers.BooleanField(required=False, default=False)
+
+
+class RecordTypeField(serializers.ChoiceField):
+    """The kind of a cited record as ``app_label.model`` (content types are cached)."""
+
+    def get_attribute(self, instance):
+        return ".".join(ContentType.objects.get_for_id(instance.content_type_id).natural_key())
+
+
+class CitationSerializer(RecordSerializer):
+    """This source supports (or contests) that record, optionally one of its fields."""
+
+    source = RecordField(BriefSourceSerializer, visible_sources)
+    record_type = RecordTypeField(
+        choices=citable_types(), help_text=_("The kind of record cited for, e.g. cases.allegation.")
+    )
+    record_id = serializers.UUIDField(source="object_id")
+
+    class Meta:
+        model = Citation
+        fields = [
+            "id",
+            "source",
+            "record_type",
+            "record_id",
+            "field_name",
+            "page",
+            "paragraph",
+            "timestamp",
+            "quote",
+            "credibility",
+            "stance",
+            "note",
+            *AUDIT_FIELDS[1:],
+            "change_reason",
+        ]
+        read_only_fields = AUDIT_FIELDS
+
+    def get_fields(self):
+        fields = super().get_fields()
+        if self.instance is not None and isinstance(self.instance, Citation):
+            # A citation keeps what it cites; cite anew for another record or source.
+            for name in ("source", "record_type", "record_id"):
+                fields[name].read_only = True
+        return fields

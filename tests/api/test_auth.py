@@ -1,0 +1,224 @@
+"""Authentication: 401 for anonymous requests, sessions, and API tokens (hashed, expiring,
+revocable, listed per user, optionally read-only)."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from monitor.models import ApiToken
+from monitor.models.api import token_digest
+from tests.api.conftest import API
+from tests.factories import PASSWORD, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+LISTS = [
+    "cases",
+    "events",
+    "allegations",
+    "detentions",
+    "follow-ups",
+    "persons",
+    "organizations",
+    "affiliations",
+    "sources",
+    "evidence-files",
+    "citations",
+    "terms",
+    "places",
+    "auth/tokens",
+]
+
+
+def issue(user, **extra) -> dict:
+    response = APIClient().post(
+        f"{API}/auth/tokens/",
+        {"name": "script", "username": user.username, "password": PASSWORD, **extra},
+        format="json",
+    )
+    assert response.status_code == 201, response.content
+    return response.json()
+
+
+def bearer(secret: str) -> APIClient:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
+    return client
+
+
+@pytest.mark.parametrize("path", ["", "me/", *[f"{name}/" for name in LISTS]])
+def test_anonymous_gets_401_with_a_challenge_everywhere(path):
+    response = APIClient().get(f"{API}/{path}")
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"].startswith("Bearer")
+    assert response.json()["error"]["code"] == "not_authenticated"
+
+
+def test_anonymous_write_and_action_get_401(world):
+    client = APIClient()
+    assert client.post(f"{API}/cases/", {}, format="json").status_code == 401
+    case = world["case"].pk
+    assert client.post(f"{API}/cases/{case}/submit/", {}, format="json").status_code == 401
+    assert client.patch(f"{API}/cases/{case}/", {}, format="json").status_code == 401
+
+
+def test_schema_and_docs_page_are_public_and_served_without_cdn():
+    schema = APIClient().get(f"{API}/schema/")
+    assert schema.status_code == 200
+    docs = APIClient().get(f"{API}/docs/")
+    assert docs.status_code == 200
+    page = docs.content.decode()
+    assert "cdn" not in page.lower()
+    assert "/static/drf_spectacular_sidecar/" in page
+
+
+def test_session_signs_in_the_api(client, monitor_on_team):
+    client.force_login(monitor_on_team)
+    response = client.get(f"{API}/me/")
+    assert response.status_code == 200
+    assert response.json()["username"] == monitor_on_team.username
+    assert response.json()["roles"] == ["Monitor"]
+
+
+def test_token_issued_with_password_works_and_is_stored_hashed(monitor_on_team):
+    issued = issue(monitor_on_team)
+    secret = issued["token"]
+    assert secret.startswith("mon_")
+    token = ApiToken.objects.get(pk=issued["id"])
+    assert token.digest == token_digest(secret) and secret not in token.digest
+    assert not ApiToken.objects.filter(digest=secret).exists()
+    me = bearer(secret).get(f"{API}/me/")
+    assert me.status_code == 200 and me.json()["id"] == str(monitor_on_team.pk)
+    listed = bearer(secret).get(f"{API}/auth/tokens/").json()["results"]
+    assert [row["id"] for row in listed] == [issued["id"]]
+    assert "token" not in listed[0]  # the secret is shown once only
+
+
+def test_token_issued_from_a_session(client, monitor_on_team):
+    client.force_login(monitor_on_team)
+    response = client.post(
+        f"{API}/auth/tokens/",
+        {"name": "from the pages", "expires_in_days": 7},
+        content_type="application/json",
+    )
+    assert response.status_code == 201
+    expires = datetime.datetime.fromisoformat(response.json()["expires_at"])
+    assert expires - timezone.now() < datetime.timedelta(days=7, minutes=1)
+
+
+def test_wrong_password_gets_401_and_no_token(monitor_on_team):
+    response = APIClient().post(
+        f"{API}/auth/tokens/",
+        {"name": "x", "username": monitor_on_team.username, "password": "wrong"},
+        format="json",
+    )
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "bad_credentials"
+    assert not ApiToken.objects.exists()
+
+
+def test_anonymous_without_password_cannot_get_a_token():
+    response = APIClient().post(f"{API}/auth/tokens/", {"name": "x"}, format="json")
+    assert response.status_code == 401
+
+
+def test_a_token_cannot_issue_tokens(monitor_on_team):
+    secret = issue(monitor_on_team)["token"]
+    response = bearer(secret).post(f"{API}/auth/tokens/", {"name": "child"}, format="json")
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "token_cannot_issue"
+
+
+def test_revoked_token_stops_working_and_stays_listed(monitor_on_team):
+    first = issue(monitor_on_team)
+    second = issue(monitor_on_team)
+    assert bearer(second["token"]).delete(f"{API}/auth/tokens/{first['id']}/").status_code == 204
+    refused = bearer(first["token"]).get(f"{API}/me/")
+    assert refused.status_code == 401
+    assert refused.json()["error"]["code"] == "token_revoked"
+    listed = {
+        row["id"]: row
+        for row in bearer(second["token"]).get(f"{API}/auth/tokens/").json()["results"]
+    }
+    assert listed[first["id"]]["revoked_at"] is not None
+    assert listed[first["id"]]["is_active"] is False
+
+
+def test_users_cannot_see_or_revoke_each_others_tokens(monitor_on_team, monitor_off_team):
+    mine = issue(monitor_on_team)
+    theirs = issue(monitor_off_team)
+    client = bearer(theirs["token"])
+    assert [row["id"] for row in client.get(f"{API}/auth/tokens/").json()["results"]] == [
+        theirs["id"]
+    ]
+    assert client.delete(f"{API}/auth/tokens/{mine['id']}/").status_code == 404
+    assert ApiToken.objects.get(pk=mine["id"]).revoked_at is None
+
+
+def test_expired_token_gets_401(monitor_on_team):
+    token, secret = ApiToken.issue(user=monitor_on_team, name="old", days=1)
+    ApiToken.objects.filter(pk=token.pk).update(
+        created_at=timezone.now() - datetime.timedelta(days=3),
+        expires_at=timezone.now() - datetime.timedelta(seconds=1),
+    )
+    response = bearer(secret).get(f"{API}/me/")
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "token_expired"
+
+
+def test_token_lifetime_is_bounded(monitor_on_team):
+    response = APIClient().post(
+        f"{API}/auth/tokens/",
+        {
+            "name": "forever",
+            "username": monitor_on_team.username,
+            "password": PASSWORD,
+            "expires_in_days": 10000,
+        },
+        format="json",
+    )
+    assert response.status_code == 400
+    assert "expires_in_days" in response.json()["error"]["fields"]
+
+
+def test_read_only_token_reads_but_cannot_write(world, monitor_on_team):
+    secret = issue(monitor_on_team, read_only=True)["token"]
+    client = bearer(secret)
+    case = world["case"]
+    assert client.get(f"{API}/cases/{case.pk}/").status_code == 200
+    for response in (
+        client.patch(f"{API}/cases/{case.pk}/", {"title": "Changed"}, format="json"),
+        client.post(f"{API}/cases/{case.pk}/submit/", {}, format="json"),
+        client.post(f"{API}/cases/", {"reference": "TJK-2024-0001", "title": "x"}, format="json"),
+    ):
+        assert response.status_code == 403
+        assert response.json()["error"]["code"] == "read_only_token"
+    case.refresh_from_db()
+    assert case.title == "Mamadshoeva"
+
+
+def test_token_of_a_deactivated_user_gets_401(monitor_on_team):
+    secret = issue(monitor_on_team)["token"]
+    monitor_on_team.is_active = False
+    monitor_on_team.save()
+    assert bearer(secret).get(f"{API}/me/").status_code == 401
+
+
+def test_garbage_authorization_header_gets_401():
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION="Bearer not a token")
+    assert client.get(f"{API}/me/").status_code == 401
+    client.credentials(HTTP_AUTHORIZATION="Bearer mon_nonexistent")
+    assert client.get(f"{API}/me/").status_code == 401
+
+
+def test_user_without_role_is_signed_in_but_sees_nothing(world, api):
+    nobody = UserFactory()
+    client = api(nobody)
+    assert client.get(f"{API}/me/").json()["roles"] == []
+    assert client.get(f"{API}/cases/").json()["results"] == []
+    assert client.get(f"{API}/cases/{world['case'].pk}/").status_code == 404

@@ -1,0 +1,160 @@
+"""Query counts are pinned: every list endpoint runs as many queries for 20 rows as for 2."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from cases.choices import CasePersonRole, ResponseKind, StepKind
+from monitor.choices import Vocabulary
+from tests.api.conftest import API
+from tests.factories import (
+    AffiliationFactory,
+    AllegationFactory,
+    AllegationPerpetratorFactory,
+    CaseFactory,
+    CasePersonFactory,
+    CitationFactory,
+    DetentionFactory,
+    DetentionStepFactory,
+    EventFactory,
+    EventFigureFactory,
+    EvidenceFileFactory,
+    FollowUpFactory,
+    FollowUpResponseFactory,
+    OrganizationFactory,
+    PersonFactory,
+    PersonNameFactory,
+    PlaceFactory,
+    SourceFactory,
+    TermFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def _case(team, index):
+    case = CaseFactory(team=team)
+    case.places.add(PlaceFactory())
+    case.tags.add(TermFactory(vocabulary=Vocabulary.TAG))
+    case.events.add(EventFactory(team=team))
+    person = PersonFactory(team=team, is_protected=index % 2 == 0)
+    CasePersonFactory(case=case, person=person, role=CasePersonRole.VICTIM)
+    AllegationFactory(case=case, victim=person)
+    detention = DetentionFactory(case=case, person=person)
+    DetentionStepFactory(detention=detention, kind=StepKind.ARRESTED)
+    return case
+
+
+def _event(team, index):
+    event = EventFactory(team=team, parent=EventFactory(team=team))
+    event.places.add(PlaceFactory())
+    EventFigureFactory(event=event, source=SourceFactory(team=team))
+    return event
+
+
+def _allegation(team, index):
+    allegation = AllegationFactory(case=CaseFactory(team=team), victim=PersonFactory(team=team))
+    AllegationPerpetratorFactory(allegation=allegation, person=PersonFactory(team=team))
+    return allegation
+
+
+def _detention(team, index):
+    detention = DetentionFactory(case=CaseFactory(team=team), person=PersonFactory(team=team))
+    DetentionStepFactory(
+        detention=detention,
+        kind=StepKind.ARRESTED,
+        facility=TermFactory(vocabulary=Vocabulary.FACILITY),
+    )
+    step = DetentionStepFactory(
+        detention=detention, sentenced=True, authority=OrganizationFactory()
+    )
+    step.articles.add(TermFactory(vocabulary=Vocabulary.CRIMINAL_ARTICLE))
+    return detention
+
+
+def _followup(team, index):
+    followup = FollowUpFactory(case=CaseFactory(team=team), addressee=OrganizationFactory())
+    followup.other_addressees.add(OrganizationFactory())
+    followup.persons.add(PersonFactory(team=team))
+    followup.mandates.add(TermFactory(vocabulary=Vocabulary.UN_MANDATE))
+    FollowUpResponseFactory(
+        followup=followup, kind=ResponseKind.PARTIAL, document=SourceFactory(team=team)
+    )
+    return followup
+
+
+def _person(team, index):
+    person = PersonFactory(team=team, is_protected=index % 2 == 0, residence=PlaceFactory())
+    PersonNameFactory(person=person)
+    return person
+
+
+def _organization(team, index):
+    return OrganizationFactory(parent=OrganizationFactory(), country=PlaceFactory())
+
+
+def _affiliation(team, index):
+    return AffiliationFactory(person=PersonFactory(team=team))
+
+
+def _source(team, index):
+    source = SourceFactory(team=team, is_protected=index % 2 == 0)
+    source.derived_from.add(SourceFactory(team=team))
+    return source
+
+
+def _evidence(team, index):
+    return EvidenceFileFactory(source=SourceFactory(team=team, is_protected=index % 2 == 0))
+
+
+def _citation(team, index):
+    return CitationFactory(source=SourceFactory(team=team), record=CaseFactory(team=team))
+
+
+def _term(team, index):
+    return TermFactory(parent=TermFactory())
+
+
+def _place(team, index):
+    return PlaceFactory(parent=PlaceFactory())
+
+
+MAKERS = {
+    "cases": _case,
+    "events": _event,
+    "allegations": _allegation,
+    "detentions": _detention,
+    "follow-ups": _followup,
+    "persons": _person,
+    "organizations": _organization,
+    "affiliations": _affiliation,
+    "sources": _source,
+    "evidence-files": _evidence,
+    "citations": _citation,
+    "terms": _term,
+    "places": _place,
+}
+
+
+def queries_for_list(client, endpoint) -> tuple[int, int]:
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(f"{API}/{endpoint}/", {"page_size": 50})
+    assert response.status_code == 200
+    return len(captured.captured_queries), response.json()["count"]
+
+
+@pytest.mark.parametrize("endpoint", MAKERS)
+def test_list_queries_do_not_grow_with_rows(endpoint, team, monitor_on_team, api):
+    client = api(monitor_on_team)
+    make = MAKERS[endpoint]
+    for index in range(2):
+        make(team, index)
+    client.get(f"{API}/{endpoint}/")  # warm caches (content types, the user's roles)
+    few, count_few = queries_for_list(client, endpoint)
+    for index in range(2, 20):
+        make(team, index)
+    many, count_many = queries_for_list(client, endpoint)
+    assert count_many > count_few >= 2
+    assert few == many, f"{endpoint}: {few} queries for {count_few} rows, {many} for {count_many}"
