@@ -111,6 +111,9 @@ class Source(ReviewedModel):
     )
     captured_at = models.DateTimeField(_("web capture taken at"), null=True, blank=True)
 
+    # Many-to-many links are kept in the history too (simple-history m2m tracking).
+    _history_m2m_fields = ["derived_from"]
+
     objects = SourceQuerySet.as_manager()
 
     #: Fields that identify a protected source; hidden from users without clearance for it.

@@ -65,6 +65,9 @@ class Case(ReviewedModel):
         related_name="cases",
     )
 
+    # Many-to-many links are kept in the history too (simple-history m2m tracking).
+    _history_m2m_fields = ["events", "places", "tags"]
+
     objects = CaseQuerySet.as_manager()
 
     class Meta:

@@ -128,6 +128,9 @@ class DetentionStep(AuditedModel):
     )
     note = models.TextField(_("note"), blank=True)
 
+    # Many-to-many links are kept in the history too (simple-history m2m tracking).
+    _history_m2m_fields = ["articles"]
+
     objects = ChildQuerySet.following(("detention__case", "cases.Case")).as_manager()
 
     class Meta:

@@ -49,6 +49,9 @@ class Event(ReviewedModel):
     places = models.ManyToManyField("monitor.Place", verbose_name=_("places"), blank=True)
     description = models.TextField(_("description"), blank=True)
 
+    # Many-to-many links are kept in the history too (simple-history m2m tracking).
+    _history_m2m_fields = ["places"]
+
     objects = EventQuerySet.as_manager()
 
     class Meta:

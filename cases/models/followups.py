@@ -163,6 +163,9 @@ class FollowUp(AuditedModel):
     )
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True, editable=False)
 
+    # Many-to-many links are kept in the history too (simple-history m2m tracking).
+    _history_m2m_fields = ["mandates", "other_addressees", "persons"]
+
     objects = FollowUpQuerySet.as_manager()
 
     class Meta:
