@@ -94,7 +94,7 @@ class Deadline:
     def url(self) -> str | None:
         """The page of the record, when there is one to link to."""
         app_label, model_name = self.model.split(".")
-        for name in (f"{app_label}:{model_name}_detail", f"admin:{app_label}_{model_name}_change"):
+        for name in (f"{model_name}-detail", f"admin:{app_label}_{model_name}_change"):
             try:
                 return reverse(name, args=[self.pk])
             except NoReverseMatch:

@@ -76,6 +76,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "monitor.access.ViewerMiddleware",  # str() of protected records follows request.user
+    # Every page needs a signed-in user; views that authenticate otherwise are marked
+    # (django.contrib.auth.decorators.login_not_required, monitor.web_urls).
+    "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "monitor.access.ViewerMiddleware",  # str() of protected records follows request.user
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -115,7 +118,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "monitor.User"
-LOGIN_URL = "admin:login"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "dashboard"
+LOGOUT_REDIRECT_URL = "login"
 
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",

@@ -2,12 +2,20 @@
 
 from django.contrib import admin
 from django.urls import include, path
-from django.views.generic import RedirectView
 
+from monitor.web_urls import login_not_required_urls
+
+# The admin, the API and the calendar feed authenticate by themselves (their own sign-in
+# page, a 401 with a token challenge, a secret address): the pages' sign-in redirect
+# (LoginRequiredMiddleware) is not for them.
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
-    path("admin/", admin.site.urls),
-    path("api/v1/", include("monitor.api.urls")),
-    path("calendar/", include("cases.urls")),
+    path("admin/", login_not_required_urls(admin.site.urls)),
+    path("api/v1/", login_not_required_urls(include("monitor.api.urls"))),
+    path("calendar/", login_not_required_urls(include("cases.urls"))),
     path("evidence/", include("sources.urls")),
+    # The pages (issue 5): the dashboard and sign-in, then each app's lists and details.
+    path("", include("monitor.web_urls")),
+    path("", include("cases.web_urls")),
+    path("", include("people.web_urls")),
+    path("", include("sources.web_urls")),
 ]

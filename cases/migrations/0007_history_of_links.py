@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('cases', '0006_followup_reminders_calendar'),
-        ('monitor', '0005_access_log'),
+        ('monitor', '0004_api_tokens_idempotency'),
         ('people', '0001_initial'),
     ]
 

@@ -1,0 +1,17 @@
+"""List and detail pages of the cases app."""
+
+from django.urls import path
+
+from cases import views
+
+urlpatterns = [
+    path("cases/", views.case_list, name="case-list"),
+    path("cases/export.csv", views.case_export, name="case-export"),
+    path("cases/<uuid:pk>/", views.case_detail, name="case-detail"),
+    path("events/", views.event_list, name="event-list"),
+    path("events/export.csv", views.event_export, name="event-export"),
+    path("events/<uuid:pk>/", views.event_detail, name="event-detail"),
+    path("followups/", views.followup_list, name="followup-list"),
+    path("followups/export.csv", views.followup_export, name="followup-export"),
+    path("followups/<uuid:pk>/", views.followup_detail, name="followup-detail"),
+]

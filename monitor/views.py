@@ -1,0 +1,314 @@
+"""The dashboard: what is waiting for the signed-in user, and what is happening.
+
+The dashboard belongs to the project package (like ``urls.py``), which sits above the apps:
+it reads every app's records, always through ``visible_to(request.user)``. Sections:
+
+* my drafts — records I created or edited that are still drafts;
+* returned to me — records I created or edited that a reviewer returned, with the comment;
+* for reviewers — how many records wait for review, and the admin review queue;
+* follow-ups overdue, and deadlines in the next 14 days (``cases.deadlines``);
+* recent changes to records I may see;
+* documented detentions (arrest steps) and allegations per month, as an SVG chart, for the
+  cases of one event or place (chosen through the cases' FilterSet, so only visible events
+  and places are offered and counted).
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import Counter
+from itertools import chain
+
+from django.apps import apps
+from django.db.models import Count, Q
+from django.db.models.functions import ExtractMonth, ExtractYear
+from django.shortcuts import render
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
+
+from monitor.access import has_role
+from monitor.approxdate import Precision
+from monitor.charts import bar_chart
+from monitor.choices import ReviewState
+from monitor.models import DecisionAction, Place, ReviewDecision, ReviewedModel
+from monitor.page_helpers import describe_records
+
+UPCOMING_DAYS = 14
+LIST_LIMIT = 10
+RECENT_LIMIT = 15
+#: Above this many months the chart counts per year, so bars stay readable.
+MAX_MONTHS = 36
+
+
+def reviewed_models() -> list[type]:
+    """Cases, events, persons and sources: every record that goes through review."""
+    return [model for model in apps.get_models() if issubclass(model, ReviewedModel)]
+
+
+@require_safe
+def dashboard(request):
+    user = request.user
+    if not has_role(user):
+        return render(request, "monitor/dashboard.html", {"no_role": True})
+    today = timezone.localdate()
+    mine = _my_records(user)
+    drafts = mine.get(ReviewState.DRAFT, [])
+    returned = mine.get(ReviewState.RETURNED, [])
+    _attach_return_comments(returned)
+    context = {
+        "drafts": drafts,
+        "returned": returned,
+        "is_reviewer": user.has_perm("monitor.verify_record"),
+        **_deadlines(user, today),
+        "recent": _recent_changes(user),
+        **_chart(request),
+    }
+    if context["is_reviewer"]:
+        context["waiting_count"] = sum(
+            model.objects.visible_to(user)
+            .filter(review_state=ReviewState.SUBMITTED, archived_at__isnull=True)
+            .count()
+            for model in reviewed_models()
+        )
+        try:
+            context["review_queue_url"] = reverse("admin:review_queue")
+        except NoReverseMatch:
+            context["review_queue_url"] = ""
+    return render(request, "monitor/dashboard.html", context)
+
+
+# -- my drafts, returned to me ---------------------------------------------------------------------
+
+
+def _my_records(user) -> dict[str, list]:
+    """My drafts and my returned records (created or edited by me), newest first."""
+    found: dict[str, list] = {}
+    wanted: dict[type, set] = {}
+    rows = []
+    for model in reviewed_models():
+        edited = model.history.filter(history_user=user).values("id")
+        records = list(
+            model.objects.visible_to(user)
+            .filter(
+                review_state__in=[ReviewState.DRAFT, ReviewState.RETURNED],
+                archived_at__isnull=True,
+            )
+            .filter(Q(created_by=user) | Q(pk__in=edited))
+            .only("pk", "review_state", "updated_at")
+            .order_by("-updated_at", "pk")[: LIST_LIMIT * 2]
+        )
+        wanted[model] = {record.pk for record in records}
+        rows += records
+    labels = describe_records(wanted, user)
+    rows.sort(key=lambda record: record.updated_at, reverse=True)
+    for record in rows:
+        ref = labels.get(record.pk)
+        if ref is None:
+            continue
+        items = found.setdefault(record.review_state, [])
+        if len(items) < LIST_LIMIT:
+            items.append({"ref": ref, "updated_at": record.updated_at, "pk": record.pk})
+    return found
+
+
+def _attach_return_comments(items: list[dict]) -> None:
+    """The latest "returned" decision of each item: who returned it, when, and why."""
+    if not items:
+        return
+    decisions = ReviewDecision.objects.filter(
+        action=DecisionAction.RETURNED, object_id__in=[item["pk"] for item in items]
+    ).select_related("actor").order_by("-at")  # fmt: skip
+    latest: dict = {}
+    for decision in decisions:
+        latest.setdefault(decision.object_id, decision)
+    for item in items:
+        item["decision"] = latest.get(item["pk"])
+
+
+# -- deadlines -------------------------------------------------------------------------------------
+
+
+def _deadlines(user, today: datetime.date) -> dict:
+    from cases.deadlines import overdue_deadlines, upcoming_deadlines
+
+    def link(item) -> str | None:
+        if item.model == "cases.followup":
+            return reverse("followup-detail", kwargs={"pk": item.pk})
+        return reverse("case-detail", kwargs={"pk": item.case_id})
+
+    overdue = [
+        {"item": item, "url": link(item), "days_late": item.days_late(today)}
+        for item in overdue_deadlines(user, today=today)
+    ]
+    upcoming = [
+        {"item": item, "url": link(item), "in_days": (item.date - today).days}
+        for item in upcoming_deadlines(user, days=UPCOMING_DAYS, today=today)
+    ]
+    return {"overdue": overdue, "upcoming": upcoming, "upcoming_days": UPCOMING_DAYS}
+
+
+# -- recent changes --------------------------------------------------------------------------------
+
+
+def _recent_changes(user) -> list[dict]:
+    """The latest history rows of records the user may see (one query per kind of record,
+    one per kind to label them). Rows are told by the record's label, who and when — not by
+    their change reason, which a protected person's pseudonym would not cover."""
+    FollowUp = apps.get_model("cases", "FollowUp")
+    rows = []
+    for model in [*reviewed_models(), FollowUp]:
+        visible = model.objects.visible_to(user).values("pk")
+        rows += list(
+            model.history.filter(id__in=visible)
+            .select_related("history_user")
+            .order_by("-history_date")[:RECENT_LIMIT]
+        )
+    rows.sort(key=lambda row: row.history_date, reverse=True)
+    rows = rows[:RECENT_LIMIT]
+    wanted: dict[type, set] = {}
+    for row in rows:
+        wanted.setdefault(row.instance_type, set()).add(row.id)
+    labels = describe_records(wanted, user)
+    actions = {"+": _("created"), "~": _("changed"), "-": _("deleted")}
+    return [
+        {
+            "ref": labels[row.id],
+            "at": row.history_date,
+            "user": row.history_user,
+            "action": actions.get(row.history_type, ""),
+        }
+        for row in rows
+        if row.id in labels
+    ]
+
+
+# -- chart -----------------------------------------------------------------------------------------
+
+
+def _chart(request) -> dict:
+    """Detentions (arrest steps) and allegations per month in the cases of an event or place.
+
+    The event and place come from ``?event=`` and ``?place=`` through ``CaseFilterSet``: the
+    same filters as the case list, offering and accepting visible records only. Dates known to
+    the month or the day are counted in their month; those known only to the year are counted
+    apart, as the chart cannot place them.
+    """
+    from cases.choices import StepKind
+    from cases.filtersets import CaseFilterSet
+    from cases.models import Allegation, Case, DetentionStep
+
+    user = request.user
+    data = {key: request.GET[key] for key in ("event", "place") if request.GET.get(key)}
+    filterset = CaseFilterSet(data, queryset=Case.objects.visible_to(user), request=request)
+    form = filterset.form
+    form.fields["event"].label = _("Event")
+    form.fields["event"].empty_label = _("All events")
+    form.fields["place"].label = _("Place")
+    form.fields["place"].empty_label = _("All places")
+    context = {"chart_form": form, "chart_fields": [form["event"], form["place"]]}
+    if not filterset.is_valid():
+        context["chart_error"] = _(
+            "The chart's event or place could not be used: choose one from the list."
+        )
+        return context
+    # The event narrows to its cases (and those of the events within it), as the case list
+    # does. The place is the record's own where it has one (an arrest in Khorog, in a case
+    # about all of GBAO), else its case's places.
+    place = filterset.form.cleaned_data.get("place")
+    cases = CaseFilterSet(
+        {"event": data["event"]} if "event" in data else {},
+        queryset=Case.objects.visible_to(user),
+        request=request,
+    ).qs.values("pk")
+    arrests = DetentionStep.objects.visible_to(user).filter(
+        kind=StepKind.ARRESTED,
+        archived_at__isnull=True,
+        detention__archived_at__isnull=True,
+        detention__case__in=cases,
+    )
+    allegations = Allegation.objects.visible_to(user).filter(
+        archived_at__isnull=True, case__in=cases
+    )
+    if place is not None:
+        places = Place.objects.with_descendants([place]).values("pk")
+        in_case_places = Case.places.through.objects.filter(place_id__in=places)
+        arrests = arrests.filter(
+            Q(place__in=places)
+            | Q(place__isnull=True, detention__case__in=in_case_places.values("case_id"))
+        )
+        allegations = allegations.filter(
+            Q(place__in=places) | Q(place__isnull=True, case__in=in_case_places.values("case_id"))
+        )
+    monthly = {"detentions": _per_month(arrests), "allegations": _per_month(allegations)}
+    apart = {
+        "detentions": _year_only(arrests),
+        "allegations": _year_only(allegations),
+    }
+    categories, series = _categories(monthly)
+    chosen = [str(field.field.label) for field in context["chart_fields"] if data.get(field.name)]
+    description = _(
+        "Bars per %(period)s: documented detentions (arrests) and allegations in the cases "
+        "you may see%(scope)s. Totals: %(detentions)s detentions, %(allegations)s allegations."
+    ) % {
+        "period": _("year") if categories and len(categories[0]) == 4 else _("month"),
+        "scope": _(", for the chosen %(what)s") % {"what": _(" and ").join(chosen).lower()}
+        if chosen
+        else "",
+        "detentions": sum(series["detentions"]),
+        "allegations": sum(series["allegations"]),
+    }
+    context["chart"] = bar_chart(
+        title=_("Documented detentions and allegations over time"),
+        description=description,
+        categories=categories,
+        series=[
+            ("detentions", _("detentions"), series["detentions"]),
+            ("allegations", _("allegations"), series["allegations"]),
+        ],
+    )
+    context["chart_apart"] = apart
+    return context
+
+
+def _per_month(queryset) -> Counter:
+    rows = (
+        queryset.filter(date__isnull=False, date_precision__gte=Precision.MONTH)
+        .annotate(year=ExtractYear("date"), month=ExtractMonth("date"))
+        .values("year", "month")
+        .annotate(count=Count("pk"))
+        .order_by()
+    )
+    return Counter({(row["year"], row["month"]): row["count"] for row in rows})
+
+
+def _year_only(queryset) -> dict:
+    return queryset.aggregate(
+        year_only=Count("pk", filter=Q(date_precision=Precision.YEAR)),
+        undated=Count("pk", filter=Q(date__isnull=True)),
+    )
+
+
+def _categories(monthly: dict[str, Counter]) -> tuple[list[str], dict[str, list[int]]]:
+    """The periods from the first to the last with data, and each series' counts in them."""
+    keys = set(chain.from_iterable(counter.keys() for counter in monthly.values()))
+    if not keys:
+        return [], {name: [] for name in monthly}
+    first, last = min(keys), max(keys)
+    span = (last[0] - first[0]) * 12 + last[1] - first[1] + 1
+    if span > MAX_MONTHS:
+        years = list(range(first[0], last[0] + 1))
+        series = {
+            name: [sum(n for (y, _m), n in counter.items() if y == year) for year in years]
+            for name, counter in monthly.items()
+        }
+        return [str(year) for year in years], series
+    months = []
+    year, month = first
+    for _index in range(span):
+        months.append((year, month))
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    series = {name: [counter.get(key, 0) for key in months] for name, counter in monthly.items()}
+    labels = [datetime.date(y, m, 1).strftime("%b %Y") for y, m in months]
+    return labels, series

@@ -1,0 +1,75 @@
+"""The core app's pages: the dashboard and the account pages (sign in, sign out, password).
+
+Every page requires signing in (``LoginRequiredMiddleware``); :func:`login_not_required_urls`
+marks the URL trees that authenticate on their own instead.
+"""
+
+from __future__ import annotations
+
+import functools
+
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
+from django.urls import URLPattern, URLResolver, path
+
+from monitor import views
+
+
+def login_not_required_urls(urlconf):
+    """Mark every view of an ``include()`` (or ``admin.site.urls``) as not needing a session.
+
+    For the URL trees that authenticate by themselves: the API (a bearer token or a session,
+    answering 401 JSON, never a redirect to a sign-in page), the admin (its own sign-in page)
+    and the calendar feed (a secret token in its address). ``LoginRequiredMiddleware`` reads
+    the ``login_required`` attribute of the resolved view, so each view is marked.
+    """
+    module = urlconf[0]
+    patterns = getattr(module, "urlpatterns", module)
+    _mark(patterns)
+    return urlconf
+
+
+def _mark(patterns) -> None:
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            _mark(pattern.url_patterns)
+        elif isinstance(pattern, URLPattern) and getattr(pattern.callback, "login_required", True):
+            try:
+                pattern.callback.login_required = False
+            except AttributeError:  # a bound method: wrap it
+                pattern.callback = login_not_required(_wrapped(pattern.callback))
+
+
+def _wrapped(view):
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path(
+        "accounts/login/",
+        login_not_required(
+            auth_views.LoginView.as_view(
+                redirect_authenticated_user=True, template_name="registration/login.html"
+            )
+        ),
+        name="login",
+    ),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "accounts/password/",
+        auth_views.PasswordChangeView.as_view(template_name="registration/password_change.html"),
+        name="password_change",
+    ),
+    path(
+        "accounts/password/done/",
+        auth_views.PasswordChangeDoneView.as_view(
+            template_name="registration/password_change_done.html"
+        ),
+        name="password_change_done",
+    ),
+]

@@ -1,0 +1,264 @@
+"""The pages of persons: the list (found under any spelling, with CSV export) and the detail.
+
+A protected person is shown by their pseudonym, without their names or any identifying
+field (``Person.IDENTIFYING_FIELDS``, and also occupation, ethnicity and affiliations, which
+can identify someone as surely), to every user who may not identify them
+(:func:`monitor.access.reveals_identity`): in the list, in search results, in the CSV and on
+the detail page. Searching finds persons through the names the searcher may see only.
+
+The detail page lists the person's cases and detentions. Those live in the ``cases`` app,
+which depends on this one; the pages sit on top of every app, so this view looks the models
+up by name (and imports the provenance helper when it runs): the ``people`` app's models,
+services and API still import nothing from ``cases``.
+"""
+
+from __future__ import annotations
+
+from django.apps import apps
+from django.db.models import Prefetch, Q
+from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_safe
+
+from monitor.access import reveals_identity
+from monitor.choices import ReviewState
+from monitor.exports import CsvColumn
+from monitor.listing import (
+    Column,
+    ListPage,
+    annotate_identity,
+    display_label_expression,
+    format_date,
+)
+from monitor.page_helpers import decisions_for, history_entries, latest_return, visible_persons
+from people.filtersets import PersonFilterSet
+from people.models import Affiliation, Person, PersonName
+
+#: Shown to users who may not identify a protected person, in place of every detail.
+WITHHELD = _("withheld: identity protected")
+
+
+class PersonListPage(ListPage):
+    model = Person
+    filterset_class = PersonFilterSet
+    template_name = "people/person_list.html"
+    search_param = "name"
+    search_label = _("Find a person")
+    search_help = _(
+        "Any of their names, in any script or spelling: “Шоиширинов” finds “Shoishirinov”."
+    )
+    export_url_name = "person-export"
+    noun = ("person", "persons")
+    checkbox_filters = ("review_state", "confidentiality")
+    filter_labels = {"organization": _("Organisation")}
+    columns = (
+        Column("name", _("Name"), sort="sort_name"),
+        Column("other_names", _("Other names")),
+        Column("gender", _("Gender")),
+        Column("review_state", _("Review"), sort="review_state"),
+        Column("updated", _("Updated"), sort="updated_at"),
+    )
+
+    def get_queryset(self, request):
+        user = request.user
+        names = PersonName.objects.visible_to(user).filter(archived_at__isnull=True)
+        queryset = annotate_identity(visible_persons(user), user)
+        return queryset.select_related("residence", "birth_place", "team").prefetch_related(
+            Prefetch(
+                "names",
+                queryset=names.order_by("-is_primary", "full_name"),
+                to_attr="visible_names",
+            )
+        )
+
+    def apply_sort(self, queryset, request):
+        if request.GET.get("sort", "").removeprefix("-") == "name":
+            queryset = queryset.annotate(
+                sort_name=display_label_expression("primary_name", "Witness W-")
+            )
+        return super().apply_sort(queryset, request)
+
+    def prepare_rows(self, rows, request):
+        for person in rows:
+            person.revealed = bool(person.identity_revealed) or not person.is_protected
+            person.other_names = [
+                name.full_name for name in person.visible_names if not name.is_primary
+            ] if person.revealed else []  # fmt: skip
+        return rows
+
+    def csv_columns(self, request):
+        from django.urls import reverse
+
+        def shown(attribute):
+            def value(person):
+                if not person.revealed:
+                    return str(WITHHELD)
+                found = getattr(person, attribute)
+                return "" if found is None else found
+
+            return value
+
+        return [
+            CsvColumn("name", lambda p: str(p)),
+            CsvColumn("other names", lambda p: "; ".join(p.other_names)),
+            CsvColumn("identity protected", lambda p: "yes" if p.is_protected else "no"),
+            CsvColumn("gender", lambda p: p.get_gender_display() if p.gender else ""),
+            CsvColumn("date of birth", lambda p: format_date(shown("birth_date")(p))),
+            CsvColumn("place of birth", lambda p: str(shown("birth_place")(p) or "")),
+            CsvColumn("residence", lambda p: str(shown("residence")(p) or "")),
+            CsvColumn("occupation", shown("occupation")),
+            CsvColumn("review state", lambda p: p.get_review_state_display()),
+            CsvColumn("confidentiality", lambda p: p.get_confidentiality_display()),
+            CsvColumn("archived", lambda p: format_date(p.archived_at)),
+            CsvColumn(
+                "link",
+                lambda p: request.build_absolute_uri(reverse("person-detail", kwargs={"pk": p.pk})),
+            ),
+        ]
+
+
+person_list = require_safe(PersonListPage().list_view)
+person_export = require_safe(PersonListPage().export_view)
+
+
+# -- detail --------------------------------------------------------------------------------------
+
+
+@require_safe
+def person_detail(request, pk):
+    user = request.user
+    person = get_object_or_404(
+        visible_persons(user).select_related("birth_place", "residence", "team"), pk=pk
+    )
+    revealed = reveals_identity(user, person)
+    Case = apps.get_model("cases", "Case")
+    CasePerson = apps.get_model("cases", "CasePerson")
+    Allegation = apps.get_model("cases", "Allegation")
+    Detention = apps.get_model("cases", "Detention")
+    DetentionStep = apps.get_model("cases", "DetentionStep")
+
+    links = CasePerson.objects.filter(person=person, archived_at__isnull=True)
+    as_victim = Allegation.objects.filter(victim=person, archived_at__isnull=True)
+    detained = Detention.objects.filter(person=person, archived_at__isnull=True)
+    cases = list(
+        Case.objects.visible_to(user)
+        .filter(
+            Q(pk__in=links.values("case_id"))
+            | Q(pk__in=as_victim.values("case_id"))
+            | Q(pk__in=detained.values("case_id"))
+        )
+        .order_by("-reference", "pk")
+    )
+    roles: dict = {}
+    for link in links.filter(case__in=[case.pk for case in cases]):
+        roles.setdefault(link.case_id, []).append(link.get_role_display())
+    for case in cases:
+        case.roles = roles.get(case.pk, [])
+    allegations = list(
+        Allegation.objects.visible_to(user)
+        .filter(victim=person, archived_at__isnull=True)
+        .select_related("case", "violation_type", "place")
+        .order_by("date", "date_precision", "created_at")
+    )
+    detentions = list(
+        Detention.objects.visible_to(user)
+        .filter(person=person, archived_at__isnull=True)
+        .select_related("case")
+        .prefetch_related(
+            Prefetch(
+                "steps",
+                queryset=DetentionStep.objects.filter(archived_at__isnull=True).select_related(
+                    "place", "facility"
+                ),
+            )
+        )
+        .order_by("created_at")
+    )
+    for detention in detentions:
+        detention.timeline = detention.ordered_steps()
+    decisions = decisions_for(person) if revealed else []
+    context = {
+        "person": person,
+        "revealed": revealed,
+        "withheld": WITHHELD,
+        "names": _names(person, user) if revealed else [],
+        "affiliations": _affiliations(person, user) if revealed else [],
+        "duplicates": likely_duplicates(person, user) if revealed else [],
+        "cases": cases,
+        "allegations": allegations,
+        "detentions": detentions,
+        "decisions": decisions,
+        "returned": latest_return(decisions)
+        if person.review_state == ReviewState.RETURNED
+        else None,
+        # Comments and change reasons may name the person: withheld with the identity.
+        "history": history_entries(person.review_history()) if revealed else [],
+    }
+    if revealed:
+        from cases.provenance import provenance_for_records
+
+        person.provenance = provenance_for_records([person], user).get(person.pk)
+    return render(request, "people/person_detail.html", context)
+
+
+def _names(person, user):
+    return list(
+        PersonName.objects.visible_to(user)
+        .filter(person=person, archived_at__isnull=True)
+        .order_by("-is_primary", "full_name")
+    )
+
+
+def _affiliations(person, user):
+    return list(
+        Affiliation.objects.visible_to(user)
+        .filter(person=person, archived_at__isnull=True)
+        .select_related("organization")
+        .order_by("since", "created_at")
+    )
+
+
+def likely_duplicates(person, user) -> list[dict]:
+    """Other persons ``user`` may see who look like ``person``, and why.
+
+    A name variant with the same folded key (the same name in another spelling or script),
+    or folded names that share all their words in another order or with a word more ("Tolib
+    Ayombekov" and "Ayombekov Tolib Karimovich"). Only the names the user may see are
+    compared: a protected person they may not identify is never suggested, so the warning
+    cannot confirm who a pseudonym is.
+    """
+    own = [
+        name.folded
+        for name in PersonName.objects.visible_to(user).filter(
+            person=person, archived_at__isnull=True
+        )
+        if name.folded
+    ]
+    if not own:
+        return []
+    own_words = [set(key.split()) for key in own]
+    longest = {max(key.split(), key=len) for key in own}
+    rule = Q(folded__in=own)
+    for word in longest:
+        rule |= Q(folded__contains=word)
+    candidates = (
+        PersonName.objects.visible_to(user)
+        .filter(rule, archived_at__isnull=True)
+        .exclude(person=person)
+        .filter(person__archived_at__isnull=True)
+        .order_by("person_id", "full_name")
+    )
+    reasons: dict = {}
+    for name in candidates:
+        words = set(name.folded.split())
+        if name.folded in own:
+            why = _("“%(name)s” is the same name in another spelling") % {"name": name.full_name}
+        elif any(len(words & mine) >= 2 and (words <= mine or mine <= words) for mine in own_words):
+            why = _("“%(name)s” has the same names") % {"name": name.full_name}
+        else:
+            continue
+        reasons.setdefault(name.person_id, []).append(why)
+    if not reasons:
+        return []
+    persons = visible_persons(user).filter(pk__in=reasons)
+    return [{"person": other, "reasons": reasons[other.pk]} for other in persons]

@@ -1,0 +1,167 @@
+"""The pages of sources: the list (with CSV export) and the detail page.
+
+(``sources/views.py`` holds the evidence download; the pages are here.)
+
+A protected source is shown by its pseudonym ("Source S-3F9A"), without its identifying
+fields (``Source.IDENTIFYING_FIELDS``), to every user who may not identify it — in the list,
+in search results (the FilterSet searches titles and publishers of identifiable sources
+only), in the CSV and on the detail page, where its evidence files are listed by hash only,
+with no name and no download link.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from django.apps import apps
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_safe
+
+from monitor.access import reveals_identity
+from monitor.choices import ReviewState
+from monitor.exports import CsvColumn
+from monitor.listing import (
+    Column,
+    ListPage,
+    annotate_identity,
+    display_label_expression,
+    format_date,
+)
+from monitor.page_helpers import decisions_for, describe_records, history_entries, latest_return
+from sources.filtersets import SourceFilterSet
+from sources.models import Citation, EvidenceFile, Source
+
+WITHHELD = _("withheld: identity protected")
+
+
+class SourceListPage(ListPage):
+    model = Source
+    filterset_class = SourceFilterSet
+    template_name = "sources/source_list.html"
+    search_label = _("Search sources")
+    search_help = _("Words in the title, author or publisher.")
+    export_url_name = "source-export"
+    noun = ("source", "sources")
+    checkbox_filters = ("reliability", "review_state", "confidentiality")
+    columns = (
+        Column("title", _("Title"), sort="sort_title"),
+        Column("kind", _("Kind")),
+        Column("publisher", _("Publisher")),
+        Column("published", _("Published"), sort="published"),
+        Column("reliability", _("Reliability"), sort="reliability"),
+        Column("review_state", _("Review"), sort="review_state"),
+    )
+
+    def get_queryset(self, request):
+        user = request.user
+        return annotate_identity(Source.objects.visible_to(user), user).select_related(
+            "kind", "team", "obtained_by"
+        )
+
+    def apply_sort(self, queryset, request):
+        if request.GET.get("sort", "").removeprefix("-") == "title":
+            queryset = queryset.annotate(sort_title=display_label_expression("title", "Source S-"))
+        return super().apply_sort(queryset, request)
+
+    def prepare_rows(self, rows, request):
+        for source in rows:
+            source.revealed = bool(source.identity_revealed) or not source.is_protected
+        return rows
+
+    def csv_columns(self, request):
+        def shown(attribute):
+            def value(source):
+                return getattr(source, attribute) if source.revealed else str(WITHHELD)
+
+            return value
+
+        return [
+            CsvColumn("title", lambda s: str(s)),
+            CsvColumn("identity protected", lambda s: "yes" if s.is_protected else "no"),
+            CsvColumn("kind", lambda s: s.kind.label),
+            CsvColumn("publisher", shown("publisher")),
+            CsvColumn("author", shown("author")),
+            CsvColumn("URL", shown("url")),
+            CsvColumn("language", lambda s: s.language),
+            CsvColumn("published", lambda s: format_date(s.published)),
+            CsvColumn("obtained", lambda s: format_date(s.obtained)),
+            CsvColumn("reliability", lambda s: s.reliability),
+            CsvColumn("review state", lambda s: s.get_review_state_display()),
+            CsvColumn("confidentiality", lambda s: s.get_confidentiality_display()),
+            CsvColumn("archived", lambda s: format_date(s.archived_at)),
+            CsvColumn(
+                "link",
+                lambda s: request.build_absolute_uri(reverse("source-detail", kwargs={"pk": s.pk})),
+            ),
+        ]
+
+
+source_list = require_safe(SourceListPage().list_view)
+source_export = require_safe(SourceListPage().export_view)
+
+
+@require_safe
+def source_detail(request, pk):
+    user = request.user
+    source = get_object_or_404(
+        Source.objects.visible_to(user).select_related("kind", "team", "obtained_by"), pk=pk
+    )
+    revealed = reveals_identity(user, source)
+    visible_sources = Source.objects.visible_to(user)
+    citations = list(
+        Citation.objects.visible_to(user)
+        .active()
+        .filter(source=source)
+        .select_related("content_type")
+        .order_by("content_type_id", "created_at", "pk")
+    )
+    wanted: dict = defaultdict(set)
+    for citation in citations:
+        wanted[citation.content_type.model_class()].add(citation.object_id)
+    records = describe_records(wanted, user)
+    supports = []
+    for citation in citations:
+        record = records.get(citation.object_id)
+        if record is not None:
+            supports.append({"citation": citation, "record": record})
+    files = list(
+        EvidenceFile.objects.visible_to(user)
+        .filter(source=source, archived_at__isnull=True)
+        .select_related("derived_from")
+        .order_by("created_at", "pk")
+    )
+    derived_from = list(source.derived_from.all() & visible_sources)
+    derivatives = list(source.derivatives.all() & visible_sources)
+    decisions = decisions_for(source) if revealed else []
+    # The figures that give this source as theirs (the cases app builds on this one: looked
+    # up by name, so the sources app imports nothing from it).
+    figure_model = apps.get_model("cases", "EventFigure")
+    figures = list(
+        figure_model.objects.visible_to(user)
+        .filter(source=source, archived_at__isnull=True)
+        .select_related("event")
+        .order_by("event__title", "kind", "value")
+    )
+    context = {
+        "source": source,
+        "revealed": revealed,
+        "withheld": WITHHELD,
+        "supports": supports,
+        "files": files,
+        "derived_from": derived_from,
+        "derivatives": derivatives,
+        "figures": figures,
+        "decisions": decisions,
+        "returned": latest_return(decisions)
+        if source.review_state == ReviewState.RETURNED
+        else None,
+        # Change reasons may name the source: withheld with its identity.
+        "history": history_entries(
+            [source.history.all(), EvidenceFile.history.filter(source_id=source.pk)]
+        )
+        if revealed
+        else [],
+    }
+    return render(request, "sources/source_detail.html", context)
