@@ -27,7 +27,7 @@ from django.core.files.base import ContentFile
 from django.db import models, transaction
 from django.utils.translation import gettext as _
 
-from monitor.access import has_role
+from monitor.access import has_role, reveals_identity
 from monitor.models import AuditedModel
 from monitor.services import ActionRefused, NotVisible, edit_refusal, record_save
 from sources import evidence as filetypes
@@ -438,6 +438,12 @@ def evidence_open_for_download(
     if not has_role(actor):
         raise NotVisible("Evidence file not found")
     evidence = _visible_file(evidence, actor)
+    if not reveals_identity(actor, evidence.source):
+        # The file of a protected source would tell who the source is.
+        raise ActionRefused(
+            _("This file belongs to a protected source you may not identify."),
+            code="identity_protected",
+        )
     found = read_stored(evidence, keep_copy=True)
     if not found.matches(evidence):
         if found.copy is not None:

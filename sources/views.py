@@ -41,8 +41,9 @@ def evidence_download(request, pk):
     except NotVisible as error:
         raise Http404("Evidence file not found") from error
     except ActionRefused as refusal:
+        status = 403 if refusal.code == "identity_protected" else 409
         response = HttpResponse(
-            refusal.message, status=409, content_type="text/plain; charset=utf-8"
+            refusal.message, status=status, content_type="text/plain; charset=utf-8"
         )
         return _harden(response)
     response = FileResponse(

@@ -659,3 +659,19 @@ def test_every_access_leaves_a_custody_event_with_actor_and_hash(
         CustodyAction.DOWNLOAD,
         CustodyAction.VERIFY,
     ]
+
+
+def test_file_of_a_protected_source_is_refused_to_whoever_may_not_identify_it(
+    client, evidence, monitor_off_team
+):
+    source = evidence.source
+    source.is_protected = True
+    source.confidentiality = Confidentiality.INTERNAL
+    source.save()
+    client.force_login(monitor_off_team)  # sees the source (its pseudonym), not who it is
+
+    response = client.get(download_url(evidence))
+
+    assert response.status_code == 403
+    assert b"%PDF" not in response.content
+    assert not evidence.custody_events.filter(action=CustodyAction.DOWNLOAD).exists()
