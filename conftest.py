@@ -26,3 +26,5 @@ def _test_speed_and_static(settings):
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # The test client speaks plain http; production redirects to https (tests/security).
+    settings.SECURE_SSL_REDIRECT = False

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from monitor import (
+    admin_accesslog,  # noqa: F401  (access log and lockouts, read-only)
     admin_api,  # noqa: F401  (API tokens and idempotency keys, read-only)
     admin_review,  # noqa: F401  (registers the review queue and decision log)
 )

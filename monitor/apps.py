@@ -6,3 +6,42 @@ class MonitorConfig(AppConfig):
     name = "monitor"
     verbose_name = _("Monitor core")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from axes.signals import user_locked_out
+        from django.contrib.auth import signals as auth_signals
+        from django.db.models.signals import post_save, pre_save
+
+        from monitor import accesslog, checks, security  # noqa: F401 (checks register)
+        from monitor.models import ApiToken, User
+
+        # Account security (issue 8): see monitor.security and monitor.accesslog.
+        auth_signals.user_logged_in.connect(
+            _start_session_clocks, dispatch_uid="monitor.session_clocks"
+        )
+        auth_signals.user_logged_in.connect(accesslog.on_logged_in, dispatch_uid="monitor.log_in")
+        auth_signals.user_login_failed.connect(
+            accesslog.on_login_failed, dispatch_uid="monitor.log_failed"
+        )
+        auth_signals.user_logged_out.connect(
+            accesslog.on_logged_out, dispatch_uid="monitor.log_out"
+        )
+        user_locked_out.connect(accesslog.on_locked_out, dispatch_uid="monitor.log_locked")
+        pre_save.connect(
+            security.remember_active_state, sender=User, dispatch_uid="monitor.was_active"
+        )
+        post_save.connect(
+            security.end_access_if_deactivated, sender=User, dispatch_uid="monitor.deactivated"
+        )
+        post_save.connect(accesslog.on_token_saved, sender=ApiToken, dispatch_uid="monitor.token")
+        post_save.connect(
+            accesslog.on_custody_event,
+            sender="sources.CustodyEvent",
+            dispatch_uid="monitor.custody",
+        )
+
+
+def _start_session_clocks(sender, request, user, **kwargs) -> None:
+    from monitor.security import mark_signed_in
+
+    mark_signed_in(request)

@@ -8,6 +8,7 @@ explicitly for a demo on this machine: a secret kept in ``var/``, localhost allo
 
 from __future__ import annotations
 
+import datetime
 import secrets
 from pathlib import Path
 
@@ -62,6 +63,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",  # the docs page's Swagger UI files, served by the app
     "simple_history",
+    "axes",  # lockout after repeated failed sign-ins (monitor.lockout)
+    "csp",  # Content-Security-Policy header
     "monitor",
     "sources",
     "people",
@@ -70,19 +73,25 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Below WhiteNoise: every answer a view makes is no-store; static files keep their cache.
+    "monitor.security.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "monitor.access.ViewerMiddleware",  # str() of protected records follows request.user
+    "monitor.accesslog.AccessLogMiddleware",  # 403s and reads of confidential records
     # Every page needs a signed-in user; views that authenticate otherwise are marked
     # (django.contrib.auth.decorators.login_not_required, monitor.web_urls).
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "monitor.access.ViewerMiddleware",  # str() of protected records follows request.user
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Idle and absolute session limits; before any view (LoginRequiredMiddleware's included).
+    "monitor.security.SessionLimitsMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "axes.middleware.AxesMiddleware",  # turns a locked-out sign-in into the lockout answer
 ]
 
 ROOT_URLCONF = "monitor.urls"
@@ -121,6 +130,12 @@ AUTH_USER_MODEL = "monitor.User"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
+
+# The lockout check first: a locked-out username and address get no password check at all.
+AUTHENTICATION_BACKENDS = [
+    "monitor.lockout.LockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
@@ -173,6 +188,36 @@ SITE_URL = (env_str("MONITOR_SITE_URL", "http://127.0.0.1:8000" if DEMO else "")
 # Two-letter ISO country code for new case references (TJK-2023-0007).
 CASE_REFERENCE_PREFIX = env_str("MONITOR_CASE_REFERENCE_PREFIX", "TJK") or "TJK"
 
+# -- transport, cookies, headers, sessions (issue 8) ---------------------------------------
+# Safe defaults are the production ones; demo and debug (plain http on this machine) relax
+# only what needs TLS.
+SECURE_DEFAULTS = not (DEBUG or DEMO)
+# How many reverse proxies of ours stand in front of the app (0: clients connect directly).
+# Only then are X-Forwarded-For (the client address: monitor.security.client_address) and
+# X-Forwarded-Proto (https) believed; a client can send either header itself.
+TRUSTED_PROXY_COUNT = env_int("MONITOR_TRUSTED_PROXY_COUNT", 0, minimum=0, maximum=5)
+if TRUSTED_PROXY_COUNT:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env_bool("MONITOR_SSL_REDIRECT", SECURE_DEFAULTS)
+SECURE_HSTS_SECONDS = env_int("MONITOR_HSTS_SECONDS", 31536000 if SECURE_DEFAULTS else 0, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("MONITOR_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("MONITOR_HSTS_PRELOAD", True)
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+
+# A session ends after this long without a request, and this long after signing in
+# (monitor.security.SessionLimitsMiddleware); the cookie dies with the browser.
+SESSION_IDLE_MINUTES = env_int("MONITOR_SESSION_IDLE_MINUTES", 30, minimum=1, maximum=24 * 60)
+SESSION_MAX_HOURS = env_int("MONITOR_SESSION_MAX_HOURS", 12, minimum=1, maximum=24 * 30)
+SESSION_COOKIE_AGE = SESSION_MAX_HOURS * 3600
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_ENGINE = "django.contrib.sessions.backends.db"  # listable: "sign out everywhere"
+
+# Two-factor sign-in (issue 8, point 1): required of these roles and of superusers, and of
+# everyone with MONITOR_TWO_FACTOR_EVERYONE=1. monitor.checks warns when it is off.
+REQUIRE_TWO_FACTOR = env_bool("MONITOR_REQUIRE_2FA", True)
+TWO_FACTOR_ROLES = env_list("MONITOR_TWO_FACTOR_ROLES", ["Reviewer", "Coordinator"])
+TWO_FACTOR_EVERYONE = env_bool("MONITOR_TWO_FACTOR_EVERYONE", False)
+
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
@@ -181,6 +226,48 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+
+# Strict Content-Security-Policy (django-csp): the app's own scripts, styles and images
+# only, no inline code, no third-party origin, never framed. The admin works under it
+# (tests/security); its one inline <style> (a column width on lists without actions) and
+# the API docs page's (box-sizing) are cosmetic and stay blocked.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
+
+# -- lockout (django-axes) -----------------------------------------------------------------
+# After AXES_FAILURE_LIMIT failures for one username from one client address, that pair is
+# locked out for MONITOR_LOCKOUT_MINUTES (0: until a coordinator unlocks it in the admin).
+# Another address, or another username, is not affected: a guesser cannot lock a colleague
+# out from elsewhere.
+AXES_FAILURE_LIMIT = env_int("MONITOR_LOCKOUT_FAILURES", 5, minimum=1, maximum=100)
+_LOCKOUT_MINUTES = env_int("MONITOR_LOCKOUT_MINUTES", 30, minimum=0, maximum=7 * 24 * 60)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=_LOCKOUT_MINUTES) if _LOCKOUT_MINUTES else None
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "monitor.security.client_address"  # the trusted-proxy rule, only
+AXES_LOCKOUT_CALLABLE = "monitor.lockout.lockout_response"
+AXES_CLIENT_STR_CALLABLE = "monitor.lockout.axes_client_str"  # no typed username in logs
+AXES_RESET_ON_SUCCESS = True
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_ENABLE_ADMIN = False  # monitor.admin_accesslog shows lockouts to coordinators
+AXES_DISABLE_ACCESS_LOG = True  # monitor.AccessLog is the access log
+AXES_VERBOSE = False
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "otp_token", "token", "code"]
+
+# -- error reports -------------------------------------------------------------------------
+# Reports show where the code failed, never the data: no form or query values, no local
+# variables, no secrets (monitor.security).
+DEFAULT_EXCEPTION_REPORTER = "monitor.security.SafeExceptionReporter"
+DEFAULT_EXCEPTION_REPORTER_FILTER = "monitor.security.SafeExceptionReporterFilter"
 
 EMAIL_BACKEND = env_str(
     "MONITOR_EMAIL_BACKEND",
@@ -246,6 +333,17 @@ SIMPLE_HISTORY_REVERT_DISABLED = True
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler"},
+        # Exports logged to "monitor.access" become access-log rows (monitor.accesslog).
+        "access_log": {"class": "monitor.security.AccessLogHandler"},
+    },
+    "loggers": {
+        # Not to the console: an export's message names its filters, and a filter may be
+        # a name. The access-log row keeps who, what and how many, not the values.
+        "monitor.access": {"handlers": ["access_log"], "level": "INFO", "propagate": False},
+        # Its sign-in chatter duplicates the access log; its warnings (lockouts) stay.
+        "axes": {"level": "WARNING"},
+    },
     "root": {"handlers": ["console"], "level": env_str("MONITOR_LOG_LEVEL", "INFO")},
 }

@@ -15,6 +15,7 @@ urlpatterns = [
     path("evidence/", include("sources.urls")),
     # The pages (issue 5): the dashboard and sign-in, then each app's lists and details.
     path("", include("monitor.web_urls")),
+    path("", include("monitor.security_urls")),  # sign out everywhere (issue 8)
     path("", include("cases.web_urls")),
     path("", include("people.web_urls")),
     path("", include("sources.web_urls")),

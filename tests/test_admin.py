@@ -11,6 +11,7 @@ import hashlib
 import uuid
 
 import pytest
+from axes.models import AccessAttempt
 from django.apps import apps
 from django.contrib import admin
 from django.contrib.auth.models import Group
@@ -37,10 +38,13 @@ from cases.models import (
     FollowUpResponse,
     ReminderLog,
 )
+from monitor.accesslog import record_access
 from monitor.approxdate import Precision
 from monitor.choices import Confidentiality, Role, Vocabulary
 from monitor.history import acting_as
 from monitor.models import (
+    AccessAction,
+    AccessLog,
     ApiToken,
     DecisionAction,
     IdempotencyKey,
@@ -210,6 +214,11 @@ def make_records(user: User, index: int = 0) -> dict[type, object]:
         fingerprint="0" * 64,
         content_type=ContentType.objects.get_for_model(Case),
         object_id=case.pk,
+    )
+    # Account security (issue 8): an access-log row, and a failed sign-in's lockout record.
+    records[AccessLog] = record_access(AccessAction.SIGN_IN, user=user)
+    records[AccessAttempt] = AccessAttempt.objects.create(
+        username=user.username, ip_address=f"192.0.2.{index + 1}", failures_since_start=1
     )
     records[Term] = source.kind
     records[User] = user

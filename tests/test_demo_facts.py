@@ -258,6 +258,8 @@ def test_every_history_row_of_the_demo_data_names_the_coordinator(demo):
         history = getattr(model, "history", None)
         if history is None or model._meta.app_label not in {"cases", "people", "sources"}:
             continue
+        if not hasattr(history, "all"):
+            continue  # a historical many-to-many row: its ``history`` is the parent row
         for row in model.history.all():
             assert row.history_user_id == coordinator.pk, model
             assert row.history_change_reason == REASON, model

@@ -1,5 +1,6 @@
 """Monitor's core models: users and teams, vocabularies, places, and the audited base."""
 
+from monitor.models.accesslog import AccessAction, AccessLog, AccessOutcome
 from monitor.models.api import ApiToken, IdempotencyKey
 from monitor.models.base import (
     AuditedModel,
@@ -14,6 +15,9 @@ from monitor.models.users import Team, User
 from monitor.models.vocabularies import Term
 
 __all__ = [
+    "AccessAction",
+    "AccessLog",
+    "AccessOutcome",
     "ApiToken",
     "AuditError",
     "AuditedModel",

@@ -114,7 +114,8 @@ def test_full_clean_recomputes_approximate_date_companions_from_the_date():
 
 def test_every_core_constraint_has_a_rejection_case():
     # Review decisions are tested with the review workflow, where their rules live.
-    tested_elsewhere = {"ReviewDecision"}
+    # The access log's, with the account-security tests (tests/security/test_access_log.py).
+    tested_elsewhere = {"ReviewDecision", "AccessLog"}
     names = {
         constraint.name
         for model in apps.get_app_config("monitor").get_models()

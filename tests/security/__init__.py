@@ -1,0 +1,1 @@
+"""Account and transport security tests (issue 8): lockout, sessions, headers, access log."""
