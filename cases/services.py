@@ -20,9 +20,9 @@ from monitor.history import acting_as
 from monitor.services import (
     ActionRefused,
     NotVisible,
-    reopen_if_verified,  # the one way a change reopens a verified case
     edit_refusal,
     record_save,
+    reopen_if_verified,  # the one way a change reopens a verified case
 )
 from sources.choices import Credibility, Stance
 from sources.models import Citation, Source
