@@ -19,4 +19,8 @@ urlpatterns = [
     path("", include("cases.web_urls")),
     path("", include("people.web_urls")),
     path("", include("sources.web_urls")),
+    # The forms (issue 5, point 5): create, edit, submit for review.
+    path("", include("cases.edit_urls")),
+    path("", include("people.edit_urls")),
+    path("", include("sources.edit_urls")),
 ]

@@ -1,0 +1,551 @@
+"""Forms for cases and what they hold: allegations, detentions and their steps, follow-ups.
+
+Forms translate; the rules are the services' (``record_save``, ``citation_add``, the
+follow-up services). Every choice list holds only what the user may see. A row that points
+at a record the user may not see (a victim on another team's strict file) keeps it, shown
+as "someone you may not see", and the choice cannot be changed: dropping it silently would
+change the case without anyone deciding so.
+"""
+
+from __future__ import annotations
+
+import re
+
+from django import forms
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from cases.choices import FollowUpKind, PerpetratorRole
+from cases.models import (
+    Allegation,
+    Case,
+    Detention,
+    DetentionStep,
+    Event,
+    FollowUp,
+    FollowUpResponse,
+)
+from monitor.approxdate import ApproximateDateFormField
+from monitor.choices import Vocabulary
+from monitor.editing import (
+    PageForm,
+    TreeChoiceField,
+    TreeMultipleChoiceField,
+    VersionedForm,
+    default_team,
+    team_choices,
+)
+from monitor.models import Place, Term, User
+from people.forms import visible_persons
+from people.models import Organization
+from sources.forms import add_citation_fields, clean_citation, visible_sources
+from sources.models import Source
+
+DATE_HELP = _("2022-05-18, 2022-05, May 2022, 2022 or c. 2021.")
+
+
+def terms(user, vocabulary: Vocabulary):
+    return Term.objects.visible_to(user).of(vocabulary).filter(archived_at__isnull=True)
+
+
+def places(user):
+    return Place.objects.visible_to(user).filter(archived_at__isnull=True)
+
+
+def organizations(user):
+    return Organization.objects.visible_to(user).filter(archived_at__isnull=True)
+
+
+def next_case_reference(today=None) -> str:
+    """The next free reference of the year: ``TJK-2025-0012``.
+
+    Counted over every case, seen or not: references are unique across the database. (The
+    number says how many cases the year has, which a reference does by design.)
+    """
+    prefix = settings.CASE_REFERENCE_PREFIX.upper()
+    year = (today or timezone.localdate()).year
+    stem = f"{prefix}-{year}-"
+    pattern = re.compile(rf"^{re.escape(stem)}(\d{{4}})$")
+    taken = Case._base_manager.filter(reference__startswith=stem).values_list(
+        "reference", flat=True
+    )
+    numbers = [int(m.group(1)) for ref in taken if (m := pattern.match(ref))]
+    return f"{stem}{max(numbers, default=0) + 1:04d}"
+
+
+def keep_hidden_choice(form, name: str) -> None:
+    """An existing row pointing at a record the user may not see keeps it, unnamed."""
+    instance = form.instance
+    value = getattr(instance, f"{name}_id", None)
+    if instance._state.adding or value is None:
+        return
+    field = form.fields[name]
+    if field.queryset.filter(pk=value).exists():
+        return
+    field.queryset = field.queryset.model._base_manager.filter(pk=value)
+    field.disabled = True
+    field.required = False
+    field.label_from_instance = lambda obj: str(_("(someone or something you may not see)"))
+    field.help_text = _("Kept as it is: you may not see or change this choice.")
+
+
+# -- the case ----------------------------------------------------------------------------------
+
+
+class CaseForm(VersionedForm, forms.ModelForm):
+    """The case itself: reference, title, summary, what it is about, who may see it."""
+
+    reference = forms.CharField(
+        label=_("Reference"),
+        required=False,
+        max_length=20,
+        help_text=_("Leave empty for the next free reference, e.g. %(example)s.")
+        % {"example": "TJK-2023-0007"},
+    )
+    events = TreeMultipleChoiceField(
+        queryset=Event.objects.none(),
+        label=_("Events"),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 5}),
+    )
+    places = TreeMultipleChoiceField(
+        queryset=Place.objects.none(),
+        label=_("Places"),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 5}),
+    )
+    tags = TreeMultipleChoiceField(
+        queryset=Term.objects.none(),
+        label=_("Tags"),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 4}),
+    )
+
+    class Meta:
+        model = Case
+        fields = [
+            "reference",
+            "title",
+            "summary",
+            "case_type",
+            "events",
+            "places",
+            "tags",
+            "confidentiality",
+            "team",
+        ]
+        widgets = {"summary": forms.Textarea(attrs={"rows": 4})}
+        help_texts = {"team": _("Its members see the case whatever its confidentiality.")}
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.fields["events"].queryset = Event.objects.visible_to(user).filter(
+            archived_at__isnull=True
+        )
+        self.fields["places"].queryset = places(user)
+        self.fields["tags"].queryset = terms(user, Vocabulary.TAG)
+        current = self.instance.team if self.instance.team_id else None
+        self.fields["team"].queryset = team_choices(user, current)
+        if self.instance._state.adding:
+            if not self.is_bound:
+                self.initial["team"] = self.initial.get("team") or default_team(user)
+        else:
+            self.fields["reference"].disabled = True
+            self.fields["reference"].help_text = ""
+
+    def clean_reference(self) -> str:
+        reference = (self.cleaned_data.get("reference") or "").strip().upper()
+        if not reference and self.instance._state.adding:
+            reference = next_case_reference()
+        return reference
+
+    def hidden_related(self, name: str) -> list:
+        """Linked records of a many-to-many the user may not see: kept on saving."""
+        if self.instance._state.adding:
+            return []
+        visible = self.fields[name].queryset.values("pk")
+        return list(getattr(self.instance, name).exclude(pk__in=visible))
+
+
+# -- rows: allegations and detentions --------------------------------------------------------
+
+
+class RowForm(VersionedForm, forms.ModelForm):
+    """A child row (an allegation, a detention, a step) with "cite a source" fields."""
+
+    def __init__(self, *args, user, sources, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        add_citation_fields(self, sources)
+        self.citations: list = []
+
+    def clean(self):
+        data = super().clean()
+        clean_citation(self)
+        return data
+
+    @property
+    def is_new(self) -> bool:
+        """A row for a record not saved yet (its id exists already: ids are UUIDs)."""
+        return self.instance._state.adding
+
+
+class NewPersonMixin:
+    """A person field that can instead name someone new ("…or a new person")."""
+
+    person_field = "person"
+    summary_labels = {"new_person": _("New person"), "confirm_new_person": _("New person")}
+
+    def add_new_person_fields(self) -> None:
+        self.fields[self.person_field].required = False
+        self.fields["new_person"] = forms.CharField(
+            label=_("…or a new person (full name)"),
+            required=False,
+            max_length=300,
+            help_text=_("Recorded as a new person with this name, seen like the case."),
+        )
+        self.fields["confirm_new_person"] = forms.BooleanField(
+            label=_("This is someone new: record them anyway"), required=False
+        )
+
+    def clean_new_person_choice(self, *, required: bool) -> None:
+        field = self.fields[self.person_field]
+        data = self.cleaned_data
+        chosen = data.get(self.person_field)
+        typed = " ".join((data.get("new_person") or "").split())
+        data["new_person"] = typed
+        if field.disabled:
+            if typed:
+                self.add_error("new_person", _("The person of this row cannot be changed."))
+        elif chosen and typed:
+            self.add_error(
+                "new_person", _("Choose a person from the list or type a new name, not both.")
+            )
+        elif required and not chosen and not typed:
+            self.add_error(self.person_field, _("Choose the person, or type a new person's name."))
+
+    def _get_validation_exclusions(self):
+        # A new person is created when saving: the model's "who" rules wait until then.
+        exclude = super()._get_validation_exclusions()
+        if getattr(self, "cleaned_data", {}).get("new_person"):
+            exclude.add(self.person_field)
+        return exclude
+
+
+class AllegationForm(NewPersonMixin, RowForm):
+    person_field = "victim"
+
+    violation_type = TreeChoiceField(queryset=Term.objects.none(), label=_("Violation"))
+    place = TreeChoiceField(queryset=Place.objects.none(), label=_("Place"), required=False)
+    perpetrator = forms.ModelChoiceField(
+        queryset=Organization.objects.none(),
+        label=_("Alleged perpetrator (organisation)"),
+        required=False,
+    )
+    perpetrator_role = forms.ChoiceField(
+        label=_("Their role"), choices=PerpetratorRole.choices, initial=PerpetratorRole.DIRECT
+    )
+
+    class Meta:
+        model = Allegation
+        fields = ["victim", "victim_description", "violation_type", "date", "place", "description"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+        help_texts = {"date": DATE_HELP}
+
+    def __init__(self, *args, user, sources, **kwargs):
+        super().__init__(*args, user=user, sources=sources, **kwargs)
+        self.fields["victim"].queryset = visible_persons(user)
+        self.fields["violation_type"].queryset = terms(user, Vocabulary.VIOLATION_TYPE)
+        self.fields["place"].queryset = places(user)
+        self.fields["perpetrator"].queryset = organizations(user)
+        keep_hidden_choice(self, "victim")
+        self.add_new_person_fields()
+
+    def clean(self):
+        data = super().clean()
+        self.clean_new_person_choice(required=False)
+        return data
+
+
+class DetentionForm(NewPersonMixin, RowForm):
+    person_field = "person"
+
+    arrested_on = ApproximateDateFormField(
+        label=_("Arrested on"), required=False, help_text=DATE_HELP
+    )
+    held_at = TreeChoiceField(
+        queryset=Term.objects.none(), label=_("Held at (facility)"), required=False
+    )
+
+    class Meta:
+        model = Detention
+        fields = ["person", "description"]
+        labels = {"person": _("Detained person")}
+        widgets = {"description": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args, user, sources, **kwargs):
+        super().__init__(*args, user=user, sources=sources, **kwargs)
+        self.fields["person"].queryset = visible_persons(user)
+        keep_hidden_choice(self, "person")
+        self.add_new_person_fields()
+        if self.instance._state.adding:
+            self.fields["held_at"].queryset = terms(user, Vocabulary.FACILITY)
+        else:
+            # Steps of a recorded detention are kept on its own page.
+            del self.fields["arrested_on"], self.fields["held_at"]
+
+    def clean(self):
+        data = super().clean()
+        self.clean_new_person_choice(required=True)
+        return data
+
+
+class DetentionStepForm(RowForm):
+    facility = TreeChoiceField(queryset=Term.objects.none(), label=_("Facility"), required=False)
+    place = TreeChoiceField(queryset=Place.objects.none(), label=_("Place"), required=False)
+    articles = TreeMultipleChoiceField(
+        queryset=Term.objects.none(),
+        label=_("Criminal-code articles"),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 4}),
+    )
+
+    class Meta:
+        model = DetentionStep
+        fields = [
+            "kind",
+            "date",
+            "place",
+            "facility",
+            "authority",
+            "articles",
+            "sentence_months",
+            "life_sentence",
+            "note",
+        ]
+        widgets = {"note": forms.Textarea(attrs={"rows": 2})}
+        help_texts = {
+            "date": DATE_HELP,
+            "sentence_months": _("For a sentence or an appeal: 7 years is 84."),
+        }
+
+    def __init__(self, *args, user, sources, **kwargs):
+        super().__init__(*args, user=user, sources=sources, **kwargs)
+        self.fields["facility"].queryset = terms(user, Vocabulary.FACILITY)
+        self.fields["place"].queryset = places(user)
+        self.fields["articles"].queryset = terms(user, Vocabulary.CRIMINAL_ARTICLE)
+        self.fields["authority"].queryset = organizations(user)
+        keep_hidden_choice(self, "authority")
+
+
+class BaseRowFormSet(forms.BaseModelFormSet):
+    """Rows of one kind under a parent (a case's allegations, a detention's steps)."""
+
+    row_label = _("Row %(number)s")
+    parent_field = ""
+
+    def __init__(self, *args, parent, user, sources, prefix, **kwargs):
+        self.parent = parent
+        model = self.model
+        if parent._state.adding:
+            queryset = model.objects.none()
+        else:
+            queryset = model.objects.visible_to(user).filter(
+                **{self.parent_field: parent}, archived_at__isnull=True
+            )
+        super().__init__(
+            *args,
+            queryset=queryset.order_by("created_at"),
+            prefix=prefix,
+            form_kwargs={"user": user, "sources": sources},
+            **kwargs,
+        )
+        for number, form in enumerate(self.forms, start=1):
+            form.row_label = self.row_label % {"number": number}
+
+    def _construct_form(self, i, **kwargs):
+        form = super()._construct_form(i, **kwargs)
+        if form.instance._state.adding and not self.parent._state.adding:
+            setattr(form.instance, self.parent_field, self.parent)
+        return form
+
+    @property
+    def empty_form(self):
+        form = super().empty_form
+        form.row_label = self.row_label % {"number": "__num__"}
+        return form
+
+    def rows_to_save(self) -> list:
+        """Rows with something to save: changed existing rows, filled new ones."""
+        return [form for form in self.forms if form.cleaned_data and form.has_changed()]
+
+
+class AllegationFormSet(BaseRowFormSet):
+    row_label = _("Allegation %(number)s")
+    parent_field = "case"
+
+
+class DetentionFormSet(BaseRowFormSet):
+    row_label = _("Detention %(number)s")
+    parent_field = "case"
+
+
+class StepFormSet(BaseRowFormSet):
+    row_label = _("Step %(number)s")
+    parent_field = "detention"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.parent._state.adding:
+            self.queryset = self.queryset.order_by("date", "date_precision", "created_at")
+
+
+def row_formset(model, form, formset, extra: int = 1):
+    return forms.modelformset_factory(
+        model, form=form, formset=formset, extra=extra, can_delete=False
+    )
+
+
+AllegationRows = row_formset(Allegation, AllegationForm, AllegationFormSet)
+DetentionRows = row_formset(Detention, DetentionForm, DetentionFormSet)
+StepRows = row_formset(DetentionStep, DetentionStepForm, StepFormSet, extra=2)
+
+# -- follow-ups --------------------------------------------------------------------------------
+
+
+class FollowUpForm(VersionedForm, forms.ModelForm):
+    """A UN communication, a letter, a hearing, an appeal or a visit about a case."""
+
+    communication_type = forms.ModelChoiceField(
+        queryset=Term.objects.none(), label=_("UN communication type"), required=False
+    )
+    mandates = forms.ModelMultipleChoiceField(
+        queryset=Term.objects.none(),
+        label=_("Mandates"),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 5}),
+    )
+    due_on = forms.DateField(
+        label=_("Response due"),
+        required=False,
+        help_text=_(
+            "YYYY-MM-DD. Leave empty for a UN communication: it is due %(days)s days after "
+            "it was sent."
+        )
+        % {"days": settings.UN_RESPONSE_DAYS},
+    )
+    made_public_on = forms.DateField(
+        label=_("Made public on"), required=False, help_text=_("YYYY-MM-DD.")
+    )
+    public_url = forms.URLField(
+        label=_("Public link"), required=False, max_length=2000, assume_scheme="https"
+    )
+
+    class Meta:
+        model = FollowUp
+        fields = [
+            "kind",
+            "title",
+            "description",
+            "communication_type",
+            "reference",
+            "mandates",
+            "addressee",
+            "other_addressees",
+            "persons",
+            "sent",
+            "occurs",
+            "court",
+            "due_on",
+            "made_public_on",
+            "public_url",
+            "owner",
+        ]
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 3}),
+            "other_addressees": forms.SelectMultiple(attrs={"size": 4}),
+            "persons": forms.SelectMultiple(attrs={"size": 4}),
+        }
+        help_texts = {"sent": DATE_HELP, "occurs": DATE_HELP}
+
+    #: The fields passed to the follow-up services as many-to-many values.
+    M2M = ("mandates", "other_addressees", "persons")
+
+    def __init__(self, *args, user, case: Case, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user, self.case = user, case
+        self.fields["communication_type"].queryset = terms(user, Vocabulary.UN_COMMUNICATION_TYPE)
+        self.fields["mandates"].queryset = terms(user, Vocabulary.UN_MANDATE)
+        for name in ("addressee", "court", "other_addressees"):
+            self.fields[name].queryset = organizations(user)
+        self.fields["persons"].queryset = visible_persons(user)
+        self.fields["owner"].queryset = owner_choices(user, current=self.instance.owner_id)
+        keep_hidden_choice(self, "addressee")
+        keep_hidden_choice(self, "court")
+        if self.instance._state.adding and not self.is_bound:
+            self.initial["owner"] = self.initial.get("owner") or user.pk
+            self.initial["kind"] = self.initial.get("kind") or FollowUpKind.UN_COMMUNICATION
+
+    def _get_validation_exclusions(self):
+        # The services set the due date (the UN default) and check it with the rest.
+        exclude = super()._get_validation_exclusions()
+        exclude.add("due_on")
+        return exclude
+
+    def service_fields(self) -> dict:
+        """The editable fields, as the follow-up services take them."""
+        data = self.cleaned_data
+        fields = {
+            name: data.get(name)
+            for name in self._meta.fields
+            if name not in self.M2M and name not in ("kind", "title")
+        }
+        for name in ("description", "reference", "public_url"):
+            fields[name] = fields.get(name) or ""
+        return fields
+
+    def m2m_values(self) -> dict:
+        values = {}
+        for name in self.M2M:
+            chosen = list(self.cleaned_data.get(name) or [])
+            if not self.instance._state.adding:
+                visible = self.fields[name].queryset.values("pk")
+                chosen += list(getattr(self.instance, name).exclude(pk__in=visible))
+            values[name] = chosen
+        return values
+
+
+def owner_choices(user, current=None):
+    """Who may own a follow-up: the user and the members of their teams (the service checks
+    that the owner can see the case)."""
+    from django.db.models import Q
+
+    rule = Q(pk=user.pk) | Q(teams__in=user.teams.all())
+    if current:
+        rule |= Q(pk=current)
+    return User.objects.filter(rule, is_active=True).distinct().order_by("username")
+
+
+class FollowUpResponseForm(PageForm, forms.ModelForm):
+    """An answer to a follow-up (or its recorded absence)."""
+
+    document = forms.ModelChoiceField(
+        queryset=Source.objects.none(), label=_("Document (a source)"), required=False
+    )
+
+    class Meta:
+        model = FollowUpResponse
+        fields = ["kind", "received", "summary", "document"]
+        widgets = {"summary": forms.Textarea(attrs={"rows": 3})}
+        help_texts = {"received": DATE_HELP}
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["document"].queryset = visible_sources(user)
+
+    def _get_validation_exclusions(self):
+        exclude = super()._get_validation_exclusions()
+        exclude.add("followup")
+        return exclude

@@ -1,0 +1,120 @@
+"""Create and edit a source, upload its evidence, submit it for review.
+
+Who may do what (tested in ``tests/forms``): a source the user may not see answers 404; one
+they see but may not edit (a viewer, another team's monitor) answers 403 with the reason; a
+protected source whose identity the user is not cleared for cannot be edited either (the
+form would show who it is).
+"""
+
+from __future__ import annotations
+
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from monitor.access import reveals_identity
+from monitor.editing import (
+    EditPage,
+    ReasonForm,
+    blame,
+    may_edit,
+    refused,
+    safe_next,
+    submit_for_review,
+    visible_or_404,
+)
+from monitor.services import record_save
+from sources.forms import EvidenceUploadForm, SourceForm
+from sources.models import EvidenceFile, Source
+from sources.services import evidence_upload
+
+
+class SourcePage(EditPage):
+    template_name = "sources/source_form.html"
+
+    def build(self, data=None, files=None) -> None:
+        record = self.record or Source()
+        self.forms = {
+            "form": SourceForm(data, files, instance=record, user=self.user),
+            "upload_form": EvidenceUploadForm(data, files, prefix="evidence"),
+            "reason_form": ReasonForm(data, prefix="history"),
+        }
+
+    def summary_entries(self):
+        return [
+            ("", self.forms["form"]),
+            (_("Evidence file"), self.forms["upload_form"]),
+            ("", self.forms["reason_form"]),
+        ]
+
+    def save(self) -> Source:
+        form, upload = self.forms["form"], self.forms["upload_form"]
+        reason = self.forms["reason_form"].cleaned_data.get("change_reason", "")
+        source = form.instance
+        if form.content_changed():
+            with blame(form):
+                source = record_save(
+                    record=source,
+                    actor=self.user,
+                    reason=reason or (_("Source added") if self.record is None else ""),
+                    expected_version=form.expected_version,
+                    m2m={"derived_from": form.cleaned_data.get("derived_from") or []},
+                )
+        file = upload.cleaned_data.get("file")
+        if file is not None:
+            # Last, so a refused upload rolls back the source with it and leaves no file.
+            with blame(upload):
+                evidence_upload(
+                    source=source,
+                    uploaded_file=file,
+                    actor=self.user,
+                    description=upload.cleaned_data.get("description") or "",
+                    is_web_capture=bool(upload.cleaned_data.get("is_web_capture")),
+                    client_address=self.request.META.get("REMOTE_ADDR"),
+                )
+        return source
+
+    def success_url(self, record) -> str:
+        return safe_next(self.request, reverse("source-edit", args=[record.pk]))
+
+    def extra_context(self) -> dict:
+        files = []
+        if self.record is not None:
+            files = list(
+                EvidenceFile.objects.visible_to(self.user)
+                .filter(source=self.record, archived_at__isnull=True)
+                .order_by("created_at")
+            )
+        return {
+            "evidence_files": files,
+            "next": safe_next(self.request, ""),
+            "cancel_url": reverse("source-detail", args=[self.record.pk])
+            if self.record
+            else reverse("source-list"),
+        }
+
+
+@require_http_methods(["GET", "POST"])
+def source_create(request):
+    """A new source; ``?next=`` brings the user back where they came from after saving."""
+    refusal = may_edit(Source(), request.user)
+    if refusal:
+        return refused(request, refusal, back=reverse("source-list"))
+    return SourcePage(request).handle()
+
+
+@require_http_methods(["GET", "POST"])
+def source_edit(request, pk):
+    source = visible_or_404(Source, request.user, pk)
+    back = reverse("source-detail", args=[source.pk])
+    refusal = may_edit(source, request.user)
+    if refusal is None and not reveals_identity(request.user, source):
+        refusal = _("This source's identity is protected and you are not cleared for it.")
+    if refusal:
+        return refused(request, refusal, back=back)
+    return SourcePage(request, source).handle()
+
+
+@require_POST
+def source_submit(request, pk):
+    return submit_for_review(request, Source, pk, done_url=reverse("source-detail", args=[pk]))
