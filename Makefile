@@ -31,8 +31,16 @@ run: $(VENV)/.installed
 	MONITOR_DEMO=1 $(BIN)/python manage.py load_demo
 	MONITOR_DEMO=1 $(BIN)/python manage.py runserver --noreload $(HOST):$(PORT)
 
+# The browser tests drive Debian's Chromium; Playwright never downloads a browser.
+CHROMIUM ?= /usr/bin/chromium
+
+$(CHROMIUM):
+	@echo "The browser tests need Debian's Chromium: installing it with apt-get."
+	if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium
+
 ## test: the whole suite (SQLite; set DATABASE_URL for PostgreSQL).
-test: $(VENV)/.installed-dev
+test: $(VENV)/.installed-dev $(CHROMIUM)
 	$(TEST_ENV) $(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
 
 ## lint: ruff, Django's system checks, and no missing migration.
