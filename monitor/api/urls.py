@@ -10,6 +10,12 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
+from cases.api.deadlines import (
+    CalendarAddressView,
+    CommunicationStatisticsCsvView,
+    CommunicationStatisticsView,
+    DeadlinesView,
+)
 from cases.api.urls import ROUTES as CASE_ROUTES
 from monitor.api.views import ApiTokenViewSet, MeView, NotFoundView, PlaceViewSet, TermViewSet
 from people.api.urls import ROUTES as PEOPLE_ROUTES
@@ -29,6 +35,18 @@ for prefix, viewset, basename in [*ROUTES, *SOURCE_ROUTES, *PEOPLE_ROUTES, *CASE
 
 urlpatterns = [
     path("me/", MeView.as_view(), name="me"),
+    path("me/calendar/", CalendarAddressView.as_view(), name="calendar-address"),
+    path("deadlines/", DeadlinesView.as_view(), name="deadlines"),
+    path(
+        "statistics/communications/",
+        CommunicationStatisticsView.as_view(),
+        name="communication-statistics",
+    ),
+    path(
+        "statistics/communications/csv/",
+        CommunicationStatisticsCsvView.as_view(),
+        name="communication-statistics-csv",
+    ),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
     path("", include(router.urls)),
