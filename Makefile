@@ -40,8 +40,11 @@ $(CHROMIUM):
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium
 
 ## test: the whole suite (SQLite; set DATABASE_URL for PostgreSQL).
+# The browser tests run in a process of their own: Playwright's event loop makes Django hand
+# out other database connections, which must not leak into the tests that follow.
 test: $(VENV)/.installed-dev $(CHROMIUM)
-	$(TEST_ENV) $(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
+	$(TEST_ENV) $(BIN)/python -m pytest -n 2 -m "not browser" $(PYTEST_ARGS)
+	$(TEST_ENV) $(BIN)/python -m pytest -p no:xdist -m browser $(PYTEST_ARGS)
 
 ## lint: ruff, Django's system checks, and no missing migration.
 lint: $(VENV)/.installed-dev
