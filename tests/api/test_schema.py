@@ -44,9 +44,21 @@ CHECKS = [
 def openapi(settings):
     # The WSGI client schemathesis uses calls the app as "localhost".
     settings.ALLOWED_HOSTS = ["*"]
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
     from monitor.wsgi import application
 
-    return schemathesis.openapi.from_wsgi(f"{API}/schema/", application)
+    # Called straight through WSGI, each request would end by closing the test's database
+    # connection (inside the test's transaction, on PostgreSQL); Django's test client
+    # disconnects this handler the same way.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield schemathesis.openapi.from_wsgi(f"{API}/schema/", application)
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
 
 
 def as_schemathesis(response, method: str, url: str) -> SchemathesisResponse:
