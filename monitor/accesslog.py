@@ -289,7 +289,14 @@ def on_login_failed(sender, credentials, request=None, **kwargs) -> None:
         user=user,
         outcome=AccessOutcome.FAILURE,
         attempted_username=typed,
-        detail="while locked out" if getattr(request, "axes_locked_out", False) else "",
+        detail=", ".join(
+            part
+            for part, applies in (
+                ("wrong second-factor code", credentials.get("second_factor")),
+                ("while locked out", getattr(request, "axes_locked_out", False)),
+            )
+            if applies
+        ),
     )
 
 

@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from simple_history.admin import SimpleHistoryAdmin
 
 from monitor import (
     admin_accesslog,  # noqa: F401  (access log and lockouts, read-only)
     admin_api,  # noqa: F401  (API tokens and idempotency keys, read-only)
     admin_review,  # noqa: F401  (registers the review queue and decision log)
+    security,
+    twofactor,
 )
+from monitor.accesslog import record_access
 from monitor.admin_base import ArchiveOnlyMixin, AuditedAdmin
 from monitor.models import Place, Team, Term, User
+from monitor.models.accesslog import AccessAction
 
 
 @admin.register(User)
@@ -44,6 +50,7 @@ class UserAdmin(ArchiveOnlyMixin, SimpleHistoryAdmin, DjangoUserAdmin):
                 "fields": (
                     "clearance",
                     "team_names",
+                    "two_factor",
                     "groups",
                     "is_active",
                     "is_staff",
@@ -63,7 +70,8 @@ class UserAdmin(ArchiveOnlyMixin, SimpleHistoryAdmin, DjangoUserAdmin):
             },
         ),
     )
-    readonly_fields = ("team_names", "last_login", "date_joined")
+    readonly_fields = ("team_names", "two_factor", "last_login", "date_joined")
+    actions = ["reset_two_factor"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("teams")
@@ -71,6 +79,47 @@ class UserAdmin(ArchiveOnlyMixin, SimpleHistoryAdmin, DjangoUserAdmin):
     @admin.display(description=_("teams"))
     def team_names(self, obj: User) -> str:
         return ", ".join(team.name for team in obj.teams.all())
+
+    @admin.display(description=_("two-factor sign-in"))
+    def two_factor(self, obj: User) -> str:
+        if obj.pk is None:
+            return "—"
+        if not twofactor.is_enrolled(obj):
+            return _("not set up") + (
+                _(" (required: asked at next sign-in)") if twofactor.required_for(obj) else ""
+            )
+        return _("authenticator app; %(left)d recovery codes left") % {
+            "left": twofactor.recovery_codes_left(obj)
+        }
+
+    @admin.action(description=_("Reset two-factor sign-in (lost phone): enrol again"))
+    def reset_two_factor(self, request, queryset):
+        done = 0
+        for user in queryset:
+            if not self.has_change_permission(request, user):
+                self.message_user(
+                    request, _("%(user)s: not yours to change.") % {"user": user}, messages.ERROR
+                )
+                continue
+            twofactor.reset(user)
+            security.end_sessions(user)
+            record_access(
+                AccessAction.TWO_FACTOR_RESET,
+                request=request,
+                object_type=user._meta.label_lower,
+                object_id=str(user.pk),
+            )
+            done += 1
+        if done:
+            self.message_user(
+                request,
+                _(
+                    "Two-factor sign-in reset for %(count)d account(s): signed out everywhere; "
+                    "they set up a new authenticator at their next sign-in."
+                )
+                % {"count": done},
+                messages.SUCCESS,
+            )
 
     def get_readonly_fields(self, request, obj=None):
         readonly = list(super().get_readonly_fields(request, obj))
@@ -86,6 +135,12 @@ class UserAdmin(ArchiveOnlyMixin, SimpleHistoryAdmin, DjangoUserAdmin):
             return False
         return super().has_change_permission(request, obj)
 
+
+# Authenticator keys and recovery codes are secrets: no admin page shows them to anyone.
+# Coordinators reset a user's second factor with the action on the users list.
+for _model in (TOTPDevice, StaticDevice):
+    if admin.site.is_registered(_model):
+        admin.site.unregister(_model)
 
 # The role groups are kept in step with monitor.roles by migrations: never deleted here.
 admin.site.unregister(Group)

@@ -21,6 +21,8 @@ LISTABLE_SESSION_ENGINES = (
     "django.contrib.sessions.backends.cached_db",
 )
 LOCKOUT_BACKEND = "monitor.lockout.LockoutBackend"
+OTP_MIDDLEWARE = "django_otp.middleware.OTPMiddleware"
+TWO_FACTOR_MIDDLEWARE = "monitor.twofactor.TwoFactorMiddleware"
 
 
 @register("monitor", deploy=True)
@@ -59,17 +61,31 @@ def check_two_factor(app_configs=None, **kwargs):
                 id="monitor.W003",
             )
         ]
+    problems = []
     roles = set(getattr(settings, "TWO_FACTOR_ROLES", ()))
     missing = [role for role in TWO_FACTOR_REQUIRED_ROLES if role not in roles]
     if missing:
-        return [
+        problems.append(
             Warning(
                 f"Two-factor sign-in is not required of: {', '.join(missing)}.",
                 hint="MONITOR_TWO_FACTOR_ROLES must include Reviewer and Coordinator.",
                 id="monitor.W004",
             )
-        ]
-    return []
+        )
+    middleware = list(settings.MIDDLEWARE)
+    enforced_by = [OTP_MIDDLEWARE, TWO_FACTOR_MIDDLEWARE]
+    if not all(name in middleware for name in enforced_by) or middleware.index(
+        OTP_MIDDLEWARE
+    ) > middleware.index(TWO_FACTOR_MIDDLEWARE):
+        problems.append(
+            Error(
+                "Two-factor sign-in is not enforced on every request.",
+                hint=f"MIDDLEWARE must hold {OTP_MIDDLEWARE!r} and then "
+                f"{TWO_FACTOR_MIDDLEWARE!r}, after the authentication middleware.",
+                id="monitor.E004",
+            )
+        )
+    return problems
 
 
 @register("monitor", deploy=True)

@@ -52,7 +52,8 @@ CSRF_TRUSTED_ORIGINS = env_list("MONITOR_CSRF_TRUSTED_ORIGINS", [])
 DEMO_PASSWORD = env_str("MONITOR_DEMO_PASSWORD")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # The admin, on Monitor's site: its one sign-in page and a verified second factor.
+    "monitor.admin_site.MonitorAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -65,6 +66,10 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",  # lockout after repeated failed sign-ins (monitor.lockout)
     "csp",  # Content-Security-Policy header
+    # Two-factor sign-in (monitor.twofactor): authenticator apps and recovery codes.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "monitor",
     "sources",
     "people",
@@ -81,6 +86,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",  # request.user.is_verified()
+    # A signed-in session without the second factor its user needs is signed out.
+    "monitor.twofactor.TwoFactorMiddleware",
     "monitor.accesslog.AccessLogMiddleware",  # 403s and reads of confidential records
     # Every page needs a signed-in user; views that authenticate otherwise are marked
     # (django.contrib.auth.decorators.login_not_required, monitor.web_urls).
@@ -217,6 +225,9 @@ SESSION_ENGINE = "django.contrib.sessions.backends.db"  # listable: "sign out ev
 REQUIRE_TWO_FACTOR = env_bool("MONITOR_REQUIRE_2FA", True)
 TWO_FACTOR_ROLES = env_list("MONITOR_TWO_FACTOR_ROLES", ["Reviewer", "Coordinator"])
 TWO_FACTOR_EVERYONE = env_bool("MONITOR_TWO_FACTOR_EVERYONE", False)
+OTP_TOTP_ISSUER = env_str("MONITOR_OTP_ISSUER", "Monitor") or "Monitor"
+# Demo mode: the demo accounts' authenticator secret (base32); generated and printed if unset.
+DEMO_TOTP_SECRET = env_str("MONITOR_DEMO_TOTP_SECRET")
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -308,8 +319,9 @@ SPECTACULAR_SETTINGS = {
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
-    # The schema and its docs page describe the API, not any data: readable without signing in.
-    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    # Like every endpoint, the schema and its docs page answer 401 without a session or token:
+    # an anonymous visitor learns nothing, not even what the API holds.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/api/v1",
     # Served by the app itself (drf-spectacular-sidecar): no CDN.

@@ -12,7 +12,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.urls import URLPattern, URLResolver, path
 
-from monitor import views
+from monitor import twofactor_views, views
 
 
 def login_not_required_urls(urlconf):
@@ -52,13 +52,14 @@ urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path(
         "accounts/login/",
-        login_not_required(
-            auth_views.LoginView.as_view(
-                redirect_authenticated_user=True, template_name="registration/login.html"
-            )
-        ),
+        login_not_required(twofactor_views.SignInView.as_view()),
         name="login",
     ),
+    # The second factor (monitor.twofactor): its code step and enrolment come before a
+    # session is signed in, so they need none.
+    path("accounts/two-factor/", twofactor_views.overview, name="two-factor"),
+    path("accounts/two-factor/verify/", twofactor_views.verify, name="two-factor-verify"),
+    path("accounts/two-factor/setup/", twofactor_views.setup, name="two-factor-setup"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "accounts/password/",

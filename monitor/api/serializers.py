@@ -359,6 +359,16 @@ class TokenRequestSerializer(serializers.Serializer):
     password = serializers.CharField(
         required=False, write_only=True, max_length=1000, style={"input_type": "password"}
     )
+    otp = serializers.CharField(
+        required=False,
+        write_only=True,
+        max_length=32,
+        help_text=_(
+            "With the username and password: the code your authenticator app shows now, or "
+            "one of your recovery codes (each works once). Tokens are issued only with a "
+            "second factor."
+        ),
+    )
     expires_in_days = serializers.IntegerField(
         required=False, min_value=1, max_value=TOKEN_MAX_DAYS, default=TOKEN_DEFAULT_DAYS
     )
@@ -367,4 +377,13 @@ class TokenRequestSerializer(serializers.Serializer):
     def validate(self, attrs):
         if bool(attrs.get("username")) != bool(attrs.get("password")):
             raise serializers.ValidationError(_("Give both the username and the password."))
+        if attrs.get("username") and not attrs.get("otp"):
+            raise serializers.ValidationError(
+                {
+                    "otp": _(
+                        "Give the code from your authenticator app (or a recovery code) with "
+                        "the username and password."
+                    )
+                }
+            )
         return attrs

@@ -9,6 +9,7 @@ from rest_framework import exceptions, mixins, permissions, status, viewsets
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from monitor import twofactor
 from monitor.api.serializers import (
     ApiTokenSerializer,
     IssuedTokenSerializer,
@@ -83,12 +84,22 @@ class MeView(APIView):
         return Response(MeSerializer(data).data)
 
 
+WRONG_CREDENTIALS = _("Wrong username, password or code.")
+NO_SECOND_FACTOR = _(
+    "Tokens are issued only with a second factor, and this account has none: sign in to "
+    "Monitor and set up two-factor sign-in first."
+)
+
+
 @extend_schema_view(
     list=extend_schema(summary="Your API tokens", description="Revoked and expired ones too."),
     create=extend_schema(
         summary="Issue a token",
-        description="Signed in (a session), or with `username` and `password` in the body. "
-        "The secret is in the answer's `token`, once. A token cannot issue tokens.",
+        description="Only with a second factor: either signed in (a session verified with "
+        "an authenticator code), or with `username`, `password` and `otp` (the code your "
+        "authenticator app shows, or a recovery code) in the body. The secret is in the "
+        "answer's `token`, once. A token cannot issue tokens. Wrong credentials or code: "
+        "401; repeated failures lock the account from your address (429).",
         request=TokenRequestSerializer,
         responses={201: IssuedTokenSerializer},
     ),
@@ -134,11 +145,24 @@ class ApiTokenViewSet(
                 request._request, username=data["username"], password=data["password"]
             )
             if user is None:
-                raise exceptions.AuthenticationFailed(
-                    _("Wrong username or password."), code="bad_credentials"
-                )
+                raise exceptions.AuthenticationFailed(WRONG_CREDENTIALS, code="bad_credentials")
+            if not twofactor.is_enrolled(user):
+                raise exceptions.PermissionDenied(NO_SECOND_FACTOR, code="two_factor_not_set_up")
+            if twofactor.check_code(user, data["otp"]) is None:
+                # Counted like a wrong password: logged, and towards the lockout.
+                twofactor.record_code_failure(request._request, user)
+                raise exceptions.AuthenticationFailed(WRONG_CREDENTIALS, code="bad_credentials")
         elif request.user.is_authenticated:
             user = request.user
+            if not getattr(user, "is_verified", lambda: False)():
+                raise exceptions.PermissionDenied(
+                    _(
+                        "Tokens are issued only with a second factor: this session was signed "
+                        "in without one. Sign in with your authenticator code, or give your "
+                        "username, password and code."
+                    ),
+                    code="second_factor_required",
+                )
         else:
             raise exceptions.NotAuthenticated()
         token, secret = ApiToken.issue(

@@ -34,6 +34,10 @@ class AccessAction(models.TextChoices):
     EVIDENCE_DOWNLOAD = "evidence_download", _("downloaded evidence")
     TOKEN_ISSUED = "token_issued", _("API token issued")
     TOKEN_REVOKED = "token_revoked", _("API token revoked")
+    TWO_FACTOR_ENROLLED = "2fa_enrolled", _("two-factor sign-in set up")
+    RECOVERY_CODE_USED = "recovery_code_used", _("signed in with a recovery code")
+    RECOVERY_CODES_ISSUED = "recovery_codes_issued", _("new recovery codes made")
+    TWO_FACTOR_RESET = "2fa_reset", _("two-factor sign-in reset")
 
 
 class AccessOutcome(models.TextChoices):

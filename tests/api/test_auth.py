@@ -13,6 +13,7 @@ from monitor.models import ApiToken
 from monitor.models.api import token_digest
 from tests.api.conftest import API
 from tests.factories import PASSWORD, UserFactory
+from tests.twofactor import enrol, next_code
 
 pytestmark = pytest.mark.django_db
 
@@ -35,9 +36,16 @@ LISTS = [
 
 
 def issue(user, **extra) -> dict:
+    device = enrol(user)
     response = APIClient().post(
         f"{API}/auth/tokens/",
-        {"name": "script", "username": user.username, "password": PASSWORD, **extra},
+        {
+            "name": "script",
+            "username": user.username,
+            "password": PASSWORD,
+            "otp": next_code(device),
+            **extra,
+        },
         format="json",
     )
     assert response.status_code == 201, response.content
@@ -66,10 +74,20 @@ def test_anonymous_write_and_action_get_401(world):
     assert client.patch(f"{API}/cases/{case}/", {}, format="json").status_code == 401
 
 
-def test_schema_and_docs_page_are_public_and_served_without_cdn():
-    schema = APIClient().get(f"{API}/schema/")
+@pytest.mark.parametrize("path", ["schema/", "docs/"])
+def test_schema_and_docs_page_answer_401_without_signing_in(path):
+    response = APIClient().get(f"{API}/{path}")
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"].startswith("Bearer")
+    assert "paths" not in response.content.decode()
+
+
+def test_schema_and_docs_page_are_served_signed_in_without_cdn(client, viewer):
+    client.force_login(viewer)
+    schema = client.get(f"{API}/schema/")
     assert schema.status_code == 200
-    docs = APIClient().get(f"{API}/docs/")
+    assert "/api/v1/cases/" in schema.content.decode()
+    docs = client.get(f"{API}/docs/")
     assert docs.status_code == 200
     page = docs.content.decode()
     assert "cdn" not in page.lower()
@@ -113,7 +131,7 @@ def test_token_issued_from_a_session(client, monitor_on_team):
 def test_wrong_password_gets_401_and_no_token(monitor_on_team):
     response = APIClient().post(
         f"{API}/auth/tokens/",
-        {"name": "x", "username": monitor_on_team.username, "password": "wrong"},
+        {"name": "x", "username": monitor_on_team.username, "password": "wrong", "otp": "123456"},
         format="json",
     )
     assert response.status_code == 401
@@ -177,6 +195,7 @@ def test_token_lifetime_is_bounded(monitor_on_team):
             "name": "forever",
             "username": monitor_on_team.username,
             "password": PASSWORD,
+            "otp": next_code(enrol(monitor_on_team)),
             "expires_in_days": 10000,
         },
         format="json",

@@ -11,14 +11,21 @@ from cases.models import Case, DetentionStep
 from monitor.choices import ReviewState, Vocabulary
 from tests.api.conftest import API
 from tests.factories import PASSWORD, EventFactory, TermFactory
+from tests.twofactor import enrol, next_code
 
 pytestmark = pytest.mark.django_db
 
 
-def token_client(username: str) -> APIClient:
+def token_client(user) -> APIClient:
+    """A token issued as the docs say: username, password and the authenticator's code."""
     issued = APIClient().post(
         f"{API}/auth/tokens/",
-        {"name": "script", "username": username, "password": PASSWORD},
+        {
+            "name": "script",
+            "username": user.username,
+            "password": PASSWORD,
+            "otp": next_code(enrol(user)),
+        },
         format="json",
     )
     assert issued.status_code == 201, issued.content
@@ -33,7 +40,7 @@ def test_script_records_submits_verifies_and_finds_a_full_case(monitor_on_team, 
     article = TermFactory(vocabulary=Vocabulary.CRIMINAL_ARTICLE, label="Art. 307")
     event = EventFactory(title="GBAO 2022 crackdown", team=team)
     sub_event = EventFactory(title="Khorog rally", parent=event, team=team)
-    monitor = token_client(monitor_on_team.username)
+    monitor = token_client(monitor_on_team)
 
     person = monitor.post(
         f"{API}/persons/",
@@ -121,7 +128,7 @@ def test_script_records_submits_verifies_and_finds_a_full_case(monitor_on_team, 
 
     submitted = monitor.post(f"{API}/cases/{case_id}/submit/", {}, format="json")
     assert submitted.status_code == 200, submitted.content
-    verified = token_client(reviewer.username).post(
+    verified = token_client(reviewer).post(
         f"{API}/cases/{case_id}/verify/", {"comment": "Checked"}, format="json"
     )
     assert verified.status_code == 200, verified.content

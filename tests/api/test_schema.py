@@ -41,7 +41,7 @@ CHECKS = [
 
 
 @pytest.fixture
-def openapi(settings):
+def openapi(settings, db):
     # The WSGI client schemathesis uses calls the app as "localhost".
     settings.ALLOWED_HOSTS = ["*"]
     from django.core.signals import request_finished, request_started
@@ -55,7 +55,12 @@ def openapi(settings):
     request_started.disconnect(close_old_connections)
     request_finished.disconnect(close_old_connections)
     try:
-        yield schemathesis.openapi.from_wsgi(f"{API}/schema/", application)
+        # The schema, like every endpoint, is served to a signed-in client only.
+        reader = UserFactory(username="schema-reader", role=Role.VIEWER)
+        _, secret = ApiToken.issue(user=reader, name="schema", read_only=True)
+        yield schemathesis.openapi.from_wsgi(
+            f"{API}/schema/", application, headers={"Authorization": f"Bearer {secret}"}
+        )
     finally:
         request_started.connect(close_old_connections)
         request_finished.connect(close_old_connections)

@@ -132,3 +132,26 @@ def screenshot():
         return path
 
     return take
+
+
+def enrol_in_browser(page, screenshot=None) -> str:
+    """On the two-factor set-up page: read the key the page shows (as a person would type it
+    into an authenticator app), type the code it makes now, and go on past the recovery
+    codes. Returns the base32 key."""
+    from playwright.sync_api import expect
+
+    from monitor.twofactor import current_code
+
+    expect(page.get_by_role("heading", name="Set up two-factor sign-in")).to_be_visible()
+    expect(page.locator(".qr-code svg")).to_be_visible()
+    secret = page.get_by_test_id("totp-secret").inner_text().replace(" ", "")
+    if screenshot:
+        screenshot(page, "two-factor-setup")
+    page.get_by_label("Code").fill(current_code(secret))
+    page.get_by_role("button", name="Confirm and continue").click()
+    expect(page.get_by_role("heading", name="Your recovery codes")).to_be_visible()
+    expect(page.get_by_test_id("recovery-codes").locator("li")).to_have_count(10)
+    if screenshot:
+        screenshot(page, "recovery-codes")
+    page.get_by_role("link", name="I have kept them: continue").click()
+    return secret

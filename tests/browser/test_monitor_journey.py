@@ -17,6 +17,7 @@ from playwright.sync_api import expect
 from cases.models import Allegation, Case, DetentionStep
 from monitor.choices import Confidentiality, ReviewState, Role
 from sources.models import Citation, Source
+from tests.browser.conftest import enrol_in_browser
 from tests.factories import PASSWORD, TeamFactory, UserFactory
 
 pytestmark = [
@@ -37,7 +38,9 @@ def watch_policy(page) -> list:
     return blocked
 
 
-def sign_in(page, username: str, screenshot=None) -> None:
+def sign_in(page, username: str, screenshot=None, second_factor: bool = False) -> None:
+    """The password; with ``second_factor``, the account must enrol an authenticator first
+    (a reviewer's first sign-in), done in the page as a person would."""
     page.goto(reverse("login"))
     expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
     page.get_by_label("Username").fill(username)
@@ -45,6 +48,8 @@ def sign_in(page, username: str, screenshot=None) -> None:
     if screenshot:
         screenshot(page, "sign-in")
     page.get_by_role("button", name="Sign in").click()
+    if second_factor:
+        enrol_in_browser(page, screenshot)
     page.wait_for_url(re.compile(re.escape(reverse("dashboard")) + r"$"))
 
 
@@ -112,7 +117,8 @@ def test_monitor_records_and_submits_a_detention_case_and_a_reviewer_verifies_it
 
     # -- the reviewer -------------------------------------------------------------------------
     page = new_page()
-    sign_in(page, "rita-reviewer")
+    # A reviewer signs in with a second factor: her first sign-in enrols an authenticator.
+    sign_in(page, "rita-reviewer", screenshot, second_factor=True)
     page.goto(reverse("admin:review_queue"))
     link = page.get_by_role("link", name=re.compile(re.escape(case.reference)))
     expect(link).to_be_visible()

@@ -134,3 +134,9 @@ def test_the_configured_policy_passes_and_a_loose_one_is_flagged(settings):
     assert _ids(problems) == ["monitor.W007"]
     assert "'unsafe-inline'" in problems[0].msg
     assert "https://cdn.example.com" in problems[0].msg
+
+
+def test_two_factor_middleware_missing_is_an_error(settings):
+    settings.REQUIRE_TWO_FACTOR = True
+    settings.MIDDLEWARE = [m for m in settings.MIDDLEWARE if m != checks.TWO_FACTOR_MIDDLEWARE]
+    assert _ids(checks.check_two_factor()) == ["monitor.E004"]

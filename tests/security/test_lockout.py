@@ -80,12 +80,12 @@ def test_locked_account_signs_in_from_another_address(client, monitor_on_team, p
 
 
 def test_another_account_signs_in_from_the_locked_address(
-    client, monitor_on_team, reviewer, password, limit
+    client, monitor_on_team, monitor_off_team, password, limit
 ):
     _fail(sign_in_page, client, "alice-monitor", limit)
-    response = sign_in_page(client, "rita-reviewer", password)
+    response = sign_in_page(client, "bob-monitor", password)
     assert response.status_code == 302
-    assert client.session[SESSION_KEY] == str(reviewer.pk)
+    assert client.session[SESSION_KEY] == str(monitor_off_team.pk)
 
 
 def test_lockout_ends_after_the_cool_off_time(client, monitor_on_team, password, limit):
