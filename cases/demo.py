@@ -15,6 +15,10 @@ natural key first (a case's reference, an event's title, a person's primary name
 organisation's name…), so a second run creates nothing, and a record a user has edited since
 is left as it is.
 
+The article's source also gets an evidence file with its whole chain of custody (upload,
+derived copy, download, integrity check), made through the evidence services by
+:mod:`cases.demo_evidence` and stored under ``MONITOR_DATA_DIR`` like any upload.
+
 Demo accounts (one per role) are created only in demo mode (``MONITOR_DEMO=1``).
 
 The module is longer than STYLE.md's ~600 lines on purpose: most of it is the article's facts
@@ -40,6 +44,7 @@ from django.db import models, transaction
 from cases.choices import CasePersonRole as PersonRole
 from cases.choices import CaseType, ClaimStatus, FigureKind, FigureQualifier, FollowUpKind, StepKind
 from cases.choices import PerpetratorRole as Perp
+from cases.demo_evidence import ensure_demo_evidence
 from cases.models import (
     Allegation,
     AllegationPerpetrator,
@@ -59,7 +64,7 @@ from monitor.services import record_save
 from people.choices import NameKind, OrganizationKind
 from people.models import Affiliation, Organization, Person, PersonName
 from sources.choices import Credibility, Reliability
-from sources.models import Citation, Source
+from sources.models import Citation, EvidenceFile, Source
 
 #: The reason on every history row the demo data writes.
 REASON = "Demo data from the seed article"
@@ -990,6 +995,9 @@ class _Loader:
             self._event(fact)
         for fact in CASES:
             self._case(fact)
+        made = ensure_demo_evidence(source=self.source, actor=self.actor)
+        if made:
+            self.report.created[str(EvidenceFile._meta.verbose_name_plural)] += made
 
     # -- helpers ---------------------------------------------------------------------------
 

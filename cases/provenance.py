@@ -25,7 +25,7 @@ from django.db import models
 from django.utils.translation import gettext as _
 
 from cases.choices import FigureKind
-from cases.models import Event, EventFigure
+from cases.models import Allegation, Detention, DetentionStep, Event, EventFigure
 from monitor.access import reveals_identity
 from monitor.approxdate import ApproximateDate
 from monitor.services import NotVisible
@@ -397,6 +397,25 @@ def provenance_for_records(records: Iterable[models.Model], user) -> dict:
     return result
 
 
+def attach_provenance(records: Iterable[models.Model], user) -> None:
+    """Set ``record.provenance`` on each of ``records`` (of any models) in one batch.
+
+    Records that already carry one are left alone, so a caller may gather a record and its
+    nested claims more than once. A record ``user`` may not see gets an empty provenance
+    (no source, single-sourced), never another user's.
+    """
+    pending = [record for record in records if "provenance" not in record.__dict__]
+    if not pending:
+        return
+    found = provenance_for_records(pending, user)
+    for record in pending:
+        record.provenance = found.get(record.pk) or _no_provenance(record, user)
+
+
+def _no_provenance(record: models.Model, user) -> Provenance:
+    return Provenance(record=record, citations=(), independence=assess_independence([], user))
+
+
 def provenance_for(record: models.Model, user) -> Provenance:
     """The provenance of one record; :class:`NotVisible` if ``user`` may not see it."""
     found = provenance_for_records([record], user)
@@ -419,6 +438,67 @@ def _cited(citation: Citation, identities: _Identities, labels: dict) -> CitedSo
         quote=citation.quote,
         locator=citation.locator,
     )
+
+
+# -- provenance in exports ---------------------------------------------------------------------
+
+
+def sources_text(provenance: Provenance | None) -> str:
+    """The sources of a claim for one spreadsheet cell: each with its Admiralty grading,
+    "; "-joined, e.g. “HRW report (B2); Verdict (A1, date); Statement (C3, contests)”.
+
+    Labels are what the user may see (pseudonyms of protected sources); repeats are left
+    out.
+    """
+    if provenance is None:
+        return ""
+    parts = []
+    for cited in provenance.citations:
+        notes = [cited.grading]
+        if cited.field_name:
+            notes.append(cited.field_label)
+        if cited.contests:
+            notes.append(str(Stance.CONTESTS.label))
+        parts.append(f"{cited.source.label} ({', '.join(notes)})")
+    return "; ".join(dict.fromkeys(parts))
+
+
+def single_sourced_text(provenance: Provenance | None) -> str:
+    """ "yes" when fewer than two independent sources the user may see support the claim."""
+    return "yes" if provenance is None or provenance.single_sourced else "no"
+
+
+def case_claims_single_sourced(cases: Iterable[models.Model], user) -> dict:
+    """For each case, ``(single-sourced, all)``: how many of its claims (allegations,
+    detentions and detention steps, not archived, that ``user`` may see) rest on fewer than
+    two independent sources.
+
+    For an export: a fixed number of queries whatever the number of cases (three for the
+    claims, then :func:`provenance_for_records`' batch per kind of claim).
+    """
+    pks = [case.pk for case in cases]
+    if not pks:
+        return {}
+    allegations = list(Allegation.objects.visible_to(user).active().filter(case_id__in=pks))
+    detentions = list(Detention.objects.visible_to(user).active().filter(case_id__in=pks))
+    steps = list(
+        DetentionStep.objects.visible_to(user)
+        .active()
+        .filter(detention_id__in=[detention.pk for detention in detentions])
+    )
+    case_of = {detention.pk: detention.case_id for detention in detentions}
+    claims = [
+        *((claim.case_id, claim) for claim in allegations),
+        *((claim.case_id, claim) for claim in detentions),
+        *((case_of[claim.detention_id], claim) for claim in steps),
+    ]
+    found = provenance_for_records([claim for _case, claim in claims], user)
+    counts = {pk: [0, 0] for pk in pks}
+    for case_id, claim in claims:
+        provenance = found.get(claim.pk)
+        counts[case_id][0] += provenance is None or provenance.single_sourced
+        counts[case_id][1] += 1
+    return {pk: (single, total) for pk, (single, total) in counts.items()}
 
 
 # -- contested figures -------------------------------------------------------------------------

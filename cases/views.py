@@ -33,7 +33,14 @@ from cases.models import (
     FollowUp,
     FollowUpResponse,
 )
-from cases.provenance import figures_summary, provenance_for_records
+from cases.provenance import (
+    attach_provenance,
+    case_claims_single_sourced,
+    figures_summary,
+    provenance_for_records,
+    single_sourced_text,
+    sources_text,
+)
 from monitor.choices import ReviewState
 from monitor.exports import CsvColumn
 from monitor.listing import Column, ListPage, format_date
@@ -54,6 +61,23 @@ def _absolute(request, name: str, pk) -> str:
     from django.urls import reverse
 
     return request.build_absolute_uri(reverse(name, kwargs={"pk": pk}))
+
+
+def _provenance_columns(request) -> list[CsvColumn]:
+    """The sources of each exported record and whether it is single-sourced.
+
+    The same provenance as the detail pages, under the same rules (a source the user may not
+    see is left out; a protected one they may not identify shows its pseudonym), looked up
+    once for every row of the export.
+    """
+
+    def prepare(rows):
+        attach_provenance(rows, request.user)
+
+    return [
+        CsvColumn("sources", lambda r: sources_text(r.provenance), prepare),
+        CsvColumn("single-sourced", lambda r: single_sourced_text(r.provenance), prepare),
+    ]
 
 
 class CaseListPage(ListPage):
@@ -93,11 +117,23 @@ class CaseListPage(ListPage):
             CsvColumn("events", lambda c: "; ".join(e.title for e in c.events.all())),
             CsvColumn("places", lambda c: "; ".join(p.name for p in c.places.all())),
             CsvColumn("summary", lambda c: c.summary),
+            *_provenance_columns(request),
+            CsvColumn(
+                "single-sourced claims",
+                lambda c: "{} of {}".format(*c.claims_single_sourced),
+                lambda rows: self._count_single_sourced(rows, request.user),
+            ),
             CsvColumn("created", lambda c: format_date(c.created_at)),
             CsvColumn("updated", lambda c: format_date(c.updated_at)),
             CsvColumn("archived", lambda c: format_date(c.archived_at)),
             CsvColumn("link", lambda c: _absolute(request, "case-detail", c.pk)),
         ]
+
+    @staticmethod
+    def _count_single_sourced(rows, user) -> None:
+        counts = case_claims_single_sourced(rows, user)
+        for case in rows:
+            case.claims_single_sourced = counts.get(case.pk, (0, 0))
 
 
 class EventListPage(ListPage):
@@ -143,6 +179,7 @@ class EventListPage(ListPage):
             CsvColumn("review state", lambda e: e.get_review_state_display()),
             CsvColumn("confidentiality", lambda e: e.get_confidentiality_display()),
             CsvColumn("description", lambda e: e.description),
+            *_provenance_columns(request),
             CsvColumn("archived", lambda e: format_date(e.archived_at)),
             CsvColumn("link", lambda e: _absolute(request, "event-detail", e.pk)),
         ]
@@ -195,6 +232,7 @@ class FollowUpListPage(ListPage):
             CsvColumn("response due", lambda f: format_date(f.due_on)),
             CsvColumn("status", lambda f: f.status_label),
             CsvColumn("owner", lambda f: str(f.owner) if f.owner else ""),
+            *_provenance_columns(request),
             CsvColumn("archived", lambda f: format_date(f.archived_at)),
             CsvColumn("link", lambda f: _absolute(request, "followup-detail", f.pk)),
         ]

@@ -6,6 +6,9 @@
 * The file starts with a UTF-8 byte-order mark so spreadsheets read Cyrillic names right.
 * Every export is logged to the ``monitor.access`` logger: who, what, with which filters,
   how many rows.
+* A column that needs something looked up for its rows (the sources behind each claim)
+  says so with ``prepare``: it is called once with every row before any cell is read, so
+  the lookup is one batch for the whole export, not a query per row.
 """
 
 from __future__ import annotations
@@ -37,13 +40,21 @@ def neutralise(value: Any) -> str:
 
 @dataclass(frozen=True)
 class CsvColumn:
-    """A header and how to read the cell from a row."""
+    """A header and how to read the cell from a row.
+
+    ``prepare``, when given, is called with the list of every row before the first cell
+    is read (once per distinct function, so columns may share one lookup).
+    """
 
     header: str
     value: Callable[[Any], Any]
+    prepare: Callable[[list], None] | None = None
 
 
 def csv_text(columns: list[CsvColumn], rows: Iterable[Any]) -> str:
+    rows = list(rows)
+    for prepare in dict.fromkeys(c.prepare for c in columns if c.prepare is not None):
+        prepare(rows)
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow([neutralise(column.header) for column in columns])

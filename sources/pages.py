@@ -6,7 +6,9 @@ A protected source is shown by its pseudonym ("Source S-3F9A"), without its iden
 fields (``Source.IDENTIFYING_FIELDS``), to every user who may not identify it — in the list,
 in search results (the FilterSet searches titles and publishers of identifiable sources
 only), in the CSV and on the detail page, where its evidence files are listed by hash only,
-with no name and no download link.
+with no name, no download link and no chain of custody (its entries name the files and
+the people who handled them). Whoever may identify the source sees each file's chain of
+custody: every upload, derived copy, download and integrity check, oldest first.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from monitor.listing import (
 )
 from monitor.page_helpers import decisions_for, describe_records, history_entries, latest_return
 from sources.filtersets import SourceFilterSet
-from sources.models import Citation, EvidenceFile, Source
+from sources.models import Citation, CustodyEvent, EvidenceFile, Source
 
 WITHHELD = _("withheld: identity protected")
 
@@ -132,6 +134,8 @@ def source_detail(request, pk):
         .select_related("derived_from")
         .order_by("created_at", "pk")
     )
+    if revealed:
+        _attach_custody(files, user)
     derived_from = list(source.derived_from.all() & visible_sources)
     derivatives = list(source.derivatives.all() & visible_sources)
     decisions = decisions_for(source) if revealed else []
@@ -165,3 +169,17 @@ def source_detail(request, pk):
         else [],
     }
     return render(request, "sources/source_detail.html", context)
+
+
+def _attach_custody(files: list[EvidenceFile], user) -> None:
+    """Set ``file.custody`` (its custody events, oldest first) on each file: one query."""
+    events: dict = defaultdict(list)
+    for event in (
+        CustodyEvent.objects.visible_to(user)
+        .filter(evidence__in=[file.pk for file in files])
+        .select_related("actor")
+        .order_by("at", "pk")
+    ):
+        events[event.evidence_id].append(event)
+    for file in files:
+        file.custody = events.get(file.pk, [])

@@ -12,6 +12,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
 from django.db import transaction
 from django.test import override_settings
+from django.urls import reverse
+from django.utils.functional import empty
 
 from cases.choices import (
     ClaimStatus,
@@ -27,9 +29,12 @@ from monitor.approxdate import ApproximateDate, Precision
 from monitor.choices import Confidentiality, Role
 from monitor.models import Team
 from people.models import Person
-from sources.models import Citation, Source
+from sources.models import Citation, CustodyEvent, EvidenceFile, Source, evidence_storage
 
 pytestmark = pytest.mark.django_db
+
+#: The reasons the evidence services give in an evidence file's history.
+EVIDENCE_REASONS = {"Evidence file uploaded", "Derived copy made"}
 
 PASSWORD = "demo-passphrase-for-tests-7319"
 FIVE = (
@@ -63,7 +68,7 @@ def load(**options) -> str:
 
 
 @pytest.fixture(scope="module")
-def _demo_loaded(django_db_setup, django_db_blocker):
+def _demo_loaded(django_db_setup, django_db_blocker, tmp_path_factory):
     """The demo loaded once for this module's read-only tests, rolled back at its end.
 
     Each test still runs in its own savepoint (the ``db`` fixture), so nothing a test does
@@ -75,8 +80,12 @@ def _demo_loaded(django_db_setup, django_db_blocker):
             DEMO=True,
             DEMO_PASSWORD=PASSWORD,
             PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+            # The demo's evidence file: into a temporary folder, never into var/ (the
+            # suite's per-test folder is set after this module-wide load).
+            EVIDENCE_ROOT=tmp_path_factory.mktemp("demo-evidence"),
         ),
     ):
+        evidence_storage._wrapped = empty  # built again under the folder above
         atomic = transaction.atomic()
         atomic.__enter__()
         try:
@@ -84,6 +93,7 @@ def _demo_loaded(django_db_setup, django_db_blocker):
         finally:
             transaction.set_rollback(True)
             atomic.__exit__(None, None, None)
+            evidence_storage._wrapped = empty
 
 
 @pytest.fixture
@@ -260,9 +270,12 @@ def test_every_history_row_of_the_demo_data_names_the_coordinator(demo):
             continue
         if not hasattr(history, "all"):
             continue  # a historical many-to-many row: its ``history`` is the parent row
+        # Evidence files are written by the evidence services, whose reasons say what
+        # happened to the file; every other row carries the demo's reason.
+        reasons = EVIDENCE_REASONS if model is EvidenceFile else {REASON}
         for row in model.history.all():
             assert row.history_user_id == coordinator.pk, model
-            assert row.history_change_reason == REASON, model
+            assert row.history_change_reason in reasons, model
             checked += 1
     assert checked > 100
     for model in ("Place", "Team"):
@@ -293,3 +306,125 @@ def test_demo_accounts_one_per_role_with_their_clearance(demo):
     team = Team.objects.get(name="GBAO documentation team")
     assert set(team.members.values_list("username", flat=True)) == {"monitor", "reviewer"}
     assert "Demo accounts created: coordinator, monitor, reviewer, viewer." in demo
+
+
+# -- provenance and evidence on the demo data (issue 6's "done when") ----------------------------
+
+
+def _api(user):
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+def test_more_than_40_killed_shows_its_source_and_grading(demo, article, client):
+    viewer = get_user_model().objects.get(username="viewer")
+    operation = Event.objects.get(title="Anti-terrorist operation in GBAO")
+    client.force_login(viewer)
+
+    page = client.get(reverse("event-detail", kwargs={"pk": operation.pk}))
+    data = _api(viewer).get(f"/api/v1/events/{operation.pk}/").json()
+
+    (killed,) = [s for s in page.context["figures"] if s.kind == FigureKind.KILLED]
+    (claim,) = killed.figures
+    assert (claim.display_value, claim.source.label, claim.grading) == (
+        "more than 40",
+        SOURCE_TITLE,
+        "C3",
+    )
+    html = page.content.decode()
+    row = html[html.index('<th scope="row">more than 40</th>') :].split("</tr>")[0]
+    assert SOURCE_TITLE in row and '<span class="grading">C3</span>' in row
+    (figure,) = [f for f in data["figures"] if f["display_value"] == "more than 40"]
+    (citation,) = figure["provenance"]["citations"]
+    assert citation["source"]["title"] == SOURCE_TITLE
+    assert (citation["source"]["reliability"], citation["credibility"]) == ("C", 3)
+    assert citation["grading"] == "C3"
+    assert "more than 40 local residents died" in citation["quote"]
+
+
+def test_june_2023_detentions_show_their_source_and_grading(demo, article, client, searcher):
+    case = Case.objects.get(reference="TJK-2023-0002")
+    client.force_login(searcher)
+
+    page = client.get(reverse("case-detail", kwargs={"pk": case.pk}))
+    listed = _api(searcher).get("/api/v1/detentions/", {"case": case.pk}).json()["results"]
+
+    assert len(page.context["detentions"]) == len(listed) == 5
+    for detention in page.context["detentions"]:
+        (arrest,) = [s for s in detention.timeline if s.kind == StepKind.ARRESTED]
+        assert str(arrest.date) == "June 2023"
+        (date,) = arrest.provenance.by_field["date"]
+        assert (date.source.label, date.grading) == (SOURCE_TITLE, "C3")
+        assert {c.grading for c in detention.provenance.citations} == {"C3"}
+    for detention in listed:
+        (arrest,) = [s for s in detention["steps"] if s["kind"] == StepKind.ARRESTED]
+        assert arrest["date"] == "2023-06"
+        (date,) = arrest["provenance"]["citations"]
+        assert (date["field"], date["grading"]) == ("date", "C3")
+        assert date["source"] == {
+            "id": str(article.pk),
+            "title": SOURCE_TITLE,
+            "publisher": article.publisher,
+            "reliability": "C",
+            "identity_redacted": False,
+        }
+        # Two sentences of one article: cited twice, still a single source.
+        provenance = detention["provenance"]
+        assert len(provenance["citations"]) == 2
+        assert provenance["single_sourced"] is True
+    html = page.content.decode()
+    assert html.count('<span class="grading"') >= 15  # 5 × (detention ×2, arrest)
+
+
+def test_the_demo_evidence_file_has_lived_its_whole_life(demo, article):
+    coordinator = get_user_model().objects.get(username="coordinator")
+    original = EvidenceFile.objects.get(source=article, derived_from__isnull=True)
+    copy = EvidenceFile.objects.get(derived_from=original)
+
+    events = list(CustodyEvent.objects.filter(evidence=original).order_by("at", "pk"))
+
+    assert [e.action for e in events] == ["upload", "derive", "download", "verify"]
+    assert {e.actor for e in events} == {coordinator}
+    assert {e.sha256_seen for e in events} == {original.sha256}
+    assert original.content_type == "image/png" and original.size > 0
+    assert not original.is_web_capture
+    assert "not a capture of the published page" in original.description.lower()
+    assert copy.derivation and copy.sha256 != original.sha256
+    assert [e.action for e in copy.custody_events.order_by("at", "pk")] == ["derive", "verify"]
+
+
+def test_the_custody_log_is_on_the_source_page_for_those_who_may_see_it(demo, article, client):
+    import re
+
+    client.force_login(get_user_model().objects.get(username="viewer"))
+
+    page = client.get(reverse("source-detail", kwargs={"pk": article.pk}))
+
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "Chain of custody" in html
+    # The original first (upload, copy, download, check), then its copy (made, checked).
+    assert re.findall(r'data-custody-action="([a-z_]+)"', html) == [
+        "upload",
+        "derive",
+        "download",
+        "verify",
+        "derive",
+        "verify",
+    ]
+    original = EvidenceFile.objects.get(source=article, derived_from__isnull=True)
+    assert original.sha256 in html and "seed-article-excerpt.png" in html
+    from tests.pages.test_html_quality import _audit
+
+    assert _audit(html) == []  # headings in order, every table header scoped
+
+
+def test_no_one_without_a_role_sees_the_custody_log(demo, article, client):
+    from django.test import Client
+
+    anonymous = Client().get(reverse("source-detail", kwargs={"pk": article.pk}))
+    assert anonymous.status_code in (302, 403, 404)
+    assert b"seed-article-excerpt" not in anonymous.content

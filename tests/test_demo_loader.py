@@ -115,3 +115,40 @@ def test_outside_demo_mode_data_only_with_an_explicit_actor(settings, coordinato
     assert not get_user_model().objects.filter(username__in=["monitor", "viewer"]).exists()
     case = Case.objects.get(reference="TJK-2023-0002")
     assert {row.history_user for row in case.history.all()} == {coordinator}
+
+
+def _stored_files(root) -> set:
+    return {path for path in root.rglob("*") if path.is_file()} if root.exists() else set()
+
+
+def test_the_demo_evidence_file_is_stored_under_the_data_dir_and_intact(demo_settings):
+    from PIL import Image
+
+    from sources.evidence import PNG, sniff
+    from sources.models import EvidenceFile
+
+    load()
+    root = demo_settings.EVIDENCE_ROOT
+    original = EvidenceFile.objects.get(derived_from__isnull=True)
+    copy = EvidenceFile.objects.get(derived_from=original)
+
+    stored = _stored_files(root)
+    assert stored == {root / original.file.name, root / copy.file.name}
+    with original.file.open("rb") as data:
+        assert sniff(data) is PNG  # what the upload's allow-list saw
+        with Image.open(data) as image:
+            assert image.getexif()  # the original keeps its metadata
+    with copy.file.open("rb") as data, Image.open(data) as image:
+        assert not image.getexif()  # the shared copy does not
+    out = StringIO()
+    call_command("verify_evidence", stdout=out)
+    assert "2 intact, 0 altered, 0 missing" in out.getvalue()
+
+
+def test_second_run_writes_no_file(demo_settings):
+    load()
+    stored = _stored_files(demo_settings.EVIDENCE_ROOT)
+
+    load()
+
+    assert _stored_files(demo_settings.EVIDENCE_ROOT) == stored

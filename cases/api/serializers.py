@@ -19,6 +19,7 @@ from cases.models import (
     FollowUp,
     FollowUpResponse,
 )
+from cases.provenance import attach_provenance
 from monitor.api.fields import ApproximateDateField, RecordField
 from monitor.api.serializers import (
     AUDIT_FIELDS,
@@ -38,10 +39,37 @@ from people.api.serializers import (
     visible_organizations,
     visible_persons,
 )
-from sources.api.serializers import BriefSourceSerializer, visible_sources
+from sources.api.serializers import BriefSourceSerializer, ProvenanceSerializer, visible_sources
 from sources.choices import Credibility
 
 CHILD_AUDIT = ("version", "archived_at")
+
+
+class ClaimProvenanceSerializer(ProvenanceSerializer):
+    """Where this record comes from: the citations whose sources you may see, and whether
+    they add up to independent corroboration."""
+
+    # The viewsets attach the provenance to every record of a page, and to the claims nested
+    # in them, in one batch (cases.provenance.attach_provenance); a record shown without it
+    # (this serializer used elsewhere) gets its own, at a few queries' cost.
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("read_only", True)
+        kwargs.setdefault(
+            "help_text",
+            _(
+                "Where this comes from: each citation whose source you may see, with the "
+                "source's reliability (A–F) and the information's credibility (1–6), and "
+                "whether it rests on a single source."
+            ),
+        )
+        super().__init__(**kwargs)
+
+    def get_attribute(self, instance):
+        if "provenance" not in instance.__dict__:
+            request = self.context.get("request")
+            attach_provenance([instance], getattr(request, "user", None))
+        return instance.provenance
 
 
 def visible_events(user):
@@ -73,6 +101,7 @@ class EventFigureSerializer(serializers.ModelSerializer):
     source = RecordField(BriefSourceSerializer)
     as_of = ApproximateDateField(read_only=True, allow_null=True)
     display_value = serializers.CharField(read_only=True)
+    provenance = ClaimProvenanceSerializer()
 
     class Meta:
         model = EventFigure
@@ -87,6 +116,7 @@ class EventFigureSerializer(serializers.ModelSerializer):
             "source",
             "as_of",
             "note",
+            "provenance",
         ]
         read_only_fields = fields
 
@@ -121,6 +151,7 @@ class EventSerializer(RecordSerializer):
     figures = EventFigureSerializer(
         many=True, read_only=True, help_text=_("Contested figures, each with its source.")
     )
+    provenance = ClaimProvenanceSerializer()
 
     class Meta:
         model = Event
@@ -134,6 +165,7 @@ class EventSerializer(RecordSerializer):
             "places",
             "description",
             "figures",
+            "provenance",
             "confidentiality",
             "team",
             "review_state",
@@ -199,6 +231,7 @@ class CaseSerializer(RecordSerializer):
     )
     allegations = CaseAllegationSerializer(many=True, read_only=True)
     detentions = CaseDetentionSerializer(many=True, read_only=True)
+    provenance = ClaimProvenanceSerializer()
 
     children = ("persons",)
 
@@ -216,6 +249,7 @@ class CaseSerializer(RecordSerializer):
             "persons",
             "allegations",
             "detentions",
+            "provenance",
             "confidentiality",
             "team",
             "review_state",
@@ -247,6 +281,7 @@ class AllegationSerializer(RecordSerializer):
     violation_type = RecordField(BriefTermSerializer, terms_of(Vocabulary.VIOLATION_TYPE))
     place = RecordField(BriefPlaceSerializer, visible_places, allow_null=True, required=False)
     perpetrators = PerpetratorSerializer(many=True, required=False)
+    provenance = ClaimProvenanceSerializer()
 
     children = ("perpetrators",)
 
@@ -263,6 +298,7 @@ class AllegationSerializer(RecordSerializer):
             "claim_status",
             "description",
             "perpetrators",
+            "provenance",
             *AUDIT_FIELDS[1:],
             "change_reason",
         ]
@@ -290,6 +326,7 @@ class DetentionStepSerializer(ChildSerializer):
     articles = RecordField(
         BriefTermSerializer, terms_of(Vocabulary.CRIMINAL_ARTICLE), many=True, required=False
     )
+    provenance = ClaimProvenanceSerializer()
 
     class Meta:
         model = DetentionStep
@@ -305,6 +342,7 @@ class DetentionStepSerializer(ChildSerializer):
             "life_sentence",
             "claim_status",
             "note",
+            "provenance",
             *CHILD_AUDIT,
         ]
         read_only_fields = (*CHILD_AUDIT, "claim_status")
@@ -335,6 +373,7 @@ class DetentionSerializer(RecordSerializer):
             "without one added; steps left out are kept."
         ),
     )
+    provenance = ClaimProvenanceSerializer()
 
     children = ("steps",)
 
@@ -347,6 +386,7 @@ class DetentionSerializer(RecordSerializer):
             "description",
             "current_status",
             "steps",
+            "provenance",
             *AUDIT_FIELDS[1:],
             "change_reason",
         ]
@@ -399,6 +439,7 @@ class FollowUpSerializer(RecordSerializer):
             "recorded as new responses; responses left out are kept."
         ),
     )
+    provenance = ClaimProvenanceSerializer()
 
     children = ("responses",)
 
@@ -426,6 +467,7 @@ class FollowUpSerializer(RecordSerializer):
             "status",
             "closed_at",
             "responses",
+            "provenance",
             *AUDIT_FIELDS[1:],
             "change_reason",
         ]

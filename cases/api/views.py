@@ -43,6 +43,7 @@ from cases.models import (
     FollowUp,
     FollowUpResponse,
 )
+from cases.provenance import attach_provenance
 from cases.services import claim_set_status, figure_add
 from monitor.api.serializers import ReasonSerializer
 from monitor.api.viewsets import RecordViewSet, ReviewedViewSet
@@ -56,7 +57,36 @@ def _prefetch(lookup, queryset):
     return Prefetch(lookup, queryset=queryset)
 
 
-class EventViewSet(ReviewedViewSet):
+class ProvenanceMixin:
+    """Shows each record with its provenance, worked out for a whole page at once.
+
+    The citations of every record on a page, and of the claims nested in them
+    (:meth:`claims_of`), come in one batch: a query per kind of record for its visibility,
+    one for the citations (through ``visible_to``: a source the user may not see is left
+    out), one per level of derivation between the sources — whatever the number of rows
+    (:func:`cases.provenance.attach_provenance`).
+    """
+
+    def claims_of(self, record) -> list:
+        """The record and the claims shown inside it (from its prefetches, no query)."""
+        return [record]
+
+    def attach_provenance(self, records) -> None:
+        claims = [claim for record in records for claim in self.claims_of(record)]
+        attach_provenance(claims, self.request.user)
+
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        if page is not None and self.action == "list":  # not the history's entries
+            self.attach_provenance(page)
+        return page
+
+    def record_response(self, record, status_code=200):
+        self.attach_provenance([record])
+        return super().record_response(record, status_code)
+
+
+class EventViewSet(ProvenanceMixin, ReviewedViewSet):
     """Protests, security operations, trials, mass arrests; events nest."""
 
     model = Event
@@ -81,6 +111,9 @@ class EventViewSet(ReviewedViewSet):
             )
         )
 
+    def claims_of(self, record):
+        return [record, *record.figures.all()]
+
     @extend_schema(
         summary="Add a contested figure",
         description='One party\'s figure ("more than 40 killed, say UN experts"), kept beside '
@@ -97,7 +130,7 @@ class EventViewSet(ReviewedViewSet):
         return figure_add(event=record, actor=actor, **data)
 
 
-class CaseViewSet(ReviewedViewSet):
+class CaseViewSet(ProvenanceMixin, ReviewedViewSet):
     """Cases: one file of documentation work each, with what it holds in brief."""
 
     model = Case
@@ -138,7 +171,7 @@ class CaseViewSet(ReviewedViewSet):
         )
 
 
-class AllegationViewSet(RecordViewSet):
+class AllegationViewSet(ProvenanceMixin, RecordViewSet):
     """Who did what to whom: victim, perpetrators, violation, when, where."""
 
     model = Allegation
@@ -183,7 +216,7 @@ class AllegationViewSet(RecordViewSet):
         return claim_set_status(claim=record, status=status, actor=actor, comment=comment)
 
 
-class DetentionViewSet(RecordViewSet):
+class DetentionViewSet(ProvenanceMixin, RecordViewSet):
     """A person's deprivation of liberty, with its dated steps from arrest to release."""
 
     model = Detention
@@ -212,8 +245,11 @@ class DetentionViewSet(RecordViewSet):
             .prefetch_related(person_prefetch("person", user), _prefetch("steps", steps))
         )
 
+    def claims_of(self, record):
+        return [record, *record.steps.all()]
 
-class FollowUpViewSet(RecordViewSet):
+
+class FollowUpViewSet(ProvenanceMixin, RecordViewSet):
     """UN communications, letters, hearings, appeals, visits — and the answers."""
 
     model = FollowUp

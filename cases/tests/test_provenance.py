@@ -182,11 +182,14 @@ def test_independence_names_the_dependence(team, monitor_on_team):
 
 
 @pytest.fixture(scope="module")
-def _demo(django_db_setup, django_db_blocker):
+def _demo(django_db_setup, django_db_blocker, tmp_path_factory):
     """The demo loaded once for this module's read-only tests, rolled back at its end."""
     from django.core.management import call_command
     from django.db import transaction
     from django.test import override_settings
+    from django.utils.functional import empty
+
+    from sources.models import evidence_storage
 
     with (
         django_db_blocker.unblock(),
@@ -194,8 +197,12 @@ def _demo(django_db_setup, django_db_blocker):
             DEMO=True,
             DEMO_PASSWORD="demo-passphrase-for-provenance-tests",
             PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+            # The demo's evidence file: into a temporary folder, never into var/ (the
+            # suite's per-test folder is set after this module-wide load).
+            EVIDENCE_ROOT=tmp_path_factory.mktemp("demo-evidence"),
         ),
     ):
+        evidence_storage._wrapped = empty  # built again under the folder above
         atomic = transaction.atomic()
         atomic.__enter__()
         try:
@@ -204,6 +211,7 @@ def _demo(django_db_setup, django_db_blocker):
         finally:
             transaction.set_rollback(True)
             atomic.__exit__(None, None, None)
+            evidence_storage._wrapped = empty
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib.contenttypes.models import ContentType
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from monitor.api.fields import RecordField
@@ -18,6 +19,7 @@ from monitor.api.serializers import (
     terms_of,
 )
 from monitor.choices import Vocabulary
+from sources.choices import Credibility, Reliability, Stance
 from sources.filtersets import citable_types
 from sources.models import Citation, EvidenceFile, Source
 
@@ -185,3 +187,95 @@ class CitationSerializer(RecordSerializer):
             for name in ("source", "record_type", "record_id"):
                 fields[name].read_only = True
         return fields
+
+
+# -- the provenance of a claim, as one reader may see it -------------------------------------
+#
+# Read-only shapes. The provenance itself is worked out by ``cases.provenance`` (which sources
+# the reader may see, who they may identify, whether the sources are independent); these
+# serializers only turn its results into JSON, so they import nothing from the apps above.
+
+
+class CitedSourceSerializer(serializers.Serializer):
+    """A cited source: who it is (or its pseudonym) and how reliable it has proved."""
+
+    id = serializers.UUIDField(read_only=True)
+    title = serializers.CharField(
+        source="label",
+        read_only=True,
+        help_text=_("Its pseudonym when it is protected and you may not identify it."),
+    )
+    publisher = serializers.SerializerMethodField(
+        help_text=_("Null when the source is protected and you may not identify it.")
+    )
+    reliability = serializers.ChoiceField(
+        choices=Reliability.choices,
+        read_only=True,
+        help_text=_("Admiralty scale: A completely reliable … E unreliable, F cannot be judged."),
+    )
+    identity_redacted = serializers.SerializerMethodField(
+        help_text=_("True when you may not see who this source is.")
+    )
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_publisher(self, ref) -> str | None:
+        return ref.publisher if ref.revealed else None
+
+    def get_identity_redacted(self, ref) -> bool:
+        return not ref.revealed
+
+
+class ProvenanceCitationSerializer(serializers.Serializer):
+    """One citation of a claim: the source, what it supports, where, and how credible."""
+
+    id = serializers.UUIDField(source="citation_id", read_only=True)
+    source = CitedSourceSerializer(read_only=True)
+    field = serializers.CharField(
+        source="field_name",
+        read_only=True,
+        help_text=_("The one field of the record this citation supports; empty for all of it."),
+    )
+    field_label = serializers.CharField(read_only=True)
+    stance = serializers.ChoiceField(choices=Stance.choices, read_only=True)
+    credibility = serializers.ChoiceField(
+        choices=Credibility.choices,
+        read_only=True,
+        help_text=_("Admiralty scale: 1 confirmed by other sources … 6 cannot be judged."),
+    )
+    grading = serializers.CharField(
+        read_only=True,
+        help_text=_("The source's reliability and the information's credibility, e.g. “C3”."),
+    )
+    locator = serializers.CharField(
+        read_only=True, help_text=_("Page, paragraph and timestamp as one short string.")
+    )
+    page = serializers.CharField(read_only=True)
+    paragraph = serializers.CharField(read_only=True)
+    timestamp = serializers.CharField(read_only=True)
+    quote = serializers.CharField(read_only=True)
+
+
+class ProvenanceSerializer(serializers.Serializer):
+    """Every citation of a claim whose source the reader may see, and what they add up to.
+
+    A citation whose source the reader may not see is left out, and counts for nothing here.
+    """
+
+    single_sourced = serializers.BooleanField(
+        read_only=True,
+        help_text=_("True when fewer than two independent sources you can see support it."),
+    )
+    independent_sources = serializers.IntegerField(
+        source="independence.count",
+        read_only=True,
+        help_text=_(
+            "How many supporting sources are independent of one another (not one publisher, "
+            "neither repeating the other)."
+        ),
+    )
+    explanation = serializers.CharField(
+        source="independence.explain",
+        read_only=True,
+        help_text=_("Why the sources do not corroborate the claim; empty when they do."),
+    )
+    citations = ProvenanceCitationSerializer(many=True, read_only=True)

@@ -426,3 +426,61 @@ def test_replacing_the_authenticator_needs_the_current_one(client, monitor_on_te
     enrol(monitor_on_team)
     assert client.login(username=monitor_on_team.username, password=PASSWORD)
     assert client.get(SETUP)["Location"].startswith(VERIFY)
+
+
+# -- demo mode ----------------------------------------------------------------------------------
+
+
+DEMO_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
+def _load_demo(settings, secret=None) -> str:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    settings.DEMO, settings.DEMO_PASSWORD = True, "demo-passphrase-for-the-tests-2026"
+    settings.DEMO_TOTP_SECRET = secret
+    out = StringIO()
+    call_command("load_demo", stdout=out)
+    return out.getvalue()
+
+
+def test_demo_accounts_are_enrolled_with_the_configured_key(client, settings):
+    output = _load_demo(settings, DEMO_SECRET)
+    assert "Two-factor key set from MONITOR_DEMO_TOTP_SECRET for: coordinator, monitor" in output
+    response = client.post(
+        "/accounts/login/",
+        {"username": "reviewer", "password": "demo-passphrase-for-the-tests-2026"},
+    )
+    assert response["Location"] == VERIFY
+    code = twofactor.current_code(DEMO_SECRET)
+    assert _code_step(client, code)["Location"] == "/"
+    token = APIClient().post(
+        TOKENS_URL,
+        {
+            "name": "demo",
+            "username": "coordinator",
+            "password": "demo-passphrase-for-the-tests-2026",
+            "otp": twofactor.current_code(DEMO_SECRET),
+        },
+        format="json",
+    )
+    assert token.status_code == 201
+    assert "Two-factor" not in _load_demo(settings, DEMO_SECRET)  # nothing changed
+
+
+def test_a_generated_demo_key_is_printed_once_and_kept(settings):
+    output = _load_demo(settings)
+    printed = output.split("(shown only now): ")[1].split("  ")[0].replace(" ", "")
+    for username in ("monitor", "reviewer", "coordinator", "viewer"):
+        device = twofactor.authenticator(UserFactory._meta.model.objects.get(username=username))
+        assert base64.b32encode(device.bin_key).decode().rstrip("=") == printed
+    assert "Two-factor" not in _load_demo(settings)
+
+
+def test_a_demo_key_that_is_not_base32_is_refused(settings):
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="not base32"):
+        _load_demo(settings, "not-a-key!")

@@ -1,16 +1,20 @@
 """``manage.py load_demo``: the seed article's facts and, in demo mode, the demo accounts."""
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from cases.demo import DemoConflict, DemoRefused, load_demo
+from cases.demo import ACCOUNTS, DemoConflict, DemoRefused, load_demo
+from monitor import twofactor
+from monitor.services import ActionRefused
 
 
 class Command(BaseCommand):
     help = (
-        "Load the demo data (every fact of the seed article, cited) and create the demo "
-        "accounts monitor, reviewer, coordinator and viewer. Accounts are created only in demo "
+        "Load the demo data (every fact of the seed article, cited; an evidence file with its "
+        "chain of custody, stored under MONITOR_DATA_DIR) and create the demo accounts "
+        "monitor, reviewer, coordinator and viewer. Accounts are created only in demo "
         "mode (MONITOR_DEMO=1); elsewhere pass --no-accounts --actor USERNAME. Running it "
         "again creates nothing twice."
     )
@@ -39,7 +43,25 @@ class Command(BaseCommand):
             report = load_demo(actor=user, accounts=not no_accounts)
         except (DemoRefused, DemoConflict, LookupError, ValueError) as exc:
             raise CommandError(str(exc)) from exc
+        except ActionRefused as exc:  # e.g. the actor may not add evidence files
+            raise CommandError(f"The demo data was refused: {exc.message}") from exc
         except ValidationError as exc:
             raise CommandError(f"The demo data failed validation: {exc}") from exc
         for line in report.lines():
+            self.stdout.write(line)
+        if not no_accounts:
+            self._enrol_second_factor()
+
+    def _enrol_second_factor(self) -> None:
+        """Every demo account signs in with a second factor, as real accounts do."""
+        usernames = [account.username for account in ACCOUNTS]
+        users = get_user_model()._default_manager.filter(username__in=usernames)
+        try:
+            lines = twofactor.enrol_demo_accounts(
+                sorted(users, key=lambda user: usernames.index(user.username)),
+                settings.DEMO_TOTP_SECRET,
+            )
+        except ValueError as exc:
+            raise CommandError(str(exc)) from exc
+        for line in lines:
             self.stdout.write(line)
