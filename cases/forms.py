@@ -29,6 +29,7 @@ from cases.models import (
 from monitor.approxdate import ApproximateDateFormField
 from monitor.choices import Vocabulary
 from monitor.editing import (
+    OwnRowsFormSetMixin,
     PageForm,
     TreeChoiceField,
     TreeMultipleChoiceField,
@@ -340,7 +341,7 @@ class DetentionStepForm(RowForm):
         keep_hidden_choice(self, "authority")
 
 
-class BaseRowFormSet(forms.BaseModelFormSet):
+class BaseRowFormSet(OwnRowsFormSetMixin, forms.BaseModelFormSet):
     """Rows of one kind under a parent (a case's allegations, a detention's steps)."""
 
     row_label = _("Row %(number)s")

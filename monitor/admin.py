@@ -20,13 +20,13 @@ from monitor import (
     twofactor,
 )
 from monitor.accesslog import record_access
-from monitor.admin_base import ArchiveOnlyMixin, AuditedAdmin
+from monitor.admin_base import ArchiveOnlyMixin, AuditedAdmin, PermissionFirstHistoryMixin
 from monitor.models import Place, Team, Term, User
 from monitor.models.accesslog import AccessAction
 
 
 @admin.register(User)
-class UserAdmin(ArchiveOnlyMixin, SimpleHistoryAdmin, DjangoUserAdmin):
+class UserAdmin(PermissionFirstHistoryMixin, ArchiveOnlyMixin, SimpleHistoryAdmin, DjangoUserAdmin):
     """Accounts: deactivated, never deleted (their name stays on everything they wrote)."""
 
     list_display = (
@@ -147,12 +147,12 @@ admin.site.unregister(Group)
 
 
 @admin.register(Group)
-class GroupAdmin(ArchiveOnlyMixin, DjangoGroupAdmin):
+class GroupAdmin(PermissionFirstHistoryMixin, ArchiveOnlyMixin, DjangoGroupAdmin):
     pass
 
 
 @admin.register(Team)
-class TeamAdmin(ArchiveOnlyMixin, SimpleHistoryAdmin):
+class TeamAdmin(PermissionFirstHistoryMixin, ArchiveOnlyMixin, SimpleHistoryAdmin):
     list_display = ("name", "member_count", "description")
     search_fields = ("name", "description")
     filter_horizontal = ("members",)

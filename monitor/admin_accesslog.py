@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from monitor.accesslog import record_unlock
+from monitor.admin_base import PermissionFirstHistoryMixin
 from monitor.models import AccessLog, User
 
 #: Who reads the access log and unlocks accounts: whoever manages accounts (the Coordinator
@@ -31,7 +32,7 @@ def may_manage_account_security(request) -> bool:
     return user.is_active and user.is_staff and user.has_perm(ACCOUNT_SECURITY_PERMISSION)
 
 
-class AccountSecurityAdmin(admin.ModelAdmin):
+class AccountSecurityAdmin(PermissionFirstHistoryMixin, admin.ModelAdmin):
     """Read-only, for account managers only."""
 
     show_full_result_count = False

@@ -46,6 +46,7 @@ from monitor.access import identity_q, reveals_identity, team_ids_of
 from monitor.admin_forms import FORM_ONLY_FIELDS, AuditedInlineForm, AuditedModelForm
 from monitor.admin_history import history_entries
 from monitor.approxdate import ApproximateDateField
+from monitor.editing import OwnRowsFormSetMixin
 from monitor.models import ReviewedModel
 from monitor.services import WORKFLOW_FIELDS as SERVICE_ONLY_FIELDS
 from monitor.services import (
@@ -220,6 +221,32 @@ class ArchiveOnlyMixin:
         actions = super().get_actions(request)
         actions.pop("delete_selected", None)
         return actions
+
+
+class PermissionFirstHistoryMixin:
+    """History pages ask whether the user may read such rows at all before finding the id.
+
+    Django's history page (and simple_history's, and its page of one past version) looks the
+    id up first: a missing id answers a redirect or a 404, an existing one a 403 — so a user
+    without the permission could tell which ids exist (an account, a team, an access-log
+    row). Asked first, every id answers the same 403. For the admins of rows outside
+    ``visible_to`` (accounts, teams, groups, the access log); :class:`AuditedAdmin` answers a
+    404 for anything its user may not see instead.
+    """
+
+    def _may_read_history(self, request) -> bool:
+        check = getattr(self, "has_view_history_or_change_history_permission", None)
+        return check(request) if check else self.has_view_or_change_permission(request)
+
+    def history_view(self, request, object_id, extra_context=None):
+        if not self._may_read_history(request):
+            raise PermissionDenied
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if not self._may_read_history(request):
+            raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)
 
 
 class IdentitySearchMixin:
@@ -565,6 +592,12 @@ class AuditedInlineMixin(VisibleChoicesMixin):
         if not self.has_view_or_change_permission(request):
             queryset = queryset.none()
         return queryset
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        # A row's id names one of this record's visible rows, or it is refused like a made-up
+        # id (Django would take any row of the table, and save it as a new row here).
+        return type(formset.__name__, (OwnRowsFormSetMixin, formset), {})
 
     def _parent_is_read_only(self, request, obj) -> bool:
         return obj is not None and (

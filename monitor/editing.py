@@ -102,6 +102,21 @@ class VersionedForm(PageForm, forms.Form):
         return version if version else 0
 
 
+class OwnRowsFormSetMixin:
+    """A model formset whose rows can be named only among its own rows.
+
+    Django gives each row's hidden ``id`` field the whole table as choices: the id of another
+    record's row — one the user may not even see — passes, and the row is then saved as a
+    new one, while a made-up id is refused. The answers would tell which ids exist. Here a
+    row's id must be one of the formset's own rows (its queryset, through ``visible_to``
+    where the formset uses it), or it is refused exactly like an id that does not exist.
+    """
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        form.fields[self.model._meta.pk.name].queryset = self.get_queryset()
+
+
 class TreeChoiceIterator(forms.models.ModelChoiceIterator):
     """Terms (or places) depth first, each child under its parent."""
 

@@ -15,7 +15,14 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from monitor.approxdate import ApproximateDateFormField
-from monitor.editing import TreeChoiceField, VersionedForm, blame, default_team, team_choices
+from monitor.editing import (
+    OwnRowsFormSetMixin,
+    TreeChoiceField,
+    VersionedForm,
+    blame,
+    default_team,
+    team_choices,
+)
 from monitor.models import Place
 from monitor.services import record_save
 from people.choices import NameKind
@@ -148,7 +155,7 @@ class PersonNameForm(VersionedForm, forms.ModelForm):
         return exclude
 
 
-class BasePersonNameFormSet(forms.BaseModelFormSet):
+class BasePersonNameFormSet(OwnRowsFormSetMixin, forms.BaseModelFormSet):
     def __init__(self, *args, person: Person, **kwargs):
         self.person = person
         queryset = (
