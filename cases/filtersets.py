@@ -46,6 +46,13 @@ def _descendant_ids(model, root):
     return model.objects.with_descendants([root]).values("pk")
 
 
+def _visible_descendant_ids(model, root, request):
+    """The root and the records below it that the user sees, reached only through records
+    they see: a case is not found under an event by way of a sub-event hidden from them."""
+    visible = model.objects.visible_to(getattr(request, "user", None))
+    return visible.with_descendants([root], through=visible).values("pk")
+
+
 def event_overlaps(start, end, prefix: str = "") -> Q:
     """Events whose span (start to end, or just start) may meet ``[start, end]``."""
     rule = Q()
@@ -84,7 +91,7 @@ class EventFilterSet(RecordFilterSet):
         fields = []
 
     def filter_within(self, queryset, name, value):
-        return queryset.filter(pk__in=_descendant_ids(Event, value))
+        return queryset.filter(pk__in=_visible_descendant_ids(Event, value, self.request))
 
     def filter_place(self, queryset, name, value):
         return queryset.filter(places__in=_descendant_ids(Place, value)).distinct()
@@ -141,7 +148,7 @@ class CaseFilterSet(RecordFilterSet):
         fields = []
 
     def filter_event(self, queryset, name, value):
-        events = _descendant_ids(Event, value)
+        events = _visible_descendant_ids(Event, value, self.request)
         links = Case.events.through.objects.filter(event_id__in=events)
         return queryset.filter(pk__in=links.values("case_id"))
 

@@ -18,7 +18,6 @@ from monitor.filtersets import (
     RecordChoiceFilter,
     RecordFilterSet,
     StableOrderingFilter,
-    descendants,
     teams,
     user_of,
     visible,
@@ -92,7 +91,9 @@ class OrganizationFilterSet(RecordFilterSet):
         fields = []
 
     def filter_within(self, queryset, name, value):
-        return queryset.filter(descendants(Organization.objects.all(), value))
+        # Down through the organisations the user sees only (see cases.filtersets).
+        visible = Organization.objects.visible_to(getattr(self.request, "user", None))
+        return queryset.filter(pk__in=visible.with_descendants([value], through=visible))
 
     def filter_q(self, queryset, name, value):
         return queryset.filter(Q(name__icontains=value) | Q(acronym__icontains=value))

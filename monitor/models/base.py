@@ -51,16 +51,20 @@ class StaleEdit(ValidationError):
 class TreeQuerySetMixin:
     """Helpers for models with a ``parent`` link (places, terms, events, organisations)."""
 
-    def with_descendants(self, roots) -> models.QuerySet:
-        """The roots and everything below them, however deep (one query per level)."""
+    def with_descendants(self, roots, *, through: models.QuerySet | None = None):
+        """The roots and everything below them, however deep (one query per level).
+
+        ``through``: walk down only through these rows (a user's visible events, say), so a
+        record below a hidden one is not found by way of it. By default every row counts,
+        archived ones too (a term's children stay under it when it is archived).
+        """
+        nodes = through if through is not None else self.model._base_manager.all()
         level = {getattr(root, "pk", root) for root in roots}
         found: set = set()
         while level:
             found |= level
             level = set(
-                self.model._base_manager.filter(parent__in=level)
-                .exclude(pk__in=found)
-                .values_list("pk", flat=True)
+                nodes.filter(parent__in=level).exclude(pk__in=found).values_list("pk", flat=True)
             )
         return self.filter(pk__in=found)
 

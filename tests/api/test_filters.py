@@ -82,6 +82,40 @@ def test_cases_by_event_include_sub_events(client, world, other_case):
     assert found(client, "cases", event=str(world["rally"].pk)) == ids(world["case"])
 
 
+def test_cases_by_event_are_not_found_through_a_sub_event_hidden_from_the_reader(
+    api, world, viewer, monitor_on_team
+):
+    # A public case and a public parent event the viewer sees; between them only a strict
+    # sub-event (of the team) that the viewer may not see.
+    parent = EventFactory(title="Public parent", confidentiality=Confidentiality.PUBLIC)
+    hidden = EventFactory(
+        title="Hidden sub-event", parent=parent, confidentiality=Confidentiality.STRICT,
+        team=world["case"].team,
+    )  # fmt: skip
+    below = EventFactory(title="Public grandchild", parent=hidden,
+                         confidentiality=Confidentiality.PUBLIC)  # fmt: skip
+    case = CaseFactory(confidentiality=Confidentiality.PUBLIC, title="Public case")
+    case.events.add(hidden)
+    other = CaseFactory(confidentiality=Confidentiality.PUBLIC, title="Under the grandchild")
+    other.events.add(below)
+    reader = api(viewer)
+    assert found(reader, "cases", event=str(parent.pk)) == set()
+    assert found(reader, "events", within=str(parent.pk)) == ids(parent)
+    # The team sees the sub-event, and finds both cases through it.
+    team_member = api(monitor_on_team)
+    assert found(team_member, "cases", event=str(parent.pk)) == ids(case, other)
+
+
+def test_organizations_within_are_not_found_through_a_hidden_part(api, world, viewer):
+    ministry = OrganizationFactory(name="Ministry", confidentiality=Confidentiality.PUBLIC)
+    secret = OrganizationFactory(  # above the viewer's internal clearance
+        name="Secret unit", parent=ministry, confidentiality=Confidentiality.CONFIDENTIAL
+    )
+    OrganizationFactory(name="Public sub-unit", parent=secret,
+                        confidentiality=Confidentiality.PUBLIC)  # fmt: skip
+    assert found(api(viewer), "organizations", within=str(ministry.pk)) == ids(ministry)
+
+
 def test_cases_by_place_include_sub_places_and_allegation_places(client, world, other_case):
     elsewhere = PlaceFactory(name="Dushanbe", parent=world["country"])
     other_case.places.add(elsewhere)

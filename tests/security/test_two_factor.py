@@ -484,3 +484,8 @@ def test_a_demo_key_that_is_not_base32_is_refused(settings):
 
     with pytest.raises(CommandError, match="not base32"):
         _load_demo(settings, "not-a-key!")
+
+
+def test_every_page_links_to_the_two_factor_page(client, monitor_on_team):
+    client.force_login(monitor_on_team)
+    assert f'href="{OVERVIEW}"' in client.get("/").content.decode()
