@@ -193,7 +193,7 @@ def wait_until_up(port: int, process: subprocess.Popen, timeout: float = 30) -> 
             raise RuntimeError("gunicorn exited before serving")
         try:
             connection = http.client.HTTPConnection(HOST, port, timeout=2)
-            connection.request("GET", "/api/v1/schema/", headers={"Host": HOST})
+            connection.request("GET", "/accounts/login/", headers={"Host": HOST})
             connection.getresponse().read()
             connection.close()
             return
