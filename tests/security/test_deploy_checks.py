@@ -140,3 +140,34 @@ def test_two_factor_middleware_missing_is_an_error(settings):
     settings.REQUIRE_TWO_FACTOR = True
     settings.MIDDLEWARE = [m for m in settings.MIDDLEWARE if m != checks.TWO_FACTOR_MIDDLEWARE]
     assert _ids(checks.check_two_factor()) == ["monitor.E004"]
+
+
+def _manage_without_a_key(tmp_path, *args) -> subprocess.CompletedProcess:
+    environ = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith("MONITOR_") and key != "DATABASE_URL"
+    }
+    environ["MONITOR_DATA_DIR"] = str(tmp_path)
+    return subprocess.run(  # noqa: S603 - our own manage.py, fixed arguments
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_migration_check_runs_without_a_secret_key(tmp_path):
+    result = _manage_without_a_key(tmp_path, "makemigrations", "--check", "--dry-run")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "No changes detected" in result.stdout
+
+
+@pytest.mark.parametrize("command", [["check"], ["migrate", "--plan"], ["load_demo"]])
+def test_every_other_command_refuses_to_start_without_a_secret_key(tmp_path, command):
+    result = _manage_without_a_key(tmp_path, *command)
+    assert result.returncode != 0
+    assert "MONITOR_SECRET_KEY is not set" in result.stderr
