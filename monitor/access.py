@@ -57,6 +57,24 @@ def confidentiality_q(user, prefix: str = "", *, with_team: bool = True) -> Q | 
     return rule | team_q(user, prefix) if with_team else rule
 
 
+def sees(user, record, *, team_ids: Collection | None = None) -> bool:
+    """:func:`confidentiality_q` for one loaded record: may ``user`` see it at all?
+
+    For ``str()`` of a linked record (a strict organisation named as a perpetrator), which
+    may have been loaded without ``visible_to``.
+    """
+    level = clearance_of(user)
+    if level is None:
+        return False
+    if record.confidentiality <= level:
+        return True
+    if not hasattr(record, "team_id") or record.team_id is None:
+        return False
+    if team_ids is None:
+        team_ids = team_ids_of(user)
+    return record.team_id in team_ids
+
+
 def reveals_identity(user, record, *, team_ids: Collection | None = None) -> bool:
     """Whether ``user`` may see who a protected person or source is.
 
@@ -120,6 +138,13 @@ class _Viewer:
             self._teams[key] = team_ids_of(user)
         return reveals_identity(user, record, team_ids=self._teams[key])
 
+    def sees(self, record) -> bool:
+        user = self._get_user()
+        key = getattr(user, "pk", None)
+        if key not in self._teams:
+            self._teams[key] = team_ids_of(user)
+        return sees(user, record, team_ids=self._teams[key])
+
 
 _viewer: ContextVar[_Viewer | None] = ContextVar("monitor_viewer", default=None)
 
@@ -140,6 +165,17 @@ def identity_hidden(record) -> bool:
         return False
     viewer = _viewer.get()
     return viewer is not None and not viewer.reveals(record)
+
+
+def record_hidden(record) -> bool:
+    """Whether the current viewer may not see ``record`` (a record with a confidentiality
+    level) at all: its ``str()`` then names nothing. Outside a viewer, nothing is hidden."""
+    viewer = _viewer.get()
+    return viewer is not None and not viewer.sees(record)
+
+
+#: What ``str()`` of a record its viewer may not see reads as.
+NOT_SHOWN = "(a record you cannot see)"
 
 
 class ViewerMiddleware:

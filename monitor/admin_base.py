@@ -42,7 +42,8 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from monitor.access import identity_q, reveals_identity, team_ids_of
+from monitor import redaction
+from monitor.access import identity_q
 from monitor.admin_forms import FORM_ONLY_FIELDS, AuditedInlineForm, AuditedModelForm
 from monitor.admin_history import history_entries
 from monitor.approxdate import ApproximateDateField
@@ -89,26 +90,78 @@ def may_archive(request) -> bool:
     return request.user.has_perm("monitor.archive_record")
 
 
+def reader(request) -> redaction.Reader:
+    """The request's :class:`monitor.redaction.Reader` (the user's teams read once)."""
+    if not hasattr(request, "_monitor_reader"):
+        request._monitor_reader = redaction.Reader(request.user)
+    return request._monitor_reader
+
+
 def hides_identity(request, record) -> bool:
-    """Whether ``request.user`` must see ``record`` (a person or source) by its pseudonym.
+    """Whether ``request.user`` may not know who ``record`` is — a protected person or
+    source, or a part of one (an evidence file, a custody event): the model's policy says.
 
     On the page of an old version, the record as it is now decides too: a person protected
     since then is protected in their past as well.
     """
     current = getattr(request, "_monitor_current_record", None)
-    for candidate in (record, current):
-        if candidate is None or not getattr(candidate, "is_protected", False):
-            continue
-        if not hasattr(request, "_monitor_team_ids"):
-            request._monitor_team_ids = team_ids_of(request.user)
-        if not reveals_identity(request.user, candidate, team_ids=request._monitor_team_ids):
-            return True
-    return False
+    return any(
+        candidate is not None and not reader(request).reveals(candidate)
+        for candidate in (record, current)
+    )
 
 
 def identifying_fields(model) -> tuple[str, ...]:
-    """The fields that say who a protected record is (``Model.IDENTIFYING_FIELDS``)."""
-    return tuple(getattr(model, "IDENTIFYING_FIELDS", ()))
+    """The fields that say who a protected record is (the model's redaction policy)."""
+    return tuple(sorted(redaction.identifying_fields(model) - {"id"}))
+
+
+class RedactedListMixin:
+    """List columns that name an identifying field read "—" on the rows whose subject the
+    user may not identify (an evidence file's name, a custody event's hash); text search
+    never matches a row by what the user may not see."""
+
+    def get_list_display(self, request):
+        hidden = set(identifying_fields(self.model))
+        return [
+            _redacted_column(self.model, name) if name in hidden else name
+            for name in super().get_list_display(request)
+        ]
+
+    def get_search_results(self, request, queryset, search_term):
+        if search_term.strip() and redaction.policy(self.model) is not None:
+            rule = redaction.revealed_q(request.user, self.model)
+            queryset = queryset.none() if rule is None else queryset.filter(rule)
+        return super().get_search_results(request, queryset, search_term)
+
+
+def _redacted_column(model, name):
+    """A list column of ``name`` that reads "—" where the viewer may not identify the row
+    (the request's user, through :class:`monitor.access.ViewerMiddleware`)."""
+    model_field = model._meta.get_field(name)
+
+    def column(obj):
+        if redaction.identity_hidden(obj):
+            return redaction.WITHHELD
+        value = getattr(obj, name)
+        return redaction.WITHHELD if value in (None, "") else value
+
+    column.short_description = capfirst(model_field.verbose_name)
+    column.admin_order_field = name
+    column.__name__ = f"redacted_{name}"
+    return column
+
+
+class RedactedInlineMixin:
+    """An inline's identifying fields are left out when its parent's identity is hidden
+    from the user (the files on a protected source's page)."""
+
+    def get_fields(self, request, obj=None):
+        fields = list(super().get_fields(request, obj))
+        if obj is not None and hides_identity(request, obj):
+            hidden = set(identifying_fields(self.model))
+            fields = [name for name in fields if name not in hidden]
+        return fields
 
 
 def is_autocomplete(request) -> bool:
@@ -266,7 +319,7 @@ class IdentitySearchMixin:
         return super().get_search_results(request, searchable, search_term)
 
 
-class AuditedAdmin(VisibleChoicesMixin, ArchiveOnlyMixin, SimpleHistoryAdmin):
+class AuditedAdmin(RedactedListMixin, VisibleChoicesMixin, ArchiveOnlyMixin, SimpleHistoryAdmin):
     """Base of every admin for an audited domain model (see the module docstring).
 
     Subclasses that need annotations or prefetches override :meth:`get_visible_queryset`
@@ -575,7 +628,7 @@ class AuditedAdmin(VisibleChoicesMixin, ArchiveOnlyMixin, SimpleHistoryAdmin):
         return super().history_form_view(request, object_id, version_id, extra_context)
 
 
-class AuditedInlineMixin(VisibleChoicesMixin):
+class AuditedInlineMixin(RedactedInlineMixin, VisibleChoicesMixin):
     """Shared by every inline of an audited record: visible, unarchived rows only, each saved
     through the services with its own version, nothing deleted."""
 

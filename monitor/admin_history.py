@@ -18,6 +18,7 @@ from django.utils.text import Truncator, capfirst
 from django.utils.translation import gettext_lazy as _
 
 from monitor.approxdate import ApproximateDateField
+from monitor.history import link_changes, link_ids
 
 #: Bookkeeping every save changes, or shown in the entry itself (who, when).
 SKIPPED = frozenset({"id", "version", "created_at", "updated_at", "created_by"})
@@ -133,6 +134,11 @@ def history_entries(model, rows, *, user, hidden_fields=()) -> list[HistoryEntry
                     value = None if version is None else getattr(version, model_field.attname)
                     if value is not None:
                         wanted[model_field.related_model].add(value)
+    links = {id(row): link_changes(model, row, previous) for row, previous in pairs}
+    for row, previous in pairs:
+        for link, _added, _removed in links[id(row)]:
+            if link.name not in hidden_fields:
+                wanted[link.related_model] |= link_ids(row, link) | link_ids(previous, link)
     labels = _labels(wanted, user)
     entries = []
     for row, previous in pairs:
@@ -150,8 +156,29 @@ def history_entries(model, rows, *, user, hidden_fields=()) -> list[HistoryEntry
                         new=_display(model_field, row, labels),
                     )
                     for model_field in changed[id(row)]
+                ]
+                + [
+                    _link_change(link, added, removed, labels)
+                    for link, added, removed in links[id(row)]
+                    if link.name not in hidden_fields
                 ],
                 hidden_changes=previous is not None and bool(_changed(hidden, row, previous)),
             )
         )
     return entries
+
+
+def _link_change(link, added, removed, labels) -> FieldChange:
+    """A link's change as people read it: "added Khorog; removed Rushan"."""
+
+    def names(ids):
+        return ", ".join(
+            sorted(labels.get((link.related_model, pk), str(NOT_VISIBLE)) for pk in ids)
+        )
+
+    parts = []
+    if added:
+        parts.append(str(_("added %(names)s")) % {"names": names(added)})
+    if removed:
+        parts.append(str(_("removed %(names)s")) % {"names": names(removed)})
+    return FieldChange(label=capfirst(link.verbose_name), old=EMPTY, new="; ".join(parts))

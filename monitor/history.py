@@ -35,6 +35,29 @@ def current_actor():
     return _actor.get()
 
 
+@contextlib.contextmanager
+def one_version(instance) -> Iterator[None]:
+    """A save and the many-to-many changes that go with it make ONE history row.
+
+    simple-history writes a row for the save and another for each ``.set()`` of a tracked
+    many-to-many field, with the same version number: a reviewer saw two "version 8" rows,
+    the first with the old links. Inside the block, link changes write no row of their own;
+    at its end, the row the save wrote takes the links as they now stand.
+    """
+    instance._history_one_version = True
+    try:
+        yield
+    finally:
+        del instance._history_one_version
+    records = instance.__dict__.pop("_history_links_changed", None)
+    if records is not None:
+        row = instance.history.order_by("-history_date", "-history_id").first()
+        if row is not None:
+            for model_field in row._history_m2m_fields:
+                records.m2m_models[model_field].objects.filter(history=row).delete()
+            records.create_historical_record_m2ms(row, instance)
+
+
 class AuditedHistoricalRecords(HistoricalRecords):
     """HistoricalRecords that take the actor and the reason from :func:`acting_as` first."""
 
@@ -52,6 +75,9 @@ class AuditedHistoricalRecords(HistoricalRecords):
         #1048, #1408). The records whose relation changed are the teams: record those.
         """
         if not reverse:
+            if getattr(instance, "_history_one_version", False):
+                instance._history_links_changed = self  # see one_version()
+                return None
             return super().m2m_changed(instance, action, attr, pk_set, reverse, **kwargs)
         if hasattr(instance, "skip_history_when_saving"):
             return None
@@ -68,3 +94,38 @@ class AuditedHistoricalRecords(HistoricalRecords):
     def get_change_reason_for_object(self, instance, history_type, using):
         reason = super().get_change_reason_for_object(instance, history_type, using)
         return reason or _reason.get() or ""
+
+
+# -- many-to-many links in the history ------------------------------------------------------------
+# simple-history keeps, with each historical row, a snapshot of the record's tracked links (a
+# case's events, places and tags). These functions read them, for every renderer of history
+# (the API's history, the admin's, the pages', the reviewer's diff).
+
+
+def tracked_links(model) -> list:
+    """The many-to-many fields of ``model`` whose links each history row keeps."""
+    model = getattr(model, "instance_type", model)
+    history = getattr(model, "history", None)
+    if history is None:
+        return []
+    names = {f.name for f in getattr(history.model, "_history_m2m_fields", [])}
+    return [f for f in model._meta.many_to_many if f.name in names]
+
+
+def link_ids(row, model_field) -> frozenset:
+    """The ids ``row`` (a historical row) was linked to through ``model_field``."""
+    if row is None:
+        return frozenset()
+    target = model_field.m2m_reverse_field_name()
+    return frozenset(getattr(link, f"{target}_id") for link in getattr(row, model_field.name).all())
+
+
+def link_changes(model, row, previous) -> list[tuple]:
+    """``(field, added ids, removed ids)`` for each tracked link that changed from
+    ``previous`` to ``row`` (a creation: everything linked is added)."""
+    changes = []
+    for model_field in tracked_links(model):
+        now, before = link_ids(row, model_field), link_ids(previous, model_field)
+        if now != before:
+            changes.append((model_field, now - before, before - now))
+    return changes

@@ -23,12 +23,11 @@ from dataclasses import dataclass
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import BooleanField, Case, Q, QuerySet, Value, When
+from django.db.models import Case, Q, QuerySet, Value, When
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from monitor.access import identity_q
 from monitor.exports import CsvColumn, csv_response, log_export
 
 PER_PAGE = 25
@@ -44,24 +43,6 @@ class Column:
     label: str
     sort: str | None = None
     numeric: bool = False
-
-
-def annotate_identity(queryset: QuerySet, user, prefix: str = "") -> QuerySet:
-    """Annotate ``identity_revealed``: may ``user`` see who each row (a person, a source) is?
-
-    The same rule as :func:`monitor.access.reveals_identity`, computed in the list's own
-    query instead of once per row.
-    """
-    rule = identity_q(user, prefix)
-    if rule is None:
-        value = Value(False, output_field=BooleanField())
-    elif rule == Q():
-        value = Value(True, output_field=BooleanField())
-    else:
-        value = Case(
-            When(rule, then=Value(True)), default=Value(False), output_field=BooleanField()
-        )
-    return queryset.annotate(identity_revealed=value)
 
 
 def display_label_expression(field: str, pseudonym_prefix: str):

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from monitor.access import has_role
 from monitor.choices import ReviewState, Role
-from monitor.history import acting_as
+from monitor.history import acting_as, one_version
 from monitor.models import AuditedModel, DecisionAction, ReviewDecision, ReviewedModel
 
 
@@ -163,11 +163,19 @@ def record_save(
     if record._state.adding and record.created_by_id is None:
         record.created_by = actor
     record.full_clean()
+    # Editing a verified record sends it back to review in the same version (one save, one
+    # history row); editing a part of one sends its root back.
+    reopens = root is record and stored is not None and stored.review_state == ReviewState.VERIFIED
+    if reopens:
+        record.review_state = ReviewState.SUBMITTED
     with acting_as(actor, reason=reason or None):
-        record.save()
-        for name, values in (m2m or {}).items():
-            getattr(record, name).set(values)
-        if root is not None and not root._state.adding:
+        with one_version(record):
+            record.save()
+            for name, values in (m2m or {}).items():
+                getattr(record, name).set(values)
+        if reopens:
+            _decide(record, actor, DecisionAction.REOPENED, _("Edited after verification."))
+        elif root is not None and not root._state.adding:
             reopen_if_verified(root, actor)
     # Fail closed: an edit that leaves the record invisible to its own editor is undone.
     if not is_visible(record, actor):
@@ -210,10 +218,18 @@ def review_submit(*, record: ReviewedModel, actor, comment: str = "") -> ReviewD
 
 
 @transaction.atomic
-def review_verify(*, record: ReviewedModel, actor, comment: str = "") -> ReviewDecision:
-    """Verify a submitted record: a reviewer who neither submitted nor edited it."""
+def review_verify(
+    *, record: ReviewedModel, actor, comment: str = "", seen: str | None = None
+) -> ReviewDecision:
+    """Verify a submitted record: a reviewer who neither submitted nor edited it.
+
+    ``seen``: the review fingerprint of what the reviewer looked at (the record and every part
+    of its review unit, :meth:`ReviewedModel.review_fingerprint`); refused when anything
+    changed since.
+    """
     record = _locked(record, actor)
     _require_reviewer(record, actor)
+    _require_seen(record, seen)
     if actor.pk in contributors_since_verification(record):
         raise ActionRefused(
             _("You cannot verify your own work: you submitted or edited this record since "
@@ -227,13 +243,27 @@ def review_verify(*, record: ReviewedModel, actor, comment: str = "") -> ReviewD
 
 
 @transaction.atomic
-def review_return(*, record: ReviewedModel, actor, comment: str) -> ReviewDecision:
+def review_return(
+    *, record: ReviewedModel, actor, comment: str, seen: str | None = None
+) -> ReviewDecision:
     """Return a submitted record to its authors with a comment saying what to fix."""
     if not (comment or "").strip():
         raise ActionRefused(_("Say what needs fixing: a comment is required."), code="comment")
     record = _locked(record, actor)
     _require_reviewer(record, actor)
+    _require_seen(record, seen)
     return _transition(record, actor, ReviewState.RETURNED, DecisionAction.RETURNED, comment)
+
+
+def _require_seen(record: ReviewedModel, seen: str | None) -> None:
+    if seen is not None and seen != record.review_fingerprint():
+        raise ActionRefused(
+            _(
+                "This record or one of its parts changed since you opened it. Nothing was "
+                "done: review the current version, then decide."
+            ),
+            code="changed",
+        )
 
 
 @transaction.atomic

@@ -12,6 +12,7 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from monitor import redaction
 from monitor.filtersets import (
     CONFIDENTIALITY_CHOICES,
     REVIEW_STATE_CHOICES,
@@ -61,15 +62,18 @@ class PersonFilterSet(RecordFilterSet):
         return queryset.filter(pk__in=matches.values("pk"))
 
     def filter_residence(self, queryset, name, value):
-        # Where someone lives identifies them: only among those the user may identify.
-        from monitor.access import identity_q
-
-        rule = identity_q(user_of(self.request))
+        # Where someone lives identifies them (Person.redaction): only among those the user
+        # may identify; for the others the link does not exist.
+        rule = redaction.revealed_q(user_of(self.request), Person)
         places = Place.objects.with_descendants([value]).values("pk")
         return queryset.filter(rule if rule is not None else Q(pk__in=[]), residence__in=places)
 
     def filter_organization(self, queryset, name, value):
-        links = Affiliation.objects.filter(organization=value, archived_at__isnull=True)
+        # Through visible_to: an affiliation of a person the user may not identify is not
+        # there for them (Affiliation.redaction is whole).
+        links = Affiliation.objects.visible_to(user_of(self.request)).filter(
+            organization=value, archived_at__isnull=True
+        )
         return queryset.filter(pk__in=links.values("person_id"))
 
 

@@ -17,6 +17,7 @@ from monitor.models.base import (
     confidentiality_constraint,
     review_state_constraint,
 )
+from monitor.redaction import Redaction
 from people.choices import Gender, NameKind, OrganizationKind, Script
 from people.folding import fold_name, fold_terms
 
@@ -82,8 +83,34 @@ class Person(ReviewedModel):
 
     objects = PersonQuerySet.as_manager()
 
-    #: Fields that identify a protected person; hidden with the names from users without clearance.
-    IDENTIFYING_FIELDS = ("birth_date", "birth_place", "residence", "contact", "biography")
+    #: What says who a protected person is (hidden, with the names and affiliations, from
+    #: users who may not identify them). Every field is classified: a new one that is not
+    #: fails tests/test_redaction_policy.py, and counts as identifying until it is.
+    redaction = Redaction(
+        identifying=(
+            "gender",
+            "birth_date",
+            "birth_place",
+            "residence",
+            "occupation",
+            "ethnicity",
+            "contact",
+            "biography",
+        ),
+        public=(
+            "id",
+            "version",
+            "created_at",
+            "updated_at",
+            "created_by",
+            "archived_at",
+            "archived_by",
+            "review_state",
+            "confidentiality",
+            "team",
+            "is_protected",
+        ),
+    )
 
     class Meta:
         verbose_name = _("person")
@@ -96,8 +123,10 @@ class Person(ReviewedModel):
         ]
 
     def __str__(self) -> str:
-        from monitor.access import identity_hidden
+        from monitor.access import NOT_SHOWN, identity_hidden, record_hidden
 
+        if record_hidden(self):
+            return NOT_SHOWN
         if identity_hidden(self):  # the viewer may not know who this is
             return self.pseudonym
         name = getattr(self, "primary_name", None)
@@ -105,13 +134,6 @@ class Person(ReviewedModel):
             primary = next((n for n in self.names.all() if n.is_primary), None)
             name = primary.full_name if primary else None
         return name or self.pseudonym
-
-    def review_history(self) -> list[models.QuerySet]:
-        return [
-            self.history.all(),
-            PersonName.history.filter(person_id=self.pk),
-            Affiliation.history.filter(person_id=self.pk),
-        ]
 
     @property
     def pseudonym(self) -> str:
@@ -123,12 +145,9 @@ class PersonNameQuerySet(AuditedQuerySet):
     def visible_to(self, user):
         """Names of visible persons, except those of protected persons the user may not
         identify: they see the pseudonym instead."""
-        from monitor.access import identity_q
+        from monitor.redaction import restrict
 
-        rule = identity_q(user, prefix="person__")
-        if rule is None:
-            return self.none()
-        return self.filter(rule, person__in=Person.objects.visible_to(user).values("pk"))
+        return restrict(self.filter(person__in=Person.objects.visible_to(user).values("pk")), user)
 
 
 class PersonName(AuditedModel):
@@ -153,6 +172,9 @@ class PersonName(AuditedModel):
     folded = models.CharField(_("search key"), max_length=300, editable=False, db_index=True)
 
     objects = PersonNameQuerySet.as_manager()
+
+    #: A name says who the person is: not shown at all to those who may not identify them.
+    redaction = Redaction(subject="person", whole=True)
 
     class Meta:
         verbose_name = _("person name")
@@ -181,8 +203,8 @@ class PersonName(AuditedModel):
     def __str__(self) -> str:
         return self.full_name
 
-    def review_root(self):
-        return self.person
+    #: Part of that record: in its review (see ``AuditedModel.review_parent``).
+    review_parent = "person"
 
     def clean(self) -> None:
         self.full_name = " ".join(self.full_name.split())
@@ -270,6 +292,10 @@ class Organization(AuditedModel):
         ]
 
     def __str__(self) -> str:
+        from monitor.access import NOT_SHOWN, record_hidden
+
+        if record_hidden(self):  # a strict organisation named as a perpetrator, say
+            return NOT_SHOWN
         return f"{self.name} ({self.acronym})" if self.acronym else self.name
 
 
@@ -293,6 +319,10 @@ class Affiliation(AuditedModel):
         ("person", "people.Person"), ("organization", "people.Organization")
     ).as_manager()
 
+    #: Where a protected person works says who they are ("deputy head, district police"):
+    #: an affiliation is not shown at all to those who may not identify the person.
+    redaction = Redaction(subject="person", whole=True)
+
     class Meta:
         verbose_name = _("affiliation")
         verbose_name_plural = _("affiliations")
@@ -314,5 +344,5 @@ class Affiliation(AuditedModel):
     def __str__(self) -> str:
         return f"{self.person} — {self.role or _('member')}, {self.organization}"
 
-    def review_root(self):
-        return self.person
+    #: Part of that record: in its review (see ``AuditedModel.review_parent``).
+    review_parent = "person"

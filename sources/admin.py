@@ -18,6 +18,10 @@ from monitor.admin_base import (
     AuditedAdmin,
     AuditedInlineMixin,
     IdentitySearchMixin,
+    RedactedInlineMixin,
+    RedactedListMixin,
+    hides_identity,
+    identifying_fields,
 )
 from monitor.services import record_save
 from sources.models import Citation, CustodyEvent, EvidenceFile, Source
@@ -74,7 +78,7 @@ class SourceAdmin(IdentitySearchMixin, AuditedAdmin):
         return "" if identity_hidden(obj) else obj.publisher
 
 
-class CustodyEventInline(admin.TabularInline):
+class CustodyEventInline(RedactedInlineMixin, admin.TabularInline):
     """The chain of custody, read-only, on the evidence file's page."""
 
     model = CustodyEvent
@@ -162,7 +166,7 @@ class EvidenceFileAdmin(IdentitySearchMixin, AuditedAdmin):
 
 
 @admin.register(CustodyEvent)
-class CustodyEventAdmin(ArchiveOnlyMixin, admin.ModelAdmin):
+class CustodyEventAdmin(RedactedListMixin, ArchiveOnlyMixin, admin.ModelAdmin):
     """The append-only custody log: read, never written, from the admin."""
 
     list_display = ("at", "action", "evidence", "actor", "sha256_seen", "client_address")
@@ -179,6 +183,13 @@ class CustodyEventAdmin(ArchiveOnlyMixin, admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return [field.name for field in CustodyEvent._meta.fields]
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        if obj is not None and hides_identity(request, obj):
+            hidden = set(identifying_fields(CustodyEvent))
+            fields = [name for name in fields if name not in hidden]
+        return fields
 
     def has_add_permission(self, request) -> bool:
         return False

@@ -26,6 +26,7 @@ from monitor.models.base import (
     confidentiality_constraint,
     review_state_constraint,
 )
+from monitor.redaction import Redaction
 from sources.choices import Credibility, CustodyAction, Reliability, Stance
 
 models.CharField.register_lookup(Length)
@@ -117,7 +118,32 @@ class Source(ReviewedModel):
     objects = SourceQuerySet.as_manager()
 
     #: Fields that identify a protected source; hidden from users without clearance for it.
-    IDENTIFYING_FIELDS = ("title", "author", "publisher", "url", "obtained_how")
+    #: What says who or what a protected source is. Every field is classified: a new one
+    #: that is not fails tests/test_redaction_policy.py, and counts as identifying until it is.
+    redaction = Redaction(
+        identifying=("title", "author", "publisher", "url", "obtained_by", "obtained_how"),
+        public=(
+            "id",
+            "version",
+            "created_at",
+            "updated_at",
+            "created_by",
+            "archived_at",
+            "archived_by",
+            "review_state",
+            "confidentiality",
+            "team",
+            "kind",
+            "language",
+            "published",
+            "obtained",
+            "reliability",
+            "is_protected",
+            "summary",
+            "derived_from",
+            "captured_at",
+        ),
+    )
 
     class Meta:
         verbose_name = _("source")
@@ -137,8 +163,10 @@ class Source(ReviewedModel):
         indexes = [models.Index(fields=["kind", "reliability"], name="sources_kind_reliability")]
 
     def __str__(self) -> str:
-        from monitor.access import identity_hidden
+        from monitor.access import NOT_SHOWN, identity_hidden, record_hidden
 
+        if record_hidden(self):
+            return NOT_SHOWN
         if identity_hidden(self):  # the viewer may not know who or what this is
             return self.pseudonym
         return self.title
@@ -207,11 +235,41 @@ class EvidenceFile(AuditedModel):
             ),
         ]
 
+    #: A protected source's files: their names, descriptions and hashes may say who it is.
+    redaction = Redaction(
+        subject="source",
+        identifying=("file", "original_name", "description", "sha256"),
+        public=(
+            "id",
+            "version",
+            "created_at",
+            "updated_at",
+            "created_by",
+            "archived_at",
+            "archived_by",
+            "source",
+            "content_type",
+            "size",
+            "derived_from",
+            "derivation",
+            "is_web_capture",
+        ),
+    )
+
     def __str__(self) -> str:
+        from monitor.redaction import identity_hidden
+
+        if identity_hidden(self):  # a protected source's file names may say who it is
+            return self.pseudonym
         return self.original_name
 
-    def review_root(self):
-        return self.source
+    @property
+    def pseudonym(self) -> str:
+        """A stable label for a protected source's file: "Evidence file E-3F9A"."""
+        return f"Evidence file E-{self.id.hex[:4].upper()}"
+
+    #: Part of that record: in its review (see ``AuditedModel.review_parent``).
+    review_parent = "source"
 
     @property
     def sha256_base64(self) -> str:
@@ -276,6 +334,13 @@ class CustodyEvent(models.Model):
     note = models.TextField(_("note"), blank=True)
 
     objects = CustodyEventQuerySet.as_manager()
+
+    #: The file's hash and free-text notes may say which protected source it is.
+    redaction = Redaction(
+        subject="evidence__source",
+        identifying=("sha256_seen", "note"),
+        public=("id", "evidence", "action", "actor", "at", "client_address"),
+    )
 
     class Meta:
         verbose_name = _("custody event")
@@ -388,6 +453,9 @@ class Citation(AuditedModel):
     def __str__(self) -> str:
         where = f" ({self.field_name})" if self.field_name else ""
         return f"{self.source}{where}"
+
+    #: A citation is part of the review of the record it supports (its claim).
+    review_follows_record = True
 
     def review_root(self):
         record = self.record

@@ -21,13 +21,13 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
+from monitor import redaction
 from monitor.access import reveals_identity
 from monitor.choices import ReviewState
 from monitor.exports import CsvColumn
 from monitor.listing import (
     Column,
     ListPage,
-    annotate_identity,
     display_label_expression,
     format_date,
 )
@@ -58,7 +58,7 @@ class SourceListPage(ListPage):
 
     def get_queryset(self, request):
         user = request.user
-        return annotate_identity(Source.objects.visible_to(user), user).select_related(
+        return redaction.annotate(Source.objects.visible_to(user), user).select_related(
             "kind", "team", "obtained_by"
         )
 

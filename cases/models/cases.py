@@ -88,33 +88,11 @@ class Case(ReviewedModel):
         ]
 
     def __str__(self) -> str:
+        from monitor.access import NOT_SHOWN, record_hidden
+
+        if record_hidden(self):
+            return NOT_SHOWN
         return f"{self.reference} — {self.title}"
-
-    def review_history(self) -> list[models.QuerySet]:
-        """The case's own history and that of every record it holds."""
-        from cases.models import Detention, DetentionStep, FollowUp, FollowUpResponse
-        from sources.models import Citation
-
-        allegations = list(Allegation._base_manager.filter(case=self).values_list("pk", flat=True))
-        detentions = list(Detention._base_manager.filter(case=self).values_list("pk", flat=True))
-        steps = list(
-            DetentionStep._base_manager.filter(detention__case=self).values_list("pk", flat=True)
-        )
-        followups = list(FollowUp._base_manager.filter(case=self).values_list("pk", flat=True))
-        links = list(CasePerson._base_manager.filter(case=self).values_list("pk", flat=True))
-        return [
-            self.history.all(),
-            Allegation.history.filter(case_id=self.pk),
-            AllegationPerpetrator.history.filter(allegation_id__in=allegations),
-            CasePerson.history.filter(case_id=self.pk),
-            Detention.history.filter(case_id=self.pk),
-            DetentionStep.history.filter(detention_id__in=detentions),
-            FollowUp.history.filter(case_id=self.pk),
-            FollowUpResponse.history.filter(followup_id__in=followups),
-            Citation.history.filter(
-                object_id__in=[self.pk, *allegations, *detentions, *steps, *followups, *links]
-            ),
-        ]
 
     def verification_blockers(self) -> list[str]:
         """Every allegation and detention needs at least one citation to be verified."""
@@ -177,8 +155,8 @@ class CasePerson(AuditedModel):
     def __str__(self) -> str:
         return f"{self.person} ({self.get_role_display()}) in {self.case.reference}"
 
-    def review_root(self):
-        return self.case
+    #: Part of that record: in its review (see ``AuditedModel.review_parent``).
+    review_parent = "case"
 
 
 class Allegation(AuditedModel):
@@ -251,8 +229,8 @@ class Allegation(AuditedModel):
         victim = self.victim or self.victim_description
         return f"{self.violation_type} — {victim}"
 
-    def review_root(self):
-        return self.case
+    #: Part of that record: in its review (see ``AuditedModel.review_parent``).
+    review_parent = "case"
 
 
 class AllegationPerpetrator(AuditedModel):
@@ -302,5 +280,5 @@ class AllegationPerpetrator(AuditedModel):
         who = self.person or self.organization
         return f"{who} ({self.get_role_display()})"
 
-    def review_root(self):
-        return self.allegation.case
+    #: Part of that record: in its review (see ``AuditedModel.review_parent``).
+    review_parent = "allegation"

@@ -54,8 +54,8 @@ class Detention(AuditedModel):
     def __str__(self) -> str:
         return _("Detention of %(person)s") % {"person": self.person}
 
-    def review_root(self):
-        return self.case
+    #: Part of that record: in its review (see ``AuditedModel.review_parent``).
+    review_parent = "case"
 
     def ordered_steps(self) -> list[DetentionStep]:
         """Steps in the order they happened (uses prefetched steps when present)."""
@@ -181,8 +181,8 @@ class DetentionStep(AuditedModel):
     def __str__(self) -> str:
         return f"{self.get_kind_display()} · {self.date}"
 
-    def review_root(self):
-        return self.detention.case
+    #: Part of that record: in its review (see ``AuditedModel.review_parent``).
+    review_parent = "detention"
 
     def clean(self) -> None:
         """A step cannot be dated before the arrest (a rule across rows; the database

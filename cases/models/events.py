@@ -81,17 +81,11 @@ class Event(ReviewedModel):
         indexes = [models.Index(fields=["start", "end"], name="cases_event_dates")]
 
     def __str__(self) -> str:
+        from monitor.access import NOT_SHOWN, record_hidden
+
+        if record_hidden(self):
+            return NOT_SHOWN
         return self.title
-
-    def review_history(self) -> list[models.QuerySet]:
-        from sources.models import Citation
-
-        figures = list(EventFigure._base_manager.filter(event=self).values_list("pk", flat=True))
-        return [
-            self.history.all(),
-            EventFigure.history.filter(event_id=self.pk),
-            Citation.history.filter(object_id__in=[self.pk, *figures]),
-        ]
 
 
 class EventFigure(AuditedModel):
@@ -148,8 +142,8 @@ class EventFigure(AuditedModel):
     def __str__(self) -> str:
         return f"{self.display_value} {self.get_kind_display()} ({self.claimed_by})"
 
-    def review_root(self):
-        return self.event
+    #: Part of that record: in its review (see ``AuditedModel.review_parent``).
+    review_parent = "event"
 
     @property
     def display_value(self) -> str:

@@ -205,8 +205,8 @@ class FollowUp(AuditedModel):
     def __str__(self) -> str:
         return self.title
 
-    def review_root(self):
-        return self.case
+    #: Part of that record: in its review (see ``AuditedModel.review_parent``).
+    review_parent = "case"
 
     @staticmethod
     def default_due_on(sent: datetime.date | ApproximateDate) -> datetime.date:
@@ -355,8 +355,8 @@ class FollowUpResponse(AuditedModel):
     def __str__(self) -> str:
         return f"{self.get_kind_display()} · {self.received or _('undated')}"
 
-    def review_root(self):
-        return self.followup.case
+    #: Part of that record: in its review (see ``AuditedModel.review_parent``).
+    review_parent = "followup"
 
     def clean(self) -> None:
         """A response cannot have come before what it answers was sent."""

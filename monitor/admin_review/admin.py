@@ -303,20 +303,13 @@ class ReviewDecisionAdmin(ArchiveOnlyMixin, admin.ModelAdmin):
         if action not in SERVICES:
             messages.error(request, _("Choose Verify or Return."))
             return False
-        if request.POST.get("seen") != review.token:
-            # The reviewer decides on what they saw: a change made meanwhile (to the record
-            # or to any of its parts) must be looked at first.
-            messages.error(
-                request,
-                _(
-                    "This record or one of its parts changed since you opened it. Nothing "
-                    "was done: review the current version below, then decide."
-                ),
-            )
-            return False
         try:
+            # The reviewer decides on what they saw (the service compares the fingerprint).
             SERVICES[action](
-                record=review.record, actor=request.user, comment=request.POST.get("comment", "")
+                record=review.record,
+                actor=request.user,
+                comment=request.POST.get("comment", ""),
+                seen=request.POST.get("seen", ""),
             )
         except NotVisible:
             raise Http404 from None

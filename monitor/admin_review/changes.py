@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-import hashlib
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -18,6 +17,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from monitor import redaction
 from monitor.admin_review.labels import (
     can_label,
     is_identity_bearing,
@@ -26,6 +26,7 @@ from monitor.admin_review.labels import (
     visible,
     with_identity,
 )
+from monitor.history import link_changes, link_ids, tracked_links
 from monitor.models import DecisionAction, ReviewDecision, ReviewedModel
 
 
@@ -205,7 +206,6 @@ def build_review(record: ReviewedModel, user) -> Review:
     own_rows = record.history.order_by("-history_date", "-history_id")
     baseline = own_rows.filter(version=verified.version).first() if verified else None
     since = baseline.history_date if baseline else None
-    fingerprint = [str(record.version)]
 
     sections = []  # (model, rows then, rows now) per kind of record
     for index, history in enumerate(record.review_history()):
@@ -214,7 +214,6 @@ def build_review(record: ReviewedModel, user) -> Review:
             current = own_rows.first()
             then = {record.pk: baseline} if baseline else {}
             sections.append((model, then, {record.pk: current} if current else {}))
-            fingerprint.append(str(current.history_id if current else 0))
             continue
         now: dict = {}
         then: dict = {}
@@ -222,7 +221,6 @@ def build_review(record: ReviewedModel, user) -> Review:
             now[row.id] = row
             if since is not None and row.history_date <= since:
                 then[row.id] = row
-        fingerprint += [str(len(now)), str(max((r.history_id for r in now.values()), default=0))]
         shown = set(visible(model, user).filter(pk__in=list(now)).values_list("pk", flat=True))
         now = {pk: row for pk, row in now.items() if pk in shown}
         then = {pk: row for pk, row in then.items() if pk in shown}
@@ -240,15 +238,17 @@ def build_review(record: ReviewedModel, user) -> Review:
                     labels.want(f.related_model, _raw(row, f))
             for link in links:
                 labels.want(*_link_target(row, link))
+            for m2m in tracked_links(model):
+                for pk in link_ids(row, m2m):
+                    labels.want(m2m.related_model, pk)
     labels.resolve()
 
     parts = []
     for index, (model, then, now) in enumerate(sections):
         fields, links = compared_fields(model)
         if index == 0 and identity_hidden:
-            # Fail closed: a model that does not say which of its fields identify someone
-            # shows none of them to a reader who may not know who it is.
-            identifying = set(getattr(model, "IDENTIFYING_FIELDS", [f.name for f in fields]))
+            # The model's redaction policy (fail closed: what it does not classify is hidden).
+            identifying = redaction.identifying_fields(model)
             fields = [f for f in fields if f.name not in identifying]
         for pk, row in now.items():
             part = _part(model, pk, then.get(pk), row, fields, links, labels, record)
@@ -265,7 +265,7 @@ def build_review(record: ReviewedModel, user) -> Review:
         verified=verified,
         parts=parts,
         identity_hidden=identity_hidden,
-        token=hashlib.sha256(":".join(fingerprint).encode()).hexdigest()[:20],
+        token=record.review_fingerprint(),
     )
 
 
@@ -310,6 +310,9 @@ def _part(model, pk, then, now, fields, links, labels: Labels, root) -> Part | N
             short.insert(1, f"{capfirst(new_model._meta.verbose_name)}: {new}")
         if (then is None and new) or (then is not None and new != old):
             changes.append(Change(capfirst(_("claim")), old, new))
+    for m2m, _added, _removed in link_changes(model, now, then):
+        # "Khorog, Rushan → Khorog, Vanj": the links are part of what is reviewed.
+        changes.append(Change(capfirst(m2m.verbose_name), *_link_names(m2m, then, now, labels)))
     if status == "changed" and not changes:
         status = "unchanged"
     return Part(
@@ -360,3 +363,10 @@ def _attach_citations(parts: list[Part], user) -> None:
                 "field": field_label,
             }
         )
+
+
+def _link_names(m2m, then, now, labels: Labels) -> tuple[str, str]:
+    def names(row) -> str:
+        return ", ".join(sorted(labels.label(m2m.related_model, pk) for pk in link_ids(row, m2m)))
+
+    return names(then), names(now)

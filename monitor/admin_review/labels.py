@@ -8,11 +8,10 @@ of :func:`monitor.access.reveals_identity`, taken as a query annotation from
 from __future__ import annotations
 
 from django.apps import apps
-from django.db import models
 from django.http import Http404
 from django.urls import reverse
 
-from monitor.access import identity_q
+from monitor import redaction
 from monitor.models import ReviewedModel
 
 
@@ -43,15 +42,9 @@ def can_label(model) -> bool:
 
 
 def with_identity(queryset, user, prefix: str = "", name: str = "identity_shown"):
-    """Annotate ``name``: whether ``user`` may see who the (``prefix``) record is."""
-    rule = identity_q(user, prefix)
-    if rule is None:
-        shown = models.Value(False)
-    elif not rule:  # an empty Q(): cleared for every identity
-        shown = models.Value(True)
-    else:
-        shown = models.Case(models.When(rule, then=models.Value(True)), default=models.Value(False))
-    return queryset.annotate(**{name: models.ExpressionWrapper(shown, models.BooleanField())})
+    """Annotate ``name``: whether ``user`` may see who the (``prefix``) record is (the one
+    rule, :func:`monitor.redaction.annotate`)."""
+    return redaction.annotate(queryset, user, prefix, name=name)
 
 
 def labelled(queryset, user):

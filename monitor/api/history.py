@@ -13,6 +13,7 @@ import decimal
 import uuid
 
 from monitor.approxdate import ApproximateDate, ApproximateDateField
+from monitor.history import link_changes
 
 #: Never shown as changes: bookkeeping the entry itself carries.
 SKIPPED = {"id", "version", "created_at", "updated_at"}
@@ -43,8 +44,12 @@ def plain(value):
     return value
 
 
-def history_entries(record, *, hidden: frozenset[str] | set[str] = frozenset()) -> list[dict]:
-    """The record's history, newest first, each entry with its changes against the one before."""
+def history_entries(record, *, user, hidden: frozenset[str] | set[str] = frozenset()) -> list[dict]:
+    """The record's history, newest first, each entry with its changes against the one before.
+
+    A many-to-many link (a case's places) is one change with the ids before and after, and
+    the ``added`` and ``removed`` ones; linked records ``user`` may not see are left out.
+    """
     fields = [f for f in tracked_fields(type(record)) if f.name not in hidden]
     rows = list(record.history.select_related("history_user").order_by("history_date", "pk"))
     entries = []
@@ -59,6 +64,10 @@ def history_entries(record, *, hidden: frozenset[str] | set[str] = frozenset()) 
             if previous is not None and old == new:
                 continue
             changes.append({"field": field.name, "old": old, "new": new})
+        for link, added, removed in link_changes(type(record), row, previous):
+            if link.name in hidden:
+                continue
+            changes.append(_link_change(link, row, previous, added, removed, user))
         entries.append(
             {
                 "version": getattr(row, "version", None),
@@ -72,3 +81,23 @@ def history_entries(record, *, hidden: frozenset[str] | set[str] = frozenset()) 
         previous = row
     entries.reverse()
     return entries
+
+
+def _link_change(link, row, previous, added, removed, user) -> dict:
+    from monitor.history import link_ids
+
+    related = link.related_model._default_manager.all()
+    visible = related.visible_to(user) if hasattr(related, "visible_to") else related
+    wanted = link_ids(row, link) | link_ids(previous, link)
+    shown = {str(pk) for pk in visible.filter(pk__in=wanted).values_list("pk", flat=True)}
+
+    def ids(values):
+        return sorted(str(pk) for pk in values if str(pk) in shown)
+
+    return {
+        "field": link.name,
+        "old": ids(link_ids(previous, link)),
+        "new": ids(link_ids(row, link)),
+        "added": ids(added),
+        "removed": ids(removed),
+    }

@@ -1,10 +1,12 @@
 """Serializers of records whose identity may be protected (persons, sources).
 
-For a reader who may not know who a protected record is (:mod:`monitor.api.identity`):
+What is redacted is the model's policy (:mod:`monitor.redaction`), applied to every
+serializer by :class:`monitor.api.serializers.RecordSerializer`. For a person or a source
+itself, and a reader who may not know who it is, this mixin adds:
 
-* the identifying fields read as ``null`` (the record's label as its pseudonym), and
-  ``identity_redacted`` is true;
-* those fields, the names, the protection itself and the team are read-only for them: a
+* ``identity_redacted`` (true), and the record's label as its pseudonym;
+* its children (a person's names) as an empty list;
+* the identifying fields, the children, the protection itself and the team read-only: a
   client that writes back what it read must not erase what it was not shown, nor lift the
   protection to see it.
 """
@@ -14,7 +16,10 @@ from __future__ import annotations
 from django.db import models
 from rest_framework import serializers
 
-from monitor.api.identity import identity_policy
+from monitor import redaction
+from monitor.api.serializers import redaction_reader as identity_policy
+
+__all__ = ["RedactedSerializerMixin", "identity_policy"]
 
 
 class RedactedSerializerMixin(serializers.Serializer):
@@ -24,8 +29,6 @@ class RedactedSerializerMixin(serializers.Serializer):
         help_text="True when you may not see who this is: identifying fields are null."
     )
 
-    #: Fields shown as null when the identity is hidden (``IDENTIFYING_FIELDS`` of the model).
-    identifying_fields: tuple[str, ...] = ()
     #: The field that shows the pseudonym instead (e.g. a source's title).
     pseudonym_field: str | None = None
     #: Read-only (besides the identifying fields) for those who may not identify the record.
@@ -43,36 +46,18 @@ class RedactedSerializerMixin(serializers.Serializer):
     def get_fields(self):
         fields = super().get_fields()
         if self._hidden_for_instance():
-            for name in (*self.identifying_fields, *self.guarded_fields, *self.children):
-                if name in fields:
+            identifying = redaction.identifying_fields(self.Meta.model)
+            for name in (*identifying, *self.guarded_fields, *self.children):
+                if name in fields and name != "id":
                     fields[name].read_only = True
         return fields
-
-    def to_internal_value(self, data):
-        values = super().to_internal_value(data)
-        # Identifying text fields read as null when redacted; written back, null means "".
-        model = self.Meta.model
-        for name in self.identifying_fields:
-            if name in values and values[name] is None:
-                field = model._meta.get_field(name)
-                if isinstance(field, (models.CharField, models.TextField)):
-                    values[name] = ""
-        return values
 
     def to_representation(self, instance):
         data = super().to_representation(instance)
         if not identity_policy(self.context).reveals(instance):
-            for name in self.identifying_fields:
-                if name in data:
-                    data[name] = None
             if self.pseudonym_field:
                 data[self.pseudonym_field] = instance.pseudonym
             for name in self.children:
                 if name in data:
                     data[name] = []
         return data
-
-    @classmethod
-    def nullable_identifying(cls, fields: tuple[str, ...]) -> dict:
-        """``extra_kwargs`` making identifying fields nullable (they read as null redacted)."""
-        return {name: {"allow_null": True} for name in fields}

@@ -7,14 +7,16 @@ viewset hands to :func:`monitor.services.record_save`, where the rules live.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ImproperlyConfigured
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 from rest_framework.validators import UniqueValidator
 
-from monitor import approxdate
+from monitor import approxdate, redaction
 from monitor.access import has_role
 from monitor.api.fields import ApproximateDateField, RecordField
 from monitor.choices import Confidentiality
@@ -110,6 +112,17 @@ class WritePlan:
     reason: str = ""
 
 
+def redaction_reader(context) -> redaction.Reader:
+    """The request's :class:`monitor.redaction.Reader`, made once per serializer context."""
+    reader = context.get("identity")
+    if reader is None:
+        request = context.get("request")
+        reader = redaction.Reader(getattr(request, "user", None))
+        with contextlib.suppress(TypeError):  # an immutable context: just not remembered
+            context["identity"] = reader
+    return reader
+
+
 class RecordSerializer(serializers.ModelSerializer):
     """Base of every serializer of an audited record.
 
@@ -119,6 +132,9 @@ class RecordSerializer(serializers.ModelSerializer):
       an undeclared relation is a configuration error.
     * Uniqueness and the model's constraints are checked by ``full_clean()`` in the service,
       not twice here.
+    * What identifies a protected record (the model's :class:`monitor.redaction.Redaction`)
+      reads as null for a reader who may not identify it — in every serializer of the model,
+      nested ones included, without the serializer naming the fields.
     """
 
     serializer_field_mapping = {
@@ -153,7 +169,28 @@ class RecordSerializer(serializers.ModelSerializer):
         if field_class is ApproximateDateField:
             # A model DateField's kwargs that mean nothing to a text field.
             kwargs.pop("input_formats", None)
+        if field_name in redaction.identifying_fields(self.Meta.model) and field_name != "id":
+            kwargs["allow_null"] = True  # read as null when redacted (the schema says so)
         return field_class, kwargs
+
+    def to_internal_value(self, data):
+        values = super().to_internal_value(data)
+        # Identifying text fields read as null when redacted; written back, null means "".
+        model = self.Meta.model
+        for name in redaction.identifying_fields(model):
+            if name in values and values[name] is None:
+                model_field = model._meta.get_field(name)
+                if isinstance(model_field, (models.CharField, models.TextField)):
+                    values[name] = ""
+        return values
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        hidden = redaction_reader(self.context).hidden_fields(instance)
+        for name in hidden:
+            if name in data and name != "id":
+                data[name] = None
+        return data
 
     def get_validators(self):
         return []
@@ -264,10 +301,51 @@ class CommentSerializer(serializers.Serializer):
     )
 
 
+SEEN_HELP = _(
+    "The `fingerprint` of the record's review (GET …/review/) you decided on. When given, "
+    "the decision is refused (code `changed`) if the record or any of its parts changed since."
+)
+
+
+class VerifySerializer(CommentSerializer):
+    seen = serializers.CharField(required=False, max_length=64, help_text=SEEN_HELP)
+
+
 class ReturnSerializer(serializers.Serializer):
     comment = serializers.CharField(
         max_length=5000, help_text=_("What needs fixing; required to return a record.")
     )
+    seen = serializers.CharField(required=False, max_length=64, help_text=SEEN_HELP)
+
+
+class ReviewChangeSerializer(serializers.Serializer):
+    label = serializers.CharField()
+    old = serializers.CharField()
+    new = serializers.CharField()
+
+
+class ReviewPartSerializer(serializers.Serializer):
+    kind = serializers.CharField()
+    id = serializers.UUIDField(source="pk")
+    label = serializers.CharField()
+    status = serializers.CharField(
+        help_text=_("added, changed, archived, restored or unchanged since the last verification")
+    )
+    changes = ReviewChangeSerializer(many=True)
+
+
+class ReviewSerializer(serializers.Serializer):
+    """What a reviewer decides on: the field-by-field diff of the record and every part of
+    its review unit against the last verified version, links included, as the reader may
+    see it — the same view as the admin's review queue."""
+
+    label = serializers.CharField()
+    fingerprint = serializers.CharField(
+        source="token", help_text=_("Send it back as `seen` with verify or return.")
+    )
+    last_verified_at = serializers.DateTimeField(source="verified.at", allow_null=True)
+    identity_redacted = serializers.BooleanField(source="identity_hidden")
+    parts = ReviewPartSerializer(many=True)
 
 
 class ReasonSerializer(serializers.Serializer):
@@ -280,6 +358,16 @@ class FieldChangeSerializer(serializers.Serializer):
     field = serializers.CharField()
     old = serializers.JSONField(allow_null=True)
     new = serializers.JSONField(allow_null=True)
+    added = serializers.ListField(
+        child=serializers.CharField(),
+        required=False,
+        help_text=_("For a many-to-many link: the ids linked by this change."),
+    )
+    removed = serializers.ListField(
+        child=serializers.CharField(),
+        required=False,
+        help_text=_("For a many-to-many link: the ids unlinked by this change."),
+    )
 
 
 class HistoryEntrySerializer(serializers.Serializer):

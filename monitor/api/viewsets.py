@@ -27,16 +27,20 @@ from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from monitor.admin_review.changes import build_review
+from monitor.admin_review.labels import labelled
 from monitor.api.exceptions import Conflict, PreconditionFailed, django_validation_detail
 from monitor.api.history import history_entries
-from monitor.api.identity import IdentityPolicy
 from monitor.api.serializers import (
     CommentSerializer,
     HistoryEntrySerializer,
     ReasonSerializer,
     ReturnSerializer,
+    ReviewSerializer,
+    VerifySerializer,
 )
 from monitor.models import IdempotencyKey
+from monitor.redaction import Reader
 from monitor.services import (
     record_archive,
     record_restore,
@@ -98,7 +102,7 @@ class RecordViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     def get_serializer_context(self):
         context = super().get_serializer_context()
-        context["identity"] = IdentityPolicy(getattr(self.request, "user", None))
+        context["identity"] = Reader(getattr(self.request, "user", None))
         return context
 
     # -- reading ---------------------------------------------------------------------------
@@ -299,10 +303,6 @@ class RecordViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         data = self.action_input(ReasonSerializer)
         return self.transition(request, record_restore, reason=data.get("reason", ""))
 
-    def hidden_history_fields(self, record) -> frozenset[str]:
-        """Fields left out of the history for this reader (protected identities)."""
-        return frozenset()
-
     @extend_schema(
         summary="History",
         description="Every change to the record, newest first: who, when, why, and each "
@@ -313,7 +313,9 @@ class RecordViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     @action(detail=True, methods=["get"], filter_backends=[])
     def history(self, request, *args, **kwargs):
         record = self.get_write_object()
-        entries = history_entries(record, hidden=self.hidden_history_fields(record))
+        # What identifies a protected record is left out for this reader: the one policy.
+        hidden = Reader(request.user).hidden_fields(record)
+        entries = history_entries(record, user=request.user, hidden=hidden)
         page = self.paginate_queryset(entries)
         return self.get_paginated_response(HistoryEntrySerializer(page, many=True).data)
 
@@ -339,8 +341,10 @@ class ReviewedViewSet(RecordViewSet):
     )
     @action(detail=True, methods=["post"])
     def verify(self, request, *args, **kwargs):
-        data = self.action_input(CommentSerializer)
-        return self.transition(request, review_verify, comment=data.get("comment", ""))
+        data = self.action_input(VerifySerializer)
+        return self.transition(
+            request, review_verify, comment=data.get("comment", ""), seen=data.get("seen")
+        )
 
     @extend_schema(
         summary="Return to its authors",
@@ -350,4 +354,21 @@ class ReviewedViewSet(RecordViewSet):
     @action(detail=True, methods=["post"], url_path="return", url_name="return")
     def return_(self, request, *args, **kwargs):
         data = self.action_input(ReturnSerializer)
-        return self.transition(request, review_return, comment=data["comment"])
+        return self.transition(
+            request, review_return, comment=data["comment"], seen=data.get("seen")
+        )
+
+    @extend_schema(
+        summary="Review",
+        description="What changed since the last verification, field by field and link by "
+        "link, in the record and every part of it (allegations, steps, citations…), as you "
+        "may see it; its `fingerprint` goes back with verify or return as `seen`.",
+        responses=ReviewSerializer,
+        filters=False,
+    )
+    @action(detail=True, methods=["get"], filter_backends=[])
+    def review(self, request, *args, **kwargs):
+        record = self.get_write_object()
+        # Labelled (identity annotated) as the admin's queue reads it: the same engine.
+        record = labelled(type(record).objects.filter(pk=record.pk), request.user).get()
+        return Response(ReviewSerializer(build_review(record, request.user)).data)

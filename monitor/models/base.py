@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 
 from django.conf import settings
@@ -20,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from monitor.choices import Confidentiality, ReviewState
 from monitor.history import AuditedHistoricalRecords
+from monitor.redaction import restrict
 
 
 class AuditError(RuntimeError):
@@ -135,7 +137,9 @@ class ChildQuerySet(AuditedQuerySet):
             parent = apps.get_model(label)
             visible = parent._default_manager.all().visible_to(user)
             queryset = queryset.filter(**{f"{lookup}__in": visible.values("pk")})
-        return queryset
+        # A part that says as a whole who its protected parent is (an affiliation) is
+        # not there at all for those who may not identify the parent.
+        return restrict(queryset, user)
 
 
 class AuditedModel(models.Model):
@@ -215,10 +219,22 @@ class AuditedModel(models.Model):
 
     # -- review ------------------------------------------------------------------------------
 
+    #: The link to the record this one is a part of (an allegation's ``"case"``, a step's
+    #: ``"detention"``). Editing a part is editing the reviewed record at the top of the
+    #: chain, and the part is in that record's review unit (:func:`review_unit`): a new
+    #: child model declares its parent here and cannot escape four eyes.
+    review_parent: str | None = None
+    #: For a record attached to any other record through a generic link (a citation):
+    #: it belongs to the review of the record it is attached to.
+    review_follows_record: bool = False
+
     def review_root(self) -> ReviewedModel | None:
         """The reviewed record this one belongs to (a case for an allegation); editing this
-        record is editing that one. Child models override it."""
-        return None
+        record is editing that one."""
+        if self.review_parent is None:
+            return None
+        parent = getattr(self, self.review_parent)
+        return None if parent is None else parent.review_root()
 
 
 class ReviewedModel(AuditedModel):
@@ -258,13 +274,74 @@ class ReviewedModel(AuditedModel):
         return self
 
     def review_history(self) -> list[models.QuerySet]:
-        """History querysets of this record and everything that belongs to it: who appears
-        in them since the last verification may not verify it (four eyes)."""
-        return [self.history.all()]
+        """History querysets of this record and everything that belongs to it — its review
+        unit, derived from the model graph (:func:`review_unit`): who appears in them since
+        the last verification may not verify it (four eyes), and the reviewer's diff shows
+        each of them."""
+        ids = {type(self): [self.pk]}
+        histories = [self.history.all()]
+        for model, link in review_unit(type(self)):
+            parent_ids = ids.get(model._meta.get_field(link).related_model, [])
+            attname = model._meta.get_field(link).attname
+            ids[model] = list(
+                model._base_manager.filter(**{f"{attname}__in": parent_ids}).values_list(
+                    "pk", flat=True
+                )
+            )
+            histories.append(model.history.filter(**{f"{attname}__in": parent_ids}))
+        every_id = [pk for pks in ids.values() for pk in pks]
+        for model in _record_followers():
+            histories.append(model.history.filter(object_id__in=every_id))
+        return histories
+
+    def review_fingerprint(self) -> str:
+        """What the reviewer saw: changes whenever the record or any part of its review
+        unit gets a new history row. ``review_verify`` and ``review_return`` take it (``seen``)
+        and refuse to decide on a version the reviewer has not seen."""
+        parts = [str(self.version)]
+        for history in self.review_history():
+            found = history.aggregate(
+                rows=models.Count("history_id"), last=models.Max("history_id")
+            )
+            parts += [str(found["rows"]), str(found["last"] or 0)]
+        return hashlib.sha256(":".join(parts).encode()).hexdigest()[:20]
 
     def verification_blockers(self) -> list[str]:
         """Reasons this record cannot be verified yet (e.g. an uncited allegation)."""
         return []
+
+
+def review_unit(root: type) -> list[tuple[type, str]]:
+    """The parts of a ``root`` record, as ``(model, link to its parent)``, parents first.
+
+    Every model whose ``review_parent`` chain leads to ``root``; depth first, in the order
+    the apps declare their models.
+    """
+    from django.apps import apps
+
+    found: list[tuple[type, str]] = []
+
+    def walk(parent: type) -> None:
+        for model in apps.get_models():
+            link = getattr(model, "review_parent", None)
+            if link is None or hasattr(model, "instance_type") or model is parent:
+                continue
+            if model._meta.get_field(link).related_model is parent:
+                found.append((model, link))
+                walk(model)
+
+    walk(root)
+    return found
+
+
+def _record_followers() -> list[type]:
+    from django.apps import apps
+
+    return [
+        model
+        for model in apps.get_models()
+        if getattr(model, "review_follows_record", False) and not hasattr(model, "instance_type")
+    ]
 
 
 def confidentiality_constraint() -> models.CheckConstraint:

@@ -7,8 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from monitor.api.fields import RecordField
-from monitor.api.identity import annotate_identity, identity_policy
-from monitor.api.redaction import RedactedSerializerMixin
+from monitor.api.redaction import RedactedSerializerMixin, identity_policy
 from monitor.api.serializers import (
     AUDIT_FIELDS,
     BriefPlaceSerializer,
@@ -17,6 +16,7 @@ from monitor.api.serializers import (
     TeamField,
     visible_places,
 )
+from monitor.redaction import annotate as annotate_identity
 from people.models import Affiliation, Organization, Person, PersonName
 
 
@@ -99,9 +99,6 @@ class PersonNameSerializer(ChildSerializer):
         return sorted(range(len(items)), key=lambda index: bool(items[index].get("is_primary")))
 
 
-PERSON_IDENTIFYING = tuple(Person.IDENTIFYING_FIELDS)
-
-
 class PersonSerializer(RedactedSerializerMixin, RecordSerializer):
     display_name = serializers.SerializerMethodField(
         help_text=_("The primary name, or the pseudonym of a protected person.")
@@ -120,7 +117,6 @@ class PersonSerializer(RedactedSerializerMixin, RecordSerializer):
     team = TeamField()
 
     children = ("names",)
-    identifying_fields = PERSON_IDENTIFYING
 
     class Meta:
         model = Person
@@ -145,7 +141,6 @@ class PersonSerializer(RedactedSerializerMixin, RecordSerializer):
             "change_reason",
         ]
         read_only_fields = (*AUDIT_FIELDS, "review_state")
-        extra_kwargs = RedactedSerializerMixin.nullable_identifying(PERSON_IDENTIFYING)
 
     def get_display_name(self, person) -> str:
         return display_name(person, self.context)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.db.models import Prefetch
 
-from monitor.api.identity import annotate_identity, identity_policy
 from monitor.api.viewsets import RecordViewSet, ReviewedViewSet
+from monitor.redaction import annotate as annotate_identity
 from people.api.serializers import (
     AffiliationSerializer,
     OrganizationSerializer,
@@ -40,11 +40,6 @@ class PersonViewSet(ReviewedViewSet):
         return queryset.select_related(
             "birth_place", "residence", "team", "created_by", "archived_by"
         ).prefetch_related(Prefetch("names", queryset=visible_names(user)))
-
-    def hidden_history_fields(self, record):
-        if identity_policy({"request": self.request}).reveals(record):
-            return frozenset()
-        return frozenset(PersonSerializer.identifying_fields)
 
 
 class OrganizationViewSet(RecordViewSet):

@@ -8,8 +8,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from monitor.api.fields import RecordField
-from monitor.api.identity import annotate_identity, identity_policy
-from monitor.api.redaction import RedactedSerializerMixin
+from monitor.api.redaction import RedactedSerializerMixin, identity_policy
 from monitor.api.serializers import (
     AUDIT_FIELDS,
     BriefTermSerializer,
@@ -19,6 +18,7 @@ from monitor.api.serializers import (
     terms_of,
 )
 from monitor.choices import Vocabulary
+from monitor.redaction import annotate as annotate_identity
 from sources.choices import Credibility, Reliability, Stance
 from sources.filtersets import citable_types
 from sources.models import Citation, EvidenceFile, Source
@@ -42,9 +42,6 @@ class BriefSourceSerializer(serializers.Serializer):
         return data
 
 
-SOURCE_IDENTIFYING = tuple(getattr(Source, "IDENTIFYING_FIELDS", ("title",)))
-
-
 class SourceSerializer(RedactedSerializerMixin, RecordSerializer):
     kind = RecordField(BriefTermSerializer, terms_of(Vocabulary.SOURCE_KIND))
     team = TeamField()
@@ -57,7 +54,6 @@ class SourceSerializer(RedactedSerializerMixin, RecordSerializer):
         help_text=_("Sources this one repeats (never independent corroboration)."),
     )
 
-    identifying_fields = SOURCE_IDENTIFYING
     pseudonym_field = "title"
 
     class Meta:
@@ -87,9 +83,6 @@ class SourceSerializer(RedactedSerializerMixin, RecordSerializer):
             "change_reason",
         ]
         read_only_fields = (*AUDIT_FIELDS, "review_state")
-        extra_kwargs = RedactedSerializerMixin.nullable_identifying(
-            tuple(name for name in SOURCE_IDENTIFYING if name != "title")
-        )
 
 
 class EvidenceFileSerializer(RecordSerializer):
@@ -124,15 +117,6 @@ class EvidenceFileSerializer(RecordSerializer):
             "derivation",
             "is_web_capture",
         )
-        extra_kwargs = {"original_name": {"allow_null": True}}
-
-    def to_representation(self, instance):
-        data = super().to_representation(instance)
-        # A protected source's file names and descriptions may say who it is.
-        if not identity_policy(self.context).reveals(instance.source):
-            data["original_name"] = None
-            data["description"] = None
-        return data
 
 
 class EvidenceUploadSerializer(serializers.Serializer):

@@ -12,8 +12,9 @@ from rest_framework import exceptions, parsers
 from rest_framework.decorators import action
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 
-from monitor.api.identity import annotate_identity, identity_policy
+from monitor.api.redaction import identity_policy
 from monitor.api.viewsets import RecordViewSet, ReviewedViewSet
+from monitor.redaction import annotate as annotate_identity
 from monitor.services import ActionRefused
 from sources.api.serializers import (
     CitationSerializer,
@@ -46,11 +47,6 @@ class SourceViewSet(ReviewedViewSet):
             .select_related("kind", "team", "obtained_by", "created_by", "archived_by")
             .prefetch_related(Prefetch("derived_from", queryset=visible_sources(user)))
         )
-
-    def hidden_history_fields(self, record):
-        if identity_policy({"request": self.request}).reveals(record):
-            return frozenset()
-        return frozenset(SourceSerializer.identifying_fields)
 
 
 class OctetStreamRenderer(BaseRenderer):
