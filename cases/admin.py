@@ -99,7 +99,11 @@ class CasePersonAdmin(PersonNameSearchMixin, AuditedAdmin):
     autocomplete_fields = ("case", "person")
 
     def get_visible_queryset(self, request):
-        return super().get_visible_queryset(request).prefetch_related(primary_names("person"))
+        return (
+            super()
+            .get_visible_queryset(request)
+            .prefetch_related(primary_names(self, request, "person"))
+        )
 
 
 # -- allegations --------------------------------------------------------------------------
@@ -122,7 +126,11 @@ class AllegationAdmin(PersonNameSearchMixin, AuditedAdmin):
     person_search_path = "victim"
 
     def get_visible_queryset(self, request):
-        return super().get_visible_queryset(request).prefetch_related(primary_names("victim"))
+        return (
+            super()
+            .get_visible_queryset(request)
+            .prefetch_related(primary_names(self, request, "victim"))
+        )
 
     @admin.display(description=_("victim"))
     def victim_display(self, obj: Allegation) -> str:
@@ -147,7 +155,10 @@ class AllegationPerpetratorAdmin(PersonNameSearchMixin, AuditedAdmin):
         return (
             super()
             .get_visible_queryset(request)
-            .prefetch_related(primary_names("person"), primary_names("allegation__victim"))
+            .prefetch_related(
+                primary_names(self, request, "person"),
+                primary_names(self, request, "allegation__victim"),
+            )
         )
 
     @admin.display(description=_("alleged perpetrator"))
@@ -208,7 +219,7 @@ class DetentionAdmin(PersonNameSearchMixin, AuditedAdmin):
             super()
             .get_visible_queryset(request)
             .with_status()
-            .prefetch_related(primary_names("person"))
+            .prefetch_related(primary_names(self, request, "person"))
         )
 
     @admin.display(description=_("current status"), ordering="latest_step_kind")
@@ -230,7 +241,7 @@ class DetentionStepAdmin(PersonNameSearchMixin, AuditedAdmin):
         return (
             super()
             .get_visible_queryset(request)
-            .prefetch_related(primary_names("detention__person"))
+            .prefetch_related(primary_names(self, request, "detention__person"))
         )
 
     @admin.display(description=_("sentence"))

@@ -9,20 +9,26 @@ from django.utils.translation import gettext_lazy as _
 
 from monitor.access import identity_q
 from monitor.admin_base import AuditedAdmin, AuditedInline
+from monitor.selectors import visible_prefetch
 from people.folding import fold_terms
 from people.models import Affiliation, Organization, Person, PersonName
 from sources.admin import CitationInline
 
 
-def primary_names(path: str) -> Prefetch:
+def primary_names(admin, request, path: str) -> Prefetch:
     """Prefetch the primary name of the person at ``path`` so ``str(person)`` costs nothing.
 
-    For list columns only: the prefetched ``names`` hold the primary name alone.
+    For list columns only: the prefetched ``names`` hold the primary name alone, and only the
+    names the user may see (none of a protected person they may not identify).
     """
-    names = PersonName.objects.filter(is_primary=True).order_by(
-        F("archived_at").asc(nulls_first=True)
+    return visible_prefetch(
+        admin.model,
+        f"{path}__names",
+        request.user,
+        lambda names: names.filter(is_primary=True).order_by(
+            F("archived_at").asc(nulls_first=True)
+        ),
     )
-    return Prefetch(f"{path}__names", queryset=names)
 
 
 class PersonNameSearchMixin:
@@ -113,7 +119,11 @@ class PersonNameAdmin(AuditedAdmin):
     readonly_fields = ("folded",)
 
     def get_visible_queryset(self, request):
-        return super().get_visible_queryset(request).prefetch_related(primary_names("person"))
+        return (
+            super()
+            .get_visible_queryset(request)
+            .prefetch_related(primary_names(self, request, "person"))
+        )
 
     def get_search_results(self, request, queryset, search_term):
         # Every folded word must appear in the name's folded key, whatever the script.
@@ -142,4 +152,8 @@ class AffiliationAdmin(PersonNameSearchMixin, AuditedAdmin):
     autocomplete_fields = ("person", "organization")
 
     def get_visible_queryset(self, request):
-        return super().get_visible_queryset(request).prefetch_related(primary_names("person"))
+        return (
+            super()
+            .get_visible_queryset(request)
+            .prefetch_related(primary_names(self, request, "person"))
+        )

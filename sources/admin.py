@@ -172,7 +172,7 @@ class CustodyEventAdmin(RedactedListMixin, ArchiveOnlyMixin, admin.ModelAdmin):
     list_display = ("at", "action", "evidence", "actor", "sha256_seen", "client_address")
     list_filter = ("action",)
     search_fields = ("evidence__original_name", "evidence__sha256", "sha256_seen")
-    list_select_related = ("evidence", "actor")
+    list_select_related = ("evidence__source", "actor")
     date_hierarchy = "at"
 
     def get_queryset(self, request):

@@ -36,6 +36,7 @@ from cases.models import (
     FollowUp,
     FollowUpResponse,
 )
+from monitor import redaction
 from monitor.choices import Confidentiality, Role
 from people.models import Affiliation, Organization, Person, PersonName
 from sources.models import Citation, EvidenceFile, Source
@@ -519,9 +520,11 @@ def test_protected_witness_page_shows_pseudonym_and_no_identifying_field(
     assert witness.pseudonym in body
     assert_no_identity(persona, response, "the witness's page")
     adminform = response.context["adminform"]
-    assert not set(Person.IDENTIFYING_FIELDS) & set(adminform.form.fields)
-    assert not set(Person.IDENTIFYING_FIELDS) & shown_fields(adminform)
-    assert "occupation" in shown_fields(adminform)  # the rest of the record is there
+    identifying = redaction.identifying_fields(Person)
+    assert not identifying & set(adminform.form.fields)
+    assert not identifying & shown_fields(adminform)
+    assert "occupation" not in shown_fields(adminform)  # it says who they are (issue 12)
+    assert "confidentiality" in shown_fields(adminform)  # the rest of the record is there
     assert response.context["has_change_permission"] is False  # read-only for them
 
 
@@ -565,13 +568,15 @@ def test_history_of_the_witness_leaves_out_identifying_changes(client, staff, wo
     witness = Person.objects.get(pk=world.witness.pk)
     witness.contact = "+992 93 555 0199"
     witness.occupation = "teacher"
+    witness.confidentiality = Confidentiality.INTERNAL
     record_save(record=witness, actor=staff["monitor_on_team"], reason="New phone number")
     signed_in(client, staff, "coordinator")
     response = client.get(admin_url(witness, "history", witness.pk))
     body = response.content.decode()
     assert response.status_code == 200
     assert "New phone number" in body
-    assert "teacher" in body  # a non-identifying change is shown
+    assert "teacher" not in body  # an occupation says who someone is
+    assert "Internal" in body or "internal" in body  # a non-identifying change is shown
     assert "555 0199" not in body
     assert "Protected details changed too" in body
     assert_no_identity("coordinator", response, "the witness's history")

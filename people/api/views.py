@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from django.db.models import Prefetch
-
 from monitor.api.viewsets import RecordViewSet, ReviewedViewSet
 from monitor.redaction import annotate as annotate_identity
+from monitor.selectors import visible_prefetch
 from people.api.serializers import (
     AffiliationSerializer,
     OrganizationSerializer,
     PersonSerializer,
     person_prefetch,
-    visible_names,
-    visible_organizations,
     with_primary_name,
 )
 from people.filtersets import AffiliationFilterSet, OrganizationFilterSet, PersonFilterSet
@@ -39,7 +36,9 @@ class PersonViewSet(ReviewedViewSet):
         queryset = with_primary_name(annotate_identity(Person.objects.visible_to(user), user))
         return queryset.select_related(
             "birth_place", "residence", "team", "created_by", "archived_by"
-        ).prefetch_related(Prefetch("names", queryset=visible_names(user)))
+        ).prefetch_related(
+            visible_prefetch(Person, "names", user, lambda names: names.filter(archived_at=None))
+        )
 
 
 class OrganizationViewSet(RecordViewSet):
@@ -56,7 +55,7 @@ class OrganizationViewSet(RecordViewSet):
         return (
             Organization.objects.visible_to(user)
             .select_related("country", "created_by", "archived_by")
-            .prefetch_related(Prefetch("parent", queryset=visible_organizations(user)))
+            .prefetch_related(visible_prefetch(Organization, "parent", user))
         )
 
 
@@ -76,6 +75,6 @@ class AffiliationViewSet(RecordViewSet):
             .select_related("created_by", "archived_by")
             .prefetch_related(
                 person_prefetch("person", user),
-                Prefetch("organization", queryset=visible_organizations(user)),
+                visible_prefetch(Affiliation, "organization", user),
             )
         )

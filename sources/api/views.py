@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.apps import apps
-from django.db.models import Prefetch
 from django.http import FileResponse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -15,17 +14,22 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 from monitor.api.redaction import identity_policy
 from monitor.api.viewsets import RecordViewSet, ReviewedViewSet
 from monitor.redaction import annotate as annotate_identity
+from monitor.selectors import visible_prefetch
 from monitor.services import ActionRefused
 from sources.api.serializers import (
     CitationSerializer,
     EvidenceFileSerializer,
     EvidenceUploadSerializer,
     SourceSerializer,
-    visible_sources,
 )
 from sources.filtersets import CitationFilterSet, EvidenceFileFilterSet, SourceFilterSet
 from sources.models import Citation, EvidenceFile, Source
 from sources.services import citation_add, evidence_open_for_download, evidence_upload
+
+
+def with_identity(user):
+    """For a prefetch of sources: each knows whether ``user`` may identify it (one rule)."""
+    return lambda sources: annotate_identity(sources, user)
 
 
 class SourceViewSet(ReviewedViewSet):
@@ -45,7 +49,7 @@ class SourceViewSet(ReviewedViewSet):
         return (
             annotate_identity(queryset, user)
             .select_related("kind", "team", "obtained_by", "created_by", "archived_by")
-            .prefetch_related(Prefetch("derived_from", queryset=visible_sources(user)))
+            .prefetch_related(visible_prefetch(Source, "derived_from", user, with_identity(user)))
         )
 
 
@@ -86,7 +90,7 @@ class EvidenceFileViewSet(RecordViewSet):
         return (
             EvidenceFile.objects.visible_to(user)
             .select_related("created_by", "archived_by")
-            .prefetch_related(Prefetch("source", queryset=visible_sources(user)))
+            .prefetch_related(visible_prefetch(EvidenceFile, "source", user, with_identity(user)))
         )
 
     def get_serializer_class(self):
@@ -175,7 +179,7 @@ class CitationViewSet(RecordViewSet):
         return (
             Citation.objects.visible_to(user)
             .select_related("created_by", "archived_by")
-            .prefetch_related(Prefetch("source", queryset=visible_sources(user)))
+            .prefetch_related(visible_prefetch(Citation, "source", user, with_identity(user)))
         )
 
     def perform_write(self, serializer, instance=None, expected_version=None):

@@ -169,9 +169,7 @@ def test_occupation_ethnicity_and_gender_read_null_in_the_api(api, protected):
 # -- strict organisations named as perpetrators ------------------------------------------------
 
 
-def test_a_strict_organisation_is_not_named_as_a_perpetrator_in_the_admin(
-    browser, team
-):
+def test_a_strict_organisation_is_not_named_as_a_perpetrator_in_the_admin(browser, team):
     case = CaseFactory(team=team, confidentiality=Confidentiality.INTERNAL)
     allegation = AllegationFactory(case=case)
     strict = OrganizationFactory(
