@@ -1,4 +1,4 @@
-"""The core app's pages: the dashboard and the account pages (sign in, sign out, password).
+"""The core app's pages: the account pages (sign in, two-factor, sign out, password).
 
 Every page requires signing in (``LoginRequiredMiddleware``); :func:`login_not_required_urls`
 marks the URL trees that authenticate on their own instead.
@@ -12,7 +12,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.urls import URLPattern, URLResolver, path
 
-from monitor import twofactor_views, views
+from monitor import security, twofactor_views
 
 
 def login_not_required_urls(urlconf):
@@ -49,7 +49,6 @@ def _wrapped(view):
 
 
 urlpatterns = [
-    path("", views.dashboard, name="dashboard"),
     path(
         "accounts/login/",
         login_not_required(twofactor_views.SignInView.as_view()),
@@ -72,5 +71,11 @@ urlpatterns = [
             template_name="registration/password_change_done.html"
         ),
         name="password_change_done",
+    ),
+    # Signing out of every device (issue 8).
+    path(
+        "accounts/sign-out-everywhere/",
+        security.sign_out_everywhere,
+        name="sign-out-everywhere",
     ),
 ]

@@ -1130,7 +1130,7 @@ def record_filters(filterset_class) -> list[tuple[str, type]]:
 
 
 def api_lists() -> list[tuple[str, type]]:
-    from monitor.api.urls import router
+    from config.api_urls import router
 
     return [
         (prefix, viewset.filterset_class)
