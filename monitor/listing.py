@@ -130,17 +130,15 @@ class ListPage:
         return filterset
 
     def _adjust_form(self, form) -> None:
-        from people.models import Person
-
         for name, field in form.fields.items():
             if not field.label or "[invalid name]" in str(field.label):
                 field.label = self.filter_labels.get(name) or name.replace("_", " ").capitalize()
             elif name in self.filter_labels:
                 field.label = self.filter_labels[name]
-            if isinstance(field, forms.ModelChoiceField) and field.queryset.model is Person:
-                # The label is the primary name (or the pseudonym): annotated, not a query per
-                # person.
-                field.queryset = field.queryset.with_primary_name()
+            if isinstance(field, forms.ModelChoiceField) and hasattr(field.queryset, "with_label"):
+                # A person's label is their primary name (or the pseudonym): annotated, not a
+                # query per person.
+                field.queryset = field.queryset.with_label()
             if name in self.checkbox_filters and isinstance(field, forms.MultipleChoiceField):
                 field.widget = forms.CheckboxSelectMultiple(choices=field.choices)
             if name.endswith(("_from", "_to")) and isinstance(field.widget, forms.TextInput):

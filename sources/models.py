@@ -70,6 +70,10 @@ class Source(ReviewedModel):
     re-telling a press release), so the two never count as independent corroboration.
     """
 
+    #: Pages label a source by ``str()`` (its pseudonym when protected), never by its title
+    #: (``monitor.page_helpers.describe_records``).
+    label_is_str = True
+
     title = models.CharField(_("title"), max_length=500)
     kind = models.ForeignKey(
         "monitor.Term",

@@ -28,7 +28,8 @@ from django.db import models, transaction
 from django.utils.translation import gettext as _
 
 from monitor.access import has_role, reveals_identity
-from monitor.models import AuditedModel
+from monitor.accesslog import record_access
+from monitor.models import AccessAction, AuditedModel
 from monitor.services import ActionRefused, NotVisible, edit_refusal, record_save
 from sources import evidence as filetypes
 from sources.choices import Credibility, CustodyAction, Stance
@@ -470,6 +471,8 @@ def evidence_open_for_download(
         sha256_seen=found.sha256,
         client_address=client_address,
     )
+    # The access log too (who read which file; the custody event says what was served).
+    record_access(AccessAction.EVIDENCE_DOWNLOAD, user=actor, obj=evidence)
     return EvidenceDownload(
         file=found.copy,
         filename=evidence.original_name,

@@ -44,12 +44,11 @@ from cases.provenance import (
 from monitor.choices import ReviewState
 from monitor.exports import CsvColumn
 from monitor.listing import Column, ListPage, format_date
-from monitor.page_helpers import (
-    decisions_for,
-    history_entries,
-    latest_return,
+from monitor.page_helpers import decisions_for, history_entries, latest_return
+from people.selectors import (
     organization_prefetch,
     person_prefetch,
+    visible_organizations,
     visible_persons,
 )
 from sources.models import Source
@@ -468,6 +467,4 @@ def followup_detail(request, pk):
 
 
 def visible_organizations_for(user):
-    from monitor.page_helpers import visible_organizations
-
     return visible_organizations(user)

@@ -8,7 +8,6 @@ import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.apps import apps
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import FieldDoesNotExist
@@ -27,6 +26,7 @@ from monitor.admin_review.labels import (
     with_identity,
 )
 from monitor.models import DecisionAction, ReviewDecision, ReviewedModel
+from monitor.registry import CITATION_MODEL
 
 
 @dataclass
@@ -185,7 +185,7 @@ class Review:
 
 
 def _citation_model():
-    return apps.get_model("sources", "Citation")
+    return CITATION_MODEL.get()
 
 
 def build_review(record: ReviewedModel, user) -> Review:

@@ -14,7 +14,6 @@ services and API still import nothing from ``cases``.
 
 from __future__ import annotations
 
-from django.apps import apps
 from django.db.models import Prefetch, Q
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext_lazy as _
@@ -30,9 +29,16 @@ from monitor.listing import (
     display_label_expression,
     format_date,
 )
-from monitor.page_helpers import decisions_for, history_entries, latest_return, visible_persons
+from monitor.page_helpers import decisions_for, history_entries, latest_return
+from monitor.registry import DetailSections
 from people.filtersets import PersonFilterSet
 from people.models import Affiliation, Person, PersonName
+from people.selectors import visible_persons
+
+#: What the apps built on this one add to the person page (the cases app: the sources behind
+#: the details, in the "identity" slot, shown with the identity; the person's cases,
+#: allegations and detentions in the "links" slot).
+PERSON_SECTIONS = DetailSections("person", slots=("identity", "links"))
 
 #: Shown to users who may not identify a protected person, in place of every detail.
 WITHHELD = _("withheld: identity protected")
@@ -131,51 +137,6 @@ def person_detail(request, pk):
         visible_persons(user).select_related("birth_place", "residence", "team"), pk=pk
     )
     revealed = reveals_identity(user, person)
-    Case = apps.get_model("cases", "Case")
-    CasePerson = apps.get_model("cases", "CasePerson")
-    Allegation = apps.get_model("cases", "Allegation")
-    Detention = apps.get_model("cases", "Detention")
-    DetentionStep = apps.get_model("cases", "DetentionStep")
-
-    links = CasePerson.objects.filter(person=person, archived_at__isnull=True)
-    as_victim = Allegation.objects.filter(victim=person, archived_at__isnull=True)
-    detained = Detention.objects.filter(person=person, archived_at__isnull=True)
-    cases = list(
-        Case.objects.visible_to(user)
-        .filter(
-            Q(pk__in=links.values("case_id"))
-            | Q(pk__in=as_victim.values("case_id"))
-            | Q(pk__in=detained.values("case_id"))
-        )
-        .order_by("-reference", "pk")
-    )
-    roles: dict = {}
-    for link in links.filter(case__in=[case.pk for case in cases]):
-        roles.setdefault(link.case_id, []).append(link.get_role_display())
-    for case in cases:
-        case.roles = roles.get(case.pk, [])
-    allegations = list(
-        Allegation.objects.visible_to(user)
-        .filter(victim=person, archived_at__isnull=True)
-        .select_related("case", "violation_type", "place")
-        .order_by("date", "date_precision", "created_at")
-    )
-    detentions = list(
-        Detention.objects.visible_to(user)
-        .filter(person=person, archived_at__isnull=True)
-        .select_related("case")
-        .prefetch_related(
-            Prefetch(
-                "steps",
-                queryset=DetentionStep.objects.filter(archived_at__isnull=True).select_related(
-                    "place", "facility"
-                ),
-            )
-        )
-        .order_by("created_at")
-    )
-    for detention in detentions:
-        detention.timeline = detention.ordered_steps()
     decisions = decisions_for(person) if revealed else []
     context = {
         "person": person,
@@ -184,9 +145,7 @@ def person_detail(request, pk):
         "names": _names(person, user) if revealed else [],
         "affiliations": _affiliations(person, user) if revealed else [],
         "duplicates": likely_duplicates(person, user) if revealed else [],
-        "cases": cases,
-        "allegations": allegations,
-        "detentions": detentions,
+        "sections": PERSON_SECTIONS.render(person, user=user, revealed=revealed),
         "decisions": decisions,
         "returned": latest_return(decisions)
         if person.review_state == ReviewState.RETURNED
@@ -194,10 +153,6 @@ def person_detail(request, pk):
         # Comments and change reasons may name the person: withheld with the identity.
         "history": history_entries(person.review_history()) if revealed else [],
     }
-    if revealed:
-        from cases.provenance import provenance_for_records
-
-        person.provenance = provenance_for_records([person], user).get(person.pk)
     return render(request, "people/person_detail.html", context)
 
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from django.apps import apps
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -32,6 +31,7 @@ from monitor.listing import (
     format_date,
 )
 from monitor.page_helpers import decisions_for, describe_records, history_entries, latest_return
+from monitor.registry import DetailSections
 from sources.filtersets import SourceFilterSet
 from sources.models import Citation, CustodyEvent, EvidenceFile, Source
 
@@ -104,6 +104,11 @@ source_list = require_safe(SourceListPage().list_view)
 source_export = require_safe(SourceListPage().export_view)
 
 
+#: What the apps built on this one add to the source page (the cases app: the figures it
+#: gives, in the "links" slot).
+SOURCE_SECTIONS = DetailSections("source", slots=("links",))
+
+
 @require_safe
 def source_detail(request, pk):
     user = request.user
@@ -139,15 +144,6 @@ def source_detail(request, pk):
     derived_from = list(source.derived_from.all() & visible_sources)
     derivatives = list(source.derivatives.all() & visible_sources)
     decisions = decisions_for(source) if revealed else []
-    # The figures that give this source as theirs (the cases app builds on this one: looked
-    # up by name, so the sources app imports nothing from it).
-    figure_model = apps.get_model("cases", "EventFigure")
-    figures = list(
-        figure_model.objects.visible_to(user)
-        .filter(source=source, archived_at__isnull=True)
-        .select_related("event")
-        .order_by("event__title", "kind", "value")
-    )
     context = {
         "source": source,
         "revealed": revealed,
@@ -156,7 +152,7 @@ def source_detail(request, pk):
         "files": files,
         "derived_from": derived_from,
         "derivatives": derivatives,
-        "figures": figures,
+        "sections": SOURCE_SECTIONS.render(source, user=user, revealed=revealed),
         "decisions": decisions,
         "returned": latest_return(decisions)
         if source.review_state == ReviewState.RETURNED
