@@ -55,7 +55,7 @@ def reviewed_models() -> list[type]:
 def dashboard(request):
     user = request.user
     if not has_role(user):
-        return render(request, "monitor/dashboard.html", {"no_role": True})
+        return render(request, "dashboard.html", {"no_role": True})
     today = timezone.localdate()
     mine = _my_records(user)
     drafts = mine.get(ReviewState.DRAFT, [])
@@ -80,7 +80,7 @@ def dashboard(request):
             context["review_queue_url"] = reverse("admin:review_queue")
         except NoReverseMatch:
             context["review_queue_url"] = ""
-    return render(request, "monitor/dashboard.html", context)
+    return render(request, "dashboard.html", context)
 
 
 # -- my drafts, returned to me ---------------------------------------------------------------------

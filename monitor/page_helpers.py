@@ -18,7 +18,7 @@ from django.db import models
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 
-from monitor.models import DecisionAction, ReviewDecision, ReviewedModel
+from monitor.models import AuditedModel, DecisionAction, ReviewDecision, ReviewedModel
 
 HISTORY_TYPES = {"+": _("created"), "~": _("changed"), "-": _("deleted")}
 
@@ -84,7 +84,6 @@ def detail_url(record) -> str | None:
 
 def _parent_field(model) -> str | None:
     """The first link to another audited record: what the record belongs to."""
-    from monitor.models import AuditedModel
 
     for field in model._meta.concrete_fields:
         related = getattr(field, "related_model", None)

@@ -12,6 +12,7 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from monitor.access import identity_q
 from monitor.filtersets import (
     CONFIDENTIALITY_CHOICES,
     REVIEW_STATE_CHOICES,
@@ -62,7 +63,6 @@ class PersonFilterSet(RecordFilterSet):
 
     def filter_residence(self, queryset, name, value):
         # Where someone lives identifies them: only among those the user may identify.
-        from monitor.access import identity_q
 
         rule = identity_q(user_of(self.request))
         places = Place.objects.with_descendants([value]).values("pk")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from monitor.access import identity_hidden, identity_q
 from monitor.approxdate import ApproximateDateField, approximate_date_constraints
 from monitor.choices import Confidentiality
 from monitor.models.base import (
@@ -100,8 +101,6 @@ class Person(ReviewedModel):
         ]
 
     def __str__(self) -> str:
-        from monitor.access import identity_hidden
-
         if identity_hidden(self):  # the viewer may not know who this is
             return self.pseudonym
         name = getattr(self, "primary_name", None)
@@ -127,7 +126,6 @@ class PersonNameQuerySet(AuditedQuerySet):
     def visible_to(self, user):
         """Names of visible persons, except those of protected persons the user may not
         identify: they see the pseudonym instead."""
-        from monitor.access import identity_q
 
         rule = identity_q(user, prefix="person__")
         if rule is None:

@@ -2,6 +2,7 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 from monitor import roles
+from monitor.registry import CITATION_MODEL
 
 
 class SourcesConfig(AppConfig):
@@ -17,7 +18,6 @@ class SourcesConfig(AppConfig):
     }
 
     def ready(self) -> None:
-        from monitor.registry import CITATION_MODEL
         from sources.models import Citation
 
         CITATION_MODEL.provide(Citation)

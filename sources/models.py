@@ -15,8 +15,10 @@ from django.db.models.functions import Length
 from django.utils.functional import LazyObject
 from django.utils.translation import gettext_lazy as _
 
+from monitor.access import has_role, identity_hidden
 from monitor.approxdate import ApproximateDateField, approximate_date_constraints
 from monitor.choices import Vocabulary
+from monitor.models import AuditError
 from monitor.models.base import (
     AuditedModel,
     AuditedQuerySet,
@@ -141,8 +143,6 @@ class Source(ReviewedModel):
         indexes = [models.Index(fields=["kind", "reliability"], name="sources_kind_reliability")]
 
     def __str__(self) -> str:
-        from monitor.access import identity_hidden
-
         if identity_hidden(self):  # the viewer may not know who or what this is
             return self.pseudonym
         return self.title
@@ -238,13 +238,9 @@ class CustodyEventQuerySet(models.QuerySet):
     """The custody log is append-only."""
 
     def update(self, **kwargs):
-        from monitor.models import AuditError
-
         raise AuditError("The chain of custody is append-only.")
 
     def delete(self):
-        from monitor.models import AuditError
-
         raise AuditError("The chain of custody is append-only.")
 
     def visible_to(self, user):
@@ -298,14 +294,10 @@ class CustodyEvent(models.Model):
 
     def save(self, *args, **kwargs):
         if not self._state.adding:
-            from monitor.models import AuditError
-
             raise AuditError("The chain of custody is append-only.")
         super().save(*args, **kwargs)
 
     def delete(self, using=None, keep_parents=False):
-        from monitor.models import AuditError
-
         raise AuditError("The chain of custody is append-only.")
 
 
@@ -313,8 +305,6 @@ class CitationQuerySet(AuditedQuerySet):
     def visible_to(self, user):
         """A citation is seen when both its source and the record it supports are."""
         from django.apps import apps
-
-        from monitor.access import has_role
 
         if not has_role(user):
             return self.none()

@@ -19,6 +19,7 @@ from monitor.models.base import (
     confidentiality_constraint,
     review_state_constraint,
 )
+from sources.models import Citation
 
 REFERENCE_PATTERN = re.compile(r"^[A-Z]{3}-\d{4}-\d{4}$")
 
@@ -93,7 +94,6 @@ class Case(ReviewedModel):
     def review_history(self) -> list[models.QuerySet]:
         """The case's own history and that of every record it holds."""
         from cases.models import Detention, DetentionStep, FollowUp, FollowUpResponse
-        from sources.models import Citation
 
         allegations = list(Allegation._base_manager.filter(case=self).values_list("pk", flat=True))
         detentions = list(Detention._base_manager.filter(case=self).values_list("pk", flat=True))
@@ -121,7 +121,6 @@ class Case(ReviewedModel):
         from django.contrib.contenttypes.models import ContentType
 
         from cases.models import Detention
-        from sources.models import Citation
 
         missing = []
         for model in (Allegation, Detention):

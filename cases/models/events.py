@@ -17,6 +17,7 @@ from monitor.models.base import (
     confidentiality_constraint,
     review_state_constraint,
 )
+from sources.models import Citation
 
 
 class EventQuerySet(TreeQuerySetMixin, ConfidentialQuerySet):
@@ -84,8 +85,6 @@ class Event(ReviewedModel):
         return self.title
 
     def review_history(self) -> list[models.QuerySet]:
-        from sources.models import Citation
-
         figures = list(EventFigure._base_manager.filter(event=self).values_list("pk", flat=True))
         return [
             self.history.all(),

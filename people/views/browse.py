@@ -21,27 +21,22 @@ from django.views.decorators.http import require_safe
 
 from monitor.access import reveals_identity
 from monitor.choices import ReviewState
-from monitor.exports import CsvColumn
 from monitor.listing import (
-    Column,
     ListPage,
     annotate_identity,
     display_label_expression,
-    format_date,
 )
 from monitor.page_helpers import decisions_for, history_entries, latest_return
 from monitor.registry import DetailSections
 from people.filtersets import PersonFilterSet
 from people.models import Affiliation, Person, PersonName
 from people.selectors import visible_persons
+from people.tables import WITHHELD, PersonTable
 
 #: What the apps built on this one add to the person page (the cases app: the sources behind
 #: the details, in the "identity" slot, shown with the identity; the person's cases,
 #: allegations and detentions in the "links" slot).
 PERSON_SECTIONS = DetailSections("person", slots=("identity", "links"))
-
-#: Shown to users who may not identify a protected person, in place of every detail.
-WITHHELD = _("withheld: identity protected")
 
 
 class PersonListPage(ListPage):
@@ -57,13 +52,7 @@ class PersonListPage(ListPage):
     noun = ("person", "persons")
     checkbox_filters = ("review_state", "confidentiality")
     filter_labels = {"organization": _("Organisation")}
-    columns = (
-        Column("name", _("Name"), sort="sort_name"),
-        Column("other_names", _("Other names")),
-        Column("gender", _("Gender")),
-        Column("review_state", _("Review"), sort="review_state"),
-        Column("updated", _("Updated"), sort="updated_at"),
-    )
+    table = PersonTable
 
     def get_queryset(self, request):
         user = request.user
@@ -91,36 +80,6 @@ class PersonListPage(ListPage):
                 name.full_name for name in person.visible_names if not name.is_primary
             ] if person.revealed else []  # fmt: skip
         return rows
-
-    def csv_columns(self, request):
-        from django.urls import reverse
-
-        def shown(attribute):
-            def value(person):
-                if not person.revealed:
-                    return str(WITHHELD)
-                found = getattr(person, attribute)
-                return "" if found is None else found
-
-            return value
-
-        return [
-            CsvColumn("name", lambda p: str(p)),
-            CsvColumn("other names", lambda p: "; ".join(p.other_names)),
-            CsvColumn("identity protected", lambda p: "yes" if p.is_protected else "no"),
-            CsvColumn("gender", lambda p: p.get_gender_display() if p.gender else ""),
-            CsvColumn("date of birth", lambda p: format_date(shown("birth_date")(p))),
-            CsvColumn("place of birth", lambda p: str(shown("birth_place")(p) or "")),
-            CsvColumn("residence", lambda p: str(shown("residence")(p) or "")),
-            CsvColumn("occupation", shown("occupation")),
-            CsvColumn("review state", lambda p: p.get_review_state_display()),
-            CsvColumn("confidentiality", lambda p: p.get_confidentiality_display()),
-            CsvColumn("archived", lambda p: format_date(p.archived_at)),
-            CsvColumn(
-                "link",
-                lambda p: request.build_absolute_uri(reverse("person-detail", kwargs={"pk": p.pk})),
-            ),
-        ]
 
 
 person_list = require_safe(PersonListPage().list_view)

@@ -12,6 +12,7 @@ from rest_framework import exceptions, parsers
 from rest_framework.decorators import action
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 
+from monitor.api.exceptions import Conflict
 from monitor.api.identity import annotate_identity, identity_policy
 from monitor.api.viewsets import RecordViewSet, ReviewedViewSet
 from monitor.services import ActionRefused
@@ -147,8 +148,6 @@ class EvidenceFileViewSet(RecordViewSet):
             )
         except ActionRefused as refusal:
             if refusal.code == "integrity":
-                from monitor.api.exceptions import Conflict
-
                 raise Conflict(refusal.message, code="integrity") from refusal
             raise
         response = FileResponse(

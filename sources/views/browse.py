@@ -16,26 +16,21 @@ from __future__ import annotations
 from collections import defaultdict
 
 from django.shortcuts import get_object_or_404, render
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
 from monitor.access import reveals_identity
 from monitor.choices import ReviewState
-from monitor.exports import CsvColumn
 from monitor.listing import (
-    Column,
     ListPage,
     annotate_identity,
     display_label_expression,
-    format_date,
 )
 from monitor.page_helpers import decisions_for, describe_records, history_entries, latest_return
 from monitor.registry import DetailSections
 from sources.filtersets import SourceFilterSet
 from sources.models import Citation, CustodyEvent, EvidenceFile, Source
-
-WITHHELD = _("withheld: identity protected")
+from sources.tables import WITHHELD, SourceTable
 
 
 class SourceListPage(ListPage):
@@ -47,14 +42,7 @@ class SourceListPage(ListPage):
     export_url_name = "source-export"
     noun = ("source", "sources")
     checkbox_filters = ("reliability", "review_state", "confidentiality")
-    columns = (
-        Column("title", _("Title"), sort="sort_title"),
-        Column("kind", _("Kind")),
-        Column("publisher", _("Publisher")),
-        Column("published", _("Published"), sort="published"),
-        Column("reliability", _("Reliability"), sort="reliability"),
-        Column("review_state", _("Review"), sort="review_state"),
-    )
+    table = SourceTable
 
     def get_queryset(self, request):
         user = request.user
@@ -71,33 +59,6 @@ class SourceListPage(ListPage):
         for source in rows:
             source.revealed = bool(source.identity_revealed) or not source.is_protected
         return rows
-
-    def csv_columns(self, request):
-        def shown(attribute):
-            def value(source):
-                return getattr(source, attribute) if source.revealed else str(WITHHELD)
-
-            return value
-
-        return [
-            CsvColumn("title", lambda s: str(s)),
-            CsvColumn("identity protected", lambda s: "yes" if s.is_protected else "no"),
-            CsvColumn("kind", lambda s: s.kind.label),
-            CsvColumn("publisher", shown("publisher")),
-            CsvColumn("author", shown("author")),
-            CsvColumn("URL", shown("url")),
-            CsvColumn("language", lambda s: s.language),
-            CsvColumn("published", lambda s: format_date(s.published)),
-            CsvColumn("obtained", lambda s: format_date(s.obtained)),
-            CsvColumn("reliability", lambda s: s.reliability),
-            CsvColumn("review state", lambda s: s.get_review_state_display()),
-            CsvColumn("confidentiality", lambda s: s.get_confidentiality_display()),
-            CsvColumn("archived", lambda s: format_date(s.archived_at)),
-            CsvColumn(
-                "link",
-                lambda s: request.build_absolute_uri(reverse("source-detail", kwargs={"pk": s.pk})),
-            ),
-        ]
 
 
 source_list = require_safe(SourceListPage().list_view)

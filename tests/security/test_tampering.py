@@ -1218,6 +1218,10 @@ PAGE_LISTS = {
     "person-export": "people.filtersets.PersonFilterSet",
     "source-list": "sources.filtersets.SourceFilterSet",
     "source-export": "sources.filtersets.SourceFilterSet",
+    "allegation-list": "cases.filtersets.AllegationFilterSet",
+    "allegation-export": "cases.filtersets.AllegationFilterSet",
+    "detention-list": "cases.filtersets.DetentionFilterSet",
+    "detention-export": "cases.filtersets.DetentionFilterSet",
 }
 
 
