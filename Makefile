@@ -46,9 +46,12 @@ test: $(VENV)/.installed-dev $(CHROMIUM)
 	$(TEST_ENV) $(BIN)/python -m pytest -n 2 -m "not browser" $(PYTEST_ARGS)
 	$(TEST_ENV) $(BIN)/python -m pytest -p no:xdist -m browser $(PYTEST_ARGS)
 
-## lint: ruff, Django's system checks, and no missing migration.
+## lint: ruff, the layers contract (import-linter, pyproject.toml), Django's system checks,
+## and no missing migration.
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 	$(TEST_ENV) $(BIN)/python manage.py check
 	$(TEST_ENV) $(BIN)/python manage.py makemigrations --check --dry-run
 

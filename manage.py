@@ -7,12 +7,12 @@ import sys
 
 #: Commands that only read the code (the models and migrations): they sign, serve and store
 #: nothing, so without a configured secret key they run with a throwaway one. Everything
-#: else still refuses to start without MONITOR_SECRET_KEY (monitor/settings.py).
+#: else still refuses to start without MONITOR_SECRET_KEY (config/settings.py).
 OFFLINE_COMMANDS = {"makemigrations", "showmigrations", "sqlmigrate"}
 
 
 def main() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "monitor.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     command = sys.argv[1] if len(sys.argv) > 1 else ""
     if command in OFFLINE_COMMANDS and not (
         os.environ.get("MONITOR_SECRET_KEY") or os.environ.get("MONITOR_SECRET_KEY_FILE")

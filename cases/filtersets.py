@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from cases.choices import CaseType, ClaimStatus, FollowUpKind, FollowUpStatus, StepKind
 from cases.models import Allegation, Case, CasePerson, Detention, DetentionStep, Event, FollowUp
 from cases.models.detentions import SENTENCE_KINDS
+from monitor.access import has_role
 from monitor.approxdate import overlaps
 from monitor.choices import Vocabulary
 from monitor.filtersets import (
@@ -36,7 +37,6 @@ from people.models import Organization, Person
 
 def colleagues(request):
     """Users a follow-up may be owned by: active accounts, listed to users with a role."""
-    from monitor.access import has_role
 
     user = getattr(request, "user", None)
     return User.objects.filter(is_active=True) if has_role(user) else User.objects.none()

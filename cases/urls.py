@@ -1,15 +1,46 @@
-"""The calendar feed, mounted at ``/calendar/`` (``monitor/urls.py``).
+"""The cases app's pages, mounted at the root by ``config/urls.py``.
 
-The token is what ``secrets.token_urlsafe(32)`` makes: 43 characters of ``A–Z a–z 0–9 - _``;
-the pattern accepts a little more either way, and anything else never reaches the view.
+``urlpatterns`` are the pages (lists, details, CSV exports, forms); ``calendar_urlpatterns``
+is the calendar feed, mounted at ``/calendar/`` apart because it authenticates by a secret
+token in its address instead of a session. The token is what ``secrets.token_urlsafe(32)``
+makes: 43 characters of ``A–Z a–z 0–9 - _``; the pattern accepts a little more either way, and
+anything else never reaches the view.
 """
 
-from django.urls import re_path
+from django.urls import path, re_path
 
-from cases.calendar import calendar_feed
-
-app_name = "calendar"
+from cases import edit_views
+from cases.views import browse, calendar
 
 urlpatterns = [
-    re_path(r"^(?P<token>[A-Za-z0-9_-]{32,128})\.ics$", calendar_feed, name="feed"),
+    path("cases/", browse.case_list, name="case-list"),
+    path("cases/export.csv", browse.case_export, name="case-export"),
+    path("cases/new/", edit_views.case_create, name="case-create"),
+    path("cases/<uuid:pk>/", browse.case_detail, name="case-detail"),
+    path("cases/<uuid:pk>/edit/", edit_views.case_edit, name="case-edit"),
+    path("cases/<uuid:pk>/submit/", edit_views.case_submit, name="case-submit"),
+    path(
+        "cases/<uuid:case_pk>/detentions/<uuid:pk>/steps/",
+        edit_views.detention_steps,
+        name="detention-steps",
+    ),
+    path("events/", browse.event_list, name="event-list"),
+    path("events/export.csv", browse.event_export, name="event-export"),
+    path("events/<uuid:pk>/", browse.event_detail, name="event-detail"),
+    path("allegations/", browse.allegation_list, name="allegation-list"),
+    path("allegations/export.csv", browse.allegation_export, name="allegation-export"),
+    path("detentions/", browse.detention_list, name="detention-list"),
+    path("detentions/export.csv", browse.detention_export, name="detention-export"),
+    path("followups/", browse.followup_list, name="followup-list"),
+    path("followups/export.csv", browse.followup_export, name="followup-export"),
+    path("followups/new/", edit_views.followup_create_view, name="followup-create"),
+    path("followups/<uuid:pk>/", browse.followup_detail, name="followup-detail"),
+    path("followups/<uuid:pk>/edit/", edit_views.followup_edit, name="followup-edit"),
+    path("followups/<uuid:pk>/respond/", edit_views.followup_respond, name="followup-respond"),
 ]
+
+#: ``include(calendar_urlpatterns)`` gives the ``calendar`` namespace (``calendar:feed``).
+calendar_urlpatterns = (
+    [re_path(r"^(?P<token>[A-Za-z0-9_-]{32,128})\.ics$", calendar.calendar_feed, name="feed")],
+    "calendar",
+)

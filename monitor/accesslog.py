@@ -11,7 +11,8 @@ terms. Most rows are written without the surfaces doing anything:
   (a DRF viewset's model, an admin ``model_admin``) or its URL name (``case-detail``);
 * exports: records sent to the ``monitor.access`` logger with ``event="export"``
   (:class:`monitor.security.AccessLogHandler`, configured in settings);
-* evidence downloads: a ``download`` custody event;
+* evidence downloads: ``sources.services`` calls :func:`record_access` as it logs the
+  ``download`` custody event;
 * API tokens issued and revoked: the token model's ``post_save``.
 
 A view that shows a record some other way calls :func:`log_record_read`. A failure to
@@ -29,14 +30,12 @@ from django.db import models
 
 from monitor.choices import Confidentiality
 from monitor.models import AccessAction, AccessLog, AccessOutcome
+from monitor.roles import is_project_app
 from monitor.security import client_address, user_agent, username_digest
 
-#: The request being answered, for receivers that are not handed one (token and custody
-#: signals): set by :class:`AccessLogMiddleware`.
+#: The request being answered, for receivers and services that are not handed one (the token
+#: signal, the evidence download): set by :class:`AccessLogMiddleware`.
 _current_request: ContextVar = ContextVar("monitor_access_request", default=None)
-
-#: Apps whose records are logged when read.
-_RECORD_APPS = ("cases", "people", "sources", "monitor")
 
 
 def current_request():
@@ -103,7 +102,9 @@ def _safe_path(request) -> str:
 
 
 def _project_model(model) -> bool:
-    return model._meta.app_label in _RECORD_APPS and model is not AccessLog
+    """A model of the project's apps (whose records are logged when read)."""
+    config = apps.get_app_config(model._meta.app_label)
+    return is_project_app(config) and model is not AccessLog
 
 
 @functools.cache
@@ -335,19 +336,6 @@ def on_token_saved(sender, instance, created=False, update_fields=None, raw=Fals
         user=actor or instance.user,
         obj=instance,
         detail="" if actor is None or actor == instance.user else "for another account",
-    )
-
-
-def on_custody_event(sender, instance, created=False, raw=False, **kwargs) -> None:
-    from sources.choices import CustodyAction
-
-    if raw or not created or instance.action != CustodyAction.DOWNLOAD:
-        return
-    record_access(
-        AccessAction.EVIDENCE_DOWNLOAD,
-        user=instance.actor,
-        object_type="sources.evidencefile",
-        object_id=str(instance.evidence_id),
     )
 
 

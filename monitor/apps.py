@@ -1,11 +1,25 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from monitor import roles
+
 
 class MonitorConfig(AppConfig):
     name = "monitor"
     verbose_name = _("Monitor core")
     default_auto_field = "django.db.models.BigAutoField"
+    #: What the role groups may do with each model: every app of the project declares every
+    #: model of its own (``monitor.roles``; a model left out fails tests/test_layering.py).
+    model_roles = {
+        "term": roles.REFERENCE,
+        "place": roles.REFERENCE,
+        "user": roles.SYSTEM,  # coordinators manage accounts: roles.ROLE_EXTRA_PERMISSIONS
+        "team": roles.SYSTEM,
+        "apitoken": roles.SYSTEM,
+        "idempotencykey": roles.SYSTEM,
+        "accesslog": roles.SYSTEM,
+        "reviewdecision": roles.SYSTEM,
+    }
 
     def ready(self) -> None:
         from axes.signals import user_locked_out
@@ -34,11 +48,6 @@ class MonitorConfig(AppConfig):
             security.end_access_if_deactivated, sender=User, dispatch_uid="monitor.deactivated"
         )
         post_save.connect(accesslog.on_token_saved, sender=ApiToken, dispatch_uid="monitor.token")
-        post_save.connect(
-            accesslog.on_custody_event,
-            sender="sources.CustodyEvent",
-            dispatch_uid="monitor.custody",
-        )
 
 
 def _start_session_clocks(sender, request, user, **kwargs) -> None:

@@ -39,7 +39,7 @@ from django.utils.translation import gettext_lazy
 from monitor.access import has_role
 from monitor.choices import ReviewState, Role
 from monitor.models import DecisionAction, ReviewDecision, StaleEdit, Team
-from monitor.services import ActionRefused, NotVisible, edit_refusal
+from monitor.services import ActionRefused, NotVisible, edit_refusal, review_submit
 
 # -- forms ------------------------------------------------------------------------------------
 
@@ -400,8 +400,6 @@ def submit_for_review(request: HttpRequest, model, pk, *, done_url: str) -> Http
     """
     from django.contrib import messages
     from django.shortcuts import redirect
-
-    from monitor.services import review_submit
 
     if request.method != "POST":
         from django.http import HttpResponseNotAllowed

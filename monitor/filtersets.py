@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
+from monitor.access import has_role
 from monitor.approxdate import ApproximateDate, ApproximateDateFormField
 from monitor.choices import Confidentiality, ReviewState, Vocabulary
 from monitor.models import Place, Team, Term
@@ -39,8 +40,6 @@ def visible(model, **filters):
 
 
 def teams(request):
-    from monitor.access import has_role
-
     return Team.objects.all() if has_role(user_of(request)) else Team.objects.none()
 
 

@@ -1,8 +1,9 @@
 """What every list page shares: filters, search, sorting, pagination, counts and CSV export.
 
 A list page is a :class:`ListPage` subclass in its app's views: the model, the app's
-FilterSet (the same one the API uses, STYLE.md §6), the columns that may be sorted, and the
-CSV columns. The rules it follows:
+FilterSet (the same one the API uses, STYLE.md §6) and the app's table (``<app>/tables.py``,
+:mod:`monitor.tables`), which declares the page's columns and the CSV export's at once. The
+rules it follows:
 
 * Rows come from ``visible_to(request.user)`` only, and the FilterSet is given the request,
   so every choice list (events, places, persons…) holds only what the user may see and a
@@ -76,7 +77,8 @@ class ListPage:
     search_param = "q"
     search_label = _("Search")
     search_help = ""
-    columns: tuple[Column, ...] = ()
+    #: The :class:`monitor.tables.Table` of the list: the page's columns and the CSV's.
+    table: type | None = None
     export_url_name = ""
     #: What a row is called in counts: ("case", "cases").
     noun: tuple[str, str] = ("record", "records")
@@ -91,8 +93,11 @@ class ListPage:
         """The rows the user may see, with what the rows show joined or prefetched."""
         raise NotImplementedError
 
+    def page_columns(self, request) -> tuple[Column, ...]:
+        return self.table(request).page_columns()
+
     def csv_columns(self, request) -> list[CsvColumn]:
-        raise NotImplementedError
+        return self.table(request).csv_columns()
 
     def prepare_rows(self, rows: list, request) -> list:
         """Anything a page of rows needs in one go (labels of linked records…)."""
@@ -111,17 +116,15 @@ class ListPage:
         return filterset
 
     def _adjust_form(self, form) -> None:
-        from people.models import Person
-
         for name, field in form.fields.items():
             if not field.label or "[invalid name]" in str(field.label):
                 field.label = self.filter_labels.get(name) or name.replace("_", " ").capitalize()
             elif name in self.filter_labels:
                 field.label = self.filter_labels[name]
-            if isinstance(field, forms.ModelChoiceField) and field.queryset.model is Person:
-                # The label is the primary name (or the pseudonym): annotated, not a query per
-                # person.
-                field.queryset = field.queryset.with_primary_name()
+            if isinstance(field, forms.ModelChoiceField) and hasattr(field.queryset, "with_label"):
+                # A person's label is their primary name (or the pseudonym): annotated, not a
+                # query per person.
+                field.queryset = field.queryset.with_label()
             if name in self.checkbox_filters and isinstance(field, forms.MultipleChoiceField):
                 field.widget = forms.CheckboxSelectMultiple(choices=field.choices)
             if name.endswith(("_from", "_to")) and isinstance(field.widget, forms.TextInput):
@@ -130,14 +133,14 @@ class ListPage:
                 field.widget = forms.DateInput(attrs={"type": "date"})
             field.widget.attrs.pop("style", None)
 
-    def sort_options(self) -> dict[str, str]:
-        return {column.key: column.sort for column in self.columns if column.sort}
+    def sort_options(self, request) -> dict[str, str]:
+        return {column.key: column.sort for column in self.page_columns(request) if column.sort}
 
     def apply_sort(self, queryset: QuerySet, request) -> tuple[QuerySet, str]:
         """Order by ``?sort=`` when it names a sortable column; the key always last."""
         wanted = request.GET.get("sort", "")
         key = wanted.removeprefix("-")
-        options = self.sort_options()
+        options = self.sort_options(request)
         if key not in options:
             return queryset, ""
         expression = options[key]
@@ -150,10 +153,10 @@ class ListPage:
             order = [expression]
         return queryset.order_by(*order, "-pk" if descending else "pk"), wanted
 
-    def headers(self, sort: str) -> list[dict]:
+    def headers(self, sort: str, request) -> list[dict]:
         """Column headers with the ``sort`` value each header's link sets."""
         headers = []
-        for column in self.columns:
+        for column in self.page_columns(request):
             header = {"label": column.label, "numeric": column.numeric, "key": column.key}
             if column.sort:
                 current = sort.removeprefix("-") == column.key
@@ -224,7 +227,7 @@ class ListPage:
             "rows": rows,
             "count": count,
             "noun": self.noun[0] if count == 1 else self.noun[1],
-            "headers": self.headers(sort),
+            "headers": self.headers(sort, request),
             "sort": sort,
             "export_url_name": self.export_url_name,
             "query_string": request.GET.urlencode(),

@@ -18,7 +18,7 @@ from django.db import models
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 
-from monitor.models import DecisionAction, ReviewDecision, ReviewedModel
+from monitor.models import AuditedModel, DecisionAction, ReviewDecision, ReviewedModel
 
 HISTORY_TYPES = {"+": _("created"), "~": _("changed"), "-": _("deleted")}
 
@@ -84,7 +84,6 @@ def detail_url(record) -> str | None:
 
 def _parent_field(model) -> str | None:
     """The first link to another audited record: what the record belongs to."""
-    from monitor.models import AuditedModel
 
     for field in model._meta.concrete_fields:
         related = getattr(field, "related_model", None)
@@ -126,13 +125,12 @@ def describe_records(records_by_model: dict[type, set], user) -> dict[uuid.UUID,
     """Labels and links for records of any model, by primary key; only visible ones.
 
     ``records_by_model`` maps a model to the primary keys wanted. One query per model (the
-    record with what it belongs to joined), plus one for the names of persons.
+    record with what it belongs to joined), plus one per kind of record labelled by a query of
+    its own (:func:`labelled_by_query`: a person's name or pseudonym).
     """
-    from people.models import Person  # a person's label is their name or pseudonym
-
     found: dict[uuid.UUID, RecordRef] = {}
-    persons_wanted: dict[uuid.UUID, list[tuple[uuid.UUID, str, str | None, str]]] = defaultdict(
-        list
+    roots_wanted: dict[type, dict[uuid.UUID, list[tuple[uuid.UUID, str, str | None, str]]]] = (
+        defaultdict(lambda: defaultdict(list))
     )
     for model, pks in records_by_model.items():
         if not pks:
@@ -150,8 +148,8 @@ def describe_records(records_by_model: dict[type, set], user) -> dict[uuid.UUID,
             parent_name = _parent_field(model) if root is not record else None
             parent = getattr(record, parent_name) if parent_name else None
             url = detail_url(record) or detail_url(parent) or detail_url(root)
-            if isinstance(root, Person):
-                persons_wanted[root.pk].append(
+            if labelled_by_query(type(root)):
+                roots_wanted[type(root)][root.pk].append(
                     (record.pk, kind, url, "" if root is record else kind)
                 )
                 continue
@@ -162,11 +160,10 @@ def describe_records(records_by_model: dict[type, set], user) -> dict[uuid.UUID,
                 if own:
                     label = f"{own} ({label})"
             found[record.pk] = RecordRef(record.pk, kind, label, url)
-    if persons_wanted:
-        persons = Person.objects.filter(pk__in=persons_wanted).with_primary_name()
-        for person in persons:
-            name = str(person)  # the pseudonym when the viewer may not identify them
-            for pk, kind, url, child_kind in persons_wanted[person.pk]:
+    for root_model, wanted in roots_wanted.items():
+        for root in root_model._default_manager.filter(pk__in=wanted).with_label():
+            name = str(root)  # the pseudonym when the viewer may not identify them
+            for pk, kind, url, child_kind in wanted[root.pk]:
                 label = (
                     name
                     if not child_kind
@@ -180,12 +177,16 @@ def describe_records(records_by_model: dict[type, set], user) -> dict[uuid.UUID,
     return found
 
 
+def labelled_by_query(model: type) -> bool:
+    """Whether a record of ``model`` is called by ``str()`` of a row its QuerySet's
+    ``with_label()`` annotates (a person: their primary name, or pseudonym)."""
+    return hasattr(model._default_manager.none(), "with_label")
+
+
 def _own_label(record) -> str:
     """What a record calls itself without naming anyone linked to it."""
-    from sources.models import Source
-
-    if isinstance(record, Source):
-        return str(record)  # the pseudonym when protected and not revealed
+    if getattr(record, "label_is_str", False):
+        return str(record)  # a source: the pseudonym when protected and not revealed
     for attribute in ("reference", "title"):
         value = getattr(record, attribute, "")
         if value and attribute == "reference" and getattr(record, "title", ""):
@@ -197,34 +198,3 @@ def _own_label(record) -> str:
     if kind is not None:
         return f"{kind()}{f' · {date}' if date else ''}"
     return ""
-
-
-# -- querysets shared by the pages ---------------------------------------------------------------
-
-
-def visible_persons(user) -> models.QuerySet:
-    """Persons ``user`` may see, with their current primary name annotated (for ``str()``).
-
-    Prefetch a link to a person through this queryset and a hidden person reads as None.
-    """
-    from people.models import Person, PersonName
-
-    primary = PersonName.objects.filter(
-        person=models.OuterRef("pk"), is_primary=True, archived_at__isnull=True
-    ).values("full_name")[:1]
-    return Person.objects.visible_to(user).annotate(primary_name=models.Subquery(primary))
-
-
-def visible_organizations(user) -> models.QuerySet:
-    from people.models import Organization
-
-    return Organization.objects.visible_to(user)
-
-
-def person_prefetch(lookup: str, user) -> models.Prefetch:
-    """Prefetch a link to a person through ``visible_to`` (a hidden person reads as None)."""
-    return models.Prefetch(lookup, queryset=visible_persons(user))
-
-
-def organization_prefetch(lookup: str, user) -> models.Prefetch:
-    return models.Prefetch(lookup, queryset=visible_organizations(user))

@@ -32,6 +32,7 @@ from django.views.decorators.http import require_http_methods
 
 from monitor import twofactor
 from monitor.accesslog import record_access
+from monitor.lockout import lockout_response
 from monitor.models.accesslog import AccessAction
 
 
@@ -89,8 +90,6 @@ def _who(request):
 
 
 def _refuse_locked(request, user):
-    from monitor.lockout import lockout_response
-
     request.session.pop(twofactor.PENDING, None)
     return lockout_response(request)
 

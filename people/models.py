@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from monitor.access import NOT_SHOWN, identity_hidden, record_hidden
 from monitor.approxdate import ApproximateDateField, approximate_date_constraints
 from monitor.choices import Confidentiality
 from monitor.models.base import (
@@ -43,6 +44,10 @@ class PersonQuerySet(ConfidentialQuerySet):
                 )[:1]
             )
         )
+
+    #: What ``str()`` of each row needs, for the pages that label records of any kind
+    #: (``monitor.page_helpers.describe_records``, the list filters' choices).
+    with_label = with_primary_name
 
 
 class Person(ReviewedModel):
@@ -123,8 +128,6 @@ class Person(ReviewedModel):
         ]
 
     def __str__(self) -> str:
-        from monitor.access import NOT_SHOWN, identity_hidden, record_hidden
-
         if record_hidden(self):
             return NOT_SHOWN
         if identity_hidden(self):  # the viewer may not know who this is
@@ -292,8 +295,6 @@ class Organization(AuditedModel):
         ]
 
     def __str__(self) -> str:
-        from monitor.access import NOT_SHOWN, record_hidden
-
         if record_hidden(self):  # a strict organisation named as a perpetrator, say
             return NOT_SHOWN
         return f"{self.name} ({self.acronym})" if self.acronym else self.name

@@ -26,7 +26,7 @@ from monitor.filtersets import (
     user_of,
     visible,
 )
-from monitor.models import Term
+from monitor.models import AuditedModel, Term
 from sources.choices import Credibility, Reliability, Stance
 from sources.models import Citation, EvidenceFile, Source
 
@@ -98,8 +98,6 @@ class EvidenceFileFilterSet(RecordFilterSet):
 def citable_types() -> list[tuple[str, str]]:
     """``app_label.model`` of every kind of record a citation may point at."""
     from django.apps import apps
-
-    from monitor.models import AuditedModel
 
     found = []
     for model in apps.get_models():

@@ -15,8 +15,11 @@ from django.db.models.functions import Length
 from django.utils.functional import LazyObject
 from django.utils.translation import gettext_lazy as _
 
+from monitor import redaction
+from monitor.access import NOT_SHOWN, has_role, identity_hidden, record_hidden
 from monitor.approxdate import ApproximateDateField, approximate_date_constraints
 from monitor.choices import Vocabulary
+from monitor.models import AuditError
 from monitor.models.base import (
     AuditedModel,
     AuditedQuerySet,
@@ -70,6 +73,10 @@ class Source(ReviewedModel):
     clearance for it. ``derived_from`` records that this source repeats another (a news story
     re-telling a press release), so the two never count as independent corroboration.
     """
+
+    #: Pages label a source by ``str()`` (its pseudonym when protected), never by its title
+    #: (``monitor.page_helpers.describe_records``).
+    label_is_str = True
 
     title = models.CharField(_("title"), max_length=500)
     kind = models.ForeignKey(
@@ -163,8 +170,6 @@ class Source(ReviewedModel):
         indexes = [models.Index(fields=["kind", "reliability"], name="sources_kind_reliability")]
 
     def __str__(self) -> str:
-        from monitor.access import NOT_SHOWN, identity_hidden, record_hidden
-
         if record_hidden(self):
             return NOT_SHOWN
         if identity_hidden(self):  # the viewer may not know who or what this is
@@ -257,9 +262,7 @@ class EvidenceFile(AuditedModel):
     )
 
     def __str__(self) -> str:
-        from monitor.redaction import identity_hidden
-
-        if identity_hidden(self):  # a protected source's file names may say who it is
+        if redaction.identity_hidden(self):  # a protected source's file names may say who it is
             return self.pseudonym
         return self.original_name
 
@@ -292,13 +295,9 @@ class CustodyEventQuerySet(models.QuerySet):
     """The custody log is append-only."""
 
     def update(self, **kwargs):
-        from monitor.models import AuditError
-
         raise AuditError("The chain of custody is append-only.")
 
     def delete(self):
-        from monitor.models import AuditError
-
         raise AuditError("The chain of custody is append-only.")
 
     def visible_to(self, user):
@@ -359,14 +358,10 @@ class CustodyEvent(models.Model):
 
     def save(self, *args, **kwargs):
         if not self._state.adding:
-            from monitor.models import AuditError
-
             raise AuditError("The chain of custody is append-only.")
         super().save(*args, **kwargs)
 
     def delete(self, using=None, keep_parents=False):
-        from monitor.models import AuditError
-
         raise AuditError("The chain of custody is append-only.")
 
 
@@ -374,8 +369,6 @@ class CitationQuerySet(AuditedQuerySet):
     def visible_to(self, user):
         """A citation is seen when both its source and the record it supports are."""
         from django.apps import apps
-
-        from monitor.access import has_role
 
         if not has_role(user):
             return self.none()

@@ -28,11 +28,19 @@ from django.db import models, transaction
 from django.utils.translation import gettext as _
 
 from monitor.access import has_role, reveals_identity
-from monitor.models import AuditedModel
+from monitor.accesslog import record_access
+from monitor.models import AccessAction, AuditedModel
 from monitor.services import ActionRefused, NotVisible, edit_refusal, record_save
 from sources import evidence as filetypes
 from sources.choices import Credibility, CustodyAction, Stance
-from sources.models import Citation, CustodyEvent, EvidenceFile, Source, evidence_path
+from sources.models import (
+    Citation,
+    CustodyEvent,
+    EvidenceFile,
+    Source,
+    evidence_path,
+    evidence_storage,
+)
 
 #: Read size when hashing or copying a stored file.
 CHUNK_BYTES = 1024 * 1024
@@ -181,8 +189,6 @@ class _Stored:
 def _store(fileobj, *, limit: int) -> _Stored:
     """Write ``fileobj`` to the evidence storage under a random name; nothing is left behind
     when it fails (the size limit is enforced while writing, whatever the upload claimed)."""
-    from sources.models import evidence_storage
-
     hashing = _HashingFile(fileobj, limit=limit)
     wanted = evidence_path(None, "")
     try:
@@ -198,8 +204,6 @@ def _store(fileobj, *, limit: int) -> _Stored:
 
 
 def _discard(name: str) -> None:
-    from sources.models import evidence_storage
-
     evidence_storage.delete(name)
 
 
@@ -313,7 +317,6 @@ class StoredRead:
 def read_stored(evidence: EvidenceFile, *, keep_copy: bool = False) -> StoredRead:
     """Hash the stored file of ``evidence`` (and, with ``keep_copy``, keep the bytes hashed,
     so what is served afterwards is exactly what was checked, even if the file changes)."""
-    from sources.models import evidence_storage
 
     name = evidence.file.name
     if not name or not evidence_storage.exists(name):
@@ -339,7 +342,6 @@ def read_stored(evidence: EvidenceFile, *, keep_copy: bool = False) -> StoredRea
 
 def stored_path(evidence: EvidenceFile) -> str:
     """Where the file of ``evidence`` is (or should be) on disk, for operators' reports."""
-    from sources.models import evidence_storage
 
     try:
         return evidence_storage.path(evidence.file.name)
@@ -470,6 +472,8 @@ def evidence_open_for_download(
         sha256_seen=found.sha256,
         client_address=client_address,
     )
+    # The access log too (who read which file; the custody event says what was served).
+    record_access(AccessAction.EVIDENCE_DOWNLOAD, user=actor, obj=evidence)
     return EvidenceDownload(
         file=found.copy,
         filename=evidence.original_name,

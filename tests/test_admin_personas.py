@@ -26,20 +26,17 @@ from django.urls import reverse
 
 from cases.models import (
     Allegation,
-    AllegationPerpetrator,
     Case,
     CasePerson,
     Detention,
-    DetentionStep,
     Event,
-    EventFigure,
     FollowUp,
-    FollowUpResponse,
 )
 from monitor import redaction
 from monitor.choices import Confidentiality, Role
-from people.models import Affiliation, Organization, Person, PersonName
-from sources.models import Citation, EvidenceFile, Source
+from monitor.roles import domain_models
+from people.models import Organization, Person, PersonName
+from sources.models import Citation, Source
 from tests.factories import (
     AffiliationFactory,
     AllegationFactory,
@@ -64,25 +61,9 @@ from tests.factories import (
 
 pytestmark = pytest.mark.django_db
 
-DOMAIN_MODELS = (
-    Case,
-    Allegation,
-    AllegationPerpetrator,
-    CasePerson,
-    Detention,
-    DetentionStep,
-    Event,
-    EventFigure,
-    FollowUp,
-    FollowUpResponse,
-    Person,
-    PersonName,
-    Organization,
-    Affiliation,
-    Source,
-    EvidenceFile,
-    Citation,
-)
+#: Every model monitors write, as the apps declare it (``model_roles``): a new one is read
+#: here as every persona without being listed.
+DOMAIN_MODELS = tuple(domain_models())
 CONFIDENTIAL_REFERENCE = "TJK-2023-0771"
 STRICT_REFERENCE = "TJK-2023-0772"
 #: Strings that identify the protected witness and source: never in an uncleared response.

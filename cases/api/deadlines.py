@@ -14,9 +14,9 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from cases.calendar import calendar_feed_path, calendar_feed_rotate
 from cases.deadlines import DeadlineKind, overdue_deadlines, upcoming_deadlines
 from cases.statistics import communication_statistics, statistics_csv
+from cases.views.calendar import calendar_feed_path, calendar_feed_rotate
 
 
 class DeadlineSerializer(serializers.Serializer):

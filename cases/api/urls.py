@@ -1,4 +1,4 @@
-"""Routes of the cases app, mounted under /api/v1/ by monitor.api.urls."""
+"""Routes of the cases app, mounted under /api/v1/ by config.api_urls."""
 
 from cases.api.views import (
     AllegationViewSet,

@@ -9,6 +9,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from cases.choices import CasePersonRole, CaseType, ClaimStatus, PerpetratorRole
+from monitor.access import NOT_SHOWN, record_hidden
 from monitor.approxdate import ApproximateDateField, approximate_date_constraints
 from monitor.choices import Vocabulary
 from monitor.models.base import (
@@ -19,6 +20,7 @@ from monitor.models.base import (
     confidentiality_constraint,
     review_state_constraint,
 )
+from sources.models import Citation
 
 REFERENCE_PATTERN = re.compile(r"^[A-Z]{3}-\d{4}-\d{4}$")
 
@@ -88,8 +90,6 @@ class Case(ReviewedModel):
         ]
 
     def __str__(self) -> str:
-        from monitor.access import NOT_SHOWN, record_hidden
-
         if record_hidden(self):
             return NOT_SHOWN
         return f"{self.reference} — {self.title}"
@@ -99,7 +99,6 @@ class Case(ReviewedModel):
         from django.contrib.contenttypes.models import ContentType
 
         from cases.models import Detention
-        from sources.models import Citation
 
         missing = []
         for model in (Allegation, Detention):

@@ -6,6 +6,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from cases.choices import FigureKind, FigureQualifier
+from monitor.access import NOT_SHOWN, record_hidden
 from monitor.approxdate import ApproximateDateField, approximate_date_constraints
 from monitor.choices import Vocabulary
 from monitor.models.base import (
@@ -81,8 +82,6 @@ class Event(ReviewedModel):
         indexes = [models.Index(fields=["start", "end"], name="cases_event_dates")]
 
     def __str__(self) -> str:
-        from monitor.access import NOT_SHOWN, record_hidden
-
         if record_hidden(self):
             return NOT_SHOWN
         return self.title

@@ -8,15 +8,15 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from cases.calendar import (
+from cases.choices import FollowUpKind, StepKind
+from cases.models import CalendarFeed
+from cases.views.calendar import (
     calendar_feed_path,
     calendar_feed_revoke,
     calendar_feed_rotate,
     escape_text,
     fold,
 )
-from cases.choices import FollowUpKind, StepKind
-from cases.models import CalendarFeed
 from monitor.choices import Confidentiality, Role
 from tests.factories import (
     CaseFactory,

@@ -7,7 +7,6 @@ import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.apps import apps
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import FieldDoesNotExist
@@ -28,6 +27,7 @@ from monitor.admin_review.labels import (
 )
 from monitor.history import link_changes, link_ids, tracked_links
 from monitor.models import DecisionAction, ReviewDecision, ReviewedModel
+from monitor.registry import CITATION_MODEL
 
 
 @dataclass
@@ -186,7 +186,7 @@ class Review:
 
 
 def _citation_model():
-    return apps.get_model("sources", "Citation")
+    return CITATION_MODEL.get()
 
 
 def build_review(record: ReviewedModel, user) -> Review:

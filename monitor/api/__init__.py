@@ -1,1 +1,1 @@
-"""The REST API of monitor (mounted under /api/v1/ by monitor.api.urls)."""
+"""The REST API of monitor (mounted under /api/v1/ by config.api_urls)."""

@@ -19,6 +19,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from monitor.access import confidentiality_q
 from monitor.choices import Confidentiality, ReviewState
 from monitor.history import AuditedHistoricalRecords
 from monitor.redaction import restrict
@@ -111,8 +112,6 @@ class ConfidentialQuerySet(AuditedQuerySet):
     has_team = True
 
     def visible_to(self, user):
-        from monitor.access import confidentiality_q
-
         rule = confidentiality_q(user, with_team=self.has_team)
         return self.none() if rule is None else self.filter(rule)
 

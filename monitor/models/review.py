@@ -10,7 +10,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from monitor.models.base import AuditError
+from monitor.access import has_role
+from monitor.models.base import AuditError, ReviewedModel
 
 
 class DecisionAction(models.TextChoices):
@@ -38,9 +39,6 @@ class ReviewDecisionQuerySet(models.QuerySet):
 
     def visible_to(self, user):
         from django.apps import apps
-
-        from monitor.access import has_role
-        from monitor.models.base import ReviewedModel
 
         if not has_role(user):
             return self.none()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from monitor.access import has_role
 from monitor.choices import Vocabulary
 from monitor.models.base import AuditedModel, AuditedQuerySet, TreeQuerySetMixin
 
@@ -12,7 +13,6 @@ from monitor.models.base import AuditedModel, AuditedQuerySet, TreeQuerySetMixin
 class TermQuerySet(TreeQuerySetMixin, AuditedQuerySet):
     def visible_to(self, user):
         """Vocabularies are reference data: anyone with a role reads them."""
-        from monitor.access import has_role
 
         return self.all() if has_role(user) else self.none()
 

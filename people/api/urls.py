@@ -1,4 +1,4 @@
-"""Routes of the people app, mounted under /api/v1/ by monitor.api.urls."""
+"""Routes of the people app, mounted under /api/v1/ by config.api_urls."""
 
 from people.api.views import AffiliationViewSet, OrganizationViewSet, PersonViewSet
 

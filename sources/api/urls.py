@@ -1,4 +1,4 @@
-"""Routes of the sources app, mounted under /api/v1/ by monitor.api.urls."""
+"""Routes of the sources app, mounted under /api/v1/ by config.api_urls."""
 
 from sources.api.views import CitationViewSet, EvidenceFileViewSet, SourceViewSet
 

@@ -11,6 +11,7 @@ from rest_framework import exceptions, parsers
 from rest_framework.decorators import action
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 
+from monitor.api.exceptions import Conflict
 from monitor.api.redaction import identity_policy
 from monitor.api.viewsets import RecordViewSet, ReviewedViewSet
 from monitor.redaction import annotate as annotate_identity
@@ -43,7 +44,7 @@ class SourceViewSet(ReviewedViewSet):
     def get_queryset(self):
         user = self.request.user
         # visible_to first; identity_revealed is the redaction rule per row, computed in the
-        # same query (monitor.api.identity). Kind, team and audit users are brief: joined.
+        # same query (monitor.redaction). Kind, team and audit users are brief: joined.
         # derived_from are other sources: prefetched through visible_to (hidden ones omitted).
         queryset = Source.objects.visible_to(user)
         return (
@@ -147,8 +148,6 @@ class EvidenceFileViewSet(RecordViewSet):
             )
         except ActionRefused as refusal:
             if refusal.code == "integrity":
-                from monitor.api.exceptions import Conflict
-
                 raise Conflict(refusal.message, code="integrity") from refusal
             raise
         response = FileResponse(

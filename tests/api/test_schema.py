@@ -47,7 +47,7 @@ def openapi(settings, db):
     from django.core.signals import request_finished, request_started
     from django.db import close_old_connections
 
-    from monitor.wsgi import application
+    from config.wsgi import application
 
     # Called straight through WSGI, each request would end by closing the test's database
     # connection (inside the test's transaction, on PostgreSQL); Django's test client

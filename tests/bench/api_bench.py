@@ -55,7 +55,7 @@ def environment(data_dir: Path) -> dict[str, str]:
         if not key.startswith(("MONITOR_", "DATABASE_URL"))
     }
     env.update(
-        DJANGO_SETTINGS_MODULE="monitor.settings",
+        DJANGO_SETTINGS_MODULE="config.settings",
         MONITOR_SECRET_KEY="bench-only-secret-key-not-for-any-deployment-0123456789",
         MONITOR_DATA_DIR=str(data_dir),
         MONITOR_ALLOWED_HOSTS=HOST,
@@ -231,7 +231,7 @@ def main() -> int:
         process = subprocess.Popen(  # noqa: S603
             [
                 str(gunicorn),
-                "monitor.wsgi:application",
+                "config.wsgi:application",
                 "--bind",
                 f"{HOST}:{port}",
                 "--workers",

@@ -110,5 +110,13 @@ def detail_urls(world) -> dict[str, str]:
     }
 
 
-LIST_NAMES = ("case-list", "person-list", "event-list", "source-list", "followup-list")
-EXPORT_NAMES = ("case-export", "person-export", "event-export", "source-export", "followup-export")
+LIST_NAMES = (
+    "case-list",
+    "person-list",
+    "event-list",
+    "source-list",
+    "followup-list",
+    "allegation-list",
+    "detention-list",
+)
+EXPORT_NAMES = tuple(name.replace("-list", "-export") for name in LIST_NAMES)

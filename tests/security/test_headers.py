@@ -160,7 +160,7 @@ _NAMES = [
 def _settings_under(env: dict[str, str], tmp: Path) -> dict:
     """The settings module as a fresh process with ``env`` sees it."""
     script = (
-        "import json, monitor.settings as s; "
+        "import json, config.settings as s; "
         f"print(json.dumps({{name: getattr(s, name, None) for name in {_NAMES!r}}}))"
     )
     environ = {

@@ -1130,7 +1130,7 @@ def record_filters(filterset_class) -> list[tuple[str, type]]:
 
 
 def api_lists() -> list[tuple[str, type]]:
-    from monitor.api.urls import router
+    from config.api_urls import router
 
     return [
         (prefix, viewset.filterset_class)
@@ -1218,6 +1218,10 @@ PAGE_LISTS = {
     "person-export": "people.filtersets.PersonFilterSet",
     "source-list": "sources.filtersets.SourceFilterSet",
     "source-export": "sources.filtersets.SourceFilterSet",
+    "allegation-list": "cases.filtersets.AllegationFilterSet",
+    "allegation-export": "cases.filtersets.AllegationFilterSet",
+    "detention-list": "cases.filtersets.DetentionFilterSet",
+    "detention-export": "cases.filtersets.DetentionFilterSet",
 }
 
 

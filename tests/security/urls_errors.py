@@ -3,7 +3,7 @@
 from django.core.exceptions import PermissionDenied, SuspiciousOperation
 from django.urls import path
 
-from monitor.urls import urlpatterns as project_urlpatterns
+from config.urls import urlpatterns as project_urlpatterns
 
 SECRET_IN_A_LOCAL = "local-secret-value-4711"
 

@@ -15,13 +15,20 @@ from __future__ import annotations
 
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
 from cases.choices import FollowUpStatus, StepKind
 from cases.deadlines import expected_release
-from cases.filtersets import CaseFilterSet, EventFilterSet, FollowUpFilterSet
+from cases.filtersets import (
+    AllegationFilterSet,
+    CaseFilterSet,
+    DetentionFilterSet,
+    EventFilterSet,
+    FollowUpFilterSet,
+)
 from cases.models import (
     Allegation,
     AllegationPerpetrator,
@@ -34,50 +41,28 @@ from cases.models import (
     FollowUpResponse,
 )
 from cases.provenance import (
-    attach_provenance,
-    case_claims_single_sourced,
     figures_summary,
     provenance_for_records,
-    single_sourced_text,
-    sources_text,
+)
+from cases.tables import (
+    AllegationTable,
+    CaseTable,
+    DetentionTable,
+    EventTable,
+    FollowUpTable,
 )
 from monitor.choices import ReviewState
-from monitor.exports import CsvColumn
-from monitor.listing import Column, ListPage, format_date
-from monitor.page_helpers import (
-    decisions_for,
-    history_entries,
-    latest_return,
+from monitor.listing import ListPage, format_date
+from monitor.page_helpers import decisions_for, history_entries, latest_return
+from people.selectors import (
     organization_prefetch,
     person_prefetch,
+    visible_organizations,
     visible_persons,
 )
 from sources.models import Source
 
 # -- lists -------------------------------------------------------------------------------------
-
-
-def _absolute(request, name: str, pk) -> str:
-    from django.urls import reverse
-
-    return request.build_absolute_uri(reverse(name, kwargs={"pk": pk}))
-
-
-def _provenance_columns(request) -> list[CsvColumn]:
-    """The sources of each exported record and whether it is single-sourced.
-
-    The same provenance as the detail pages, under the same rules (a source the user may not
-    see is left out; a protected one they may not identify shows its pseudonym), looked up
-    once for every row of the export.
-    """
-
-    def prepare(rows):
-        attach_provenance(rows, request.user)
-
-    return [
-        CsvColumn("sources", lambda r: sources_text(r.provenance), prepare),
-        CsvColumn("single-sourced", lambda r: single_sourced_text(r.provenance), prepare),
-    ]
 
 
 class CaseListPage(ListPage):
@@ -89,14 +74,7 @@ class CaseListPage(ListPage):
     export_url_name = "case-export"
     noun = ("case", "cases")
     checkbox_filters = ("review_state", "case_type", "confidentiality")
-    columns = (
-        Column("reference", _("Reference"), sort="reference"),
-        Column("title", _("Title"), sort="title"),
-        Column("type", _("Type")),
-        Column("review_state", _("Review"), sort="review_state"),
-        Column("confidentiality", _("Confidentiality"), sort="confidentiality"),
-        Column("updated", _("Updated"), sort="updated_at"),
-    )
+    table = CaseTable
 
     def get_queryset(self, request):
         user = request.user
@@ -105,35 +83,6 @@ class CaseListPage(ListPage):
             .select_related("team")
             .prefetch_related(Prefetch("events", queryset=Event.objects.visible_to(user)), "places")
         )
-
-    def csv_columns(self, request):
-        return [
-            CsvColumn("reference", lambda c: c.reference),
-            CsvColumn("title", lambda c: c.title),
-            CsvColumn("type", lambda c: c.get_case_type_display()),
-            CsvColumn("review state", lambda c: c.get_review_state_display()),
-            CsvColumn("confidentiality", lambda c: c.get_confidentiality_display()),
-            CsvColumn("team", lambda c: c.team.name if c.team else ""),
-            CsvColumn("events", lambda c: "; ".join(e.title for e in c.events.all())),
-            CsvColumn("places", lambda c: "; ".join(p.name for p in c.places.all())),
-            CsvColumn("summary", lambda c: c.summary),
-            *_provenance_columns(request),
-            CsvColumn(
-                "single-sourced claims",
-                lambda c: "{} of {}".format(*c.claims_single_sourced),
-                lambda rows: self._count_single_sourced(rows, request.user),
-            ),
-            CsvColumn("created", lambda c: format_date(c.created_at)),
-            CsvColumn("updated", lambda c: format_date(c.updated_at)),
-            CsvColumn("archived", lambda c: format_date(c.archived_at)),
-            CsvColumn("link", lambda c: _absolute(request, "case-detail", c.pk)),
-        ]
-
-    @staticmethod
-    def _count_single_sourced(rows, user) -> None:
-        counts = case_claims_single_sourced(rows, user)
-        for case in rows:
-            case.claims_single_sourced = counts.get(case.pk, (0, 0))
 
 
 class EventListPage(ListPage):
@@ -146,19 +95,7 @@ class EventListPage(ListPage):
     noun = ("event", "events")
     checkbox_filters = ("review_state", "confidentiality")
     filter_labels = {"within": _("Within event"), "parent": _("Directly part of")}
-    columns = (
-        Column("title", _("Title"), sort="title"),
-        Column("dates", _("When"), sort="start"),
-        Column("kind", _("Kind")),
-        Column("parent", _("Part of")),
-        Column("places", _("Places")),
-        Column("review_state", _("Review"), sort="review_state"),
-    )
-
-    def sort_options(self):
-        options = super().sort_options()
-        options["dates"] = "start"
-        return options
+    table = EventTable
 
     def get_queryset(self, request):
         user = request.user
@@ -167,22 +104,6 @@ class EventListPage(ListPage):
             .select_related("kind")
             .prefetch_related(Prefetch("parent", queryset=Event.objects.visible_to(user)), "places")
         )
-
-    def csv_columns(self, request):
-        return [
-            CsvColumn("title", lambda e: e.title),
-            CsvColumn("start", lambda e: format_date(e.start)),
-            CsvColumn("end", lambda e: format_date(e.end)),
-            CsvColumn("kind", lambda e: e.kind.label if e.kind else ""),
-            CsvColumn("part of", lambda e: e.parent.title if e.parent else ""),
-            CsvColumn("places", lambda e: "; ".join(p.name for p in e.places.all())),
-            CsvColumn("review state", lambda e: e.get_review_state_display()),
-            CsvColumn("confidentiality", lambda e: e.get_confidentiality_display()),
-            CsvColumn("description", lambda e: e.description),
-            *_provenance_columns(request),
-            CsvColumn("archived", lambda e: format_date(e.archived_at)),
-            CsvColumn("link", lambda e: _absolute(request, "event-detail", e.pk)),
-        ]
 
 
 class FollowUpListPage(ListPage):
@@ -196,15 +117,7 @@ class FollowUpListPage(ListPage):
     noun = ("follow-up", "follow-ups")
     checkbox_filters = ("kind", "status")
     filter_labels = {"due_before": _("Due on or before"), "due_after": _("Due on or after")}
-    columns = (
-        Column("title", _("Title"), sort="title"),
-        Column("case", _("Case"), sort="case__reference"),
-        Column("kind", _("Kind"), sort="kind"),
-        Column("sent", _("Sent"), sort="sent"),
-        Column("due", _("Response due"), sort="due_on"),
-        Column("status", _("Status"), sort="current_status"),
-        Column("owner", _("Owner")),
-    )
+    table = FollowUpTable
 
     def get_queryset(self, request):
         user = request.user
@@ -220,22 +133,97 @@ class FollowUpListPage(ListPage):
             followup.status_label = FollowUpStatus(followup.current_status).label
         return rows
 
-    def csv_columns(self, request):
-        return [
-            CsvColumn("title", lambda f: f.title),
-            CsvColumn("case", lambda f: f.case.reference),
-            CsvColumn("kind", lambda f: f.get_kind_display()),
-            CsvColumn("reference", lambda f: f.reference),
-            CsvColumn("addressee", lambda f: str(f.addressee) if f.addressee else ""),
-            CsvColumn("sent", lambda f: format_date(f.sent)),
-            CsvColumn("takes place", lambda f: format_date(f.occurs)),
-            CsvColumn("response due", lambda f: format_date(f.due_on)),
-            CsvColumn("status", lambda f: f.status_label),
-            CsvColumn("owner", lambda f: str(f.owner) if f.owner else ""),
-            *_provenance_columns(request),
-            CsvColumn("archived", lambda f: format_date(f.archived_at)),
-            CsvColumn("link", lambda f: _absolute(request, "followup-detail", f.pk)),
-        ]
+
+class AllegationListPage(ListPage):
+    """Allegations of the cases the reader sees; victims and perpetrators as they may see
+    them (a hidden person is left out, a protected one shows the pseudonym)."""
+
+    model = Allegation
+    filterset_class = AllegationFilterSet
+    template_name = "monitor/table_list.html"
+    search_param = ""
+    export_url_name = "allegation-export"
+    noun = ("allegation", "allegations")
+    checkbox_filters = ("claim_status",)
+    table = AllegationTable
+
+    def get_queryset(self, request):
+        user = request.user
+        perpetrators = AllegationPerpetrator.objects.visible_to(user).filter(
+            archived_at__isnull=True
+        ).prefetch_related(
+            person_prefetch("person", user), organization_prefetch("organization", user)
+        )  # fmt: skip
+        return (
+            Allegation.objects.visible_to(user)
+            .select_related("case", "violation_type", "place")
+            .prefetch_related(
+                person_prefetch("victim", user),
+                Prefetch("perpetrators", queryset=perpetrators, to_attr="perpetrator_links"),
+            )
+        )
+
+    def prepare_rows(self, rows, request):
+        table = self.table(request)
+        for allegation in rows:
+            allegation.visible_perpetrators = [
+                f"{who} ({link.get_role_display()})"
+                for link in allegation.perpetrator_links
+                if (who := link.person or link.organization) is not None
+            ]
+            allegation.cells = table.page_cells(allegation)
+            allegation.page_url = reverse("case-detail", kwargs={"pk": allegation.case_id})
+        return rows
+
+
+class DetentionListPage(ListPage):
+    """Detentions of the cases the reader sees, with the current status and every step; the
+    person as the reader may see them."""
+
+    model = Detention
+    filterset_class = DetentionFilterSet
+    template_name = "monitor/table_list.html"
+    search_param = ""
+    export_url_name = "detention-export"
+    noun = ("detention", "detentions")
+    checkbox_filters = ("status",)
+    table = DetentionTable
+
+    def get_queryset(self, request):
+        user = request.user
+        return (
+            Detention.objects.visible_to(user)
+            .with_status()
+            .select_related("case")
+            .prefetch_related(
+                person_prefetch("person", user),
+                Prefetch("steps", queryset=_steps_queryset(user)),
+            )
+        )
+
+    def prepare_rows(self, rows, request):
+        table = self.table(request)
+        for detention in rows:
+            steps = detention.ordered_steps()
+            kind = detention.current_status
+            detention.status_label = StepKind(kind).label if kind else ""
+            detention.status_date = steps[-1].date if steps else None
+            detention.step_texts = [
+                " ".join(
+                    part
+                    for part in (
+                        format_date(step.date),
+                        str(step.get_kind_display()),
+                        step.sentence_display,
+                        step.facility.label if step.facility else "",
+                    )
+                    if part
+                )
+                for step in steps
+            ]
+            detention.cells = table.page_cells(detention)
+            detention.page_url = reverse("case-detail", kwargs={"pk": detention.case_id})
+        return rows
 
 
 case_list = require_safe(CaseListPage().list_view)
@@ -244,6 +232,10 @@ event_list = require_safe(EventListPage().list_view)
 event_export = require_safe(EventListPage().export_view)
 followup_list = require_safe(FollowUpListPage().list_view)
 followup_export = require_safe(FollowUpListPage().export_view)
+allegation_list = require_safe(AllegationListPage().list_view)
+allegation_export = require_safe(AllegationListPage().export_view)
+detention_list = require_safe(DetentionListPage().list_view)
+detention_export = require_safe(DetentionListPage().export_view)
 
 
 # -- detail pages ------------------------------------------------------------------------------
@@ -468,6 +460,4 @@ def followup_detail(request, pk):
 
 
 def visible_organizations_for(user):
-    from monitor.page_helpers import visible_organizations
-
     return visible_organizations(user)

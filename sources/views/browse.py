@@ -3,7 +3,7 @@
 (``sources/views.py`` holds the evidence download; the pages are here.)
 
 A protected source is shown by its pseudonym ("Source S-3F9A"), without its identifying
-fields (``Source.IDENTIFYING_FIELDS``), to every user who may not identify it — in the list,
+fields (``Source.redaction``), to every user who may not identify it — in the list,
 in search results (the FilterSet searches titles and publishers of identifiable sources
 only), in the CSV and on the detail page, where its evidence files are listed by hash only,
 with no name, no download link and no chain of custody (its entries name the files and
@@ -15,27 +15,22 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from django.apps import apps
 from django.shortcuts import get_object_or_404, render
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
 from monitor import redaction
 from monitor.access import reveals_identity
 from monitor.choices import ReviewState
-from monitor.exports import CsvColumn
 from monitor.listing import (
-    Column,
     ListPage,
     display_label_expression,
-    format_date,
 )
 from monitor.page_helpers import decisions_for, describe_records, history_entries, latest_return
+from monitor.registry import DetailSections
 from sources.filtersets import SourceFilterSet
 from sources.models import Citation, CustodyEvent, EvidenceFile, Source
-
-WITHHELD = _("withheld: identity protected")
+from sources.tables import WITHHELD, SourceTable
 
 
 class SourceListPage(ListPage):
@@ -47,14 +42,7 @@ class SourceListPage(ListPage):
     export_url_name = "source-export"
     noun = ("source", "sources")
     checkbox_filters = ("reliability", "review_state", "confidentiality")
-    columns = (
-        Column("title", _("Title"), sort="sort_title"),
-        Column("kind", _("Kind")),
-        Column("publisher", _("Publisher")),
-        Column("published", _("Published"), sort="published"),
-        Column("reliability", _("Reliability"), sort="reliability"),
-        Column("review_state", _("Review"), sort="review_state"),
-    )
+    table = SourceTable
 
     def get_queryset(self, request):
         user = request.user
@@ -72,36 +60,14 @@ class SourceListPage(ListPage):
             source.revealed = bool(source.identity_revealed) or not source.is_protected
         return rows
 
-    def csv_columns(self, request):
-        def shown(attribute):
-            def value(source):
-                return getattr(source, attribute) if source.revealed else str(WITHHELD)
-
-            return value
-
-        return [
-            CsvColumn("title", lambda s: str(s)),
-            CsvColumn("identity protected", lambda s: "yes" if s.is_protected else "no"),
-            CsvColumn("kind", lambda s: s.kind.label),
-            CsvColumn("publisher", shown("publisher")),
-            CsvColumn("author", shown("author")),
-            CsvColumn("URL", shown("url")),
-            CsvColumn("language", lambda s: s.language),
-            CsvColumn("published", lambda s: format_date(s.published)),
-            CsvColumn("obtained", lambda s: format_date(s.obtained)),
-            CsvColumn("reliability", lambda s: s.reliability),
-            CsvColumn("review state", lambda s: s.get_review_state_display()),
-            CsvColumn("confidentiality", lambda s: s.get_confidentiality_display()),
-            CsvColumn("archived", lambda s: format_date(s.archived_at)),
-            CsvColumn(
-                "link",
-                lambda s: request.build_absolute_uri(reverse("source-detail", kwargs={"pk": s.pk})),
-            ),
-        ]
-
 
 source_list = require_safe(SourceListPage().list_view)
 source_export = require_safe(SourceListPage().export_view)
+
+
+#: What the apps built on this one add to the source page (the cases app: the figures it
+#: gives, in the "links" slot).
+SOURCE_SECTIONS = DetailSections("source", slots=("links",))
 
 
 @require_safe
@@ -139,15 +105,6 @@ def source_detail(request, pk):
     derived_from = list(source.derived_from.all() & visible_sources)
     derivatives = list(source.derivatives.all() & visible_sources)
     decisions = decisions_for(source) if revealed else []
-    # The figures that give this source as theirs (the cases app builds on this one: looked
-    # up by name, so the sources app imports nothing from it).
-    figure_model = apps.get_model("cases", "EventFigure")
-    figures = list(
-        figure_model.objects.visible_to(user)
-        .filter(source=source, archived_at__isnull=True)
-        .select_related("event")
-        .order_by("event__title", "kind", "value")
-    )
     context = {
         "source": source,
         "revealed": revealed,
@@ -156,7 +113,7 @@ def source_detail(request, pk):
         "files": files,
         "derived_from": derived_from,
         "derivatives": derivatives,
-        "figures": figures,
+        "sections": SOURCE_SECTIONS.render(source, user=user, revealed=revealed),
         "decisions": decisions,
         "returned": latest_return(decisions)
         if source.review_state == ReviewState.RETURNED

@@ -1,7 +1,7 @@
 """/api/v1/: the router for every app's endpoints, the schema and its docs page.
 
 Each app lists its own routes in ``<app>/api/urls.py`` (``ROUTES``); this module, part of the
-project package, mounts them, like the project's ``urls.py`` mounts the apps' pages.
+project package (``config``), mounts them, like ``config/urls.py`` mounts the apps' pages.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """The pages of persons: the list (found under any spelling, with CSV export) and the detail.
 
 A protected person is shown by their pseudonym, without their names or any identifying
-field (``Person.IDENTIFYING_FIELDS``, and also occupation, ethnicity and affiliations, which
-can identify someone as surely), to every user who may not identify them
+field (``Person.redaction``: occupation, ethnicity and affiliations too, which can identify
+someone as surely), to every user who may not identify them
 (:func:`monitor.access.reveals_identity`): in the list, in search results, in the CSV and on
 the detail page. Searching finds persons through the names the searcher may see only.
 
@@ -14,7 +14,6 @@ services and API still import nothing from ``cases``.
 
 from __future__ import annotations
 
-from django.apps import apps
 from django.db.models import Prefetch, Q
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext_lazy as _
@@ -23,19 +22,21 @@ from django.views.decorators.http import require_safe
 from monitor import redaction
 from monitor.access import reveals_identity
 from monitor.choices import ReviewState
-from monitor.exports import CsvColumn
 from monitor.listing import (
-    Column,
     ListPage,
     display_label_expression,
-    format_date,
 )
-from monitor.page_helpers import decisions_for, history_entries, latest_return, visible_persons
+from monitor.page_helpers import decisions_for, history_entries, latest_return
+from monitor.registry import DetailSections
 from people.filtersets import PersonFilterSet
 from people.models import Affiliation, Person, PersonName
+from people.selectors import visible_persons
+from people.tables import WITHHELD, PersonTable
 
-#: Shown to users who may not identify a protected person, in place of every detail.
-WITHHELD = _("withheld: identity protected")
+#: What the apps built on this one add to the person page (the cases app: the sources behind
+#: the details, in the "identity" slot, shown with the identity; the person's cases,
+#: allegations and detentions in the "links" slot).
+PERSON_SECTIONS = DetailSections("person", slots=("identity", "links"))
 
 
 class PersonListPage(ListPage):
@@ -51,13 +52,7 @@ class PersonListPage(ListPage):
     noun = ("person", "persons")
     checkbox_filters = ("review_state", "confidentiality")
     filter_labels = {"organization": _("Organisation")}
-    columns = (
-        Column("name", _("Name"), sort="sort_name"),
-        Column("other_names", _("Other names")),
-        Column("gender", _("Gender")),
-        Column("review_state", _("Review"), sort="review_state"),
-        Column("updated", _("Updated"), sort="updated_at"),
-    )
+    table = PersonTable
 
     def get_queryset(self, request):
         user = request.user
@@ -86,36 +81,6 @@ class PersonListPage(ListPage):
             ] if person.revealed else []  # fmt: skip
         return rows
 
-    def csv_columns(self, request):
-        from django.urls import reverse
-
-        def shown(attribute):
-            def value(person):
-                if not person.revealed:
-                    return str(WITHHELD)
-                found = getattr(person, attribute)
-                return "" if found is None else found
-
-            return value
-
-        return [
-            CsvColumn("name", lambda p: str(p)),
-            CsvColumn("other names", lambda p: "; ".join(p.other_names)),
-            CsvColumn("identity protected", lambda p: "yes" if p.is_protected else "no"),
-            CsvColumn("gender", lambda p: p.get_gender_display() if p.gender else ""),
-            CsvColumn("date of birth", lambda p: format_date(shown("birth_date")(p))),
-            CsvColumn("place of birth", lambda p: str(shown("birth_place")(p) or "")),
-            CsvColumn("residence", lambda p: str(shown("residence")(p) or "")),
-            CsvColumn("occupation", shown("occupation")),
-            CsvColumn("review state", lambda p: p.get_review_state_display()),
-            CsvColumn("confidentiality", lambda p: p.get_confidentiality_display()),
-            CsvColumn("archived", lambda p: format_date(p.archived_at)),
-            CsvColumn(
-                "link",
-                lambda p: request.build_absolute_uri(reverse("person-detail", kwargs={"pk": p.pk})),
-            ),
-        ]
-
 
 person_list = require_safe(PersonListPage().list_view)
 person_export = require_safe(PersonListPage().export_view)
@@ -131,51 +96,6 @@ def person_detail(request, pk):
         visible_persons(user).select_related("birth_place", "residence", "team"), pk=pk
     )
     revealed = reveals_identity(user, person)
-    Case = apps.get_model("cases", "Case")
-    CasePerson = apps.get_model("cases", "CasePerson")
-    Allegation = apps.get_model("cases", "Allegation")
-    Detention = apps.get_model("cases", "Detention")
-    DetentionStep = apps.get_model("cases", "DetentionStep")
-
-    links = CasePerson.objects.filter(person=person, archived_at__isnull=True)
-    as_victim = Allegation.objects.filter(victim=person, archived_at__isnull=True)
-    detained = Detention.objects.filter(person=person, archived_at__isnull=True)
-    cases = list(
-        Case.objects.visible_to(user)
-        .filter(
-            Q(pk__in=links.values("case_id"))
-            | Q(pk__in=as_victim.values("case_id"))
-            | Q(pk__in=detained.values("case_id"))
-        )
-        .order_by("-reference", "pk")
-    )
-    roles: dict = {}
-    for link in links.filter(case__in=[case.pk for case in cases]):
-        roles.setdefault(link.case_id, []).append(link.get_role_display())
-    for case in cases:
-        case.roles = roles.get(case.pk, [])
-    allegations = list(
-        Allegation.objects.visible_to(user)
-        .filter(victim=person, archived_at__isnull=True)
-        .select_related("case", "violation_type", "place")
-        .order_by("date", "date_precision", "created_at")
-    )
-    detentions = list(
-        Detention.objects.visible_to(user)
-        .filter(person=person, archived_at__isnull=True)
-        .select_related("case")
-        .prefetch_related(
-            Prefetch(
-                "steps",
-                queryset=DetentionStep.objects.filter(archived_at__isnull=True).select_related(
-                    "place", "facility"
-                ),
-            )
-        )
-        .order_by("created_at")
-    )
-    for detention in detentions:
-        detention.timeline = detention.ordered_steps()
     decisions = decisions_for(person) if revealed else []
     context = {
         "person": person,
@@ -184,9 +104,7 @@ def person_detail(request, pk):
         "names": _names(person, user) if revealed else [],
         "affiliations": _affiliations(person, user) if revealed else [],
         "duplicates": likely_duplicates(person, user) if revealed else [],
-        "cases": cases,
-        "allegations": allegations,
-        "detentions": detentions,
+        "sections": PERSON_SECTIONS.render(person, user=user, revealed=revealed),
         "decisions": decisions,
         "returned": latest_return(decisions)
         if person.review_state == ReviewState.RETURNED
@@ -194,10 +112,6 @@ def person_detail(request, pk):
         # Comments and change reasons may name the person: withheld with the identity.
         "history": history_entries(person.review_history()) if revealed else [],
     }
-    if revealed:
-        from cases.provenance import provenance_for_records
-
-        person.provenance = provenance_for_records([person], user).get(person.pk)
     return render(request, "people/person_detail.html", context)
 
 

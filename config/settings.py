@@ -91,7 +91,7 @@ MIDDLEWARE = [
     "monitor.twofactor.TwoFactorMiddleware",
     "monitor.accesslog.AccessLogMiddleware",  # 403s and reads of confidential records
     # Every page needs a signed-in user; views that authenticate otherwise are marked
-    # (django.contrib.auth.decorators.login_not_required, monitor.web_urls).
+    # (django.contrib.auth.decorators.login_not_required, monitor.urls).
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "monitor.access.ViewerMiddleware",  # str() of protected records follows request.user
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -102,9 +102,9 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",  # turns a locked-out sign-in into the lockout answer
 ]
 
-ROOT_URLCONF = "monitor.urls"
-WSGI_APPLICATION = "monitor.wsgi.application"
-ASGI_APPLICATION = "monitor.asgi.application"
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+ASGI_APPLICATION = "config.asgi.application"
 
 TEMPLATES = [
     {

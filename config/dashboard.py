@@ -1,6 +1,6 @@
 """The dashboard: what is waiting for the signed-in user, and what is happening.
 
-The dashboard belongs to the project package (like ``urls.py``), which sits above the apps:
+The dashboard belongs to the project package (``config``, like ``urls.py``), above the apps:
 it reads every app's records, always through ``visible_to(request.user)``. Sections:
 
 * my drafts — records I created or edited that are still drafts;
@@ -28,6 +28,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
+from cases.choices import StepKind
+from cases.deadlines import overdue_deadlines, upcoming_deadlines
+from cases.filtersets import CaseFilterSet
+from cases.models import Allegation, Case, DetentionStep, FollowUp
 from monitor.access import has_role
 from monitor.approxdate import Precision
 from monitor.charts import bar_chart
@@ -51,7 +55,7 @@ def reviewed_models() -> list[type]:
 def dashboard(request):
     user = request.user
     if not has_role(user):
-        return render(request, "monitor/dashboard.html", {"no_role": True})
+        return render(request, "dashboard.html", {"no_role": True})
     today = timezone.localdate()
     mine = _my_records(user)
     drafts = mine.get(ReviewState.DRAFT, [])
@@ -76,7 +80,7 @@ def dashboard(request):
             context["review_queue_url"] = reverse("admin:review_queue")
         except NoReverseMatch:
             context["review_queue_url"] = ""
-    return render(request, "monitor/dashboard.html", context)
+    return render(request, "dashboard.html", context)
 
 
 # -- my drafts, returned to me ---------------------------------------------------------------------
@@ -131,8 +135,6 @@ def _attach_return_comments(items: list[dict]) -> None:
 
 
 def _deadlines(user, today: datetime.date) -> dict:
-    from cases.deadlines import overdue_deadlines, upcoming_deadlines
-
     def link(item) -> str | None:
         if item.model == "cases.followup":
             return reverse("followup-detail", kwargs={"pk": item.pk})
@@ -156,7 +158,6 @@ def _recent_changes(user) -> list[dict]:
     """The latest history rows of records the user may see (one query per kind of record,
     one per kind to label them). Rows are told by the record's label, who and when — not by
     their change reason, which a protected person's pseudonym would not cover."""
-    FollowUp = apps.get_model("cases", "FollowUp")
     rows = []
     for model in [*reviewed_models(), FollowUp]:
         visible = model.objects.visible_to(user).values("pk")
@@ -195,10 +196,6 @@ def _chart(request) -> dict:
     the month or the day are counted in their month; those known only to the year are counted
     apart, as the chart cannot place them.
     """
-    from cases.choices import StepKind
-    from cases.filtersets import CaseFilterSet
-    from cases.models import Allegation, Case, DetentionStep
-
     user = request.user
     data = {key: request.GET[key] for key in ("event", "place") if request.GET.get(key)}
     filterset = CaseFilterSet(data, queryset=Case.objects.visible_to(user), request=request)

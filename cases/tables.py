@@ -1,0 +1,172 @@
+"""The cases app's lists: each one's page columns and CSV export (``monitor.tables``)."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+from cases.provenance import (
+    attach_provenance,
+    case_claims_single_sourced,
+    single_sourced_text,
+    sources_text,
+)
+from monitor.listing import format_date
+from monitor.tables import Field, Table
+
+
+def _names(records) -> str:
+    return "; ".join(str(record) for record in records)
+
+
+class ProvenanceTable(Table):
+    def provenance(self) -> list[Field]:
+        """The sources of each row and whether it is single-sourced: the same provenance as
+        the detail pages, under the same rules (a source the user may not see is left out; a
+        protected one they may not identify shows its pseudonym), looked up once for every
+        row."""
+
+        def prepare(rows):
+            attach_provenance(rows, self.user)
+
+        return [
+            Field("sources", lambda row: sources_text(row.provenance), prepare=prepare),
+            Field(
+                "single-sourced",
+                lambda row: single_sourced_text(row.provenance),
+                prepare=prepare,
+            ),
+        ]
+
+
+class CaseTable(ProvenanceTable):
+    def fields(self):
+        return [
+            Field("reference", lambda c: c.reference, label=_("Reference"), sort="reference"),
+            Field("title", lambda c: c.title, label=_("Title"), sort="title"),
+            Field("type", lambda c: c.get_case_type_display(), label=_("Type")),
+            self.review_state(label=_("Review"), key="review_state", sort="review_state"),
+            self.confidentiality(label=_("Confidentiality"), sort="confidentiality"),
+            Field("team", lambda c: c.team.name if c.team else ""),
+            Field("events", lambda c: "; ".join(e.title for e in c.events.all())),
+            Field("places", lambda c: "; ".join(p.name for p in c.places.all())),
+            Field("summary", lambda c: c.summary),
+            *self.provenance(),
+            Field(
+                "single-sourced claims",
+                lambda c: "{} of {}".format(*c.claims_single_sourced),
+                prepare=self._count_single_sourced,
+            ),
+            Field("created", lambda c: format_date(c.created_at)),
+            Field(
+                "updated",
+                lambda c: format_date(c.updated_at),
+                label=_("Updated"),
+                sort="updated_at",
+            ),
+            self.archived(),
+            self.link("case-detail"),
+        ]
+
+    def _count_single_sourced(self, rows) -> None:
+        counts = case_claims_single_sourced(rows, self.user)
+        for case in rows:
+            case.claims_single_sourced = counts.get(case.pk, (0, 0))
+
+
+class EventTable(ProvenanceTable):
+    def fields(self):
+        return [
+            Field("title", lambda e: e.title, label=_("Title"), sort="title"),
+            Field(
+                "start", lambda e: format_date(e.start), label=_("When"), key="dates", sort="start"
+            ),
+            Field("end", lambda e: format_date(e.end)),
+            Field("kind", lambda e: e.kind.label if e.kind else "", label=_("Kind")),
+            Field(
+                "part of",
+                lambda e: e.parent.title if e.parent else "",
+                label=_("Part of"),
+                key="parent",
+            ),
+            Field("places", lambda e: "; ".join(p.name for p in e.places.all()), label=_("Places")),
+            self.review_state(label=_("Review"), key="review_state", sort="review_state"),
+            self.confidentiality(),
+            Field("description", lambda e: e.description),
+            *self.provenance(),
+            self.archived(),
+            self.link("event-detail"),
+        ]
+
+
+class FollowUpTable(ProvenanceTable):
+    def fields(self):
+        return [
+            Field("title", lambda f: f.title, label=_("Title"), sort="title"),
+            Field("case", lambda f: f.case.reference, label=_("Case"), sort="case__reference"),
+            Field("kind", lambda f: f.get_kind_display(), label=_("Kind"), sort="kind"),
+            Field("reference", lambda f: f.reference),
+            Field("addressee", lambda f: str(f.addressee) if f.addressee else ""),
+            Field("sent", lambda f: format_date(f.sent), label=_("Sent"), sort="sent"),
+            Field("takes place", lambda f: format_date(f.occurs)),
+            Field(
+                "response due",
+                lambda f: format_date(f.due_on),
+                label=_("Response due"),
+                key="due",
+                sort="due_on",
+            ),
+            Field("status", lambda f: f.status_label, label=_("Status"), sort="current_status"),
+            Field("owner", lambda f: str(f.owner) if f.owner else "", label=_("Owner")),
+            *self.provenance(),
+            self.archived(),
+            self.link("followup-detail"),
+        ]
+
+
+class AllegationTable(ProvenanceTable):
+    """Allegations: the victim as the reader may see them (a hidden person is left blank, a
+    protected one they may not identify shows the pseudonym), perpetrators likewise."""
+
+    def fields(self):
+        return [
+            Field("case", lambda a: a.case.reference, label=_("Case"), sort="case__reference"),
+            Field("date", lambda a: format_date(a.date), label=_("Date"), sort="date"),
+            Field(
+                "violation",
+                lambda a: a.violation_type.label,
+                label=_("Violation"),
+                sort="violation_type__label",
+            ),
+            Field("victim", lambda a: str(a.victim) if a.victim else "", label=_("Victim")),
+            Field("victim description", lambda a: a.victim_description),
+            Field("perpetrators", lambda a: _names(a.visible_perpetrators)),
+            Field("place", lambda a: a.place.name if a.place else "", label=_("Place")),
+            Field(
+                "claim status",
+                lambda a: a.get_claim_status_display(),
+                label=_("Claim status"),
+                key="claim_status",
+                sort="claim_status",
+            ),
+            Field("description", lambda a: a.description),
+            *self.provenance(),
+            self.archived(),
+            Field("link", lambda a: self.link("case-detail").value(a.case)),
+        ]
+
+
+class DetentionTable(ProvenanceTable):
+    """Detentions: the person as the reader may see them, the current status and the steps."""
+
+    def fields(self):
+        return [
+            Field("case", lambda d: d.case.reference, label=_("Case"), sort="case__reference"),
+            Field("person", lambda d: str(d.person) if d.person else "", label=_("Person")),
+            Field("status", lambda d: d.status_label, label=_("Current status")),
+            Field("since", lambda d: format_date(d.status_date), label=_("Since")),
+            Field("steps", lambda d: "; ".join(d.step_texts)),
+            Field("description", lambda d: d.description),
+            *self.provenance(),
+            self.archived(),
+            Field("link", lambda d: self.link("case-detail").value(d.case)),
+        ]

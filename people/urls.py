@@ -1,0 +1,14 @@
+"""The people app's pages, mounted at the root by ``config/urls.py``."""
+
+from django.urls import path
+
+from people.views import browse, edit
+
+urlpatterns = [
+    path("persons/", browse.person_list, name="person-list"),
+    path("persons/export.csv", browse.person_export, name="person-export"),
+    path("persons/new/", edit.person_create, name="person-create"),
+    path("persons/<uuid:pk>/", browse.person_detail, name="person-detail"),
+    path("persons/<uuid:pk>/edit/", edit.person_edit, name="person-edit"),
+    path("persons/<uuid:pk>/submit/", edit.person_submit, name="person-submit"),
+]
