@@ -38,8 +38,8 @@ from monitor.editing import (
     team_choices,
 )
 from monitor.models import Place, Term, User
-from people.forms import visible_persons
 from people.models import Organization
+from people.selectors import person_choices
 from sources.forms import add_citation_fields, clean_citation, visible_sources
 from sources.models import Source
 
@@ -257,7 +257,7 @@ class AllegationForm(NewPersonMixin, RowForm):
 
     def __init__(self, *args, user, sources, **kwargs):
         super().__init__(*args, user=user, sources=sources, **kwargs)
-        self.fields["victim"].queryset = visible_persons(user)
+        self.fields["victim"].queryset = person_choices(user)
         self.fields["violation_type"].queryset = terms(user, Vocabulary.VIOLATION_TYPE)
         self.fields["place"].queryset = places(user)
         self.fields["perpetrator"].queryset = organizations(user)
@@ -288,7 +288,7 @@ class DetentionForm(NewPersonMixin, RowForm):
 
     def __init__(self, *args, user, sources, **kwargs):
         super().__init__(*args, user=user, sources=sources, **kwargs)
-        self.fields["person"].queryset = visible_persons(user)
+        self.fields["person"].queryset = person_choices(user)
         keep_hidden_choice(self, "person")
         self.add_new_person_fields()
         if self.instance._state.adding:
@@ -481,7 +481,7 @@ class FollowUpForm(VersionedForm, forms.ModelForm):
         self.fields["mandates"].queryset = terms(user, Vocabulary.UN_MANDATE)
         for name in ("addressee", "court", "other_addressees"):
             self.fields[name].queryset = organizations(user)
-        self.fields["persons"].queryset = visible_persons(user)
+        self.fields["persons"].queryset = person_choices(user)
         self.fields["owner"].queryset = owner_choices(user, current=self.instance.owner_id)
         keep_hidden_choice(self, "addressee")
         keep_hidden_choice(self, "court")

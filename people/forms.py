@@ -34,16 +34,6 @@ DATE_HELP = _("2022-05-18, 2022-05, May 2022, 2022 or c. 2021.")
 DUPLICATES_SHOWN = 10
 
 
-def visible_persons(user):
-    """Persons ``user`` may see, each labelled by its primary name (or pseudonym)."""
-    return (
-        Person.objects.visible_to(user)
-        .filter(archived_at__isnull=True)
-        .with_primary_name()
-        .order_by("primary_name", "created_at")
-    )
-
-
 def likely_duplicates(names, *, user, exclude=None) -> list[Person]:
     """Visible persons with a name like one of ``names`` (same folded key, or every word of
     it): the people a monitor should look at before recording someone new."""

@@ -1,26 +1,44 @@
-"""Reads of persons and organizations that apply visibility, for the pages of every app.
+"""Reads of persons and organisations that apply visibility — one place for every surface.
 
-A link to a person or an organization is prefetched through these querysets, so a hidden
-one reads as None (``visible_to`` fails closed); a person's ``str()`` (their primary name,
-or the pseudonym to a viewer who may not identify them) needs no query per person.
+Pages, the API, forms and the admin take persons from here: ``visible_to`` (fails closed),
+the primary name annotated (``str()`` costs no query) and whether the reader may identify
+each person (:func:`monitor.redaction.annotate`). A link to a person prefetched through
+:func:`person_prefetch` reads as None when the person is hidden.
 """
 
 from __future__ import annotations
 
 from django.db import models
 
+from monitor import redaction
 from people.models import Organization, Person, PersonName
 
 
-def visible_persons(user) -> models.QuerySet:
-    """Persons ``user`` may see, with their current primary name annotated (for ``str()``).
-
-    Prefetch a link to a person through this queryset and a hidden person reads as None.
-    """
+def with_primary_name(queryset: models.QuerySet) -> models.QuerySet:
+    """Annotate ``primary_name``: the person's current primary name (one subquery)."""
     primary = PersonName.objects.filter(
         person=models.OuterRef("pk"), is_primary=True, archived_at__isnull=True
     ).values("full_name")[:1]
-    return Person.objects.visible_to(user).annotate(primary_name=models.Subquery(primary))
+    return queryset.annotate(primary_name=models.Subquery(primary))
+
+
+def visible_persons(user) -> models.QuerySet:
+    """Persons ``user`` may see, each with its primary name and identity flag."""
+    return with_primary_name(redaction.annotate(Person.objects.visible_to(user), user))
+
+
+def person_choices(user) -> models.QuerySet:
+    """Persons a form offers: visible, not archived, by name (or pseudonym)."""
+    return (
+        visible_persons(user)
+        .filter(archived_at__isnull=True)
+        .order_by("primary_name", "created_at")
+    )
+
+
+def visible_names(user) -> models.QuerySet:
+    """Name variants the user may see (none of a protected person they may not identify)."""
+    return PersonName.objects.visible_to(user).filter(archived_at__isnull=True)
 
 
 def visible_organizations(user) -> models.QuerySet:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.db.models import OuterRef, Prefetch, Subquery
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -16,35 +15,14 @@ from monitor.api.serializers import (
     TeamField,
     visible_places,
 )
-from monitor.redaction import annotate as annotate_identity
 from people.models import Affiliation, Organization, Person, PersonName
-
-
-def with_primary_name(queryset):
-    """Annotate ``primary_name``: the person's current primary name (one subquery)."""
-    primary = PersonName.objects.filter(
-        person=OuterRef("pk"), is_primary=True, archived_at__isnull=True
-    ).values("full_name")[:1]
-    return queryset.annotate(primary_name=Subquery(primary))
-
-
-def visible_persons(user):
-    """Persons as links show them: visible ones, with their name and identity flag."""
-    return with_primary_name(annotate_identity(Person.objects.visible_to(user), user))
-
-
-def visible_names(user):
-    """Name variants the user may see (none of a protected person they may not identify)."""
-    return PersonName.objects.visible_to(user).filter(archived_at__isnull=True)
-
-
-def visible_organizations(user):
-    return Organization.objects.visible_to(user)
-
-
-def person_prefetch(lookup: str, user) -> Prefetch:
-    """Prefetch a link to a person through visible_to (a hidden person reads as null)."""
-    return Prefetch(lookup, queryset=visible_persons(user))
+from people.selectors import (  # noqa: F401  (the API's links to persons come from here)
+    person_prefetch,
+    visible_names,
+    visible_organizations,
+    visible_persons,
+    with_primary_name,
+)
 
 
 def display_name(person, context) -> str:

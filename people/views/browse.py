@@ -19,7 +19,6 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
-from monitor import redaction
 from monitor.access import reveals_identity
 from monitor.choices import ReviewState
 from monitor.listing import (
@@ -57,7 +56,7 @@ class PersonListPage(ListPage):
     def get_queryset(self, request):
         user = request.user
         names = PersonName.objects.visible_to(user).filter(archived_at__isnull=True)
-        queryset = redaction.annotate(visible_persons(user), user)
+        queryset = visible_persons(user)
         return queryset.select_related("residence", "birth_place", "team").prefetch_related(
             Prefetch(
                 "names",
