@@ -47,11 +47,18 @@ def person_create(
         raise ValidationError(_("A person needs at least one name."), code="no_name")
     if len(names) == 1:
         names[0].is_primary = True
-    if sum(bool(name.is_primary) for name in names) != 1:
-        raise ValidationError(
-            _("Mark exactly one name as the primary name (the one shown everywhere)."),
+    primaries = [index for index, name in enumerate(names) if name.is_primary]
+    if len(primaries) != 1:
+        error = ValidationError(
+            {
+                "is_primary": _(
+                    "Mark exactly one name as the primary name (the one shown everywhere)."
+                )
+            },
             code="primary",
         )
+        # Refused on the second primary name, or on the names as a whole when none is.
+        raise PartError(error, part="names", index=primaries[1] if primaries else None)
     reason = reason or _("Person added")
     record_save(record=person, actor=actor, reason=reason)
     for index in sorted(range(len(names)), key=lambda i: bool(names[i].is_primary)):

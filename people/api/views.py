@@ -16,7 +16,8 @@ from people.api.serializers import (
     with_primary_name,
 )
 from people.filtersets import AffiliationFilterSet, OrganizationFilterSet, PersonFilterSet
-from people.models import Affiliation, Organization, Person
+from people.models import Affiliation, Organization, Person, PersonName
+from people.services import person_create
 
 
 class PersonViewSet(ReviewedViewSet):
@@ -40,6 +41,22 @@ class PersonViewSet(ReviewedViewSet):
         return queryset.select_related(
             "birth_place", "residence", "team", "created_by", "archived_by"
         ).prefetch_related(Prefetch("names", queryset=visible_names(user)))
+
+    def perform_write(self, serializer, instance=None, expected_version=None):
+        if instance is not None:
+            return super().perform_write(serializer, instance, expected_version)
+        # A new person is recorded with their names by the person service, as on the pages
+        # and in the admin.
+        plan = serializer.to_record()
+        names_field = serializer.fields["names"]
+        names = []
+        for index in range(len(plan.children.get("names", []))):
+            data = dict(plan.children["names"][index])
+            data.pop("id", None)
+            names.append(names_field.child.item_to_record(data, PersonName()).record)
+        return person_create(
+            actor=self.request.user, person=plan.record, names=names, reason=plan.reason
+        )
 
     def hidden_history_fields(self, record):
         if identity_policy({"request": self.request}).reveals(record):
