@@ -28,7 +28,6 @@ from sources.models import Citation, Source
 from sources.services import (
     CitationInput,
     NewSource,
-    citation_add_from,
     source_create_quick,
 )
 
@@ -276,14 +275,6 @@ def citation_input(form) -> CitationInput | None:
         quote=data.get("cite_quote") or "",
         credibility=data.get("cite_credibility") or Credibility.CANNOT_JUDGE,
     )
-
-
-def cite_from_row(form, record, *, actor, new_source: Source | None) -> Citation | None:
-    """Add the citation a row asks for, if any, to ``record`` (saved already)."""
-    with blame(form, CITATION_FIELDS):
-        return citation_add_from(
-            record=record, citation=citation_input(form), actor=actor, new_source=new_source
-        )
 
 
 def citations_by_record(records, user) -> dict:
