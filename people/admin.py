@@ -115,9 +115,11 @@ class PersonAdmin(AuditedAdmin):
             super().save_related(request, form, formsets, change)
             return
         # As on the pages and in the API: the person and their names through person_create.
-        names = next(f for f in formsets if f.model is PersonName)
-        names.save(commit=False)
-        rows = names.saved_forms
+        names = next((f for f in formsets if f.model is PersonName), None)
+        rows = []
+        if names is not None:
+            names.save(commit=False)
+            rows = names.saved_forms
         try:
             person_create(
                 actor=request.user,
