@@ -356,12 +356,7 @@ class DetentionStepSerializer(ChildSerializer):
             *CHILD_AUDIT,
         ]
         read_only_fields = (*CHILD_AUDIT, "claim_status")
-
-    def save_order(self, items):
-        # Arrests first: the other steps are checked against the arrest date.
-        return sorted(
-            range(len(items)), key=lambda index: items[index].get("kind") != StepKind.ARRESTED
-        )
+        # Saved as one batch by the steps service, which holds their order rules.
 
 
 class DetentionSerializer(RecordSerializer):
