@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from cases.choices import StepKind
@@ -20,9 +21,64 @@ from cases.models import (
     FollowUpResponse,
     ReminderLog,
 )
+from cases.services import (
+    AllegationInput,
+    DetentionInput,
+    StepInput,
+    allegation_record,
+    case_record,
+    case_reference_check,
+    case_reference_normalize,
+    detention_record,
+    detention_steps_record,
+)
 from monitor.admin_base import AuditedAdmin, AuditedInline, ReadOnlyOwnRowsAdmin
+from monitor.admin_forms import AuditedModelForm
+from monitor.services import PartErrors
 from people.admin import PersonNameSearchMixin, primary_names
 from sources.admin import CitationInline
+
+
+def row_version(row) -> int | None:
+    """The version an inline row was opened at (None for a new row)."""
+    return None if row.instance._state.adding else row.cleaned_data.get("expected_version")
+
+
+def _m2m(form) -> dict:
+    return AuditedAdmin._m2m_values(form)
+
+
+def save_steps(request, *, detention, rows, reason: str) -> None:
+    """Save step rows through the steps service (order rules from both sides); a refusal
+    names the step it concerns."""
+    try:
+        detention_steps_record(
+            actor=request.user,
+            detention=detention,
+            steps=[
+                StepInput(
+                    step=row.instance,
+                    articles=_m2m(row).get("articles"),
+                    expected_version=row_version(row),
+                )
+                for row in rows
+            ],
+            reason=reason,
+        )
+    except PartErrors as refused:
+        raise ValidationError(
+            [
+                ValidationError(
+                    "%(step)s: %(messages)s",
+                    params={
+                        "step": rows[part.index].instance,
+                        "messages": " ".join(part.error.messages),
+                    },
+                )
+                for part in refused.parts
+            ]
+        ) from refused
+
 
 # -- events -------------------------------------------------------------------------------
 
@@ -71,9 +127,41 @@ class AllegationInline(AuditedInline):
     autocomplete_fields = ("victim", "violation_type", "place")
     show_change_link = True  # perpetrators and citations are edited on the allegation's page
 
+    def save_rows(self, request, *, parent, rows, reason: str) -> None:
+        # The allegation service links each victim to the case, as the pages and API do.
+        for row in rows:
+            allegation_record(
+                actor=request.user,
+                item=AllegationInput(allegation=row.instance, expected_version=row_version(row)),
+                reason=reason,
+            )
+
+
+class CaseAdminForm(AuditedModelForm):
+    """A new case may be left without a reference: the case service gives the next one."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "reference" in self.fields and self.instance._state.adding:
+            field = self.fields["reference"]
+            field.required = False
+            field.help_text = _(
+                "Leave empty for the next free reference of the year, e.g. %(example)s."
+            ) % {"example": "TJK-2023-0007"}
+
+    def clean_reference(self) -> str:
+        reference = case_reference_normalize(self.cleaned_data.get("reference"))
+        if reference and self.instance._state.adding:
+            try:
+                case_reference_check(reference)
+            except ValidationError as error:
+                raise ValidationError(error.message_dict["reference"]) from error
+        return reference
+
 
 @admin.register(Case)
 class CaseAdmin(AuditedAdmin):
+    form = CaseAdminForm
     list_display = (
         "reference",
         "title",
@@ -88,6 +176,16 @@ class CaseAdmin(AuditedAdmin):
     list_select_related = ("team",)
     autocomplete_fields = ("events", "places", "tags")
     inlines = (CasePersonInline, AllegationInline, CitationInline)
+
+    def save_model(self, request, obj, form, change):
+        # The case service numbers a blank reference and checks a given one.
+        case_record(
+            actor=request.user,
+            case=obj,
+            m2m=self._m2m_values(form),
+            expected_version=form.cleaned_data.get("expected_version") if change else None,
+            reason=form.cleaned_data.get("change_reason", ""),
+        )
 
 
 @admin.register(CasePerson)
@@ -130,6 +228,16 @@ class AllegationAdmin(PersonNameSearchMixin, AuditedAdmin):
             super()
             .get_visible_queryset(request)
             .prefetch_related(primary_names(self, request, "victim"))
+        )
+
+    def save_model(self, request, obj, form, change):
+        allegation_record(
+            actor=request.user,
+            item=AllegationInput(
+                allegation=obj,
+                expected_version=form.cleaned_data.get("expected_version") if change else None,
+            ),
+            reason=form.cleaned_data.get("change_reason", ""),
         )
 
     @admin.display(description=_("victim"))
@@ -188,6 +296,9 @@ class DetentionStepInline(AuditedInline):
     )
     autocomplete_fields = ("place", "facility", "authority", "articles")
 
+    def save_rows(self, request, *, parent, rows, reason: str) -> None:
+        save_steps(request, detention=parent, rows=rows, reason=reason)
+
 
 class DetentionStatusFilter(admin.SimpleListFilter):
     """Filter on the status derived from the latest step (``with_status``)."""
@@ -227,6 +338,17 @@ class DetentionAdmin(PersonNameSearchMixin, AuditedAdmin):
         kind = obj.current_status
         return StepKind(kind).label if kind else None
 
+    def save_model(self, request, obj, form, change):
+        # The detention service links the detained person to the case.
+        detention_record(
+            actor=request.user,
+            item=DetentionInput(
+                detention=obj,
+                expected_version=form.cleaned_data.get("expected_version") if change else None,
+            ),
+            reason=form.cleaned_data.get("change_reason", ""),
+        )
+
 
 @admin.register(DetentionStep)
 class DetentionStepAdmin(PersonNameSearchMixin, AuditedAdmin):
@@ -247,6 +369,26 @@ class DetentionStepAdmin(PersonNameSearchMixin, AuditedAdmin):
     @admin.display(description=_("sentence"))
     def sentence(self, obj: DetentionStep) -> str:
         return obj.sentence_display
+
+    def save_model(self, request, obj, form, change):
+        # One step, through the steps service: the order rules hold from both sides.
+        try:
+            detention_steps_record(
+                actor=request.user,
+                detention=obj.detention,
+                steps=[
+                    StepInput(
+                        step=obj,
+                        articles=self._m2m_values(form).get("articles"),
+                        expected_version=(
+                            form.cleaned_data.get("expected_version") if change else None
+                        ),
+                    )
+                ],
+                reason=form.cleaned_data.get("change_reason", ""),
+            )
+        except PartErrors as refused:
+            raise refused.parts[0].error from refused
 
 
 # -- follow-ups ---------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from cases.choices import CasePersonRole, FollowUpKind, StepKind
+from cases.choices import FollowUpKind
 from cases.followups import followup_create, followup_record_response, followup_update
 from cases.forms import (
     AllegationRows,
@@ -29,34 +29,39 @@ from cases.forms import (
     FollowUpResponseForm,
     StepRows,
 )
-from cases.models import (
-    AllegationPerpetrator,
-    Case,
-    CasePerson,
-    Detention,
-    DetentionStep,
-    FollowUp,
-)
+from cases.models import Case, Detention, DetentionStep, FollowUp
+from cases.services import case_record, detention_steps_record
 from monitor.editing import (
     EditPage,
+    FormError,
+    FormErrors,
     ReasonForm,
     blame,
+    form_key,
     may_edit,
     refused,
     submit_for_review,
     visible_or_404,
 )
-from monitor.services import record_save
-from people.folding import fold_name
-from people.forms import duplicates_message, likely_duplicates, person_create_named
-from people.models import Person
+from monitor.services import PartError, PartErrors
+from people.forms import duplicates_message, likely_duplicates
+from people.services import likeness_message, typed_name_likenesses
 from sources.forms import (
+    CITATION_FIELDS,
     NewSourceForm,
     SourceChoices,
     citations_by_record,
-    cite_from_row,
     wants_new_source,
 )
+from sources.services import source_create_quick
+
+#: What a service names in a refused part of a row → the row form's fields.
+ROW_RENAMES = {
+    "citation": CITATION_FIELDS,
+    "arrest": {"date": "arrested_on", "facility": "held_at"},
+    "new_person": {"full_name": "new_person"},
+    "perpetrator": {"organization": "perpetrator", "role": "perpetrator_role"},
+}
 
 # -- shared by the case and the steps pages -----------------------------------------------------
 
@@ -85,31 +90,26 @@ class RowsPage(EditPage):
                             _("Describe the new source under “New source” first."),
                         )
 
-    def save_new_source(self, *, team, confidentiality):
-        return self.forms["newsource_form"].save(
-            actor=self.user, team=team, confidentiality=confidentiality
-        )
+    def new_source_input(self):
+        return self.forms["newsource_form"].to_input()
+
+    def form_errors(self, error: PartError | PartErrors, rows: dict) -> FormErrors:
+        """The services' refusals of parts, each on the form it came from.
+
+        ``rows`` maps a part ("allegations") to the row forms given to the service, in order.
+        """
+        found = []
+        for part in getattr(error, "parts", [error]):
+            if part.part == "new_source":
+                form = self.forms["newsource_form"]
+            else:
+                form = rows[part.part][part.index]
+            rename = ROW_RENAMES.get(part.where, {})
+            found.append(FormError(form_key(form), part.error, rename))
+        return FormErrors(found)
 
     def reason(self) -> str:
         return self.forms["reason_form"].cleaned_data.get("change_reason", "")
-
-
-def _link_person(case: Case, person, *, actor, reason: str) -> None:
-    """A victim or a detainee is a person of the case (as a victim), linked once.
-
-    A person the actor may not see (kept unnamed on an existing row) is left as it is.
-    """
-    if person is None or not Person.objects.visible_to(actor).filter(pk=person.pk).exists():
-        return
-    linked = CasePerson._base_manager.filter(
-        case=case, person=person, role=CasePersonRole.VICTIM, archived_at__isnull=True
-    ).exists()
-    if not linked:
-        record_save(
-            record=CasePerson(case=case, person=person, role=CasePersonRole.VICTIM),
-            actor=actor,
-            reason=reason,
-        )
 
 
 # -- the case -------------------------------------------------------------------------------------
@@ -156,94 +156,43 @@ class CasePage(RowsPage):
                 if found:
                     form.duplicates = found
                     form.add_error("new_person", duplicates_message(found))
+        # Two rows naming new people alike but not the same way: two people, or one person
+        # typed twice? Only the user knows; nothing is merged (people.services).
+        rows = [
+            form
+            for name in self.row_sets
+            for form in self.forms[name].forms
+            if form.cleaned_data and form.cleaned_data.get("new_person")
+        ]
+        likenesses = typed_name_likenesses(form.cleaned_data["new_person"] for form in rows)
+        for index, likeness in likenesses.items():
+            form = rows[index]
+            if form.cleaned_data.get("confirm_new_person") or "new_person" in form.errors:
+                continue
+            where = rows[likeness.first_index].row_label
+            form.add_error("new_person", likeness_message(likeness, where))
 
     def save(self) -> Case:
         form = self.forms["form"]
-        reason = self.reason()
-        case = form.instance
-        if form.content_changed():
-            with blame(form):
-                case = record_save(
-                    record=case,
+        rows = {name: self.forms[name].rows_to_save() for name in self.row_sets}
+        with blame(form):
+            try:
+                return case_record(
                     actor=self.user,
-                    reason=reason or (_("Case opened") if self.record is None else ""),
-                    expected_version=form.expected_version,
+                    case=form.instance,
                     m2m={
                         name: list(form.cleaned_data.get(name) or []) + form.hidden_related(name)
                         for name in ("events", "places", "tags")
                     },
+                    expected_version=form.expected_version,
+                    changed=form.content_changed(),
+                    allegations=[row.to_input() for row in rows["allegations"]],
+                    detentions=[row.to_input() for row in rows["detentions"]],
+                    new_source=self.new_source_input(),
+                    reason=self.reason(),
                 )
-        new_source = self.save_new_source(team=case.team, confidentiality=case.confidentiality)
-        new_persons: dict = {}
-        for row in self.forms["allegations"].rows_to_save():
-            allegation = row.instance
-            allegation.case = case
-            self._new_person(row, allegation, case, new_persons)
-            with blame(row):
-                if row.content_changed():
-                    record_save(
-                        record=allegation,
-                        actor=self.user,
-                        reason=reason,
-                        expected_version=row.expected_version,
-                    )
-                organization = row.cleaned_data.get("perpetrator")
-                if organization is not None:
-                    record_save(
-                        record=AllegationPerpetrator(
-                            allegation=allegation,
-                            organization=organization,
-                            role=row.cleaned_data["perpetrator_role"],
-                        ),
-                        actor=self.user,
-                        reason=reason,
-                    )
-            cite_from_row(row, allegation, actor=self.user, new_source=new_source)
-            _link_person(case, allegation.victim, actor=self.user, reason=reason)
-        for row in self.forms["detentions"].rows_to_save():
-            detention = row.instance
-            detention.case = case
-            self._new_person(row, detention, case, new_persons)
-            adding = detention._state.adding
-            with blame(row):
-                if row.content_changed():
-                    record_save(
-                        record=detention,
-                        actor=self.user,
-                        reason=reason,
-                        expected_version=row.expected_version,
-                    )
-            cite_from_row(row, detention, actor=self.user, new_source=new_source)
-            arrested_on = row.cleaned_data.get("arrested_on") if adding else None
-            if arrested_on is not None:
-                # The arrest is a step of its own, cited to the same source as the detention.
-                step = DetentionStep(
-                    detention=detention,
-                    kind=StepKind.ARRESTED,
-                    date=arrested_on,
-                    facility=row.cleaned_data.get("held_at"),
-                )
-                with blame(row, {"date": "arrested_on", "facility": "held_at"}):
-                    record_save(record=step, actor=self.user, reason=reason)
-                cite_from_row(row, step, actor=self.user, new_source=new_source)
-            _link_person(case, detention.person, actor=self.user, reason=reason)
-        return case
-
-    def _new_person(self, row, record, case: Case, new_persons: dict) -> None:
-        """Give the row's record the new person typed in, created once per name."""
-        typed = row.cleaned_data.get("new_person")
-        if not typed:
-            return  # the person chosen in the list (or a hidden one, kept) is already set
-        key = fold_name(typed)
-        if key not in new_persons:
-            with blame(row, {"full_name": "new_person"}):
-                new_persons[key] = person_create_named(
-                    typed,
-                    actor=self.user,
-                    team=case.team,
-                    confidentiality=case.confidentiality,
-                )
-        setattr(record, row.person_field, new_persons[key])
+            except (PartError, PartErrors) as error:
+                raise self.form_errors(error, rows) from error
 
     def success_url(self, record) -> str:
         return reverse("case-edit", args=[record.pk])
@@ -327,26 +276,27 @@ class StepsPage(RowsPage):
         ]
 
     def save(self) -> Detention:
-        reason = self.reason()
-        new_source = self.save_new_source(
-            team=self.case.team, confidentiality=self.case.confidentiality
-        )
         rows = self.forms["steps"].rows_to_save()
-        # The arrest first: other steps are checked against its date.
-        rows.sort(key=lambda row: row.cleaned_data.get("kind") != StepKind.ARRESTED)
-        for row in rows:
-            step = row.instance
-            step.detention = self.detention
-            with blame(row):
-                if row.content_changed():
-                    record_save(
-                        record=step,
-                        actor=self.user,
-                        reason=reason,
-                        expected_version=row.expected_version,
-                        m2m={"articles": list(row.cleaned_data.get("articles") or [])},
-                    )
-            cite_from_row(row, step, actor=self.user, new_source=new_source)
+        new_source = None
+        described = self.new_source_input()
+        if described is not None:
+            with blame(self.forms["newsource_form"]):
+                new_source = source_create_quick(
+                    actor=self.user,
+                    source=described,
+                    team=self.case.team,
+                    confidentiality=self.case.confidentiality,
+                )
+        try:
+            detention_steps_record(
+                actor=self.user,
+                detention=self.detention,
+                steps=[row.to_input() for row in rows],
+                reason=self.reason(),
+                new_source=new_source,
+            )
+        except (PartError, PartErrors) as error:
+            raise self.form_errors(error, {"steps": rows}) from error
         return self.detention
 
     def success_url(self, record) -> str:

@@ -9,11 +9,9 @@ change the case without anyone deciding so.
 
 from __future__ import annotations
 
-import re
-
 from django import forms
 from django.conf import settings
-from django.utils import timezone
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from cases.choices import FollowUpKind, PerpetratorRole
@@ -25,6 +23,13 @@ from cases.models import (
     Event,
     FollowUp,
     FollowUpResponse,
+)
+from cases.services import (
+    AllegationInput,
+    DetentionInput,
+    StepInput,
+    case_reference_check,
+    case_reference_normalize,
 )
 from monitor.approxdate import ApproximateDateFormField
 from monitor.choices import Vocabulary
@@ -40,7 +45,7 @@ from monitor.editing import (
 from monitor.models import Place, Term, User
 from people.models import Organization
 from people.selectors import person_choices
-from sources.forms import add_citation_fields, clean_citation, visible_sources
+from sources.forms import add_citation_fields, citation_input, clean_citation, visible_sources
 from sources.models import Source
 
 DATE_HELP = _("2022-05-18, 2022-05, May 2022, 2022 or c. 2021.")
@@ -56,23 +61,6 @@ def places(user):
 
 def organizations(user):
     return Organization.objects.visible_to(user).filter(archived_at__isnull=True)
-
-
-def next_case_reference(today=None) -> str:
-    """The next free reference of the year: ``TJK-2025-0012``.
-
-    Counted over every case, seen or not: references are unique across the database. (The
-    number says how many cases the year has, which a reference does by design.)
-    """
-    prefix = settings.CASE_REFERENCE_PREFIX.upper()
-    year = (today or timezone.localdate()).year
-    stem = f"{prefix}-{year}-"
-    pattern = re.compile(rf"^{re.escape(stem)}(\d{{4}})$")
-    taken = Case._base_manager.filter(reference__startswith=stem).values_list(
-        "reference", flat=True
-    )
-    numbers = [int(m.group(1)) for ref in taken if (m := pattern.match(ref))]
-    return f"{stem}{max(numbers, default=0) + 1:04d}"
 
 
 def keep_hidden_choice(form, name: str) -> None:
@@ -157,9 +145,13 @@ class CaseForm(VersionedForm, forms.ModelForm):
             self.fields["reference"].help_text = ""
 
     def clean_reference(self) -> str:
-        reference = (self.cleaned_data.get("reference") or "").strip().upper()
-        if not reference and self.instance._state.adding:
-            reference = next_case_reference()
+        # Left empty, the service numbers it; typed, it is checked by the service's rule.
+        reference = case_reference_normalize(self.cleaned_data.get("reference"))
+        if reference and self.instance._state.adding:
+            try:
+                case_reference_check(reference)
+            except ValidationError as error:
+                raise ValidationError(error.message_dict["reference"]) from error
         return reference
 
     def hidden_related(self, name: str) -> list:
@@ -269,6 +261,19 @@ class AllegationForm(NewPersonMixin, RowForm):
         self.clean_new_person_choice(required=False)
         return data
 
+    def to_input(self) -> AllegationInput:
+        """The row as the case service takes it."""
+        data = self.cleaned_data
+        return AllegationInput(
+            allegation=self.instance,
+            new_victim=data.get("new_person") or "",
+            perpetrator=data.get("perpetrator"),
+            perpetrator_role=data.get("perpetrator_role") or PerpetratorRole.DIRECT,
+            citation=citation_input(self),
+            expected_version=self.expected_version,
+            changed=self.content_changed(),
+        )
+
 
 class DetentionForm(NewPersonMixin, RowForm):
     person_field = "person"
@@ -301,6 +306,19 @@ class DetentionForm(NewPersonMixin, RowForm):
         data = super().clean()
         self.clean_new_person_choice(required=True)
         return data
+
+    def to_input(self) -> DetentionInput:
+        """The row as the case service takes it (the arrest only for a new detention)."""
+        data = self.cleaned_data
+        return DetentionInput(
+            detention=self.instance,
+            new_person=data.get("new_person") or "",
+            arrested_on=data.get("arrested_on"),
+            held_at=data.get("held_at"),
+            citation=citation_input(self),
+            expected_version=self.expected_version,
+            changed=self.content_changed(),
+        )
 
 
 class DetentionStepForm(RowForm):
@@ -339,6 +357,16 @@ class DetentionStepForm(RowForm):
         self.fields["articles"].queryset = terms(user, Vocabulary.CRIMINAL_ARTICLE)
         self.fields["authority"].queryset = organizations(user)
         keep_hidden_choice(self, "authority")
+
+    def to_input(self) -> StepInput:
+        """The row as the steps service takes it."""
+        return StepInput(
+            step=self.instance,
+            articles=list(self.cleaned_data.get("articles") or []),
+            citation=citation_input(self),
+            expected_version=self.expected_version,
+            changed=self.content_changed(),
+        )
 
 
 class BaseRowFormSet(OwnRowsFormSetMixin, forms.BaseModelFormSet):

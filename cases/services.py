@@ -1,32 +1,67 @@
 """Workflows on cases and what they hold.
 
-Claim status and contested figures come first; each function takes the acting user
-explicitly, runs in one transaction and raises what :mod:`monitor.services` raises
-(:class:`NotVisible`, :class:`ActionRefused` with a message for the user,
-``ValidationError``, :class:`~monitor.models.StaleEdit`).
+Claim status and contested figures come first, then recording a case with its
+allegations, detentions (and their steps), new persons and citations (:func:`case_record`).
+Each function takes the acting user explicitly, runs in one transaction and raises what
+:mod:`monitor.services` raises (:class:`NotVisible`, :class:`ActionRefused` with a message
+for the user, ``ValidationError``, :class:`~monitor.models.StaleEdit`).
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cases.choices import ClaimStatus, FigureQualifier
-from cases.models import Allegation, DetentionStep, Event, EventFigure
+from cases.choices import (
+    CasePersonRole,
+    ClaimStatus,
+    FigureQualifier,
+    PerpetratorRole,
+    StepKind,
+)
+from cases.models import (
+    Allegation,
+    AllegationPerpetrator,
+    Case,
+    CasePerson,
+    Detention,
+    DetentionStep,
+    Event,
+    EventFigure,
+)
+from cases.models.cases import REFERENCE_PATTERN
 from cases.provenance import assess_independence, visible_citations
 from monitor.approxdate import ApproximateDate
 from monitor.history import acting_as
+from monitor.models import StaleEdit, Term
 from monitor.services import (
     ActionRefused,
     NotVisible,
+    PartError,
+    PartErrors,
     edit_refusal,
     record_save,
     reopen_if_verified,  # the one way a change reopens a verified case
 )
+from people.models import Organization, Person
+from people.services import TypedPersons
 from sources.choices import Credibility, Stance
 from sources.models import Citation, Source
-from sources.services import citation_add
+from sources.services import (
+    CitationInput,
+    NewSource,
+    citation_add,
+    citation_add_from,
+    source_create_quick,
+)
 
 # -- claim status ------------------------------------------------------------------------------
 #
@@ -246,3 +281,478 @@ def figure_add(
         credibility=credibility,
     )
     return figure
+
+
+# -- case references --------------------------------------------------------------------------
+#
+# ``TJK-2023-0007``: the prefix (settings.CASE_REFERENCE_PREFIX), the year the case was
+# opened, its number in that year. A blank reference is numbered here; a given one must have
+# the form and a plausible year (a case is not opened in the future, nor before records of
+# this kind were kept).
+
+#: The earliest year a case reference may carry.
+FIRST_REFERENCE_YEAR = 1900
+#: How many times a numbered case is saved again when another took its number meanwhile.
+NUMBERING_ATTEMPTS = 5
+
+
+def case_reference_next(today=None) -> str:
+    """The next free reference of the year: ``TJK-2025-0012``.
+
+    Counted over every case, seen or not: references are unique across the database. (The
+    number says how many cases the year has, which a reference does by design.) Two saves at
+    the same moment may both be given it: :func:`case_record` saves again with the next one.
+    """
+    prefix = settings.CASE_REFERENCE_PREFIX.upper()
+    year = (today or timezone.localdate()).year
+    stem = f"{prefix}-{year}-"
+    pattern = re.compile(rf"^{re.escape(stem)}(\d{{4}})$")
+    taken = Case._base_manager.filter(reference__startswith=stem).values_list(
+        "reference", flat=True
+    )
+    numbers = [int(m.group(1)) for ref in taken if (m := pattern.match(ref))]
+    return f"{stem}{max(numbers, default=0) + 1:04d}"
+
+
+def case_reference_normalize(reference: str) -> str:
+    return (reference or "").strip().upper()
+
+
+def case_reference_check(reference: str, today=None) -> None:
+    """Refuse a given reference that is not of the form ``TJK-2023-0007`` or whose year is
+    in the future or before 1900 (``ValidationError`` on ``reference``)."""
+    example = f"{settings.CASE_REFERENCE_PREFIX.upper()}-2023-0007"
+    if not REFERENCE_PATTERN.match(reference or ""):
+        raise ValidationError(
+            {"reference": _("Use the form %(example)s.") % {"example": example}},
+            code="invalid",
+        )
+    year = int(reference.split("-")[1])
+    this_year = (today or timezone.localdate()).year
+    if not FIRST_REFERENCE_YEAR <= year <= this_year:
+        raise ValidationError(
+            {
+                "reference": _(
+                    "%(year)s is not a year a case can have been opened in: use a year from "
+                    "%(first)s to %(last)s, or leave the reference empty for the next free one."
+                )
+                % {"year": year, "first": FIRST_REFERENCE_YEAR, "last": this_year}
+            },
+            code="reference_year",
+        )
+
+
+# -- what a submission records: typed inputs -------------------------------------------------
+#
+# Pages, the API and the admin translate what they receive into these and call the services
+# below; they decide nothing. A record in an input is an unsaved new one, or a stored one
+# with the submitted changes applied; ``changed`` says whether it needs saving at all (a row
+# may come only to cite one more source), ``expected_version`` is the version it was read at.
+
+
+@dataclass
+class StepInput:
+    """One dated step of a detention (new or changed), with its articles and a citation."""
+
+    step: DetentionStep
+    articles: list | None = None  # None: leave the articles as they are
+    citation: CitationInput | None = None
+    expected_version: int | None = None
+    changed: bool = True
+
+
+@dataclass
+class AllegationInput:
+    """An allegation of a case, its victim possibly a new person typed by name."""
+
+    allegation: Allegation
+    new_victim: str = ""  # a new person's name, instead of ``allegation.victim``
+    perpetrator: Organization | None = None
+    perpetrator_role: str = PerpetratorRole.DIRECT
+    citation: CitationInput | None = None
+    expected_version: int | None = None
+    changed: bool = True
+
+
+@dataclass
+class DetentionInput:
+    """A detention, its person possibly a new person typed by name, with its arrest (a new
+    detention recorded in one go) or its steps."""
+
+    detention: Detention
+    new_person: str = ""  # a new person's name, instead of ``detention.person``
+    arrested_on: ApproximateDate | None = None
+    held_at: Term | None = None
+    citation: CitationInput | None = None  # for the detention, and its arrest
+    steps: list[StepInput] | None = None
+    expected_version: int | None = None
+    changed: bool = True
+
+
+@contextmanager
+def _tagged(where: str):
+    """Raise a refusal about one part of an item (its citation, its new person) as such."""
+    try:
+        yield
+    except StaleEdit:
+        raise
+    except PartError:
+        raise
+    except ValidationError as error:
+        raise PartError(error, where=where) from error
+
+
+def _savepoint():
+    return transaction.atomic()
+
+
+# -- persons of a case -------------------------------------------------------------------------
+
+
+def case_person_link(
+    *, case: Case, person: Person | None, actor, reason: str = "", role=CasePersonRole.VICTIM
+) -> CasePerson | None:
+    """Link ``person`` to ``case`` with ``role`` (a victim, by default), once.
+
+    The victim of an allegation and the detained person are persons of their case: every
+    surface that records one links them through here. A person the actor may not see (kept
+    unnamed on an existing row) is left as it is.
+    """
+    if person is None or not Person.objects.visible_to(actor).filter(pk=person.pk).exists():
+        return None
+    linked = CasePerson._base_manager.filter(
+        case=case, person=person, role=role, archived_at__isnull=True
+    ).first()
+    if linked is not None:
+        return linked
+    return record_save(
+        record=CasePerson(case=case, person=person, role=role), actor=actor, reason=reason
+    )
+
+
+def _new_person(typed: str, persons: TypedPersons | None, *, case: Case, actor, reason):
+    if persons is None:
+        persons = TypedPersons(
+            actor=actor, team=case.team, confidentiality=case.confidentiality, reason=reason
+        )
+    with _tagged("new_person"):
+        return persons.get(typed)
+
+
+# -- allegations ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def allegation_record(
+    *,
+    actor,
+    item: AllegationInput,
+    reason: str = "",
+    persons: TypedPersons | None = None,
+    new_source: Source | None = None,
+) -> Allegation:
+    """Record an allegation (new or changed) with what comes with it.
+
+    A victim typed by name becomes a new person (seen like the case); an organisation named
+    as perpetrator is added with its role; the citation asked for is added; the victim is
+    linked to the case as a victim. Refusals about the citation or the new person are raised
+    as :class:`PartError` with ``where`` saying which.
+    """
+    allegation = item.allegation
+    case = allegation.case
+    if item.new_victim:
+        allegation.victim = _new_person(
+            item.new_victim, persons, case=case, actor=actor, reason=reason
+        )
+    if item.changed or allegation._state.adding:
+        record_save(
+            record=allegation,
+            actor=actor,
+            reason=reason,
+            expected_version=item.expected_version,
+        )
+    if item.perpetrator is not None:
+        with _tagged("perpetrator"):
+            record_save(
+                record=AllegationPerpetrator(
+                    allegation=allegation,
+                    organization=item.perpetrator,
+                    role=item.perpetrator_role,
+                ),
+                actor=actor,
+                reason=reason,
+            )
+    with _tagged("citation"):
+        citation_add_from(
+            record=allegation, citation=item.citation, actor=actor, new_source=new_source
+        )
+    case_person_link(case=case, person=allegation.victim, actor=actor, reason=reason)
+    return allegation
+
+
+# -- detentions and their steps ------------------------------------------------------------
+
+
+@transaction.atomic
+def detention_record(
+    *,
+    actor,
+    item: DetentionInput,
+    reason: str = "",
+    persons: TypedPersons | None = None,
+    new_source: Source | None = None,
+) -> Detention:
+    """Record a detention (new or changed) with its arrest or its steps.
+
+    A person typed by name becomes a new person (seen like the case); the arrest date of a
+    new detention becomes its arrest step (held at the facility given), cited like the
+    detention; steps go through :func:`detention_steps_record` and its order rules; the
+    detained person is linked to the case as a victim.
+    """
+    detention = item.detention
+    case = detention.case
+    adding = detention._state.adding
+    if item.new_person:
+        detention.person = _new_person(
+            item.new_person, persons, case=case, actor=actor, reason=reason
+        )
+    if item.changed or adding:
+        record_save(
+            record=detention,
+            actor=actor,
+            reason=reason,
+            expected_version=item.expected_version,
+        )
+    with _tagged("citation"):
+        citation_add_from(
+            record=detention, citation=item.citation, actor=actor, new_source=new_source
+        )
+    if adding and item.arrested_on is not None:
+        arrest = StepInput(
+            step=DetentionStep(
+                detention=detention,
+                kind=StepKind.ARRESTED,
+                date=item.arrested_on,
+                facility=item.held_at,
+            ),
+            citation=item.citation,
+        )
+        try:
+            detention_steps_record(
+                actor=actor, detention=detention, steps=[arrest], reason=reason,
+                new_source=new_source,
+            )  # fmt: skip
+        except PartErrors as errors:
+            first = errors.parts[0]
+            raise PartError(first.error, where="arrest") from errors
+    if item.steps:
+        detention_steps_record(
+            actor=actor, detention=detention, steps=item.steps, reason=reason,
+            new_source=new_source,
+        )  # fmt: skip
+    case_person_link(case=case, person=detention.person, actor=actor, reason=reason)
+    return detention
+
+
+@transaction.atomic
+def detention_steps_record(
+    *,
+    actor,
+    detention: Detention,
+    steps: Sequence[StepInput],
+    reason: str = "",
+    new_source: Source | None = None,
+) -> list[DetentionStep]:
+    """Add or change steps of ``detention``, then hold its order rules.
+
+    The rule, checked here for every surface and from both sides: no step is dated before
+    the (first) arrest. Adding a charge dated before the arrest is refused on the charge;
+    adding or moving an arrest after a step already recorded is refused on the arrest.
+    Every item is tried, so each refusal comes back at once, by position
+    (:class:`PartErrors` with ``part="steps"``); then nothing is kept.
+    """
+    errors: list[PartError] = []
+    # The arrest first: the steps of the same submission are read against it.
+    order = sorted(range(len(steps)), key=lambda i: steps[i].step.kind != StepKind.ARRESTED)
+    saved: dict = {}
+    for index in order:
+        item = steps[index]
+        step = item.step
+        step.detention = detention
+        try:
+            with _savepoint():
+                if item.changed or step._state.adding:
+                    record_save(
+                        record=step,
+                        actor=actor,
+                        reason=reason,
+                        expected_version=item.expected_version,
+                        m2m=None if item.articles is None else {"articles": list(item.articles)},
+                    )
+                with _tagged("citation"):
+                    citation_add_from(
+                        record=step, citation=item.citation, actor=actor, new_source=new_source
+                    )
+        except StaleEdit:
+            raise
+        except PartError as error:
+            errors.append(PartError(error.error, part="steps", index=index, where=error.where))
+            continue
+        except ValidationError as error:
+            errors.append(PartError(error, part="steps", index=index))
+            continue
+        saved[step.pk] = index
+    errors += _step_order_errors(detention, saved)
+    if errors:
+        raise PartErrors(sorted(errors, key=lambda error: error.index))
+    return [item.step for item in steps]
+
+
+def _step_order_errors(detention: Detention, submitted: dict) -> list[PartError]:
+    """Steps dated before the first arrest, as refusals of the submitted items.
+
+    ``submitted`` maps the ids of the steps just saved to their positions. A step of the
+    submission dated too early is refused itself; a step recorded earlier is refused through
+    the submitted arrest that now comes after it.
+    """
+    steps = list(DetentionStep._base_manager.filter(detention=detention, archived_at__isnull=True))
+    arrests = [step for step in steps if step.kind == StepKind.ARRESTED and step.date]
+    if not arrests:
+        return []
+    first = min(arrests, key=lambda step: step.date.start)
+    early = [
+        step
+        for step in steps
+        if step.kind != StepKind.ARRESTED and step.date and step.date.end < first.date.start
+    ]
+    errors: list[PartError] = []
+    stored_early = []
+    for step in early:
+        if step.pk in submitted:
+            message = _("This step (%(date)s) is dated before the arrest (%(arrest)s).") % {
+                "date": step.date,
+                "arrest": first.date,
+            }
+            error = ValidationError({"date": message}, code="before_arrest")
+            errors.append(PartError(error, part="steps", index=submitted[step.pk]))
+        else:
+            stored_early.append(step)
+    if stored_early and first.pk in submitted:
+        listed = "; ".join(f"{step.get_kind_display()} ({step.date})" for step in stored_early)
+        message = _(
+            "The arrest (%(arrest)s) cannot come after steps already recorded for this "
+            "detention: %(steps)s. Correct their dates first, or date the arrest earlier."
+        ) % {"arrest": first.date, "steps": listed}
+        error = ValidationError({"date": message}, code="arrest_after_step")
+        errors.append(PartError(error, part="steps", index=submitted[first.pk]))
+    return errors
+
+
+# -- a case with what it holds, in one go -------------------------------------------------
+
+
+@transaction.atomic
+def case_record(
+    *,
+    actor,
+    case: Case,
+    m2m: dict | None = None,
+    expected_version: int | None = None,
+    changed: bool = True,
+    allegations: Sequence[AllegationInput] = (),
+    detentions: Sequence[DetentionInput] = (),
+    new_source: NewSource | None = None,
+    reason: str = "",
+) -> Case:
+    """Record a case (new or changed) with its allegations, detentions, the new persons they
+    name, a new source and the citations of it, in one transaction.
+
+    * A blank reference of a new case is numbered (:func:`case_reference_next`), saving
+      again with the next number if another case took it at the same moment; a reference
+      given is checked (:func:`case_reference_check`).
+    * A new source described in the submission is recorded in the case's team and at its
+      level; rows cite it with ``CitationInput(source=None)``.
+    * New persons are created once per typed name (:class:`people.services.TypedPersons`),
+      seen like the case; victims and detained persons are linked to the case.
+
+    Raises:
+        PartError: a refusal about one part (``part`` is "new_source", "allegations" or
+            "detentions", ``index`` its position, ``where`` what of it).
+        ValidationError: the case itself is refused (its fields, the reference).
+        NotVisible, ActionRefused, StaleEdit: as :func:`monitor.services.record_save`.
+    """
+    adding = case._state.adding
+    reason_for_case = reason or (_("Case opened") if adding else "")
+    if changed or adding:
+        case = _save_case(
+            case=case,
+            actor=actor,
+            reason=reason_for_case,
+            expected_version=expected_version,
+            m2m=m2m,
+        )
+    source = None
+    if new_source is not None:
+        try:
+            source = source_create_quick(
+                actor=actor,
+                source=new_source,
+                team=case.team,
+                confidentiality=case.confidentiality,
+            )
+        except StaleEdit:
+            raise
+        except ValidationError as error:
+            raise PartError(error, part="new_source") from error
+    persons = TypedPersons(
+        actor=actor, team=case.team, confidentiality=case.confidentiality, reason=reason
+    )
+    for part, items, service in (
+        ("allegations", allegations, allegation_record),
+        ("detentions", detentions, detention_record),
+    ):
+        for index, item in enumerate(items):
+            getattr(item, part[:-1]).case = case
+            try:
+                service(actor=actor, item=item, reason=reason, persons=persons, new_source=source)
+            except StaleEdit:
+                raise
+            except PartErrors:
+                raise
+            except PartError as error:
+                raise PartError(error.error, part=part, index=index, where=error.where) from error
+            except ValidationError as error:
+                raise PartError(error, part=part, index=index) from error
+            except NotVisible as error:
+                refusal = ValidationError(_("Choose a record from the list."), code="not_visible")
+                raise PartError(refusal, part=part, index=index) from error
+    return case
+
+
+def _save_case(*, case: Case, actor, reason: str, expected_version, m2m) -> Case:
+    """Save the case; number a new one left without a reference, race-safe."""
+    adding = case._state.adding
+    given = case_reference_normalize(case.reference)
+    stored = None if adding else Case._base_manager.filter(pk=case.pk).first()
+    if given and (stored is None or stored.reference != given):
+        case_reference_check(given)
+    case.reference = given
+    if not (adding and not given):
+        return record_save(
+            record=case, actor=actor, reason=reason, expected_version=expected_version, m2m=m2m
+        )
+    for attempt in range(1, NUMBERING_ATTEMPTS + 1):
+        case.reference = case_reference_next()
+        try:
+            # A savepoint: a number taken meanwhile undoes this try only.
+            with transaction.atomic():
+                return record_save(record=case, actor=actor, reason=reason, m2m=m2m)
+        except (IntegrityError, ValidationError) as error:
+            taken = Case._base_manager.filter(reference=case.reference).exists()
+            unique = isinstance(error, IntegrityError) or "reference" in getattr(
+                error, "error_dict", {}
+            )
+            if not (taken and unique) or attempt == NUMBERING_ATTEMPTS:
+                raise
+            case.reference = ""
+    raise AssertionError("unreachable")  # pragma: no cover

@@ -504,12 +504,24 @@ class AuditedAdmin(RedactedListMixin, VisibleChoicesMixin, ArchiveOnlyMixin, Sim
         for formset in formsets:
             self.save_formset(request, form, formset, change=change)
 
+    def inline_for(self, request, form, formset):
+        """The inline that shows ``formset`` on this page."""
+        for inline in self.get_inline_instances(request, form.instance):
+            if inline.model is formset.model:
+                return inline
+        return None
+
     def save_formset(self, request, form, formset, change):
         # save(commit=False) attaches each row to its parent and lists the rows that changed
         # (``saved_forms``); each is then saved through the service, in this request's
-        # transaction, with its own version and the parent form's reason.
+        # transaction, with its own version and the parent form's reason. An inline whose
+        # rows have a workflow of their own (a detention's steps) saves them through it.
         formset.save(commit=False)
         reason = form.cleaned_data.get("change_reason", "")
+        inline = self.inline_for(request, form, formset)
+        if inline is not None and hasattr(inline, "save_rows"):
+            inline.save_rows(request, parent=form.instance, rows=formset.saved_forms, reason=reason)
+            return
         for row in formset.saved_forms:
             instance = row.instance
             record_save(

@@ -187,6 +187,14 @@ class FormError(Exception):
         self.rename = rename or {}
 
 
+class FormErrors(Exception):
+    """Several forms' refusals at once (each step of a submission that breaks a rule)."""
+
+    def __init__(self, errors: list[FormError]):
+        super().__init__("; ".join(str(error) for error in errors))
+        self.errors = errors
+
+
 def form_key(form) -> str:
     return form.prefix or ""
 
@@ -258,6 +266,8 @@ def run_save(save, *args, **kwargs) -> tuple[object | None, Outcome | None]:
             return save(*args, **kwargs), None
     except FormError as error:
         outcome.form_errors.append(error)
+    except FormErrors as errors:
+        outcome.form_errors.extend(errors.errors)
     except StaleEdit as error:
         outcome.stale = True
         outcome.problems.extend(error.messages)

@@ -12,7 +12,7 @@ history with that user and a reason, and raises:
 from __future__ import annotations
 
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import ObjectDoesNotExist
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -34,6 +34,32 @@ class ActionRefused(Exception):
         super().__init__(message)
         self.message = message
         self.code = code
+
+
+class PartError(ValidationError):
+    """A refusal about one part of a composite input (the 2nd name, the 1st allegation).
+
+    ``part`` names the list ("names", "allegations"), ``index`` the position in it (None for
+    a single part such as "case"), ``where`` what of that item was refused ("" for the item
+    itself, or "citation", "arrest", "new_person"…). Surfaces put the error where the user
+    sees it: next to the row's field on a page, under ``{part: {index: …}}`` in the API.
+    """
+
+    def __init__(self, error: ValidationError, *, part: str = "", index: int | None = None,
+                 where: str = ""):  # fmt: skip
+        super().__init__(error.error_dict if hasattr(error, "error_dict") else error.error_list)
+        self.error = error
+        self.part = part
+        self.index = index
+        self.where = where
+
+
+class PartErrors(ValidationError):
+    """Several parts refused at once (every step of a submission that breaks a rule)."""
+
+    def __init__(self, parts: list[PartError]):
+        super().__init__([part.error for part in parts])
+        self.parts = parts
 
 
 # -- checks ------------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.db.models import Case, F, Prefetch, Value, When
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
@@ -10,8 +11,10 @@ from django.utils.translation import gettext_lazy as _
 from monitor.access import identity_q
 from monitor.admin_base import AuditedAdmin, AuditedInline
 from monitor.selectors import visible_prefetch
+from monitor.services import PartError
 from people.folding import fold_terms
 from people.models import Affiliation, Organization, Person, PersonName
+from people.services import person_create
 from sources.admin import CitationInline
 
 
@@ -107,6 +110,42 @@ class PersonAdmin(AuditedAdmin):
     @admin.display(description=_("name"), ordering="listed_name")
     def display_name(self, obj: Person) -> str:
         return str(obj)  # the pseudonym, for whoever may not identify a protected person
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+        # A new person is recorded with their names, in save_related, by the person service.
+
+    def save_related(self, request, form, formsets, change):
+        if change:
+            super().save_related(request, form, formsets, change)
+            return
+        # As on the pages and in the API: the person and their names through person_create.
+        names = next((f for f in formsets if f.model is PersonName), None)
+        rows = []
+        if names is not None:
+            names.save(commit=False)
+            rows = names.saved_forms
+        try:
+            person_create(
+                actor=request.user,
+                person=form.instance,
+                names=[row.instance for row in rows],
+                reason=form.cleaned_data.get("change_reason", ""),
+            )
+        except PartError as refused:
+            if refused.index is None:
+                raise refused.error from refused
+            raise ValidationError(
+                "%(name)s: %(messages)s",
+                params={
+                    "name": rows[refused.index].instance.full_name,
+                    "messages": " ".join(refused.error.messages),
+                },
+            ) from refused
+        for formset in formsets:
+            if formset is not names:
+                self.save_formset(request, form, formset, change=change)
 
 
 @admin.register(PersonName)

@@ -25,7 +25,6 @@ from monitor.editing import (
 )
 from monitor.models import Place
 from monitor.services import record_save
-from people.choices import NameKind
 from people.folding import fold_name
 from people.models import Person, PersonName
 
@@ -58,23 +57,6 @@ def duplicates_message(found) -> str:
             "use that record; if not, tick “save anyway”."
         )
     ) % {"names": names}
-
-
-def person_create_named(full_name: str, *, actor, team, confidentiality) -> Person:
-    """A new person known by one name (recorded from another record's form)."""
-    person = record_save(
-        record=Person(team=team, confidentiality=confidentiality),
-        actor=actor,
-        reason=str(_("Person added")),
-    )
-    record_save(
-        record=PersonName(
-            person=person, full_name=full_name, kind=NameKind.OFFICIAL, is_primary=True
-        ),
-        actor=actor,
-        reason=str(_("Person added")),
-    )
-    return person
 
 
 class PersonForm(VersionedForm, forms.ModelForm):

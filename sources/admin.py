@@ -25,7 +25,7 @@ from monitor.admin_base import (
 )
 from monitor.services import record_save
 from sources.models import Citation, CustodyEvent, EvidenceFile, Source
-from sources.services import evidence_upload
+from sources.services import citation_add, evidence_upload
 
 #: Apps whose records a citation may point at.
 CITABLE_APPS = ("cases", "people", "sources", "monitor")
@@ -38,6 +38,26 @@ class CitationInline(AuditedInlineMixin, GenericTabularInline):
     fields = ("source", "field_name", "page", "paragraph", "timestamp", "quote", "credibility")
     autocomplete_fields = ("source",)
     show_change_link = True
+
+    def save_rows(self, request, *, parent, rows, reason: str) -> None:
+        # A new citation through the citing service (the source must be visible, the field
+        # one a source can support), as on the pages and in the API.
+        for row in rows:
+            citation = row.instance
+            if not citation._state.adding:
+                record_save(
+                    record=citation,
+                    actor=request.user,
+                    reason=reason,
+                    expected_version=row.cleaned_data.get("expected_version"),
+                )
+                continue
+            citation_add(
+                record=parent,
+                source=citation.source,
+                actor=request.user,
+                **{name: getattr(citation, name) for name in self.fields if name != "source"},
+            )
 
 
 class EvidenceFileInline(AuditedInlineMixin, admin.TabularInline):

@@ -25,7 +25,11 @@ from monitor.models import Term
 from sources import evidence as filetypes
 from sources.choices import Credibility, Reliability
 from sources.models import Citation, Source
-from sources.services import citation_add
+from sources.services import (
+    CitationInput,
+    NewSource,
+    source_create_quick,
+)
 
 DATE_HELP = _("2022-05-18, 2022-05, May 2022, 2022 or c. 2021.")
 
@@ -166,25 +170,29 @@ class NewSourceForm(PageForm, forms.Form):
                 self.add_error("kind", _("Say what kind of source it is."))
         return data
 
-    def save(self, *, actor, team, confidentiality) -> Source | None:
-        """Create the source (in the team and at the level of the record citing it)."""
-        from monitor.services import record_save
-
+    def to_input(self) -> NewSource | None:
+        """The source described, as the services take it (None: nothing described)."""
         if not self.is_filled:
             return None
         data = self.cleaned_data
-        source = Source(
+        return NewSource(
             title=data["title"],
             kind=data["kind"],
             publisher=data.get("publisher") or "",
             url=data.get("url") or "",
             published=data.get("published"),
             reliability=data.get("reliability") or Reliability.F,
-            team=team,
-            confidentiality=confidentiality,
         )
+
+    def save(self, *, actor, team, confidentiality) -> Source | None:
+        """Create the source (in the team and at the level of the record citing it)."""
+        described = self.to_input()
+        if described is None:
+            return None
         with blame(self):
-            return record_save(record=source, actor=actor, reason=str(_("Source added")))
+            return source_create_quick(
+                actor=actor, source=described, team=team, confidentiality=confidentiality
+            )
 
 
 # -- citing a source from a row of another form ------------------------------------------------
@@ -254,28 +262,19 @@ def wants_new_source(form) -> bool:
     return getattr(form, "cleaned_data", {}).get("cite_source") == NEW_SOURCE
 
 
-def cite_from_row(form, record, *, actor, new_source: Source | None) -> Citation | None:
-    """Add the citation a row asks for, if any, to ``record`` (saved already)."""
+def citation_input(form) -> CitationInput | None:
+    """The citation a row asks for, as the services take it (None: none asked for)."""
     data = form.cleaned_data
     choice = data.get("cite_source")
     if not choice:
         return None
-    if choice == NEW_SOURCE:
-        if new_source is None:  # pragma: no cover — the page checks this before saving
-            raise ValidationError({"source": _("Describe the new source first.")})
-        source = new_source
-    else:
-        source = form.citation_sources.sources[choice]
-    with blame(form, CITATION_FIELDS):
-        return citation_add(
-            record=record,
-            source=source,
-            actor=actor,
-            page=data.get("cite_page") or "",
-            timestamp=data.get("cite_timestamp") or "",
-            quote=data.get("cite_quote") or "",
-            credibility=data.get("cite_credibility") or Credibility.CANNOT_JUDGE,
-        )
+    return CitationInput(
+        source=None if choice == NEW_SOURCE else form.citation_sources.sources[choice],
+        page=data.get("cite_page") or "",
+        timestamp=data.get("cite_timestamp") or "",
+        quote=data.get("cite_quote") or "",
+        credibility=data.get("cite_credibility") or Credibility.CANNOT_JUDGE,
+    )
 
 
 def citations_by_record(records, user) -> dict:

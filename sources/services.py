@@ -32,7 +32,7 @@ from monitor.accesslog import record_access
 from monitor.models import AccessAction, AuditedModel
 from monitor.services import ActionRefused, NotVisible, edit_refusal, record_save
 from sources import evidence as filetypes
-from sources.choices import Credibility, CustodyAction, Stance
+from sources.choices import Credibility, CustodyAction, Reliability, Stance
 from sources.models import (
     Citation,
     CustodyEvent,
@@ -146,6 +146,78 @@ def citation_add(
     where = f" ({field_name})" if field_name else ""
     return record_save(
         record=citation, actor=actor, reason=_("Source cited%(where)s") % {"where": where}
+    )
+
+
+# -- a source described on another record's form, and citing from form rows ------------------
+
+
+@dataclass(frozen=True)
+class NewSource:
+    """A source described on the spot (on a case or steps page), to cite it at once."""
+
+    title: str
+    kind: object  # a source-kind Term
+    publisher: str = ""
+    url: str = ""
+    published: object = None  # an ApproximateDate
+    reliability: str = Reliability.F
+
+
+@transaction.atomic
+def source_create_quick(
+    *, actor, source: NewSource, team, confidentiality, reason: str = ""
+) -> Source:
+    """Record ``source`` in the team and at the level of the record that will cite it: a
+    source first met on a case is seen like that case."""
+    record = Source(
+        title=source.title,
+        kind=source.kind,
+        publisher=source.publisher or "",
+        url=source.url or "",
+        published=source.published,
+        reliability=source.reliability or Reliability.F,
+        team=team,
+        confidentiality=confidentiality,
+    )
+    return record_save(record=record, actor=actor, reason=reason or _("Source added"))
+
+
+@dataclass(frozen=True)
+class CitationInput:
+    """One citation asked for on a row: a source (None: the new source of the same
+    submission), with its locator and the information's credibility."""
+
+    source: Source | None = None
+    page: str = ""
+    timestamp: str = ""
+    quote: str = ""
+    credibility: int = Credibility.CANNOT_JUDGE
+    field_name: str = ""
+
+
+def citation_add_from(
+    *, record: AuditedModel, citation: CitationInput | None, actor, new_source: Source | None
+) -> Citation | None:
+    """Add the citation a row asks for (if any) to ``record``, saved already.
+
+    ``new_source`` is the source described in the same submission, for a citation that
+    names it (``source=None``); citing it when none was described is refused on ``source``.
+    """
+    if citation is None:
+        return None
+    source = citation.source if citation.source is not None else new_source
+    if source is None:
+        raise ValidationError({"source": _("Describe the new source first.")}, code="no_new_source")
+    return citation_add(
+        record=record,
+        source=source,
+        actor=actor,
+        field_name=citation.field_name,
+        page=citation.page or "",
+        timestamp=citation.timestamp or "",
+        quote=citation.quote or "",
+        credibility=citation.credibility or Credibility.CANNOT_JUDGE,
     )
 
 

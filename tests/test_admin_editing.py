@@ -574,3 +574,25 @@ def test_links_to_records_the_editor_cannot_see_are_kept_and_not_named(client, s
     response = client.post(url, form_data(opened) | {"title": "Five Pamiris, renamed"})
     assert response.status_code == 302, all_errors(response)
     assert set(case.events.all()) == {hidden_event, seen_event}
+
+
+# -- case references ---------------------------------------------------------------------------
+
+
+def test_admin_case_with_a_reference_in_the_future_is_refused_on_its_field(client, staff, team):
+    add = admin_url(Case, "add")
+    page = as_user(client, staff["monitor_on_team"]).get(add)
+    data = form_data(page) | {
+        "title": "Five Pamiris",
+        "team": str(team.pk),
+        "case_type": "individual",
+        "confidentiality": str(Confidentiality.CONFIDENTIAL),
+        "reference": "TJK-2099-0001",
+    }
+
+    response = client.post(add, data)
+
+    assert response.status_code == 200
+    (message,) = response.context["adminform"].form.errors["reference"]
+    assert message.startswith("2099 is not a year a case can have been opened in")
+    assert not Case.objects.filter(title="Five Pamiris").exists()

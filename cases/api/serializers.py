@@ -216,6 +216,16 @@ class CaseDetentionSerializer(serializers.ModelSerializer):
 
 
 class CaseSerializer(RecordSerializer):
+    reference = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=20,
+        help_text=_(
+            "The case's reference, e.g. TJK-2023-0007. Leave it out (or empty) when creating a "
+            "case: the next free reference of the current year is given. A reference given "
+            "must have this form and a year from 1900 to the current year."
+        ),
+    )
     team = TeamField()
     events = RecordField(BriefEventSerializer, visible_events, many=True, required=False)
     places = RecordField(BriefPlaceSerializer, visible_places, many=True, required=False)
@@ -346,12 +356,7 @@ class DetentionStepSerializer(ChildSerializer):
             *CHILD_AUDIT,
         ]
         read_only_fields = (*CHILD_AUDIT, "claim_status")
-
-    def save_order(self, items):
-        # Arrests first: the other steps are checked against the arrest date.
-        return sorted(
-            range(len(items)), key=lambda index: items[index].get("kind") != StepKind.ARRESTED
-        )
+        # Saved as one batch by the steps service, which holds their order rules.
 
 
 class DetentionSerializer(RecordSerializer):

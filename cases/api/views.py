@@ -6,6 +6,7 @@ from django.db import transaction
 from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 
 from cases.api.serializers import (
     AllegationSerializer,
@@ -44,11 +45,22 @@ from cases.models import (
     FollowUpResponse,
 )
 from cases.provenance import attach_provenance
-from cases.services import claim_set_status, figure_add
+from cases.services import (
+    AllegationInput,
+    DetentionInput,
+    StepInput,
+    allegation_record,
+    case_record,
+    claim_set_status,
+    detention_record,
+    detention_steps_record,
+    figure_add,
+)
+from monitor.api.exceptions import part_errors_detail
 from monitor.api.serializers import ReasonSerializer
 from monitor.api.viewsets import RecordViewSet, ReviewedViewSet
 from monitor.models import Place, Term
-from monitor.services import record_save
+from monitor.services import PartErrors, record_save
 from people.api.serializers import person_prefetch, visible_organizations
 from sources.api.serializers import visible_sources
 
@@ -170,6 +182,16 @@ class CaseViewSet(ProvenanceMixin, ReviewedViewSet):
             )
         )
 
+    def save_record(self, plan, expected_version=None):
+        # The case service numbers a blank reference and checks a given one.
+        return case_record(
+            actor=self.request.user,
+            case=plan.record,
+            m2m=plan.m2m,
+            expected_version=expected_version,
+            reason=plan.reason,
+        )
+
 
 class AllegationViewSet(ProvenanceMixin, RecordViewSet):
     """Who did what to whom: victim, perpetrators, violation, when, where."""
@@ -196,6 +218,14 @@ class AllegationViewSet(ProvenanceMixin, RecordViewSet):
             .prefetch_related(
                 person_prefetch("victim", user), _prefetch("perpetrators", perpetrators)
             )
+        )
+
+    def save_record(self, plan, expected_version=None):
+        # The allegation service links the victim to the case, as every surface does.
+        return allegation_record(
+            actor=self.request.user,
+            item=AllegationInput(allegation=plan.record, expected_version=expected_version),
+            reason=plan.reason,
         )
 
     @extend_schema(
@@ -247,6 +277,32 @@ class DetentionViewSet(ProvenanceMixin, RecordViewSet):
 
     def claims_of(self, record):
         return [record, *record.steps.all()]
+
+    def save_record(self, plan, expected_version=None):
+        # The detention service links the detained person to the case.
+        return detention_record(
+            actor=self.request.user,
+            item=DetentionInput(detention=plan.record, expected_version=expected_version),
+            reason=plan.reason,
+        )
+
+    def save_children(self, parent, list_field, items, reason):
+        # Steps go through their service as one batch: the order rules (no step before the
+        # arrest, from both sides) are checked on the detention as it will be.
+        plans, errors = self.child_plans(parent, list_field, items)
+        if errors:
+            raise ValidationError({list_field.field_name: errors})
+        steps = [
+            StepInput(step=plan.record, articles=plan.m2m.get("articles")) for _, plan in plans
+        ]
+        try:
+            detention_steps_record(
+                actor=self.request.user, detention=parent, steps=steps, reason=reason
+            )
+        except PartErrors as refused:
+            for part in refused.parts:  # positions in the batch → positions in the request
+                part.index = plans[part.index][0]
+            raise ValidationError(part_errors_detail(refused)) from refused
 
 
 class FollowUpViewSet(ProvenanceMixin, RecordViewSet):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -184,28 +183,8 @@ class DetentionStep(AuditedModel):
     #: Part of that record: in its review (see ``AuditedModel.review_parent``).
     review_parent = "detention"
 
-    def clean(self) -> None:
-        """A step cannot be dated before the arrest (a rule across rows; the database
-        checks hold each row, this holds the detention)."""
-        super().clean()
-        if self.kind == StepKind.ARRESTED or self.date is None or not self.detention_id:
-            return
-        arrest = (
-            DetentionStep.objects.filter(
-                detention_id=self.detention_id, kind=StepKind.ARRESTED, archived_at__isnull=True
-            )
-            .exclude(pk=self.pk)
-            .order_by("date")
-            .first()
-        )
-        if arrest is not None and self.date.end < arrest.date.start:
-            raise ValidationError(
-                {
-                    "date": _("This step (%(date)s) is dated before the arrest (%(arrest)s).")
-                    % {"date": self.date, "arrest": arrest.date}
-                },
-                code="before_arrest",
-            )
+    # The order of the steps (none before the arrest) is a rule across rows, checked from
+    # both sides by cases.services.detention_steps_record: no database check sees another row.
 
     @property
     def sentence_display(self) -> str:

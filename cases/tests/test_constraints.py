@@ -202,52 +202,8 @@ def test_step_without_a_date_is_refused():
     assert "date" in caught.value.message_dict
 
 
-# The cross-row rule: a step cannot be dated before the arrest. No database check can see
-# another row, so DetentionStep.clean() holds it.
-
-
-def test_step_dated_before_the_arrest_is_refused_with_both_dates():
-    arrest = DetentionStepFactory(kind=StepKind.ARRESTED, date="June 2023")
-    charge = DetentionStepFactory.build(
-        detention=arrest.detention, kind=StepKind.CHARGED, date="2023-05-02"
-    )
-    with pytest.raises(ValidationError) as caught:
-        charge.full_clean()
-    assert caught.value.message_dict["date"] == [
-        "This step (2 May 2023) is dated before the arrest (June 2023)."
-    ]
-
-
-def test_step_in_the_month_of_an_arrest_known_only_to_the_month_is_accepted():
-    arrest = DetentionStepFactory(kind=StepKind.ARRESTED, date="June 2023")
-    for date in ["June 2023", "2023-06-01", "2023"]:
-        DetentionStepFactory.build(
-            detention=arrest.detention, kind=StepKind.CHARGED, date=date
-        ).full_clean()
-
-
-def test_step_before_an_arrest_in_another_detention_is_accepted():
-    DetentionStepFactory(kind=StepKind.ARRESTED, date="June 2023")
-    DetentionStepFactory.build(
-        detention=DetentionFactory(), kind=StepKind.CHARGED, date="2023-05-02"
-    ).full_clean()
-
-
-def test_step_before_an_archived_arrest_is_accepted():
-    arrest = DetentionStepFactory(kind=StepKind.ARRESTED, date="June 2023")
-    arrest.archived_at = arrest.created_at
-    arrest.save()
-    DetentionStepFactory.build(
-        detention=arrest.detention, kind=StepKind.CHARGED, date="2023-05-02"
-    ).full_clean()
-
-
-def test_a_second_arrest_record_is_not_held_to_the_first():
-    # Re-arrests happen; only the other kinds of step are held to the earliest arrest.
-    arrest = DetentionStepFactory(kind=StepKind.ARRESTED, date="June 2023")
-    DetentionStepFactory.build(
-        detention=arrest.detention, kind=StepKind.ARRESTED, date="2023-05-02"
-    ).full_clean()
+# The cross-row rule (no step before the arrest) is the steps service's, checked from both
+# sides: cases/tests/test_recording.py.
 
 
 # -- events ----------------------------------------------------------------------------------

@@ -31,7 +31,7 @@ from rest_framework.fields import get_error_detail
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from monitor.models import StaleEdit
-from monitor.services import ActionRefused
+from monitor.services import ActionRefused, PartError, PartErrors
 
 logger = logging.getLogger(__name__)
 
@@ -74,10 +74,28 @@ def django_validation_detail(exc: DjangoValidationError):
     return {"non_field_errors": get_error_detail(exc)}
 
 
+def part_errors_detail(exc: PartError | PartErrors) -> dict:
+    """Refusals of parts of a composite input, as DRF puts errors of nested lists:
+    ``{"steps": {"1": {"date": ["…"]}}}`` (the failing items only, by position)."""
+    detail: dict = {}
+    for part in getattr(exc, "parts", [exc]):
+        inner = django_validation_detail(part.error)
+        if not part.part:
+            for key, value in inner.items():
+                detail.setdefault(key, []).extend(value)
+        elif part.index is None:
+            detail.setdefault(part.part, {}).update(inner)
+        else:
+            detail.setdefault(part.part, {}).setdefault(str(part.index), {}).update(inner)
+    return detail
+
+
 def translate(exc: Exception) -> Exception:
     """Map the services' and Django's exceptions to DRF's."""
     if isinstance(exc, StaleEdit):
         return PreconditionFailed(detail=exc.messages[0] if exc.messages else None)
+    if isinstance(exc, PartError | PartErrors):
+        return exceptions.ValidationError(part_errors_detail(exc))
     if isinstance(exc, DjangoValidationError):
         return exceptions.ValidationError(django_validation_detail(exc))
     if isinstance(exc, ActionRefused):

@@ -151,26 +151,29 @@ class RecordViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def perform_write(self, serializer, instance=None, expected_version=None):
         """Save the record and its nested children as the request's user (one transaction)."""
         plan = serializer.to_record(instance)
-        actor = self.request.user
         with transaction.atomic():
-            record = record_save(
-                record=plan.record,
-                actor=actor,
-                reason=plan.reason,
-                expected_version=expected_version,
-                m2m=plan.m2m,
-            )
+            record = self.save_record(plan, expected_version)
             for name, items in plan.children.items():
                 self.save_children(record, serializer.fields[name], items, plan.reason)
         return record
 
-    def save_children(self, parent, list_field, items: list, reason: str) -> None:
-        """Add or update the nested ``items`` of ``parent``; errors keep their positions."""
+    def save_record(self, plan, expected_version=None):
+        """Save the record itself (a viewset with a service for its records overrides it)."""
+        return record_save(
+            record=plan.record,
+            actor=self.request.user,
+            reason=plan.reason,
+            expected_version=expected_version,
+            m2m=plan.m2m,
+        )
+
+    def child_plans(self, parent, list_field, items: list) -> tuple[list, dict]:
+        """The nested ``items`` as ``(position, plan)`` pairs in saving order, and the errors
+        of items naming a child that ``parent`` does not have (by position)."""
         child = list_field.child
         model = child.Meta.model
         existing = {row.pk: row for row in model.objects.filter(**{child.parent_field: parent})}
-        # As DRF reports errors in nested lists: by position, for the failing items only.
-        errors: dict[str, dict] = {}
+        plans, errors = [], {}
         for index in child.save_order(items):
             data = dict(items[index])
             pk = data.pop("id", None)
@@ -181,7 +184,14 @@ class RecordViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             else:
                 errors[str(index)] = {"id": [str(_("No such item in this record."))]}
                 continue
-            plan = child.item_to_record(data, record)
+            plans.append((index, child.item_to_record(data, record)))
+        return plans, errors
+
+    def save_children(self, parent, list_field, items: list, reason: str) -> None:
+        """Add or update the nested ``items`` of ``parent``; errors keep their positions."""
+        # As DRF reports errors in nested lists: by position, for the failing items only.
+        plans, errors = self.child_plans(parent, list_field, items)
+        for index, plan in plans:
             try:
                 self.save_child(plan.record, plan, reason)
             except DjangoValidationError as exc:

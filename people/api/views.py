@@ -13,7 +13,8 @@ from people.api.serializers import (
     with_primary_name,
 )
 from people.filtersets import AffiliationFilterSet, OrganizationFilterSet, PersonFilterSet
-from people.models import Affiliation, Organization, Person
+from people.models import Affiliation, Organization, Person, PersonName
+from people.services import person_create
 
 
 class PersonViewSet(ReviewedViewSet):
@@ -38,6 +39,22 @@ class PersonViewSet(ReviewedViewSet):
             "birth_place", "residence", "team", "created_by", "archived_by"
         ).prefetch_related(
             visible_prefetch(Person, "names", user, lambda names: names.filter(archived_at=None))
+        )
+
+    def perform_write(self, serializer, instance=None, expected_version=None):
+        if instance is not None:
+            return super().perform_write(serializer, instance, expected_version)
+        # A new person is recorded with their names by the person service, as on the pages
+        # and in the admin.
+        plan = serializer.to_record()
+        names_field = serializer.fields["names"]
+        names = []
+        for index in range(len(plan.children.get("names", []))):
+            data = dict(plan.children["names"][index])
+            data.pop("id", None)
+            names.append(names_field.child.item_to_record(data, PersonName()).record)
+        return person_create(
+            actor=self.request.user, person=plan.record, names=names, reason=plan.reason
         )
 
 

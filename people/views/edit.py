@@ -14,15 +14,18 @@ from django.views.decorators.http import require_http_methods, require_POST
 from monitor.access import reveals_identity
 from monitor.editing import (
     EditPage,
+    FormError,
     ReasonForm,
     blame,
+    form_key,
     may_edit,
     refused,
     safe_next,
     submit_for_review,
     visible_or_404,
 )
-from monitor.services import record_save
+from monitor.services import PartError, record_save
+from people import services as people_services
 from people.forms import PersonForm, PersonNameFormSet, duplicates_message, likely_duplicates
 from people.models import Person
 
@@ -62,12 +65,27 @@ class PersonPage(EditPage):
         form, names = self.forms["form"], self.forms["names"]
         reason = self.forms["reason_form"].cleaned_data.get("change_reason", "")
         person = form.instance
+        if self.record is None:
+            # A new person with their names: the person service, as the API and the admin.
+            filled = names.filled_forms()
+            with blame(form):
+                try:
+                    return people_services.person_create(
+                        actor=self.user,
+                        person=person,
+                        names=[row.instance for row in filled],
+                        reason=reason,
+                    )
+                except PartError as error:
+                    if error.index is None:
+                        raise error.error from error
+                    raise FormError(form_key(filled[error.index]), error.error) from error
         if form.content_changed():
             with blame(form):
                 person = record_save(
                     record=person,
                     actor=self.user,
-                    reason=reason or (_("Person added") if self.record is None else ""),
+                    reason=reason,
                     expected_version=form.expected_version,
                 )
         names.save_names(person=person, actor=self.user, reason=reason)

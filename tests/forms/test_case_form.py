@@ -290,6 +290,32 @@ def test_a_new_person_who_may_already_be_recorded_is_shown_before_saving(
     assert Person.objects.count() == 2
 
 
+@pytest.mark.parametrize(("first", "second"), [("Alla Nazarova", "Ala Nazarova"), ("A11", "A1")])
+def test_two_new_persons_typed_alike_are_not_merged_the_form_asks_first(
+    signed_in, monitor_on_team, violation, source_kind, first, second
+):
+    client = signed_in(monitor_on_team)
+    response = create_case(
+        client,
+        violation,
+        source_kind,
+        **{"allegations-0-new_person": first, "detentions-0-new_person": second},
+    )
+
+    assert response.status_code == 400
+    assert escape(f"“{second}” looks like “{first}” (Allegation 1)") in response.content.decode()
+    assert not Case.objects.exists() and not Person.objects.exists()
+
+    # "This is someone new": two people, each a victim of the case.
+    response = client.post(
+        reverse("case-create"),
+        form_data(response, **{"detentions-0-confirm_new_person": "on"}),
+    )
+    assert response.status_code == 302
+    assert sorted(str(person) for person in Person.objects.all()) == sorted([first, second])
+    assert CasePerson.objects.filter(role=CasePersonRole.VICTIM).count() == 2
+
+
 # -- stale edits ---------------------------------------------------------------------------------
 
 

@@ -646,7 +646,7 @@ def api_writes(own: World) -> list[Write]:
               lambda ref: {"name": "Sub-unit", "kind": "security_force", "parent": ref},
               "parent", link, "organization"),
         Write("case linked to a hidden event", "post", "/cases/",
-              lambda ref: {"title": "New", "reference": "TJK-2031-0077", "events": [ref]}, "events",
+              lambda ref: {"title": "New", "reference": "TJK-2021-0077", "events": [ref]}, "events",
               link, "event"),
         Write("evidence filed under a hidden source", "post", "/evidence-files/",
               lambda ref: {"source": ref}, "source", link, "source"),
@@ -794,7 +794,7 @@ def form_posts(own: World) -> list[FormPost]:
     from monitor.choices import Vocabulary
 
     violation = str(_term(Vocabulary.VIOLATION_TYPE).pk)
-    new_case = {"title": "New case", "reference": "TJK-2031-0078"}
+    new_case = {"title": "New case", "reference": "TJK-2021-0078"}
     new_followup = {"title": "Letter", "kind": "letter", "sent": "2023-05"}
     new_row = {
         "allegations-1-violation_type": violation,
