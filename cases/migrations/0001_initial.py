@@ -16,7 +16,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('monitor', '0001_initial'),
-        ('monitor', '__first__'),
+        migrations.swappable_dependency(settings.AUTH_USER_MODEL),
         ('people', '0001_initial'),
         ('sources', '0001_initial'),
     ]
