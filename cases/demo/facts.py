@@ -398,6 +398,11 @@ def read_facts(folder: Path | str | None = None) -> DemoFacts:
     sources = reader.items(data, "sources", SourceFact, "sources.yaml")
     texts = {}
     for source in sources:
+        if source.evidence and not source.text:
+            raise DemoDataError(
+                f"{folder / 'sources.yaml'}: {source.key}: the evidence file is drawn from the "
+                "source's text; give its “text”."
+            )
         if source.text:
             try:
                 texts[source.key] = (folder / source.text).read_text(encoding="utf-8")
@@ -414,6 +419,14 @@ def read_facts(folder: Path | str | None = None) -> DemoFacts:
             raise DemoDataError(f"{where}: expected a mapping.")
         reader.excerpts[key] = reader.build(Excerpt, {"key": key, **value}, where)
     _check_excerpts(reader.excerpts, {s.key: s for s in sources}, texts, folder)
+    for source in sources:
+        if source.evidence and not 1 <= source.evidence.paragraph <= len(
+            paragraphs(texts[source.key])
+        ):
+            raise DemoDataError(
+                f"{folder / 'sources.yaml'}: {source.key}: the evidence paragraph "
+                f"{source.evidence.paragraph} is not in {source.text}."
+            )
 
     accounts = reader.load_file("accounts.yaml")
     facts = DemoFacts(
