@@ -22,7 +22,7 @@ from monitor.models import AccessLog, User
 
 #: Who reads the access log and unlocks accounts: whoever manages accounts (the Coordinator
 #: role and superusers hold it). A permission of its own would have to be granted by
-#: re-syncing the role groups in a migration ordered before ``cases.0004_role_groups``,
+#: re-syncing the role groups in a migration ordered before ``cases.0002_role_groups``,
 #: which fails on a permission whose model does not exist yet.
 ACCOUNT_SECURITY_PERMISSION = "monitor.change_user"
 

@@ -1,4 +1,8 @@
-"""The demo data: every fact of the seed article is there, cited to it, by the demo actor."""
+"""The demo data: every fact of the seed article is there, cited to it, by the demo actor.
+
+The facts come from ``fixtures/demo/``; these tests state what a user must find after
+``load_demo``, in the words of the article, independently of how the files spell it.
+"""
 
 from __future__ import annotations
 
@@ -23,7 +27,7 @@ from cases.choices import (
     FollowUpStatus,
     StepKind,
 )
-from cases.demo import ACCOUNT_REASON, QUOTES, REASON, SOURCE_TITLE, UN_LETTER_TITLE
+from cases.demo import ACCOUNT_REASON, REASON, read_facts
 from cases.models import Allegation, Case, Detention, Event, FollowUp
 from monitor.approxdate import ApproximateDate, Precision
 from monitor.choices import Confidentiality, Role
@@ -35,6 +39,13 @@ pytestmark = pytest.mark.django_db
 
 #: The reasons the evidence services give in an evidence file's history.
 EVIDENCE_REASONS = {"Evidence file uploaded", "Derived copy made"}
+#: What the services the loader goes through write in the history of what they make.
+SERVICE_REASONS = {"Citation": "Source cited", "EventFigure": "Figure added: "}
+
+SOURCE_TITLE = "Tajikistan to Study France’s Human Rights Freedom, Terrorism Prevention"
+UN_LETTER_TITLE = (
+    "Letter of eight UN experts on nine convicted journalists, bloggers and civil activists"
+)
 
 PASSWORD = "demo-passphrase-for-tests-7319"
 FIVE = (
@@ -129,10 +140,13 @@ def test_the_article_is_a_public_news_source_of_28_november_2023(article):
     assert article.confidentiality == Confidentiality.PUBLIC
 
 
-def test_every_quote_is_cited_and_every_citation_points_at_the_article(article):
-    cited_quotes = set(Citation.objects.values_list("quote", flat=True))
-    assert set(QUOTES) <= cited_quotes
+def test_every_excerpt_is_cited_with_its_paragraph_and_every_citation_is_of_the_article(article):
+    excerpts = read_facts().excerpts.values()
+    cited = set(Citation.objects.values_list("quote", "paragraph"))
+    assert len(excerpts) >= 20
+    assert {(e.quote, e.paragraph) for e in excerpts} <= cited
     assert not Citation.objects.exclude(source=article).exists()
+    assert not Citation.objects.filter(paragraph="").exists()
 
 
 def test_five_pamiris_arrested_june_2023_and_convicted_without_invented_terms(article):
@@ -270,12 +284,17 @@ def test_every_history_row_of_the_demo_data_names_the_coordinator(demo):
             continue
         if not hasattr(history, "all"):
             continue  # a historical many-to-many row: its ``history`` is the parent row
-        # Evidence files are written by the evidence services, whose reasons say what
-        # happened to the file; every other row carries the demo's reason.
-        reasons = EVIDENCE_REASONS if model is EvidenceFile else {REASON}
+        # Evidence files, citations and figures are written by their own services, whose
+        # reasons say what happened; every other row carries the demo's reason.
+        service_reason = SERVICE_REASONS.get(model.__name__)
         for row in model.history.all():
             assert row.history_user_id == coordinator.pk, model
-            assert row.history_change_reason in reasons, model
+            if model is EvidenceFile:
+                assert row.history_change_reason in EVIDENCE_REASONS
+            elif service_reason:
+                assert row.history_change_reason.startswith(service_reason), model
+            else:
+                assert row.history_change_reason == REASON, model
             checked += 1
     assert checked > 100
     for model in ("Place", "Team"):

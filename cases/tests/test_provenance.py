@@ -25,6 +25,9 @@ from tests.factories import (
 
 pytestmark = pytest.mark.django_db
 
+#: The demo's one source (fixtures/demo/sources.yaml).
+ARTICLE_TITLE = "Tajikistan to Study France’s Human Rights Freedom, Terrorism Prevention"
+
 
 @pytest.fixture
 def allegation(team):
@@ -223,7 +226,6 @@ def demo_coordinator(_demo, db):
 
 def test_demo_more_than_40_killed_shows_its_source_and_grading(demo_coordinator):
     from cases.choices import FigureKind
-    from cases.demo import SOURCE_TITLE
     from cases.models import EventFigure
     from cases.provenance import figures_summary
 
@@ -234,14 +236,13 @@ def test_demo_more_than_40_killed_shows_its_source_and_grading(demo_coordinator)
 
     (claim,) = killed.figures
     assert claim.display_value == "more than 40"
-    assert claim.source.label == SOURCE_TITLE
+    assert claim.source.label == ARTICLE_TITLE
     assert claim.grading[0] in Reliability.values
     assert claim.credibility is not None
 
 
 def test_demo_june_2023_detentions_show_their_source_and_grading(demo_coordinator):
     from cases.choices import StepKind
-    from cases.demo import SOURCE_TITLE
     from cases.models import DetentionStep
 
     arrests = [
@@ -252,5 +253,5 @@ def test_demo_june_2023_detentions_show_their_source_and_grading(demo_coordinato
     assert len(arrests) == 5
     for step, provenance in provenance_for_records(arrests, demo_coordinator).items():
         (date,) = provenance.by_field["date"]
-        assert date.source.label == SOURCE_TITLE, step
+        assert date.source.label == ARTICLE_TITLE, step
         assert len(date.grading) == 2

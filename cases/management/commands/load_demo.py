@@ -1,19 +1,20 @@
-"""``manage.py load_demo``: the seed article's facts and, in demo mode, the demo accounts."""
+"""``manage.py load_demo``: the demo facts of ``fixtures/demo/`` and, in demo mode, the accounts."""
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from cases.demo import ACCOUNTS, DemoConflict, DemoRefused, load_demo
+from cases.demo import DemoConflict, DemoDataError, DemoRefused, load_demo
 from monitor import twofactor
 from monitor.services import ActionRefused
 
 
 class Command(BaseCommand):
     help = (
-        "Load the demo data (every fact of the seed article, cited; an evidence file with its "
-        "chain of custody, stored under MONITOR_DATA_DIR) and create the demo accounts "
+        "Load the demo data (every fact of the seed article, read from fixtures/demo/, each "
+        "cited to the article; an evidence file with its chain of custody, stored under "
+        "MONITOR_DATA_DIR) and create the demo accounts "
         "monitor, reviewer, coordinator and viewer. Accounts are created only in demo "
         "mode (MONITOR_DEMO=1); elsewhere pass --no-accounts --actor USERNAME. Running it "
         "again creates nothing twice."
@@ -30,8 +31,13 @@ class Command(BaseCommand):
             metavar="USERNAME",
             help="The existing user the history rows name (default: the demo coordinator).",
         )
+        parser.add_argument(
+            "--fixtures",
+            metavar="FOLDER",
+            help="Read the facts from FOLDER (default: the repository's fixtures/demo/).",
+        )
 
-    def handle(self, *args, no_accounts=False, actor=None, **options):
+    def handle(self, *args, no_accounts=False, actor=None, fixtures=None, **options):
         if no_accounts and not actor:
             raise CommandError("--no-accounts needs --actor USERNAME: history names who did it.")
         user = None
@@ -40,8 +46,8 @@ class Command(BaseCommand):
             if user is None or not user.is_active:
                 raise CommandError(f"--actor {actor}: no active user with this name.")
         try:
-            report = load_demo(actor=user, accounts=not no_accounts)
-        except (DemoRefused, DemoConflict, LookupError, ValueError) as exc:
+            report = load_demo(actor=user, accounts=not no_accounts, folder=fixtures)
+        except (DemoRefused, DemoDataError, DemoConflict, LookupError, ValueError) as exc:
             raise CommandError(str(exc)) from exc
         except ActionRefused as exc:  # e.g. the actor may not add evidence files
             raise CommandError(f"The demo data was refused: {exc.message}") from exc
@@ -50,11 +56,10 @@ class Command(BaseCommand):
         for line in report.lines():
             self.stdout.write(line)
         if not no_accounts:
-            self._enrol_second_factor()
+            self._enrol_second_factor(report.usernames)
 
-    def _enrol_second_factor(self) -> None:
+    def _enrol_second_factor(self, usernames: list[str]) -> None:
         """Every demo account signs in with a second factor, as real accounts do."""
-        usernames = [account.username for account in ACCOUNTS]
         users = get_user_model()._default_manager.filter(username__in=usernames)
         try:
             lines = twofactor.enrol_demo_accounts(

@@ -16,7 +16,7 @@ class Migration(migrations.Migration):
         ("monitor", "0001_initial"),
         ("sources", "0001_initial"),
         ("people", "0001_initial"),
-        ("cases", "0003_initial"),
+        ("cases", "0001_initial"),
     ]
 
     operations = [migrations.RunPython(sync_role_groups, migrations.RunPython.noop)]

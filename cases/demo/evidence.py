@@ -1,9 +1,9 @@
 """The demo's evidence file, and the whole life its chain of custody shows.
 
-The seed article comes as text, so the demo draws a small PNG of it — the headline, the
-dateline and the paragraph the event figures come from, with a line saying the loader drew
-it (it is not a capture of the published page) — and puts it through the real workflows of
-:mod:`sources.services`, as a monitor would:
+The seed article comes as text (``fixtures/demo/article.txt``), so the demo draws a small PNG
+of it — the headline, the dateline and the paragraph the source's ``evidence`` fact names,
+with a line saying the loader drew it (it is not a capture of the published page) — and puts
+it through the real workflows of :mod:`sources.services`, as a monitor would:
 
 1. uploaded to the article's source (type checked by content, SHA-256 and size recorded);
 2. a copy made for sharing, without the image's metadata (the original is only read);
@@ -15,17 +15,19 @@ download, integrity verified. The files go to the evidence storage (``EVIDENCE_R
 ``MONITOR_DATA_DIR``), never into the repository. Each step runs only when its trace is
 missing, so a second run adds nothing.
 
-Kept apart from :mod:`cases.demo` (the article's facts as data) because it is the one part
-of the demo that writes files.
+Kept apart from :mod:`cases.demo.loader` because it is the one part of the demo that writes
+files.
 """
 
 from __future__ import annotations
 
 import io
+import re
 import textwrap
 
 from django.core.files.base import ContentFile
 
+from cases.demo.facts import EvidenceFact, paragraphs
 from sources.choices import CustodyAction
 from sources.models import EvidenceFile, Source
 from sources.services import (
@@ -35,33 +37,27 @@ from sources.services import (
     evidence_verify,
 )
 
-#: The name the demo file is uploaded under (its natural key, with its source).
-EVIDENCE_NAME = "seed-article-excerpt.png"
-EVIDENCE_DESCRIPTION = (
-    "The seed article's headline, dateline and the paragraph on the May 2022 operation "
-    "(“more than 40 local residents died”), drawn as an image by the demo loader from the "
-    "article's text. Not a capture of the published page: it is here to show an evidence "
-    "file's chain of custody."
-)
 VERIFY_NOTE = "Integrity check run by the demo loader."
 
-_DATELINE = "London (28/11 - 58)"  # the article's en dash: not in the built-in font
-_PARAGRAPH = (
-    "After this, the anti-terrorist operation began. As a result, more than 40 local "
-    "residents died. Dozens of people were detained, many of them were convicted."
-)
 _FOOTER = "Drawn by Monitor's demo loader from the article's text; not a capture of the page."
 
 
-def excerpt_png(headline: str) -> bytes:
-    """A small PNG of the article's head, with metadata a shared copy should not carry."""
+def excerpt_png(text: str, paragraph: int) -> bytes:
+    """A small PNG of the article's head and one paragraph, with metadata a shared copy
+    should not carry."""
     from PIL import Image, ImageDraw, ImageFont
+
+    blocks = [" ".join(b.split()) for b in re.split(r"\n\s*\n", text) if b.strip()]
+    headline, dateline = blocks[0], blocks[1]
+    # The built-in font has no en dash.
+    dateline = dateline.replace("\N{EN DASH}", "-")
+    body = paragraphs(text)[paragraph - 1]
 
     width, margin = 760, 24
     fonts = {size: ImageFont.load_default(size=size) for size in (22, 15, 12)}
     lines = [(line, 22) for line in textwrap.wrap(headline, 58)]
-    lines += [("", 8), (_DATELINE, 15), ("", 8)]
-    lines += [(line, 15) for line in textwrap.wrap(_PARAGRAPH, 88)]
+    lines += [("", 8), (dateline, 15), ("", 8)]
+    lines += [(line, 15) for line in textwrap.wrap(body, 88)]
     lines += [("", 10), (_FOOTER, 12)]
     height = margin * 2 + sum(round(size * 1.5) for _line, size in lines)
     image = Image.new("RGB", (width, height), "white")
@@ -79,12 +75,16 @@ def excerpt_png(headline: str) -> bytes:
     return out.getvalue()
 
 
-def ensure_demo_evidence(*, source: Source, actor) -> int:
-    """Give ``source`` the demo evidence file and its whole life; the number of files made."""
+def ensure_demo_evidence(*, source: Source, actor, fact: EvidenceFact, text: str) -> int:
+    """Give ``source`` the demo evidence file drawn from ``text`` and its whole life.
+
+    Returns:
+        The number of files made (0 when they are all there already).
+    """
     made = 0
     original = (
         EvidenceFile._base_manager.filter(
-            source=source, original_name=EVIDENCE_NAME, derived_from__isnull=True
+            source=source, original_name=fact.name, derived_from__isnull=True
         )
         .order_by("created_at", "pk")
         .first()
@@ -92,9 +92,9 @@ def ensure_demo_evidence(*, source: Source, actor) -> int:
     if original is None:
         original = evidence_upload(
             source=source,
-            uploaded_file=ContentFile(excerpt_png(source.title), name=EVIDENCE_NAME),
+            uploaded_file=ContentFile(excerpt_png(text, fact.paragraph), name=fact.name),
             actor=actor,
-            description=EVIDENCE_DESCRIPTION,
+            description=fact.description,
         )
         made += 1
     copy = EvidenceFile._base_manager.filter(derived_from=original).order_by("created_at").first()
