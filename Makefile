@@ -25,11 +25,15 @@ install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
 ## run: the demo on http://$(HOST):$(PORT) — SQLite, demo data and demo accounts.
+# The task worker (background work: scheduled backups) runs beside the server and is stopped
+# with it, however the server ends (Ctrl-C included).
 run: $(VENV)/.installed
 	MONITOR_DEMO=1 $(BIN)/python manage.py migrate --noinput
 	MONITOR_DEMO=1 $(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	MONITOR_DEMO=1 $(BIN)/python manage.py load_demo
-	MONITOR_DEMO=1 $(BIN)/python manage.py runserver --noreload $(HOST):$(PORT)
+	MONITOR_DEMO=1 $(BIN)/python manage.py db_worker --no-reload & worker=$$!; \
+	  trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+	  MONITOR_DEMO=1 $(BIN)/python manage.py runserver --noreload $(HOST):$(PORT)
 
 # The browser tests drive Debian's Chromium; Playwright never downloads a browser.
 CHROMIUM ?= /usr/bin/chromium
