@@ -767,10 +767,14 @@ def evidence_encrypt(*, evidence: EvidenceFile, actor=None) -> Verification | No
     plain_name = _readable_name(evidence)
     if plain_name is None:
         return evidence_verify(evidence=evidence, actor=actor, note=_("Before encrypting."))
-    with evidence_storage.open(plain_name, "rb") as plain:
-        stored = _store(plain, limit=evidence.size, evidence_id=evidence.pk)
-    if stored.sha256 != evidence.sha256 or stored.size != evidence.size:
-        _discard(stored.temp_name)
+    try:
+        with evidence_storage.open(plain_name, "rb") as plain:
+            stored = _store(plain, limit=evidence.size, evidence_id=evidence.pk)
+    except ValidationError:  # longer than what was recorded: it was changed
+        stored = None
+    if stored is None or stored.sha256 != evidence.sha256 or stored.size != evidence.size:
+        if stored is not None:
+            _discard(stored.temp_name)
         return evidence_verify(
             evidence=evidence, actor=actor, note=_("Not encrypted: the file does not match.")
         )

@@ -178,7 +178,7 @@ def make_backup(tmp_path: Path, identity) -> Path:
 # -- the drill -------------------------------------------------------------------------------
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_restore_drill_gives_back_every_row_and_every_file_identical(
     tmp_path, identity, identity_file, target, team, monitor_on_team, reviewer
 ):
@@ -220,7 +220,7 @@ def test_restore_drill_gives_back_every_row_and_every_file_identical(
     assert file_hashes(target.evidence_root) == file_hashes(Path(settings.EVIDENCE_ROOT))
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_restore_refuses_a_target_that_holds_data_and_changes_nothing(
     tmp_path, identity, identity_file, target, team, monitor_on_team, reviewer
 ):
@@ -253,7 +253,7 @@ def world_archive(tmp_path, identity, team, monitor_on_team):
     return make_backup(tmp_path, identity)
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_an_archive_cannot_be_read_without_the_private_key(world_archive, tmp_path):
     data = world_archive.read_bytes()
     assert data.startswith(b"age-encryption.org/v1\n")
@@ -263,7 +263,7 @@ def test_an_archive_cannot_be_read_without_the_private_key(world_archive, tmp_pa
         pyrage.decrypt(data, [pyrage.x25519.Identity.generate()])
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_restore_with_the_wrong_key_says_so_and_leaves_the_target_untouched(
     world_archive, tmp_path, target
 ):
@@ -285,7 +285,7 @@ def assert_untouched(target: FreshTarget) -> None:
     assert leftovers == []  # no staging folder left behind
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 @pytest.mark.parametrize("where", ["header", "middle"])
 def test_a_flipped_byte_anywhere_is_detected_and_nothing_is_restored(
     world_archive, identity_file, target, where
@@ -302,7 +302,7 @@ def test_a_flipped_byte_anywhere_is_detected_and_nothing_is_restored(
     assert_untouched(target)
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_truncated_archive_is_detected_and_nothing_is_restored(
     world_archive, identity_file, target
 ):
@@ -319,7 +319,7 @@ def test_a_truncated_archive_is_detected_and_nothing_is_restored(
 # -- the manifest, and the scheduled backup --------------------------------------------------
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_manifest_lists_schema_row_counts_and_every_files_hash(world_archive, identity):
     import io
     import tarfile
@@ -342,7 +342,7 @@ def test_the_manifest_lists_schema_row_counts_and_every_files_hash(world_archive
     assert stored and stored <= set(manifest.files)
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_backup_without_a_recipient_writes_nothing_and_says_why(tmp_path, settings):
     settings.BACKUP_RECIPIENTS = []
     with pytest.raises(CommandError, match="No backup recipient"):
@@ -350,7 +350,7 @@ def test_backup_without_a_recipient_writes_nothing_and_says_why(tmp_path, settin
     assert not (tmp_path / "out").exists() or not list((tmp_path / "out").iterdir())
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_scheduled_backup_runs_on_the_task_worker_and_keeps_the_newest_n(
     tmp_path, settings, identity
 ):
