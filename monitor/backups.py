@@ -436,12 +436,10 @@ def _unpack(archive: Path, identities: list, staging: Path) -> dict[str, str]:
             thread.join()
     if errors:
         error = errors[0]
-        if isinstance(error, pyrage.DecryptError):
+        # A broken pipe means the reader stopped first: its own error (below) says why.
+        # Anything else is age refusing the key or a chunk that does not authenticate.
+        if not (isinstance(error, BrokenPipeError) and tar_error is not None):
             raise BackupError(_decrypt_message(str(error))) from error
-        if isinstance(error, BrokenPipeError) and tar_error is not None:
-            pass  # the reader stopped first; its own error says why
-        else:
-            raise BackupError(f"The archive cannot be decrypted: {error}") from error
     if tar_error is not None:
         if isinstance(tar_error, BackupError):
             raise tar_error
