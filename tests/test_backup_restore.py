@@ -371,3 +371,74 @@ def test_the_scheduled_backup_runs_on_the_task_worker_and_keeps_the_newest_n(
     assert kept[0] == old[1].name  # the oldest went
     newest = settings.BACKUP_DIR / kept[1]
     assert pyrage.decrypt(newest.read_bytes(), [identity])  # a real archive, for this key
+
+
+# -- flat memory -----------------------------------------------------------------------------
+
+#: Bigger than a whole Django process, so a copy of it in memory could not go unnoticed.
+BIG_FILE_BYTES = 160 * 1024 * 1024
+
+
+def peak_rss_mib(code: str, env: dict[str, str]) -> float:
+    """Run ``code`` in a fresh Python with Django set up; its peak resident memory in MiB."""
+    # VmHWM, not getrusage: Linux carries the parent's peak over into a child's ru_maxrss.
+    script = (
+        "import django\n"
+        "django.setup()\n"
+        f"{code}\n"
+        "peak = [line for line in open('/proc/self/status') if line.startswith('VmHWM')][0]\n"
+        "print(int(peak.split()[1]) / 1024)\n"
+    )
+    result = subprocess.run(  # noqa: S603 — our own code, fixed arguments
+        [sys.executable, "-c", script],
+        cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=600, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    return float(result.stdout.strip().splitlines()[-1])
+
+
+def test_backup_and_restore_stream_a_large_evidence_store_in_flat_memory(tmp_path, identity):
+    evidence_root = tmp_path / "evidence"
+    big = evidence_root / "ab" / ("ab" + "0" * 30)
+    big.parent.mkdir(parents=True)
+    with big.open("wb") as out:
+        for _ in range(BIG_FILE_BYTES // (1024 * 1024)):
+            out.write(os.urandom(1024 * 1024))
+    env = {key: value for key, value in os.environ.items() if not key.startswith("MONITOR_")}
+    env.update(
+        DJANGO_SETTINGS_MODULE="monitor.settings",
+        MONITOR_SECRET_KEY=SECRET,
+        DATABASE_URL=f"sqlite:///{tmp_path / 'empty.sqlite3'}",
+        MONITOR_EVIDENCE_ROOT=str(evidence_root),
+        MONITOR_DATA_DIR=str(tmp_path / "data"),
+    )
+
+    backup_peak = peak_rss_mib(
+        "from pathlib import Path\n"
+        "from monitor.backups import create_backup\n"
+        f"create_backup(destination=Path({str(tmp_path / 'out')!r}), "
+        f"recipients=[{str(identity.to_public())!r}])",
+        env,
+    )
+    (archive,) = (tmp_path / "out").glob("monitor-*.tar.age")
+    assert archive.stat().st_size > BIG_FILE_BYTES
+    staging = tmp_path / "staging"
+    staging.mkdir()
+    digest = hashlib.sha256()
+    with big.open("rb") as stored:
+        for chunk in iter(lambda: stored.read(1024 * 1024), b""):
+            digest.update(chunk)
+    expected_hash = digest.hexdigest()
+    restore_peak = peak_rss_mib(
+        "import pyrage\n"
+        "from pathlib import Path\n"
+        "from monitor.backups import _unpack\n"
+        f"identity = pyrage.x25519.Identity.from_str({str(identity)!r})\n"
+        f"hashes = _unpack(Path({str(archive)!r}), [identity], Path({str(staging)!r}))\n"
+        f"assert hashes['evidence/ab/{big.name}'] == {expected_hash!r}",
+        env,
+    )
+
+    limit = BIG_FILE_BYTES / (1024 * 1024) * 0.8
+    assert backup_peak < limit, f"backup peaked at {backup_peak:.0f} MiB"
+    assert restore_peak < limit, f"restore peaked at {restore_peak:.0f} MiB"
