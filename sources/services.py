@@ -5,10 +5,13 @@ raises: :class:`~monitor.services.NotVisible` (a 404) when the actor may not see
 or the file, :class:`~monitor.services.ActionRefused` when they may not act, and
 ``ValidationError`` for bad input (a disguised or oversize file, an unknown field).
 
-Evidence files are stored under a random name in the evidence storage (outside any URL);
-their SHA-256 and size are taken from the very bytes written, and every upload, derivation,
-download and integrity check leaves a :class:`~sources.models.CustodyEvent` naming who, when
-and the hash seen. An original is never written to again.
+Evidence files are stored encrypted (:mod:`sources.at_rest`) under a random name in the
+evidence storage (outside any URL), first under ``.incoming/`` and moved into place when
+their record commits; their SHA-256 and size are those of the very bytes received, and every
+upload, derivation, download, integrity check, encryption and re-keying leaves a
+:class:`~sources.models.CustodyEvent` naming who, when and the hash seen. An original's
+content is never written to again (encrypting a file stored before encryption existed
+rewrites its bytes, not its content, and is logged).
 """
 
 from __future__ import annotations
