@@ -9,13 +9,11 @@
 import pytest
 from django.utils.functional import empty
 
-#: The evidence master key of the test suite (32 bytes); files are encrypted as in production.
-TEST_EVIDENCE_KEY = bytes(range(32))
-
 
 @pytest.fixture(autouse=True)
 def _evidence_root(settings, tmp_path):
     from sources.models import evidence_storage
+    from tests.keys import TEST_EVIDENCE_KEY
 
     settings.EVIDENCE_ROOT = tmp_path / "evidence"
     settings.EVIDENCE_KEY = TEST_EVIDENCE_KEY

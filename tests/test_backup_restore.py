@@ -28,7 +28,6 @@ from django.core.management.base import CommandError
 from django.db import connection, connections
 from django.db.migrations.loader import MigrationLoader
 
-from conftest import TEST_EVIDENCE_KEY
 from monitor import backups
 from monitor.choices import Confidentiality
 from monitor.services import record_save, review_return, review_submit, review_verify
@@ -37,6 +36,7 @@ from sources.models import CustodyEvent, EvidenceFile
 from sources.services import evidence_open_for_download, evidence_upload, evidence_verify
 from tests.conftest import monitor_on_team, reviewer, team  # noqa: F401 — fixtures
 from tests.factories import CaseFactory, SourceFactory
+from tests.keys import TEST_EVIDENCE_KEY
 from tests.security.tampering_world import build_hidden
 
 BASE_DIR = Path(settings.BASE_DIR)

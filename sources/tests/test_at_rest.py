@@ -18,7 +18,6 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.urls import reverse
 
-from conftest import TEST_EVIDENCE_KEY
 from monitor.services import ActionRefused
 from sources import at_rest
 from sources.choices import CustodyAction
@@ -32,6 +31,7 @@ from sources.services import (
 )
 from tests.conftest import monitor_on_team, reviewer, team  # noqa: F401 — fixtures
 from tests.factories import EvidenceFileFactory, SourceFactory
+from tests.keys import TEST_EVIDENCE_KEY
 
 pytestmark = pytest.mark.django_db
 
