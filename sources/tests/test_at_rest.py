@@ -81,7 +81,8 @@ def test_any_size_encrypts_and_decrypts_back_exactly(size):
     plain = os.urandom(size)
     key = at_rest.new_data_key()
     sealed = b"".join(at_rest.encrypt_chunks([plain[:100], plain[100:]], key))
-    assert plain[:64] not in sealed or size == 0
+    if size >= 16:  # a shorter run of bytes may turn up in any ciphertext by chance
+        assert plain[:64] not in sealed
     assert b"".join(at_rest.decrypt_chunks(io.BytesIO(sealed), key)) == plain
 
 
