@@ -26,7 +26,8 @@ install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
 ## run: the demo on http://$(HOST):$(PORT) — SQLite, demo data and demo accounts.
-# run_demo: migrate, collectstatic, load_demo and runserver in one process (Django starts once).
+# run_demo: migrate, collectstatic, load_demo, then the task worker (background work: scheduled
+# backups) beside runserver, in one process that stops the worker with the server.
 run: $(VENV)/.installed
 	MONITOR_DEMO=1 $(BIN)/python manage.py run_demo $(HOST):$(PORT)
 

@@ -1,6 +1,6 @@
 """Suite-wide pytest set-up.
 
-* evidence files go to a temporary folder, never to ``var/``;
+* evidence files go to a temporary folder, never to ``var/``, encrypted with a test key;
 * static files are served by name (the production storage needs collectstatic's manifest);
 * passwords hash fast: argon2 is the production hasher and is tested on its own;
 * ``force_login`` signs in with the second factor done (see below).
@@ -13,8 +13,11 @@ from django.utils.functional import empty
 @pytest.fixture(autouse=True)
 def _evidence_root(settings, tmp_path):
     from sources.models import evidence_storage
+    from tests.keys import TEST_EVIDENCE_KEY
 
     settings.EVIDENCE_ROOT = tmp_path / "evidence"
+    settings.EVIDENCE_KEY = TEST_EVIDENCE_KEY
+    settings.EVIDENCE_RETIRED_KEYS = []
     evidence_storage._wrapped = empty  # built again on first use, under the new root
     yield
     evidence_storage._wrapped = empty

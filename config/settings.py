@@ -8,13 +8,23 @@ explicitly for a demo on this machine: a secret kept in ``var/``, localhost allo
 
 from __future__ import annotations
 
+import base64
 import datetime
 import secrets
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
-from monitor.env import env_bool, env_database_url, env_int, env_list, env_str
+from monitor.env import (
+    env_bool,
+    env_database_url,
+    env_int,
+    env_key,
+    env_keys,
+    env_list,
+    env_str,
+    parse_key,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -70,6 +80,8 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "django_tasks",
+    "django_tasks_db",  # the database task queue (monitor.tasks), run by `manage.py db_worker`
     "monitor",
     "sources",
     "people",
@@ -184,6 +196,41 @@ STORAGES = {
 # views. There is deliberately no MEDIA_URL.
 EVIDENCE_ROOT = Path(env_str("MONITOR_EVIDENCE_ROOT", str(DATA_DIR / "evidence")) or "")
 EVIDENCE_MAX_BYTES = env_int("MONITOR_EVIDENCE_MAX_BYTES", 50 * 1024 * 1024, minimum=1)
+
+
+def _demo_evidence_key() -> bytes:
+    """The demo's evidence master key, kept beside the demo database (never in it)."""
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    path = DATA_DIR / "demo-evidence-key"
+    if not path.exists():
+        path.write_text(base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(), "utf-8")
+        path.chmod(0o600)
+    return parse_key("demo-evidence-key", path.read_text(encoding="utf-8"))
+
+
+# Evidence files are encrypted at rest (sources.at_rest): each with its own data key, wrapped
+# by this master key, which never enters the database or a backup. Without one, uploads are
+# refused and `check --deploy` fails (monitor.E005); the demo keeps one in var/.
+EVIDENCE_KEY = env_key("MONITOR_EVIDENCE_KEY") or (_demo_evidence_key() if DEMO else None)
+# Keys being rotated out: still able to unwrap, never used to wrap (rotate_evidence_key).
+EVIDENCE_RETIRED_KEYS = env_keys("MONITOR_EVIDENCE_RETIRED_KEYS")
+
+# -- backups (monitor.backups) -------------------------------------------------------------
+# Archives are encrypted to these age public keys ("age1…"), comma- or line-separated; hold
+# the matching private keys off-site (a coordinator abroad), never on this server.
+BACKUP_RECIPIENTS = [
+    item.strip()
+    for item in (env_str("MONITOR_BACKUP_RECIPIENTS", "") or "").replace("\n", ",").split(",")
+    if item.strip() and not item.strip().startswith("#")
+]
+# Where `manage.py backup` and the scheduled backup write; sync this folder off-site.
+BACKUP_DIR = Path(env_str("MONITOR_BACKUP_DIR", str(DATA_DIR / "backups")) or "")
+# How many scheduled backups are kept (older ones are removed after a new one succeeds).
+BACKUP_KEEP = env_int("MONITOR_BACKUP_KEEP", 14, minimum=1, maximum=3650)
+
+# Background work (django-tasks): queued in the database, run by `manage.py db_worker`
+# (`make run` starts one beside the server).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 # How many days a State has to answer a UN communication before it counts as overdue.
 UN_RESPONSE_DAYS = env_int("MONITOR_UN_RESPONSE_DAYS", 60, minimum=1, maximum=3650)

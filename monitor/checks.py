@@ -2,7 +2,8 @@
 
 Django's deployment checks cover its settings; these cover Monitor's: session lifetimes,
 two-factor enforcement, debug and demo modes, and the pieces the account security relies
-on (the lockout backend first, sessions that can be listed, a strict content policy).
+on (the lockout backend first, sessions that can be listed, a strict content policy), the
+evidence encryption key and the backups' recipients.
 """
 
 from __future__ import annotations
@@ -162,4 +163,29 @@ def check_content_security_policy(app_configs=None, **kwargs):
                     id="monitor.W007",
                 )
             )
+    return problems
+
+
+@register("monitor", deploy=True)
+def check_evidence_and_backups(app_configs=None, **kwargs):
+    problems = []
+    if not getattr(settings, "EVIDENCE_KEY", None):
+        problems.append(
+            Error(
+                "No evidence encryption key: evidence files cannot be uploaded (they are never "
+                "stored unencrypted).",
+                hint="Set MONITOR_EVIDENCE_KEY_FILE (or MONITOR_EVIDENCE_KEY) to 32 random bytes "
+                "in base64, kept outside the database and outside backups.",
+                id="monitor.E005",
+            )
+        )
+    if not getattr(settings, "BACKUP_RECIPIENTS", None):
+        problems.append(
+            Warning(
+                "No backup recipient: `manage.py backup` and the scheduled backup cannot run.",
+                hint="Set MONITOR_BACKUP_RECIPIENTS to the age public key(s) (age1…) of whoever "
+                "holds the backups' private key off-site.",
+                id="monitor.W008",
+            )
+        )
     return problems

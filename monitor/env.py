@@ -8,6 +8,8 @@ odd behaviour. A secret may also be given as ``<NAME>_FILE``: the path of a file
 
 from __future__ import annotations
 
+import base64
+import binascii
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -116,3 +118,36 @@ def env_database_url(
             f"{name} must point at PostgreSQL or SQLite; got engine {engine or 'unknown'!r}."
         )
     return config
+
+
+def parse_key(name: str, value: str) -> bytes:
+    """A 256-bit key written in base64 (standard or URL-safe, padding optional)."""
+    text = value.strip()
+    try:
+        key = base64.urlsafe_b64decode(
+            text.replace("+", "-").replace("/", "_") + "=" * (-len(text) % 4)
+        )
+    except (binascii.Error, ValueError):
+        raise ImproperlyConfigured(f"{name} is not base64.") from None
+    if len(key) != 32:
+        raise ImproperlyConfigured(
+            f"{name} must be 32 random bytes in base64 (it is {len(key)} bytes); make one "
+            "with: python3 -c 'import base64, os; "
+            "print(base64.urlsafe_b64encode(os.urandom(32)).decode())'"
+        )
+    return key
+
+
+def env_key(name: str, *, environ: Mapping[str, str] | None = None) -> bytes | None:
+    """Return the variable as a 256-bit key (base64), or None when it is unset or empty."""
+    value = _raw(name, environ)
+    if not value or not value.strip():
+        return None
+    return parse_key(name, value)
+
+
+def env_keys(name: str, *, environ: Mapping[str, str] | None = None) -> list[bytes]:
+    """A comma- or line-separated list of 256-bit keys (base64)."""
+    value = _raw(name, environ) or ""
+    items = [item for item in value.replace("\n", ",").split(",") if item.strip()]
+    return [parse_key(f"{name} (item {number})", item) for number, item in enumerate(items, 1)]

@@ -40,3 +40,5 @@ class CustodyAction(models.TextChoices):
     TRANSFER = "transfer", _("transferred")
     ARCHIVE = "archive", _("archived")
     RESTORE = "restore", _("restored")
+    ENCRYPT = "encrypt", _("encrypted at rest")
+    REKEY = "rekey", _("data key re-wrapped")

@@ -215,6 +215,11 @@ class EvidenceFile(AuditedModel):
     )
     is_web_capture = models.BooleanField(_("web capture"), default=False)
     description = models.TextField(_("description"), blank=True)
+    # The file's own data key, sealed by the evidence master key (sources.at_rest); empty for
+    # a file stored before encryption at rest, until `manage.py encrypt_evidence` runs.
+    wrapped_key = models.CharField(
+        _("wrapped data key"), max_length=200, blank=True, editable=False
+    )
 
     objects = ChildQuerySet.following(("source", "sources.Source")).as_manager()
 
@@ -243,7 +248,8 @@ class EvidenceFile(AuditedModel):
     #: A protected source's files: their names, descriptions and hashes may say who it is.
     redaction = Redaction(
         subject="source",
-        identifying=("file", "original_name", "description", "sha256"),
+        # The wrapped data key is never shown anywhere; hidden here too, to be safe.
+        identifying=("file", "original_name", "description", "sha256", "wrapped_key"),
         public=(
             "id",
             "version",
@@ -278,6 +284,11 @@ class EvidenceFile(AuditedModel):
     def sha256_base64(self) -> str:
         """The SHA-256 in base64, as HTTP digest headers carry it."""
         return base64.b64encode(bytes.fromhex(self.sha256)).decode("ascii")
+
+    @property
+    def is_encrypted(self) -> bool:
+        """Whether the stored bytes are encrypted at rest (sources.at_rest)."""
+        return bool(self.wrapped_key)
 
     @staticmethod
     def hash_file(fileobj) -> tuple[str, int]:

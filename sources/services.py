@@ -5,18 +5,23 @@ raises: :class:`~monitor.services.NotVisible` (a 404) when the actor may not see
 or the file, :class:`~monitor.services.ActionRefused` when they may not act, and
 ``ValidationError`` for bad input (a disguised or oversize file, an unknown field).
 
-Evidence files are stored under a random name in the evidence storage (outside any URL);
-their SHA-256 and size are taken from the very bytes written, and every upload, derivation,
-download and integrity check leaves a :class:`~sources.models.CustodyEvent` naming who, when
-and the hash seen. An original is never written to again.
+Evidence files are stored encrypted (:mod:`sources.at_rest`) under a random name in the
+evidence storage (outside any URL), first under ``.incoming/`` and moved into place when
+their record commits; their SHA-256 and size are those of the very bytes received, and every
+upload, derivation, download, integrity check, encryption and re-keying leaves a
+:class:`~sources.models.CustodyEvent` naming who, when and the hash seen. An original's
+content is never written to again (encrypting a file stored before encryption existed
+rewrites its bytes, not its content, and is logged).
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 import os
-import tempfile
 import unicodedata
+import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -29,8 +34,10 @@ from django.utils.translation import gettext as _
 
 from monitor.access import has_role, reveals_identity
 from monitor.accesslog import record_access
+from monitor.history import acting_as
 from monitor.models import AccessAction, AuditedModel
 from monitor.services import ActionRefused, NotVisible, edit_refusal, record_save
+from sources import at_rest
 from sources import evidence as filetypes
 from sources.choices import Credibility, CustodyAction, Reliability, Stance
 from sources.models import (
@@ -229,42 +236,80 @@ class _TooLarge(Exception):
         self.size = size
 
 
-class _HashingFile(File):
-    """Hands the storage the upload chunk by chunk, hashing and counting what it hands over.
+#: Where an upload is written before its record commits (inside the evidence root, so the
+#: move into place is a rename on one file system). A file here has no record yet.
+INCOMING_DIR = ".incoming"
+#: Where ``verify_evidence --quarantine`` moves files that have no record.
+QUARANTINE_DIR = ".quarantine"
+
+
+class _EncryptingFile(File):
+    """Hands the storage the upload encrypted (sources.at_rest), chunk by chunk, hashing and
+    counting the plaintext it encrypts: the SHA-256 is that of the bytes received.
 
     The storage streams ``chunks()`` to disk (this wrapper has no ``temporary_file_path``, so
-    a large upload is copied, not moved), so the SHA-256 is that of the bytes written.
+    a large upload is copied, not moved), so memory stays flat whatever the size.
     """
 
-    def __init__(self, file, *, limit: int):
+    def __init__(self, file, *, limit: int, data_key: bytes):
         super().__init__(file, name=getattr(file, "name", None))
         self.digest = hashlib.sha256()
         self.size_seen = 0
         self.limit = limit
+        self.data_key = data_key
 
-    def chunks(self, chunk_size=None):
-        for chunk in super().chunks(chunk_size or CHUNK_BYTES):
+    def _plain_chunks(self, chunk_size):
+        for chunk in super().chunks(chunk_size):
             self.size_seen += len(chunk)
             if self.size_seen > self.limit:
                 raise _TooLarge(self.size_seen)
             self.digest.update(chunk)
             yield chunk
 
+    def chunks(self, chunk_size=None):
+        yield from at_rest.encrypt_chunks(
+            self._plain_chunks(chunk_size or CHUNK_BYTES), self.data_key
+        )
+
+    def multiple_chunks(self, chunk_size=None):
+        return True
+
 
 @dataclass(frozen=True)
 class _Stored:
-    name: str
+    evidence_id: uuid.UUID
+    temp_name: str  # where the bytes are until the record commits
+    name: str  # where they go then (the record's ``file``)
     sha256: str
     size: int
+    wrapped_key: str
 
 
-def _store(fileobj, *, limit: int) -> _Stored:
-    """Write ``fileobj`` to the evidence storage under a random name; nothing is left behind
-    when it fails (the size limit is enforced while writing, whatever the upload claimed)."""
-    hashing = _HashingFile(fileobj, limit=limit)
-    wanted = evidence_path(None, "")
+def _store(fileobj, *, limit: int, evidence_id: uuid.UUID | None = None) -> _Stored:
+    """Write ``fileobj`` encrypted to a temporary name in the evidence storage; nothing is
+    left behind when it fails (the size limit is enforced while writing, whatever the
+    upload claimed). :func:`_place_on_commit` moves it into place once its record commits.
+
+    Raises:
+        ActionRefused: no evidence key is configured (nothing is stored unencrypted).
+    """
     try:
-        name = evidence_storage.save(wanted, hashing)
+        at_rest.current_key()
+    except at_rest.EvidenceKeyError as error:
+        raise ActionRefused(
+            _(
+                "Evidence files cannot be stored: no evidence encryption key is configured. "
+                "An administrator has to set MONITOR_EVIDENCE_KEY."
+            ),
+            code="no_evidence_key",
+        ) from error
+    evidence_id = evidence_id or uuid.uuid4()
+    data_key = at_rest.new_data_key()
+    encrypting = _EncryptingFile(fileobj, limit=limit, data_key=data_key)
+    final = evidence_path(None, "")
+    wanted = f"{INCOMING_DIR}/{os.path.basename(final)}"
+    try:
+        temp_name = evidence_storage.save(wanted, encrypting)
     except _TooLarge as error:
         evidence_storage.delete(wanted)
         filetypes.check_size(error.size, limit)
@@ -272,7 +317,63 @@ def _store(fileobj, *, limit: int) -> _Stored:
     except BaseException:
         evidence_storage.delete(wanted)
         raise
-    return _Stored(name=name, sha256=hashing.digest.hexdigest(), size=hashing.size_seen)
+    return _Stored(
+        evidence_id=evidence_id,
+        temp_name=temp_name,
+        name=final,
+        sha256=encrypting.digest.hexdigest(),
+        size=encrypting.size_seen,
+        wrapped_key=at_rest.wrap(data_key, evidence_id=evidence_id),
+    )
+
+
+def _move_into_place(temp_name: str, name: str) -> None:
+    """Rename a stored file from its temporary name to its record's name (same folder tree,
+    so the rename is atomic: the file is either not there yet or there whole)."""
+    from sources.models import evidence_storage
+
+    target = evidence_storage.path(name)
+    os.makedirs(os.path.dirname(target), mode=0o700, exist_ok=True)
+    os.replace(evidence_storage.path(temp_name), target)
+
+
+def _place_on_commit(stored: _Stored) -> None:
+    """Move the file into place when (and only if) the record that names it commits.
+
+    A crash before the commit leaves an encrypted file under ``.incoming/`` with no record,
+    which ``verify_evidence`` reports (and quarantines); a crash between the commit and the
+    move leaves a record whose file is still under ``.incoming/``, which ``verify_evidence``
+    finishes moving. Either way no readable file exists without a record.
+    """
+    transaction.on_commit(lambda: _move_into_place(stored.temp_name, stored.name))
+
+
+def _readable_name(evidence: EvidenceFile) -> str | None:
+    """Where the stored file of ``evidence`` can be read now: its own name, or its temporary
+    name while the transaction that created the record has not committed yet (only that
+    transaction sees the record) or after a crash cut the move short. None if neither."""
+    from sources.models import evidence_storage
+
+    name = evidence.file.name
+    if not name:
+        return None
+    if evidence_storage.exists(name):
+        return name
+    temp_name = f"{INCOMING_DIR}/{os.path.basename(name)}"
+    return temp_name if evidence_storage.exists(temp_name) else None
+
+
+def recover_interrupted(evidence: EvidenceFile) -> bool:
+    """Finish the move of a committed record's file that was still under ``.incoming/`` when
+    the process stopped (see :func:`_place_on_commit`); True if a file was moved."""
+    from sources.models import evidence_storage
+
+    name = evidence.file.name
+    temp_name = f"{INCOMING_DIR}/{os.path.basename(name)}"
+    if not name or evidence_storage.exists(name) or not evidence_storage.exists(temp_name):
+        return False
+    _move_into_place(temp_name, name)
+    return True
 
 
 def _discard(name: str) -> None:
@@ -344,8 +445,10 @@ def evidence_upload(
     try:
         with transaction.atomic():
             evidence = EvidenceFile(
+                id=stored.evidence_id,
                 source=source,
                 file=stored.name,
+                wrapped_key=stored.wrapped_key,
                 original_name=_original_name(getattr(uploaded_file, "name", "")),
                 content_type=kind.mime,
                 size=stored.size,
@@ -363,9 +466,10 @@ def evidence_upload(
                 note=_("Received as “%(name)s”: %(kind)s, %(size)s bytes.")
                 % {"name": evidence.original_name, "kind": kind.label, "size": stored.size},
             )
+            _place_on_commit(stored)
     except BaseException:
         # The row is rolled back; the stored bytes must go with it.
-        _discard(stored.name)
+        _discard(stored.temp_name)
         raise
     return evidence
 
@@ -375,41 +479,101 @@ def evidence_upload(
 
 @dataclass
 class StoredRead:
-    """What was found on reading a stored file: its hash and size, or that it is missing."""
+    """What was found on reading a stored file: the hash and size of its content, or that it
+    is missing, or why its encrypted bytes do not open (``problem``)."""
 
     missing: bool
     sha256: str = ""
     size: int = 0
-    copy: tempfile.SpooledTemporaryFile | None = None  # the bytes hashed, when kept
+    copy: io.BytesIO | None = None  # the bytes hashed, when kept
+    problem: str = ""
 
     def matches(self, evidence: EvidenceFile) -> bool:
-        return not self.missing and self.sha256 == evidence.sha256 and self.size == evidence.size
+        return (
+            not self.missing
+            and not self.problem
+            and self.sha256 == evidence.sha256
+            and self.size == evidence.size
+        )
+
+
+def _content_chunks(evidence: EvidenceFile, stored) -> Iterator[bytes]:
+    """The original content of an open stored file: decrypted as it is read if it is
+    encrypted at rest, as stored if it predates encryption."""
+    if evidence.wrapped_key:
+        data_key = at_rest.unwrap(evidence.wrapped_key, evidence_id=evidence.pk)
+        yield from at_rest.decrypt_chunks(stored, data_key)
+    else:
+        yield from iter(lambda: stored.read(CHUNK_BYTES), b"")
 
 
 def read_stored(evidence: EvidenceFile, *, keep_copy: bool = False) -> StoredRead:
-    """Hash the stored file of ``evidence`` (and, with ``keep_copy``, keep the bytes hashed,
-    so what is served afterwards is exactly what was checked, even if the file changes)."""
+    """Hash the content of the stored file of ``evidence`` (decrypting it as it streams).
 
-    name = evidence.file.name
-    if not name or not evidence_storage.exists(name):
+    With ``keep_copy`` the bytes hashed are kept in memory (for a derived copy, whose image
+    is read whole anyway), so what is used afterwards is exactly what was checked.
+    """
+    from sources.models import evidence_storage
+
+    name = _readable_name(evidence)
+    if name is None:
         return StoredRead(missing=True)
     digest, size = hashlib.sha256(), 0
-    # The copy outlives this function: the caller serves it (FileResponse closes it).
-    copy = tempfile.SpooledTemporaryFile(max_size=8 * CHUNK_BYTES) if keep_copy else None  # noqa: SIM115
+    copy = io.BytesIO() if keep_copy else None
     try:
         with evidence_storage.open(name, "rb") as stored:
-            for chunk in iter(lambda: stored.read(CHUNK_BYTES), b""):
+            for chunk in _content_chunks(evidence, stored):
                 digest.update(chunk)
                 size += len(chunk)
                 if copy is not None:
                     copy.write(chunk)
     except FileNotFoundError:
-        if copy is not None:
-            copy.close()
         return StoredRead(missing=True)
+    except at_rest.DecryptionFailed as error:
+        return StoredRead(missing=False, problem=str(error))
+    except at_rest.EvidenceKeyError as error:
+        return StoredRead(missing=False, problem=str(error))
     if copy is not None:
         copy.seek(0)
     return StoredRead(missing=False, sha256=digest.hexdigest(), size=size, copy=copy)
+
+
+class DecryptingReader(io.RawIOBase):
+    """A stored evidence file's original content as a read-only stream, decrypted chunk by
+    chunk as it is read: a download never puts the plaintext on disk or whole in memory.
+
+    Every chunk is authenticated before it is handed out, so a file altered after it was
+    checked stops the stream with :class:`~sources.at_rest.DecryptionFailed`.
+    """
+
+    def __init__(self, evidence: EvidenceFile):
+        from sources.models import evidence_storage
+
+        super().__init__()
+        name = _readable_name(evidence)
+        if name is None:
+            raise FileNotFoundError(evidence.file.name)
+        self._stored = evidence_storage.open(name, "rb")
+        self._chunks = _content_chunks(evidence, self._stored)
+        self._pending = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        while not self._pending:
+            self._pending = next(self._chunks, None)
+            if self._pending is None:
+                self._pending = b""
+                return 0
+        size = min(len(buffer), len(self._pending))
+        buffer[:size] = self._pending[:size]
+        self._pending = self._pending[size:]
+        return size
+
+    def close(self) -> None:
+        self._stored.close()
+        super().close()
 
 
 def stored_path(evidence: EvidenceFile) -> str:
@@ -424,6 +588,8 @@ def stored_path(evidence: EvidenceFile) -> str:
 def _integrity_problem(evidence: EvidenceFile, found: StoredRead) -> str:
     if found.missing:
         return _("The stored file is missing (%(path)s).") % {"path": stored_path(evidence)}
+    if found.problem:
+        return _("The stored file cannot be read: %(problem)s") % {"problem": found.problem}
     return _(
         "The stored file no longer matches what was recorded at upload: SHA-256 %(found)s "
         "(%(found_size)s bytes) instead of %(recorded)s (%(recorded_size)s bytes)."
@@ -491,7 +657,7 @@ def evidence_verify(*, evidence: EvidenceFile, actor=None, note: str = "") -> Ve
 class EvidenceDownload:
     """An evidence file ready to be served: the bytes checked, and what to call them."""
 
-    file: tempfile.SpooledTemporaryFile
+    file: DecryptingReader
     filename: str
     content_type: str
     size: int
@@ -518,10 +684,9 @@ def evidence_open_for_download(
             _("This file belongs to a protected source you may not identify."),
             code="identity_protected",
         )
-    found = read_stored(evidence, keep_copy=True)
+    # Checked first, whole; then served from a second, streaming read (below).
+    found = read_stored(evidence)
     if not found.matches(evidence):
-        if found.copy is not None:
-            found.copy.close()
         problem = _integrity_problem(evidence, found)
         # Logged outside any transaction of the caller's making: the refusal must not undo it.
         _log(
@@ -547,7 +712,7 @@ def evidence_open_for_download(
     # The access log too (who read which file; the custody event says what was served).
     record_access(AccessAction.EVIDENCE_DOWNLOAD, user=actor, obj=evidence)
     return EvidenceDownload(
-        file=found.copy,
+        file=DecryptingReader(evidence),
         filename=evidence.original_name,
         content_type=evidence.content_type,
         size=found.size,
@@ -623,8 +788,10 @@ def evidence_derive_copy(
     try:
         with transaction.atomic():
             copy = EvidenceFile(
+                id=stored.evidence_id,
                 source=original.source,
                 file=stored.name,
+                wrapped_key=stored.wrapped_key,
                 original_name=f"{stem}-no-location{extension}"[-255:],
                 content_type=original.content_type,
                 size=stored.size,
@@ -653,7 +820,84 @@ def evidence_derive_copy(
                 note=_("Made from %(original)s (SHA-256 %(sha)s): %(how)s")
                 % {"original": original.pk, "sha": original.sha256, "how": derivation},
             )
+            _place_on_commit(stored)
     except BaseException:
-        _discard(stored.name)
+        _discard(stored.temp_name)
         raise
     return copy
+
+
+# -- encryption at rest ------------------------------------------------------------------------
+
+
+def evidence_encrypt(*, evidence: EvidenceFile, actor=None) -> Verification | None:
+    """Encrypt at rest a file stored before encryption existed (sources.at_rest).
+
+    The plain bytes are encrypted to a new name, hashed as they are read: only if they still
+    match the SHA-256 recorded at upload does the record switch to the encrypted file (an
+    ENCRYPT custody event records it, and history the change), and the plain file is removed
+    once that commits. A file that does not match is left as it is and its failed check is
+    logged; the :class:`Verification` returned says why. ``None`` when nothing was to do.
+    """
+    from sources.models import evidence_storage
+
+    evidence = EvidenceFile._base_manager.get(pk=evidence.pk)
+    if evidence.wrapped_key:
+        return None
+    plain_name = _readable_name(evidence)
+    if plain_name is None:
+        return evidence_verify(evidence=evidence, actor=actor, note=_("Before encrypting."))
+    try:
+        with evidence_storage.open(plain_name, "rb") as plain:
+            stored = _store(plain, limit=evidence.size, evidence_id=evidence.pk)
+    except ValidationError:  # longer than what was recorded: it was changed
+        stored = None
+    if stored is None or stored.sha256 != evidence.sha256 or stored.size != evidence.size:
+        if stored is not None:
+            _discard(stored.temp_name)
+        return evidence_verify(
+            evidence=evidence, actor=actor, note=_("Not encrypted: the file does not match.")
+        )
+    try:
+        with transaction.atomic():
+            evidence.file = stored.name
+            evidence.wrapped_key = stored.wrapped_key
+            with acting_as(actor, reason=_("Evidence file encrypted at rest")):
+                evidence.save(update_fields=["file", "wrapped_key"])
+            _log(
+                evidence,
+                CustodyAction.ENCRYPT,
+                actor=actor,
+                sha256_seen=stored.sha256,
+                note=_("Encrypted at rest with evidence key %(key)s; the plain copy removed.")
+                % {"key": at_rest.wrapping_key_id(stored.wrapped_key)},
+            )
+            _place_on_commit(stored)
+            transaction.on_commit(lambda: _discard(plain_name))
+    except BaseException:
+        _discard(stored.temp_name)
+        raise
+    return None
+
+
+@transaction.atomic
+def evidence_rewrap(*, evidence: EvidenceFile, actor=None) -> bool:
+    """Re-wrap the data key of ``evidence`` with the current master key (after a key
+    rotation), logged as a REKEY custody event. False when it already is (or is plain)."""
+    evidence = EvidenceFile._base_manager.select_for_update().get(pk=evidence.pk)
+    current = at_rest.key_id(at_rest.current_key())
+    previous = at_rest.wrapping_key_id(evidence.wrapped_key)
+    if not evidence.wrapped_key or previous == current:
+        return False
+    evidence.wrapped_key = at_rest.rewrap(evidence.wrapped_key, evidence_id=evidence.pk)
+    with acting_as(actor, reason=_("Evidence data key re-wrapped")):
+        evidence.save(update_fields=["wrapped_key"])
+    _log(
+        evidence,
+        CustodyAction.REKEY,
+        actor=actor,
+        sha256_seen="",
+        note=_("Data key re-wrapped from evidence key %(old)s to %(new)s; content unchanged.")
+        % {"old": previous, "new": current},
+    )
+    return True

@@ -34,6 +34,7 @@ from monitor.choices import Confidentiality, Role
 from monitor.models import Team
 from people.models import Person
 from sources.models import Citation, CustodyEvent, EvidenceFile, Source, evidence_storage
+from tests.keys import TEST_EVIDENCE_KEY
 
 pytestmark = pytest.mark.django_db
 
@@ -94,6 +95,7 @@ def _demo_loaded(django_db_setup, django_db_blocker, tmp_path_factory):
             # The demo's evidence file: into a temporary folder, never into var/ (the
             # suite's per-test folder is set after this module-wide load).
             EVIDENCE_ROOT=tmp_path_factory.mktemp("demo-evidence"),
+            EVIDENCE_KEY=TEST_EVIDENCE_KEY,
         ),
     ):
         evidence_storage._wrapped = empty  # built again under the folder above

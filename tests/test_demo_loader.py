@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from io import StringIO
 
 import pytest
@@ -121,24 +122,30 @@ def _stored_files(root) -> set:
     return {path for path in root.rglob("*") if path.is_file()} if root.exists() else set()
 
 
-def test_the_demo_evidence_file_is_stored_under_the_data_dir_and_intact(demo_settings):
+def test_the_demo_evidence_file_is_stored_under_the_data_dir_and_intact(
+    demo_settings, django_capture_on_commit_callbacks
+):
     from PIL import Image
 
     from sources.evidence import PNG, sniff
     from sources.models import EvidenceFile
+    from sources.services import DecryptingReader
 
-    load()
+    with django_capture_on_commit_callbacks(execute=True):  # the load commits
+        load()
     root = demo_settings.EVIDENCE_ROOT
     original = EvidenceFile.objects.get(derived_from__isnull=True)
     copy = EvidenceFile.objects.get(derived_from=original)
 
     stored = _stored_files(root)
     assert stored == {root / original.file.name, root / copy.file.name}
-    with original.file.open("rb") as data:
-        assert sniff(data) is PNG  # what the upload's allow-list saw
-        with Image.open(data) as image:
-            assert image.getexif()  # the original keeps its metadata
-    with copy.file.open("rb") as data, Image.open(data) as image:
+    assert original.is_encrypted and copy.is_encrypted
+    with DecryptingReader(original) as reader:
+        data = io.BytesIO(reader.read())
+    assert sniff(data) is PNG  # what the upload's allow-list saw
+    with Image.open(data) as image:
+        assert image.getexif()  # the original keeps its metadata
+    with DecryptingReader(copy) as reader, Image.open(io.BytesIO(reader.read())) as image:
         assert not image.getexif()  # the shared copy does not
     out = StringIO()
     call_command("verify_evidence", stdout=out)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import os
 import subprocess
 import sys
@@ -15,6 +16,8 @@ from monitor.env import (
     env_choice,
     env_database_url,
     env_int,
+    env_key,
+    env_keys,
     env_list,
     env_str,
 )
@@ -90,6 +93,49 @@ def test_env_list_splits_on_commas_and_drops_blanks():
         "monitor.example.org",
         "127.0.0.1",
     ]
+
+
+# -- env_key, env_keys (the evidence master key) ----------------------------------------------
+
+KEY_BYTES = bytes(range(100, 132))
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        base64.urlsafe_b64encode(KEY_BYTES).decode(),
+        base64.b64encode(KEY_BYTES).decode(),
+        base64.urlsafe_b64encode(KEY_BYTES).decode().rstrip("="),
+        f"  {base64.b64encode(KEY_BYTES).decode()}\n",
+    ],
+)
+def test_env_key_reads_32_bytes_in_any_base64_spelling(written):
+    assert env_key("MONITOR_EVIDENCE_KEY", environ={"MONITOR_EVIDENCE_KEY": written}) == KEY_BYTES
+
+
+def test_env_key_unset_or_empty_is_none():
+    assert env_key("MONITOR_EVIDENCE_KEY", environ={}) is None
+    assert env_key("MONITOR_EVIDENCE_KEY", environ={"MONITOR_EVIDENCE_KEY": " "}) is None
+
+
+@pytest.mark.parametrize("written", ["not base64 at all!", base64.b64encode(b"short").decode()])
+def test_env_key_refuses_anything_but_32_bytes_naming_the_variable(written):
+    with pytest.raises(ImproperlyConfigured, match="MONITOR_EVIDENCE_KEY"):
+        env_key("MONITOR_EVIDENCE_KEY", environ={"MONITOR_EVIDENCE_KEY": written})
+
+
+def test_env_key_reads_the_key_from_a_file(tmp_path):
+    path = tmp_path / "evidence.key"
+    path.write_text(base64.b64encode(KEY_BYTES).decode() + "\n", encoding="utf-8")
+    environ = {"MONITOR_EVIDENCE_KEY_FILE": str(path)}
+    assert env_key("MONITOR_EVIDENCE_KEY", environ=environ) == KEY_BYTES
+
+
+def test_env_keys_reads_a_comma_or_line_separated_list():
+    first, second = base64.b64encode(KEY_BYTES).decode(), base64.b64encode(bytes(32)).decode()
+    environ = {"MONITOR_EVIDENCE_RETIRED_KEYS": f"{first},\n{second}\n"}
+    assert env_keys("MONITOR_EVIDENCE_RETIRED_KEYS", environ=environ) == [KEY_BYTES, bytes(32)]
+    assert env_keys("MONITOR_EVIDENCE_RETIRED_KEYS", environ={}) == []
 
 
 def test_env_list_unset_gives_a_copy_of_the_default():

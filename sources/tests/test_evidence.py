@@ -27,7 +27,13 @@ from sources import evidence as filetypes
 from sources.choices import CustodyAction
 from sources.management.commands.verify_evidence import Command as VerifyCommand
 from sources.models import CustodyEvent, EvidenceFile, evidence_storage
-from sources.services import evidence_derive_copy, evidence_open_for_download, evidence_upload
+from sources.services import (
+    DecryptingReader,
+    _readable_name,
+    evidence_derive_copy,
+    evidence_open_for_download,
+    evidence_upload,
+)
 from tests.conftest import (  # noqa: F401 — fixtures
     monitor_off_team,
     monitor_on_team,
@@ -57,8 +63,24 @@ def stored_files() -> list[Path]:
     return [path for path in root.rglob("*") if path.is_file()] if root.exists() else []
 
 
+def content_of(evidence: EvidenceFile) -> bytes:
+    """The original content of a stored file, decrypted (the bytes on disk are encrypted)."""
+    with DecryptingReader(evidence) as reader:
+        return reader.read()
+
+
+def tamper(evidence: EvidenceFile, position: int = -1) -> None:
+    """Flip one bit of the stored (encrypted) bytes, as a change on disk would."""
+    path = path_of(evidence)
+    data = bytearray(path.read_bytes())
+    data[position] ^= 0x01
+    path.write_bytes(bytes(data))
+
+
 def path_of(evidence: EvidenceFile) -> Path:
-    return Path(evidence_storage.path(evidence.file.name))
+    """Where the stored file is: its own name once the upload committed, its temporary name
+    until then (a test runs inside a transaction that never commits)."""
+    return Path(evidence_storage.path(_readable_name(evidence)))
 
 
 def jpeg_with_gps() -> bytes:
@@ -115,7 +137,8 @@ def test_upload_records_hash_size_name_type_and_an_upload_custody_event(source, 
     assert evidence.original_name == "verdict.pdf"
     assert evidence.content_type == "application/pdf"  # from the content, not the browser
     assert evidence.created_by == monitor_on_team
-    assert path_of(evidence).read_bytes() == PDF_BYTES
+    assert content_of(evidence) == PDF_BYTES
+    assert PDF_BYTES not in path_of(evidence).read_bytes()  # encrypted at rest
     (event,) = evidence.custody_events.all()
     assert event.action == CustodyAction.UPLOAD
     assert event.actor == monitor_on_team
@@ -150,7 +173,7 @@ def test_large_upload_spooled_to_disk_is_copied_and_hashed_whole(source, monitor
 
     assert evidence.sha256 == hashlib.sha256(content).hexdigest()
     assert evidence.size == len(content)
-    assert path_of(evidence).read_bytes() == content
+    assert content_of(evidence) == content
     spooled.close()
 
 
@@ -371,10 +394,11 @@ def test_web_capture_needs_the_url_and_the_capture_time_on_the_source(source, mo
 
 
 @pytest.fixture
-def evidence(source, monitor_on_team):
-    return evidence_upload(
-        source=source, uploaded_file=upload("verdict.pdf", PDF_BYTES), actor=monitor_on_team
-    )
+def evidence(source, monitor_on_team, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):  # the upload commits
+        return evidence_upload(
+            source=source, uploaded_file=upload("verdict.pdf", PDF_BYTES), actor=monitor_on_team
+        )
 
 
 def run_verify(*args) -> tuple[str, str]:
@@ -386,7 +410,7 @@ def run_verify(*args) -> tuple[str, str]:
 def test_verify_evidence_passes_on_intact_files_and_logs_each_check(evidence, reviewer):
     out, err = run_verify("--actor", reviewer.username)
 
-    assert "Checked 1 evidence file: 1 intact, 0 altered, 0 missing." in out
+    assert "Checked 1 evidence file: 1 intact, 0 altered, 0 missing;" in out
     assert err == ""
     event = evidence.custody_events.get(action=CustodyAction.VERIFY)
     assert event.actor == reviewer
@@ -406,29 +430,29 @@ def test_tampered_file_makes_verify_evidence_fail_and_name_the_file(evidence, so
         uploaded_file=upload("other.pdf", PDF_BYTES + b"%"),
         actor=evidence.created_by,
     )
-    path_of(evidence).write_bytes(PDF_BYTES.replace(b"1.7", b"1.6"))
+    tamper(evidence)
 
     with pytest.raises(CommandError) as failed:
         run_verify()
 
     assert "1 intact, 1 altered, 0 missing" in str(failed.value)
     failure = evidence.custody_events.get(action=CustodyAction.VERIFY_FAILED)
-    assert failure.sha256_seen == hashlib.sha256(path_of(evidence).read_bytes()).hexdigest()
-    assert evidence.sha256 in failure.note
+    assert failure.sha256_seen == ""  # the altered bytes do not even decrypt
+    assert "altered or truncated" in failure.note
     assert intact.custody_events.filter(action=CustodyAction.VERIFY).count() == 1
 
 
-def test_verify_evidence_report_names_id_original_name_and_stored_path(evidence, capsys):
-    path_of(evidence).write_bytes(b"%PDF-1.7 forged")
+def test_verify_evidence_report_names_id_and_stored_path_never_the_original_name(evidence, capsys):
+    tamper(evidence, position=30)
 
     with pytest.raises(SystemExit) as exit_status:
         VerifyCommand().run_from_argv(["manage.py", "verify_evidence"])
 
     assert exit_status.value.code != 0
     err = capsys.readouterr().err
-    assert "ALTERED" in err
+    assert "UNREADABLE" in err
     assert str(evidence.pk) in err
-    assert "verdict.pdf" in err
+    assert "verdict" not in err  # a protected source's file name can say who it is
     assert str(path_of(evidence)) in err
 
 
@@ -520,13 +544,13 @@ def test_download_only_answers_get(client, evidence, reviewer):
 
 
 def test_tampered_file_is_not_served_and_the_failed_check_is_logged(client, evidence, reviewer):
-    path_of(evidence).write_bytes(b"%PDF-1.7 forged")
+    tamper(evidence)
     client.force_login(reviewer)
 
     response = client.get(download_url(evidence))
 
     assert response.status_code == 409
-    assert b"no longer matches" in response.content
+    assert b"altered or truncated" in response.content
     assert not evidence.custody_events.filter(action=CustodyAction.DOWNLOAD).exists()
     failure = evidence.custody_events.get(action=CustodyAction.VERIFY_FAILED)
     assert failure.actor == reviewer
@@ -543,30 +567,31 @@ def test_download_service_refuses_a_hidden_file(evidence, monitor_off_team):
 
 
 @pytest.fixture
-def photo(source, monitor_on_team):
-    return evidence_upload(
-        source=source,
-        uploaded_file=upload("IMG_0412.jpg", jpeg_with_gps(), "image/jpeg"),
-        actor=monitor_on_team,
-    )
+def photo(source, monitor_on_team, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):  # the upload commits
+        return evidence_upload(
+            source=source,
+            uploaded_file=upload("IMG_0412.jpg", jpeg_with_gps(), "image/jpeg"),
+            actor=monitor_on_team,
+        )
 
 
 def test_derived_copy_has_no_gps_while_the_original_keeps_it(photo, monitor_on_team):
-    original_bytes = path_of(photo).read_bytes()
+    original_bytes = content_of(photo)
     original_sha = photo.sha256
 
     copy = evidence_derive_copy(original=photo, actor=monitor_on_team)
 
-    copy_bytes = path_of(copy).read_bytes()
+    copy_bytes = content_of(copy)
     with Image.open(io.BytesIO(copy_bytes)) as image:
         assert image.getexif().get_ifd(GPS_IFD) == {}
         assert 0xA431 not in image.getexif()
     assert b"SERIAL-123456" not in copy_bytes
     assert b"Khorog, my street" not in copy_bytes
-    with Image.open(path_of(photo)) as image:
+    with Image.open(io.BytesIO(content_of(photo))) as image:
         assert image.getexif().get_ifd(GPS_IFD)[1] == "N"
     photo.refresh_from_db()
-    assert path_of(photo).read_bytes() == original_bytes
+    assert content_of(photo) == original_bytes
     assert photo.sha256 == original_sha == hashlib.sha256(original_bytes).hexdigest()
     assert copy.derived_from == photo
     assert "Location" in copy.derivation
@@ -603,7 +628,7 @@ def test_png_copy_loses_its_gps_and_text_metadata(source, monitor_on_team):
 
     copy = evidence_derive_copy(original=original, actor=monitor_on_team)
 
-    data = path_of(copy).read_bytes()
+    data = content_of(copy)
     assert b"Lenin street" not in data
     with Image.open(io.BytesIO(data)) as image:
         assert image.getexif().get_ifd(GPS_IFD) == {}
@@ -616,9 +641,9 @@ def test_no_copy_of_a_pdf(evidence, monitor_on_team):
 
 
 def test_no_copy_of_a_tampered_original(photo, monitor_on_team):
-    path_of(photo).write_bytes(jpeg_with_gps() + b"extra")
+    tamper(photo)
 
-    with pytest.raises(ActionRefused, match="no longer matches"):
+    with pytest.raises(ActionRefused, match="altered or truncated"):
         evidence_derive_copy(original=photo, actor=monitor_on_team)
 
     assert EvidenceFile.objects.count() == 1

@@ -18,6 +18,8 @@ PRODUCTION_ENV = {
     "MONITOR_ALLOWED_HOSTS": "monitor.example.org",
     "MONITOR_DEBUG": "0",
     "MONITOR_DEMO": "0",
+    "MONITOR_EVIDENCE_KEY": "Hd1Zw0kq3c4oWmJ7c9n2Xw8a5Qe6Rt1Yu0Io9Pa8Sd4=",
+    "MONITOR_BACKUP_RECIPIENTS": "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p",
 }
 
 
@@ -61,6 +63,19 @@ def test_deploy_check_fails_with_long_sessions_or_no_two_factor(tmp_path):
     assert result.returncode != 0
     for code in ("monitor.W001", "monitor.W002", "monitor.W003"):
         assert code in result.stderr
+
+
+def test_deploy_check_fails_without_an_evidence_key_or_a_backup_recipient(tmp_path):
+    result = _check_deploy(tmp_path, MONITOR_EVIDENCE_KEY="", MONITOR_BACKUP_RECIPIENTS="")
+    assert result.returncode != 0
+    assert "monitor.E005" in result.stderr
+    assert "monitor.W008" in result.stderr
+
+
+def test_a_malformed_evidence_key_stops_start_up_naming_the_variable(tmp_path):
+    result = _check_deploy(tmp_path, MONITOR_EVIDENCE_KEY="dG9vLXNob3J0")  # "too-short"
+    assert result.returncode != 0
+    assert "MONITOR_EVIDENCE_KEY must be 32 random bytes" in result.stderr
 
 
 def _ids(problems) -> list[str]:

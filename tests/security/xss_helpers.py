@@ -101,6 +101,7 @@ SKIPPED: dict[str, str] = {
     "cases.CalendarFeed.token_hash": "the SHA-256 of the calendar address's secret",
     "sources.EvidenceFile.sha256": "the SHA-256 of the stored bytes, computed on upload",
     "sources.CustodyEvent.sha256_seen": "the SHA-256 of the stored bytes, computed on upload",
+    "sources.EvidenceFile.wrapped_key": "the file's data key sealed by the app, base64",
     # Derived from a field that is tested.
     "people.PersonName.folded": "the search key folded from full_name (full_name is tested)",
     # Too short for markup, and a token by the HTTP grammar (no < > or quotes).

@@ -1,0 +1,20 @@
+"""Background work, run by the django-tasks worker (``manage.py db_worker``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.conf import settings
+from django_tasks import task
+
+from monitor.backups import create_backup, prune_backups
+
+
+@task()
+def backup_scheduled() -> str:
+    """The daily backup: one new archive in ``MONITOR_BACKUP_DIR``, then only the newest
+    ``MONITOR_BACKUP_KEEP`` kept. Returns the new archive's path (kept in the task result)."""
+    destination = Path(settings.BACKUP_DIR)
+    archive = create_backup(destination=destination, recipients=settings.BACKUP_RECIPIENTS)
+    prune_backups(destination, keep=settings.BACKUP_KEEP)
+    return str(archive)
