@@ -18,6 +18,8 @@ from django.db import models
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 
+from monitor import redaction
+from monitor.admin_history import history_entries as describe_changes
 from monitor.models import AuditedModel, DecisionAction, ReviewDecision, ReviewedModel
 
 HISTORY_TYPES = {"+": _("created"), "~": _("changed"), "-": _("deleted")}
@@ -25,7 +27,8 @@ HISTORY_TYPES = {"+": _("created"), "~": _("changed"), "-": _("deleted")}
 
 @dataclass(frozen=True)
 class HistoryEntry:
-    """One row of a record's history, as a page shows it."""
+    """One row of a record's history, as a page shows it, with its field-by-field changes
+    (the same engine as the admin's history and the reviewer's diff)."""
 
     at: Any
     user: Any
@@ -33,33 +36,63 @@ class HistoryEntry:
     what: str
     reason: str
     version: int | None
+    changes: tuple = ()
+    hidden_changes: bool = False
 
 
-def history_entries(querysets: Iterable[models.QuerySet], limit: int = 30) -> list[HistoryEntry]:
+def history_entries(
+    querysets: Iterable[models.QuerySet], *, user, limit: int = 30
+) -> list[HistoryEntry]:
     """The latest ``limit`` rows of several history querysets, newest first.
 
-    One query per queryset (the user joined). Rows are described by kind of record and
-    action, not by ``str()`` of the historical record, which may name a hidden person.
+    Each row carries what changed against the version before it, links included ("added
+    Khorog"), as ``user`` may see it: the labels of linked records through their
+    ``visible_to``, and nothing that identifies a protected record ``user`` may not identify
+    (:mod:`monitor.redaction`). Rows are described by kind of record and action, not by
+    ``str()`` of the historical record, which may name a hidden person.
     """
-    rows = []
+    reader = redaction.Reader(user)
+    found: list[tuple[Any, HistoryEntry]] = []
     for queryset in querysets:
-        rows += list(queryset.select_related("history_user").order_by("-history_date")[:limit])
-    rows.sort(key=lambda row: row.history_date, reverse=True)
-    entries = []
-    for row in rows[:limit]:
-        model = getattr(row, "instance_type", None)
-        what = str(model._meta.verbose_name) if model is not None else ""
-        entries.append(
-            HistoryEntry(
-                at=row.history_date,
-                user=row.history_user,
-                action=str(HISTORY_TYPES.get(row.history_type, row.history_type)),
-                what=what,
-                reason=getattr(row, "history_change_reason", "") or "",
-                version=getattr(row, "version", None),
-            )
+        # A window of rows per kind of record: enough for the page and their predecessors.
+        rows = list(
+            queryset.select_related("history_user").order_by("-history_date", "-history_id")[
+                : limit * 4
+            ]
         )
-    return entries
+        by_record: dict = defaultdict(list)
+        for row in rows:
+            by_record[row.id].append(row)
+        for versions in by_record.values():
+            model = versions[0].instance_type
+            # The oldest row of a window that does not start at the creation has no
+            # predecessor here: it is shown without a diff rather than with a wrong one.
+            complete = versions[-1].history_type == "+"
+            described = describe_changes(
+                model,
+                versions,
+                user=user,
+                hidden_fields=reader.hidden_fields(versions[0]),
+            )
+            for index, (row, entry) in enumerate(zip(versions, described, strict=True)):
+                has_diff = complete or index < len(versions) - 1
+                found.append(
+                    (
+                        row,
+                        HistoryEntry(
+                            at=row.history_date,
+                            user=row.history_user,
+                            action=str(HISTORY_TYPES.get(row.history_type, row.history_type)),
+                            what=str(model._meta.verbose_name),
+                            reason=getattr(row, "history_change_reason", "") or "",
+                            version=getattr(row, "version", None),
+                            changes=tuple(entry.changes) if has_diff else (),
+                            hidden_changes=entry.hidden_changes,
+                        ),
+                    )
+                )
+    found.sort(key=lambda pair: (pair[0].history_date, pair[0].history_id), reverse=True)
+    return [entry for _row, entry in found[:limit]]
 
 
 def decisions_for(record) -> list[ReviewDecision]:

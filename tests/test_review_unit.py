@@ -156,3 +156,14 @@ def test_a_case_review_unit_holds_its_allegations_steps_and_followups():
 
     parts = {model for model, _link in review_unit(Case)}
     assert {Allegation, DetentionStep, FollowUpResponse} <= parts
+
+
+def test_the_case_page_history_shows_field_and_link_changes(client, team, monitor_on_team):
+    case, _allegation, _source = cited_case(monitor_on_team, team)
+    case = fresh(case)
+    case.title = "Detention of a Khorog lawyer, renamed"
+    record_save(record=case, actor=monitor_on_team, m2m={"places": [PlaceFactory(name="Khorog")]})
+    client.force_login(monitor_on_team)
+    body = client.get(f"/cases/{case.pk}/").content.decode()
+    assert "added Khorog" in body
+    assert "Detention of a Khorog lawyer, renamed" in body

@@ -322,7 +322,7 @@ def case_detail(request, pk):
         "followups": followups,
         "decisions": decisions,
         "returned": latest_return(decisions) if case.review_state == ReviewState.RETURNED else None,
-        "history": history_entries(case.review_history()),
+        "history": history_entries(case.review_history(), user=user),
         "step_order": [str(kind.label) for kind in StepKind],
     }
     return render(request, "cases/case_detail.html", context)
@@ -375,7 +375,7 @@ def event_detail(request, pk):
         "returned": latest_return(decisions)
         if event.review_state == ReviewState.RETURNED
         else None,
-        "history": history_entries(event.review_history()),
+        "history": history_entries(event.review_history(), user=user),
     }
     return render(request, "cases/event_detail.html", context)
 
@@ -453,7 +453,8 @@ def followup_detail(request, pk):
             [
                 FollowUp.history.filter(id=followup.pk),
                 FollowUpResponse.history.filter(followup_id=followup.pk),
-            ]
+            ],
+            user=user,
         ),
     }
     return render(request, "cases/followup_detail.html", context)

@@ -109,7 +109,7 @@ def person_detail(request, pk):
         if person.review_state == ReviewState.RETURNED
         else None,
         # Comments and change reasons may name the person: withheld with the identity.
-        "history": history_entries(person.review_history()) if revealed else [],
+        "history": history_entries(person.review_history(), user=user) if revealed else [],
     }
     return render(request, "people/person_detail.html", context)
 

@@ -120,7 +120,7 @@ def source_detail(request, pk):
         else None,
         # Change reasons may name the source: withheld with its identity.
         "history": history_entries(
-            [source.history.all(), EvidenceFile.history.filter(source_id=source.pk)]
+            [source.history.all(), EvidenceFile.history.filter(source_id=source.pk)], user=user
         )
         if revealed
         else [],
