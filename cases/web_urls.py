@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from cases import views
+from cases import register_views, views
 
 urlpatterns = [
     path("cases/", views.case_list, name="case-list"),
@@ -14,4 +14,11 @@ urlpatterns = [
     path("followups/", views.followup_list, name="followup-list"),
     path("followups/export.csv", views.followup_export, name="followup-export"),
     path("followups/<uuid:pk>/", views.followup_detail, name="followup-detail"),
+    path("register/", register_views.register_list, name="register-list"),
+    path("register/export.csv", register_views.register_export, name="register-export"),
+    path(
+        "register/export.xlsx",
+        register_views.register_export_xlsx,
+        name="register-export-xlsx",
+    ),
 ]
