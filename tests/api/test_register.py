@@ -4,16 +4,22 @@ from __future__ import annotations
 
 import pytest
 
-from tests.pages.test_register import (  # noqa: F401 — the fixture, shared with the page tests
+from tests.pages.test_register import (
     HIDDEN_NAME,
     PROTECTED_NAME,
     PUBLIC_NAME,
-    register_world,
+    build_register_world,
 )
 
 pytestmark = pytest.mark.django_db
 
 API = "/api/v1"
+
+
+@pytest.fixture
+def register_world(team):
+    """The page tests' world (see ``build_register_world``)."""
+    return build_register_world(team)
 
 
 @pytest.mark.parametrize("persona", ["monitor_off_team", "viewer", "coordinator"])

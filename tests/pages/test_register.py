@@ -41,6 +41,10 @@ def _csv(response) -> list[list[str]]:
 
 @pytest.fixture
 def register_world(team):
+    return build_register_world(team)
+
+
+def build_register_world(team):
     """A strict detention on the team (hidden from everyone off it), an internal detention of
     a protected person of the team (seen by every role, identified by the team only), and an
     internal detention of a public person, sentenced, with two independent sources."""
