@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from django.db import connection
 
 from tests.pages.test_register import (
     HIDDEN_NAME,
     PROTECTED_NAME,
     PUBLIC_NAME,
+    _detentions,
     build_register_world,
 )
 
@@ -65,3 +67,25 @@ def test_api_register_refuses_a_bad_filter_with_field_errors(api, viewer, regist
     response = api(viewer).get(f"{API}/register/", {"arrest_year": "soon"})
     assert response.status_code == 400
     assert "arrest_year" in response.json()["error"]["fields"]
+
+
+def _queries(client, path) -> int:
+    client.get(path)
+    run = []
+
+    def count(execute, sql, *args):
+        run.append(sql)
+        return execute(sql, *args)
+
+    with connection.execute_wrapper(count):
+        assert client.get(path).status_code == 200
+    return len(run)
+
+
+def test_api_register_runs_as_many_queries_for_20_rows_as_for_2(api, viewer, team):
+    client = api(viewer)
+    _detentions(team, 2)
+    few = _queries(client, f"{API}/register/")
+    _detentions(team, 18)
+    assert _queries(client, f"{API}/register/") == few
+    assert _queries(client, f"{API}/register/counts/") <= 6

@@ -291,3 +291,39 @@ def test_the_follow_up_letter_says_what_is_unanswered_in_both_formats(
     assert (
         AccessLog.objects.filter(action="export", detail__contains="follow-up letter").count() == 2
     )
+
+
+@pytest.fixture
+def demo(settings):
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+
+    settings.DEMO = True
+    settings.DEMO_PASSWORD = "demo-passphrase-for-tests-7319"
+    call_command("load_demo", stdout=io.StringIO())
+    return get_user_model().objects.get(username="coordinator")
+
+
+def test_demo_coordinator_downloads_the_pack_and_letter_for_the_un_letter_of_12_may_2023(
+    client, demo
+):
+    """The issue's "done when": both documents open, every fact that has a source shows its
+    footnote, no protected person is named, and both generations are in the access log."""
+    from cases.models import Case, FollowUp
+    from people.models import Person
+
+    case = Case.objects.get(reference="TJK-2023-0001")
+    letter = FollowUp.objects.get(case=case, kind=FollowUpKind.UN_COMMUNICATION)
+    client.force_login(demo)
+    pack = _docx_text(_generate(client, reverse("case-un-submission", args=[case.pk])).content)
+    follow_up = _docx_text(
+        _generate(client, reverse("followup-un-letter", args=[letter.pk])).content
+    )
+    assert "12 May 2023" in pack and "12 May 2023" in follow_up
+    assert re.search(r"^\[1\] .*Grading [A-F][1-6]", pack, flags=re.M)
+    for protected in Person.objects.filter(is_protected=True).with_primary_name():
+        assert protected.primary_name not in pack
+    logged = AccessLog.objects.filter(action="export", user=demo).values_list("detail", flat=True)
+    assert {"UN submission pack (docx)", "UN follow-up letter (docx)"} <= {
+        detail.split(";")[0] for detail in logged
+    }
