@@ -41,39 +41,30 @@ from cases.choices import StepKind
 from cases.deadlines import ENDED, expected_release
 from cases.models import Case, Detention, DetentionStep
 from cases.models.detentions import SENTENCE_KINDS
+from cases.naming import linked_person, person_display_name
 from cases.provenance import (
     Identities,
     assess_independence,
     derivation_ancestors,
     visible_citations,
 )
-from monitor.access import reveals_identity, team_ids_of
+from monitor.access import team_ids_of
 from monitor.approxdate import ApproximateDate, Precision
 from monitor.models import DecisionAction, ReviewDecision, Term
 from monitor.page_helpers import organization_prefetch, person_prefetch
-from people.models import Person
 from sources.choices import Stance
 
 # -- the person ------------------------------------------------------------------------------
 
 
 def person_label(detention: Detention, user, *, team_ids: set) -> tuple[str, bool]:
-    """How the register names the detained person: ``(label, revealed)``.
-
-    Their primary name when ``user`` may see the person and identify them
-    (:func:`monitor.access.reveals_identity`), else the pseudonym (``Person.pseudonym``): a
-    person hidden from the reader, or protected from them, is never named. ``detention.person``
-    must have been prefetched through ``person_prefetch`` (a hidden person reads as None).
-    """
-    try:
-        person = detention.person
-    except Person.DoesNotExist:  # a required link whose prefetch found no visible person
-        person = None
-    if person is None:  # the reader may not see this person at all
-        return Person(id=detention.person_id).pseudonym, False
-    if not reveals_identity(user, person, team_ids=team_ids):
-        return person.pseudonym, False
-    return (getattr(person, "primary_name", None) or person.pseudonym), True
+    """How the register names the detained person: ``(label, revealed)`` — their primary
+    name where ``user`` may see and identify them, else their pseudonym
+    (:func:`cases.naming.person_display_name`). ``detention.person`` is prefetched through
+    ``person_prefetch`` (a person hidden from the reader reads as missing)."""
+    return person_display_name(
+        linked_person(detention), detention.person_id, user, team_ids=team_ids
+    )
 
 
 # -- rows ------------------------------------------------------------------------------------

@@ -36,10 +36,10 @@ from cases.models import (
     FollowUp,
     FollowUpResponse,
 )
-from monitor.access import reveals_identity, team_ids_of
+from cases.naming import linked_person, person_display_name
+from monitor.access import team_ids_of
 from monitor.approxdate import ApproximateDate, Precision
 from monitor.page_helpers import organization_prefetch, person_prefetch
-from people.models import Person
 from sources.choices import Stance
 from sources.models import Citation, Source
 
@@ -88,21 +88,12 @@ class Document:
 
 
 def person_name(person, person_id: uuid.UUID, user, *, include_protected: bool, team_ids) -> str:
-    """How a generated document names a person (see the module docstring)."""
-    if person is None:
-        return Person(id=person_id).pseudonym
-    if not person.is_protected:
-        return getattr(person, "primary_name", None) or person.pseudonym
-    if include_protected and reveals_identity(user, person, team_ids=team_ids):
-        return getattr(person, "primary_name", None) or person.pseudonym
-    return person.pseudonym
-
-
-def _linked(record, name: str):
-    try:
-        return getattr(record, name)
-    except Person.DoesNotExist:  # a required link to a person hidden from the reader
-        return None
+    """How a generated document names a person: a protected one by pseudonym unless a
+    coordinator chose to include protected identities and may identify them
+    (:func:`cases.naming.person_display_name`, the rule the register uses too)."""
+    return person_display_name(
+        person, person_id, user, team_ids=team_ids, protected_names=include_protected
+    )[0]
 
 
 class _Notes:
@@ -254,14 +245,14 @@ def _submission_pack(case: Case, user, *, include_protected: bool) -> Document:
         )
         .order_by("sent", "created_at")
     )
-    persons = [p for p in (_linked(link, "person") for link in links) if p is not None]
+    persons = [p for p in (linked_person(link, "person") for link in links) if p is not None]
     notes.load([case, *persons, *detentions, *steps, *allegations, *followups])
 
     identity = Section("1. Identity of the person(s) concerned")
     seen = set()
-    concerned = [(d.person_id, _linked(d, "person"), "detained") for d in detentions]
+    concerned = [(d.person_id, linked_person(d, "person"), "detained") for d in detentions]
     concerned += [
-        (link.person_id, _linked(link, "person"), link.get_role_display()) for link in links
+        (link.person_id, linked_person(link, "person"), link.get_role_display()) for link in links
     ]
     for person_id, person, role in concerned:
         if person_id in seen:
@@ -289,7 +280,7 @@ def _submission_pack(case: Case, user, *, include_protected: bool) -> Document:
     places = Section("4. Places of detention")
     trial = Section("5. Trial and sentence")
     for detention in detentions:
-        who = name(_linked(detention, "person"), detention.person_id)
+        who = name(linked_person(detention, "person"), detention.person_id)
         for step in detention.ordered_steps():
             authority = step.authority.name if step.authority else ""
             where = step.place.name if step.place else ""
@@ -339,7 +330,7 @@ def _submission_pack(case: Case, user, *, include_protected: bool) -> Document:
 
     violations = Section("6. Violations alleged")
     for allegation in allegations:
-        victim = _linked(allegation, "victim")
+        victim = linked_person(allegation, "victim")
         who = (
             name(victim, allegation.victim_id)
             if allegation.victim_id
