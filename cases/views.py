@@ -123,6 +123,7 @@ class CaseListPage(ListPage):
                 lambda c: "{} of {}".format(*c.claims_single_sourced),
                 lambda rows: self._count_single_sourced(rows, request.user),
             ),
+            *self._people_columns(request),
             CsvColumn("created", lambda c: format_date(c.created_at)),
             CsvColumn("updated", lambda c: format_date(c.updated_at)),
             CsvColumn("archived", lambda c: format_date(c.archived_at)),
@@ -130,10 +131,72 @@ class CaseListPage(ListPage):
         ]
 
     @staticmethod
+    def _people_columns(request) -> list[CsvColumn]:
+        """Victims, violations, and each detention's status and sentence, named as the
+        register names people (pseudonyms where the reader may not identify them)."""
+
+        def prepare(rows):
+            _attach_people(rows, request.user)
+
+        return [
+            CsvColumn("victims", lambda c: "; ".join(c.export_victims), prepare),
+            CsvColumn("violations", lambda c: "; ".join(c.export_violations), prepare),
+            CsvColumn(
+                "detention status",
+                lambda c: "; ".join(f"{r.person}: {r.status_label}" for r in c.export_detentions),
+                prepare,
+            ),
+            CsvColumn(
+                "sentence",
+                lambda c: "; ".join(
+                    f"{r.person}: {r.sentence}" for r in c.export_detentions if r.sentence
+                ),
+                prepare,
+            ),
+        ]
+
+    @staticmethod
     def _count_single_sourced(rows, user) -> None:
         counts = case_claims_single_sourced(rows, user)
         for case in rows:
             case.claims_single_sourced = counts.get(case.pk, (0, 0))
+
+
+def _attach_people(cases, user) -> None:
+    """Set ``export_victims``, ``export_violations`` and ``export_detentions`` (register rows)
+    on each case: a fixed number of queries for the whole export."""
+    from collections import defaultdict
+
+    from cases.naming import linked_person, person_display_name
+    from cases.register import build_rows, register_queryset
+    from monitor.access import team_ids_of
+
+    pks = [case.pk for case in cases]
+    team_ids = team_ids_of(user)
+    victims, violations, detentions = defaultdict(list), defaultdict(list), defaultdict(list)
+    allegations = (
+        Allegation.objects.visible_to(user)
+        .filter(case__in=pks, archived_at__isnull=True)
+        .select_related("violation_type")
+        .prefetch_related(person_prefetch("victim", user))
+        .order_by("date", "created_at")
+    )
+    for allegation in allegations:
+        violations[allegation.case_id].append(allegation.violation_type.label)
+        if allegation.victim_id:
+            name, _revealed = person_display_name(
+                linked_person(allegation, "victim"), allegation.victim_id, user, team_ids=team_ids
+            )
+            victims[allegation.case_id].append(name)
+        elif allegation.victim_description:
+            victims[allegation.case_id].append(allegation.victim_description)
+    queryset = register_queryset(user).filter(case__in=pks, archived_at__isnull=True)
+    for row in build_rows(queryset, user):
+        detentions[row.case_id].append(row)
+    for case in cases:
+        case.export_victims = list(dict.fromkeys(victims[case.pk]))
+        case.export_violations = list(dict.fromkeys(violations[case.pk]))
+        case.export_detentions = detentions[case.pk]
 
 
 class EventListPage(ListPage):

@@ -373,3 +373,27 @@ def test_the_register_runs_as_many_queries_for_20_rows_as_for_2(client, personas
     _detentions(team, 18)
     assert _queries(client) == few
     assert _queries(client, {"changed_since": "2020-01-01", "status": "sentenced"}) <= few + 2
+
+
+def test_case_csv_lists_victims_violations_detention_status_and_sentence(
+    client, viewer, register_world
+):
+    from tests.factories import AllegationFactory
+
+    AllegationFactory(
+        case=register_world["case"],
+        victim=register_world["protected"].person,
+        violation_type=TermFactory(vocabulary=Vocabulary.VIOLATION_TYPE, label="Torture"),
+    )
+    client.force_login(viewer)
+    response = client.get(reverse("case-export"))
+    assert PROTECTED_NAME not in response.content.decode("utf-8")
+    lines = _csv(response)
+    header = lines[0]
+    rows = {line[0]: dict(zip(header, line, strict=True)) for line in lines[1:]}
+    pseudonym = register_world["protected"].person.pseudonym
+    assert rows["TJK-2022-0001"]["victims"] == pseudonym
+    assert rows["TJK-2022-0001"]["violations"] == "Torture"
+    assert rows["TJK-2022-0001"]["detention status"] == f"{pseudonym}: released"
+    assert rows["TJK-2022-0002"]["sentence"] == f"{PUBLIC_NAME}: 7 years 6 months"
+    assert "TJK-2023-0901" not in rows
