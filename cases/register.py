@@ -95,7 +95,8 @@ class RegisterRow:
     single_sourced: bool
     created_at: datetime.datetime
     change: str = ""
-    extra: dict = field(default_factory=dict)
+    #: ``(column, text)`` pairs, set by the page for its template.
+    cells: list = field(default_factory=list)
 
     @property
     def status_label(self) -> str:
