@@ -39,10 +39,24 @@ $(CHROMIUM):
 	if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium
 
+# Generated documents: WeasyPrint draws PDFs with Pango (and needs fonts); the tests read the
+# PDFs back as a person would, with poppler-utils (pdftoppm, pdftotext).
+DOC_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core poppler-utils
+
+.PHONY: system-packages
+system-packages:
+	@missing=""; for p in $(DOC_PACKAGES); do \
+	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "Generated documents need:$$missing — installing with apt-get."; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
+
 ## test: the whole suite (SQLite; set DATABASE_URL for PostgreSQL).
 # The browser tests run in a process of their own: Playwright's event loop makes Django hand
 # out other database connections, which must not leak into the tests that follow.
-test: $(VENV)/.installed-dev $(CHROMIUM)
+test: $(VENV)/.installed-dev $(CHROMIUM) system-packages
 	$(TEST_ENV) $(BIN)/python -m pytest -n 2 -m "not browser" $(PYTEST_ARGS)
 	$(TEST_ENV) $(BIN)/python -m pytest -p no:xdist -m browser $(PYTEST_ARGS)
 

@@ -11,8 +11,12 @@ spans its start to its end; without an end, its start).
 
 from __future__ import annotations
 
+import datetime
+
 import django_filters
+from django.core.exceptions import ValidationError
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cases.choices import CaseType, ClaimStatus, FollowUpKind, FollowUpStatus, StepKind
@@ -20,7 +24,7 @@ from cases.models import Allegation, Case, CasePerson, Detention, DetentionStep,
 from cases.models.detentions import SENTENCE_KINDS
 from monitor.access import has_role
 from monitor.approxdate import overlaps
-from monitor.choices import Vocabulary
+from monitor.choices import ReviewState, Vocabulary
 from monitor.filtersets import (
     CONFIDENTIALITY_CHOICES,
     REVIEW_STATE_CHOICES,
@@ -260,6 +264,32 @@ class DetentionFilterSet(RecordFilterSet):
         min_value=0,
         help_text=_("Sentenced to at least this many months (life counts as longest)."),
     )
+    place = RecordChoiceFilter(
+        queryset=visible(Place),
+        method="filter_place",
+        help_text=_("A step (arrest, trial, transfer…) in this place or any place in it."),
+    )
+    event = RecordChoiceFilter(
+        queryset=visible(Event),
+        method="filter_event",
+        help_text=_("The case is linked to this event or to any event within it."),
+    )
+    arrest_year = django_filters.NumberFilter(
+        method="filter_arrest_year",
+        min_value=1900,
+        max_value=2100,
+        help_text=_("Arrested in this year (the first possible day of the arrest date)."),
+    )
+    verified = django_filters.BooleanFilter(
+        method="filter_verified",
+        help_text=_("Only detentions of cases a reviewer has verified (four eyes)."),
+    )
+    changed_since = django_filters.DateFilter(
+        method="filter_changed_since",
+        help_text=_(
+            "Recorded, changed or archived on or after this day: the detention or one of its steps."
+        ),
+    )
     date_from = ApproximateDateFilter(bound="start")
     date_to = ApproximateDateFilter(bound="end")
     ordering = StableOrderingFilter(fields=("created_at", "updated_at"))
@@ -267,6 +297,31 @@ class DetentionFilterSet(RecordFilterSet):
     class Meta:
         model = Detention
         fields = []
+
+    def filter_place(self, queryset, name, value):
+        places = _descendant_ids(Place, value)
+        return self._with_steps(queryset, DetentionStep.objects.filter(place__in=places))
+
+    def filter_event(self, queryset, name, value):
+        events = _visible_descendant_ids(Event, value, self.request)
+        links = Case.events.through.objects.filter(event_id__in=events)
+        return queryset.filter(case__in=links.values("case_id"))
+
+    def filter_arrest_year(self, queryset, name, value):
+        if value != int(value):
+            raise ValidationError({name: _("A year, such as 2022.")})
+        arrests = DetentionStep.objects.filter(kind=StepKind.ARRESTED, date__year=int(value))
+        return self._with_steps(queryset, arrests)
+
+    def filter_verified(self, queryset, name, value):
+        verified = Q(case__review_state=ReviewState.VERIFIED)
+        return queryset.filter(verified) if value else queryset.exclude(verified)
+
+    def filter_changed_since(self, queryset, name, value):
+        start = timezone.make_aware(datetime.datetime.combine(value, datetime.time.min))
+        # Archived steps count: archiving a step is a change a reader of the register must see.
+        steps = DetentionStep.objects.filter(updated_at__gte=start).values("detention_id")
+        return queryset.filter(Q(updated_at__gte=start) | Q(pk__in=steps))
 
     def _with_steps(self, queryset, steps):
         steps = steps.filter(archived_at__isnull=True)

@@ -76,6 +76,10 @@ class _Identities:
         )
 
 
+#: For callers that label many sources for one user in one go (the register).
+Identities = _Identities
+
+
 # -- independence ------------------------------------------------------------------------------
 
 

@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+
 from django.utils.translation import gettext_lazy as _
 
+from cases.models import Allegation
+from cases.naming import linked_person, person_display_name
 from cases.provenance import (
     attach_provenance,
     case_claims_single_sourced,
     single_sourced_text,
     sources_text,
 )
+from cases.register import build_rows, register_queryset
+from monitor.access import team_ids_of
 from monitor.listing import format_date
 from monitor.tables import Field, Table
+from people.selectors import person_prefetch
 
 
 def _names(records) -> str:
@@ -56,6 +63,7 @@ class CaseTable(ProvenanceTable):
                 lambda c: "{} of {}".format(*c.claims_single_sourced),
                 prepare=self._count_single_sourced,
             ),
+            *self.people(),
             Field("created", lambda c: format_date(c.created_at)),
             Field(
                 "updated",
@@ -65,6 +73,30 @@ class CaseTable(ProvenanceTable):
             ),
             self.archived(),
             self.link("case-detail"),
+        ]
+
+    def people(self) -> list[Field]:
+        """Victims, violations, and each detention's status and sentence, named as the
+        register names people (pseudonyms where the reader may not identify them)."""
+
+        def prepare(rows):
+            attach_people(rows, self.user)
+
+        return [
+            Field("victims", lambda c: "; ".join(c.export_victims), prepare=prepare),
+            Field("violations", lambda c: "; ".join(c.export_violations), prepare=prepare),
+            Field(
+                "detention status",
+                lambda c: "; ".join(f"{r.person}: {r.status_label}" for r in c.export_detentions),
+                prepare=prepare,
+            ),
+            Field(
+                "sentence",
+                lambda c: "; ".join(
+                    f"{r.person}: {r.sentence}" for r in c.export_detentions if r.sentence
+                ),
+                prepare=prepare,
+            ),
         ]
 
     def _count_single_sourced(self, rows) -> None:
@@ -170,3 +202,34 @@ class DetentionTable(ProvenanceTable):
             self.archived(),
             Field("link", lambda d: self.link("case-detail").value(d.case)),
         ]
+
+
+def attach_people(cases, user) -> None:
+    """Set ``export_victims``, ``export_violations`` and ``export_detentions`` (register rows)
+    on each case: a fixed number of queries for the whole export."""
+    pks = [case.pk for case in cases]
+    team_ids = team_ids_of(user)
+    victims, violations, detentions = defaultdict(list), defaultdict(list), defaultdict(list)
+    allegations = (
+        Allegation.objects.visible_to(user)
+        .filter(case__in=pks, archived_at__isnull=True)
+        .select_related("violation_type")
+        .prefetch_related(person_prefetch("victim", user))
+        .order_by("date", "created_at")
+    )
+    for allegation in allegations:
+        violations[allegation.case_id].append(allegation.violation_type.label)
+        if allegation.victim_id:
+            name, _revealed = person_display_name(
+                linked_person(allegation, "victim"), allegation.victim_id, user, team_ids=team_ids
+            )
+            victims[allegation.case_id].append(name)
+        elif allegation.victim_description:
+            victims[allegation.case_id].append(allegation.victim_description)
+    queryset = register_queryset(user).filter(case__in=pks, archived_at__isnull=True)
+    for row in build_rows(queryset, user):
+        detentions[row.case_id].append(row)
+    for case in cases:
+        case.export_victims = list(dict.fromkeys(victims[case.pk]))
+        case.export_violations = list(dict.fromkeys(violations[case.pk]))
+        case.export_detentions = detentions[case.pk]

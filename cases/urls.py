@@ -10,9 +10,25 @@ anything else never reaches the view.
 from django.urls import path, re_path
 
 from cases import edit_views
-from cases.views import browse, calendar
+from cases.views import browse, calendar, deadlines, documents, register
 
 urlpatterns = [
+    path(
+        "statistics/communications/",
+        deadlines.communication_statistics_page,
+        name="communication-statistics",
+    ),
+    path(
+        "statistics/communications/export.csv",
+        deadlines.communication_statistics_export,
+        name="communication-statistics-export",
+    ),
+    path("accounts/calendar/", deadlines.calendar_subscription, name="calendar-subscription"),
+    path("cases/<uuid:pk>/un-submission/", documents.case_submission, name="case-un-submission"),
+    path("followups/<uuid:pk>/un-letter/", documents.followup_letter, name="followup-un-letter"),
+    path("register/", register.register_list, name="register-list"),
+    path("register/export.csv", register.register_export, name="register-export"),
+    path("register/export.xlsx", register.register_export_xlsx, name="register-export-xlsx"),
     path("cases/", browse.case_list, name="case-list"),
     path("cases/export.csv", browse.case_export, name="case-export"),
     path("cases/new/", edit_views.case_create, name="case-create"),

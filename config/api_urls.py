@@ -16,6 +16,7 @@ from cases.api.deadlines import (
     CommunicationStatisticsView,
     DeadlinesView,
 )
+from cases.api.register import RegisterCountsView, RegisterView
 from cases.api.urls import ROUTES as CASE_ROUTES
 from monitor.api.views import ApiTokenViewSet, MeView, NotFoundView, PlaceViewSet, TermViewSet
 from people.api.urls import ROUTES as PEOPLE_ROUTES
@@ -47,6 +48,8 @@ urlpatterns = [
         CommunicationStatisticsCsvView.as_view(),
         name="communication-statistics-csv",
     ),
+    path("register/", RegisterView.as_view(), name="register"),
+    path("register/counts/", RegisterCountsView.as_view(), name="register-counts"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
     path("", include(router.urls)),

@@ -240,6 +240,15 @@ REMINDER_DAYS = env_int("MONITOR_REMINDER_DAYS", 14, minimum=0, maximum=366)
 # The address people reach Monitor at, for links in e-mails and the calendar feed's URL.
 SITE_URL = (env_str("MONITOR_SITE_URL", "http://127.0.0.1:8000" if DEMO else "") or "").rstrip("/")
 
+# The organisation that submits UN communications and follow-up letters (issue 17): printed
+# at the head of every generated document.
+SUBMITTER = {
+    "name": env_str("MONITOR_SUBMITTER_NAME", "") or "",
+    "address": env_str("MONITOR_SUBMITTER_ADDRESS", "") or "",
+    "email": env_str("MONITOR_SUBMITTER_EMAIL", "") or "",
+    "contact": env_str("MONITOR_SUBMITTER_CONTACT", "") or "",
+}
+
 # Two-letter ISO country code for new case references (TJK-2023-0007).
 CASE_REFERENCE_PREFIX = env_str("MONITOR_CASE_REFERENCE_PREFIX", "TJK") or "TJK"
 

@@ -29,7 +29,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from monitor.exports import CsvColumn, csv_response, log_export
+from monitor.exports import CsvColumn, csv_response, log_export, xlsx_response
 
 PER_PAGE = 25
 #: Names of filters shown in the search bar instead of the filter panel.
@@ -80,6 +80,8 @@ class ListPage:
     #: The :class:`monitor.tables.Table` of the list: the page's columns and the CSV's.
     table: type | None = None
     export_url_name = ""
+    #: The same rows as an XLSX workbook (a page that offers one names its URL here).
+    xlsx_export_url_name = ""
     #: What a row is called in counts: ("case", "cases").
     noun: tuple[str, str] = ("record", "records")
     #: Labels for filters whose own label is missing or unclear.
@@ -105,6 +107,13 @@ class ListPage:
 
     def extra_context(self, request) -> dict:
         return {}
+
+    def summary_context(self, request, queryset: QuerySet) -> dict:
+        """Anything computed over every filtered row, not one page (counts, a chart)."""
+        return {}
+
+    def xlsx_columns(self, request) -> list[CsvColumn]:
+        return self.csv_columns(request)
 
     # -- the machinery -------------------------------------------------------------------------
 
@@ -193,7 +202,9 @@ class ListPage:
         page = None
         rows: list = []
         count = 0
+        summary: dict = {}
         if queryset is not None:
+            summary = self.summary_context(request, queryset)
             paginator = Paginator(queryset, PER_PAGE)
             page = paginator.get_page(request.GET.get("page"))
             rows = self.prepare_rows(list(page.object_list), request)
@@ -230,21 +241,34 @@ class ListPage:
             "headers": self.headers(sort, request),
             "sort": sort,
             "export_url_name": self.export_url_name,
+            "xlsx_export_url_name": self.xlsx_export_url_name,
             "query_string": request.GET.urlencode(),
+            **summary,
             **self.extra_context(request),
         }
         return render(request, self.template_name, context)
 
     def export_view(self, request):
+        return self._export(request, "csv")
+
+    def xlsx_export_view(self, request):
+        return self._export(request, "xlsx")
+
+    def _export(self, request, kind: str):
         _filterset, queryset, _sort, _error = self.filtered(request)
         if queryset is None:
             # The same message as on the page: nothing is exported from a filter not understood.
             return self.list_view(request)
-        columns = self.csv_columns(request)
         rows = self.prepare_rows(list(queryset), request)
         stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-        filename = f"{self.noun[1].replace(' ', '-')}-{stamp}.csv"
-        response = csv_response(columns, rows, filename=filename)
+        filename = f"{self.noun[1].replace(' ', '-')}-{stamp}.{kind}"
+        if kind == "xlsx":
+            title = str(self.model._meta.verbose_name_plural).capitalize()
+            response = xlsx_response(
+                self.xlsx_columns(request), rows, filename=filename, title=title
+            )
+        else:
+            response = csv_response(self.csv_columns(request), rows, filename=filename)
         log_export(
             request,
             what=str(self.model._meta.verbose_name_plural),

@@ -17,6 +17,7 @@ from rest_framework.views import APIView
 from cases.deadlines import DeadlineKind, overdue_deadlines, upcoming_deadlines
 from cases.statistics import communication_statistics, statistics_csv
 from cases.views.calendar import calendar_feed_path, calendar_feed_rotate
+from monitor.api.serializers import ErrorSerializer
 
 
 class DeadlineSerializer(serializers.Serializer):
@@ -67,7 +68,8 @@ class DeadlinesView(APIView):
                 "days", int, description="Days ahead (0–366; MONITOR_REMINDER_DAYS by default)."
             )
         ],
-        responses=DeadlineListSerializer,
+        # A number of days out of range is a 400 with the field's error.
+        responses={200: DeadlineListSerializer, 400: ErrorSerializer},
     )
     def get(self, request):
         query = DeadlineQuerySerializer(data=request.query_params)

@@ -135,6 +135,10 @@ def test_real_responses_conform_to_the_schema(
         call(alice, "get", f"/{endpoint}/{{id}}/history/", f"/{endpoint}/{record.pk}/history/")
         call(anonymous, "get", f"/{endpoint}/")
     call(alice, "get", "/me/")
+    call(alice, "get", "/register/")
+    call(alice, "get", "/register/", "/register/?status=sentenced&changed_since=2020-01-01")
+    call(alice, "get", "/register/", "/register/?arrest_year=soon")
+    call(alice, "get", "/register/counts/")
     call(alice, "get", "/cases/", "/cases/?event=nonsense")
     call(alice, "get", "/cases/", "/cases/?page=99")
     call(

@@ -81,12 +81,27 @@ def _followup(team, index):
     return followup
 
 
+def _detention(team, index):
+    detention = DetentionFactory(
+        case=CaseFactory(team=team), person=PersonFactory(team=team, is_protected=index % 2 == 0)
+    )
+    arrest = DetentionStepFactory(
+        detention=detention, place=PlaceFactory(), authority=OrganizationFactory()
+    )
+    arrest.articles.add(TermFactory(vocabulary=Vocabulary.CRIMINAL_ARTICLE))
+    DetentionStepFactory(detention=detention, sentenced=True, date="2024")
+    CitationFactory(source=SourceFactory(team=team), record=arrest)
+    CitationFactory(source=SourceFactory(team=team), record=detention)
+    return detention
+
+
 LISTS = {
     "case": ("case-list", "case-export", _case),
     "person": ("person-list", "person-export", _person),
     "event": ("event-list", "event-export", _event),
     "source": ("source-list", "source-export", _source),
     "followup": ("followup-list", "followup-export", _followup),
+    "register": ("register-list", "register-export", _detention),
 }
 
 

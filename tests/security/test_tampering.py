@@ -88,6 +88,8 @@ ID_PARAMETERS = frozenset({"pk", "object_id", "id", "case_pk", "content_type_id"
 #: The pages: URL name → the kinds of hidden record its ``pk`` is tried with.
 PAGE_TARGETS: dict[str, tuple[str, ...]] = {
     "case-detail": ("case",),
+    "case-un-submission": ("case",),
+    "followup-un-letter": ("followup",),
     "case-edit": ("case",),
     "case-submit": ("case",),
     "event-detail": ("event",),
@@ -1222,13 +1224,20 @@ PAGE_LISTS = {
     "allegation-export": "cases.filtersets.AllegationFilterSet",
     "detention-list": "cases.filtersets.DetentionFilterSet",
     "detention-export": "cases.filtersets.DetentionFilterSet",
+    "register-list": "cases.filtersets.DetentionFilterSet",
+    "register-export": "cases.filtersets.DetentionFilterSet",
+    "register-export-xlsx": "cases.filtersets.DetentionFilterSet",
+}
+#: Lists and exports that take no filter at all, with the reason.
+UNFILTERED_LISTS = {
+    "communication-statistics-export": "the reply statistics: every communication one sees",
 }
 
 
 def test_every_list_page_is_tried_with_its_filters():
     names = {pattern.name for pattern in every_pattern() if surface_of(pattern) == "pages"}
-    lists = {name for name in names if name and name.endswith(("-list", "-export"))}
-    assert lists == set(PAGE_LISTS)
+    lists = {name for name in names if name and name.endswith(("-list", "-export", "-export-xlsx"))}
+    assert lists == set(PAGE_LISTS) | set(UNFILTERED_LISTS)
 
 
 def test_list_pages_filtered_by_hidden_records_answer_as_for_ids_that_do_not_exist(

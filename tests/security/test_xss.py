@@ -120,6 +120,7 @@ NOT_PAGES = {
     "case-submit": "POST only: the detail page holds its form",
     "person-submit": "POST only: the detail page holds its form",
     "source-submit": "POST only: the detail page holds its form",
+    "register-export-xlsx": "an XLSX file: its cells are checked in tests/pages/test_register.py",
 }
 #: Query strings a page needs.
 PAGE_QUERIES = {"followup-create": lambda world: {"case": world["cases.Case"].pk}}
