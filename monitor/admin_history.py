@@ -18,7 +18,8 @@ from django.utils.text import Truncator, capfirst
 from django.utils.translation import gettext_lazy as _
 
 from monitor.approxdate import ApproximateDateField
-from monitor.history import link_changes, link_ids
+from monitor.history import link_changes, link_ids, prefetch_links
+from monitor.labels import can_label, labelled, safe_label, visible
 
 #: Bookkeeping every save changes, or shown in the entry itself (who, when).
 SKIPPED = frozenset({"id", "version", "created_at", "updated_at", "created_by"})
@@ -81,16 +82,22 @@ def _changed(fields, row, previous) -> list[models.Field]:
 
 
 def _labels(pairs: dict, user) -> dict:
-    """``{(model, pk): label}`` for linked records, through ``visible_to`` where it exists."""
+    """``{(model, pk): label}`` for linked records, through ``visible_to`` where it exists.
+
+    The same labels as the reviewer's diff (:mod:`monitor.labels`): a person or
+    source by name or pseudonym; a record whose ``str()`` would name a linked person (an
+    allegation, a detention) by its kind — one query per kind of record, none per row.
+    """
     labels = {}
     for related, ids in pairs.items():
-        queryset = related._default_manager.all()
-        if hasattr(queryset, "visible_to"):
-            queryset = queryset.visible_to(user)
-        if hasattr(queryset, "with_primary_name"):
-            queryset = queryset.with_primary_name()
-        for obj in queryset.filter(pk__in=ids):
-            labels[(related, obj.pk)] = str(obj)
+        queryset = visible(related, user).filter(pk__in=ids)
+        if can_label(related):
+            for obj in labelled(queryset, user):
+                labels[(related, obj.pk)] = safe_label(obj)
+        else:
+            kind = capfirst(related._meta.verbose_name)
+            for pk in queryset.values_list("pk", flat=True):
+                labels[(related, pk)] = kind
     return labels
 
 
@@ -122,9 +129,15 @@ def history_entries(model, rows, *, user, hidden_fields=()) -> list[HistoryEntry
     """
     shown, hidden = diff_fields(model, hidden_fields)
     rows = list(rows)
-    pairs = [
-        (row, rows[index + 1] if index + 1 < len(rows) else None) for index, row in enumerate(rows)
-    ]
+    # Each row's link snapshot, in one query per link for the whole window.
+    prefetch_links(rows, model)
+    # Each row against the next older row of the same record (rows of several records may
+    # come in one list: a page's history of a case's allegations).
+    pairs, older = [], {}
+    for row in reversed(rows):
+        pairs.append((row, older.get(row.id)))
+        older[row.id] = row
+    pairs.reverse()
     changed = {id(row): _changed(shown, row, previous) for row, previous in pairs}
     wanted = defaultdict(set)
     for row, previous in pairs:

@@ -13,6 +13,7 @@ import contextlib
 from collections.abc import Iterator
 from contextvars import ContextVar
 
+from django.db.models import prefetch_related_objects
 from simple_history.models import HistoricalRecords
 
 _actor: ContextVar = ContextVar("monitor_history_actor", default=None)
@@ -112,12 +113,32 @@ def tracked_links(model) -> list:
     return [f for f in model._meta.many_to_many if f.name in names]
 
 
+def snapshot_accessor(historical_model, name: str) -> str:
+    """The reverse accessor from a historical row to its snapshot of link ``name`` (one that
+    ``prefetch_related`` understands, unlike the manager simple-history puts on the row)."""
+    wanted = f"{historical_model._meta.object_name}_{name}".lower()
+    for relation in historical_model._meta.related_objects:
+        if relation.related_model._meta.model_name == wanted:
+            return relation.get_accessor_name()
+    raise LookupError(f"{historical_model.__name__} keeps no snapshot of {name}")
+
+
+def prefetch_links(rows: list, model) -> None:
+    """Read the link snapshots of ``rows`` (historical rows of ``model``) in one query per link."""
+    if rows:
+        historical = type(rows[0])
+        prefetch_related_objects(
+            rows, *(snapshot_accessor(historical, f.name) for f in tracked_links(model))
+        )
+
+
 def link_ids(row, model_field) -> frozenset:
     """The ids ``row`` (a historical row) was linked to through ``model_field``."""
     if row is None:
         return frozenset()
     target = model_field.m2m_reverse_field_name()
-    return frozenset(getattr(link, f"{target}_id") for link in getattr(row, model_field.name).all())
+    snapshot = getattr(row, snapshot_accessor(type(row), model_field.name))
+    return frozenset(getattr(link, f"{target}_id") for link in snapshot.all())
 
 
 def link_changes(model, row, previous) -> list[tuple]:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import models
+from django.db.models import prefetch_related_objects
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 
@@ -60,39 +61,48 @@ def history_entries(
                 : limit * 4
             ]
         )
-        by_record: dict = defaultdict(list)
+        rule = redaction.policy(queryset.model)
+        if rule is not None and rule.subject:
+            # Whose identity each row carries, in one query (the reader's rule asks it).
+            prefetch_related_objects(rows, rule.subject)
+        if not rows:
+            continue
+        model = rows[0].instance_type
+        described = describe_changes(
+            model, rows, user=user, hidden_fields=_hidden_fields(reader, rows)
+        )
+        oldest = {}
         for row in rows:
-            by_record[row.id].append(row)
-        for versions in by_record.values():
-            model = versions[0].instance_type
+            oldest[row.id] = row  # newest first: the last one seen is the oldest in the window
+        for row, entry in zip(rows, described, strict=True):
             # The oldest row of a window that does not start at the creation has no
             # predecessor here: it is shown without a diff rather than with a wrong one.
-            complete = versions[-1].history_type == "+"
-            described = describe_changes(
-                model,
-                versions,
-                user=user,
-                hidden_fields=reader.hidden_fields(versions[0]),
-            )
-            for index, (row, entry) in enumerate(zip(versions, described, strict=True)):
-                has_diff = complete or index < len(versions) - 1
-                found.append(
-                    (
-                        row,
-                        HistoryEntry(
-                            at=row.history_date,
-                            user=row.history_user,
-                            action=str(HISTORY_TYPES.get(row.history_type, row.history_type)),
-                            what=str(model._meta.verbose_name),
-                            reason=getattr(row, "history_change_reason", "") or "",
-                            version=getattr(row, "version", None),
-                            changes=tuple(entry.changes) if has_diff else (),
-                            hidden_changes=entry.hidden_changes,
-                        ),
-                    )
+            has_diff = oldest[row.id] is not row or row.history_type == "+"
+            found.append(
+                (
+                    row,
+                    HistoryEntry(
+                        at=row.history_date,
+                        user=row.history_user,
+                        action=str(HISTORY_TYPES.get(row.history_type, row.history_type)),
+                        what=str(model._meta.verbose_name),
+                        reason=getattr(row, "history_change_reason", "") or "",
+                        version=getattr(row, "version", None),
+                        changes=tuple(entry.changes) if has_diff else (),
+                        hidden_changes=entry.hidden_changes,
+                    ),
                 )
+            )
     found.sort(key=lambda pair: (pair[0].history_date, pair[0].history_id), reverse=True)
     return [entry for _row, entry in found[:limit]]
+
+
+def _hidden_fields(reader, rows) -> frozenset:
+    """What the reader may not see in any of ``rows`` (all of one kind of record)."""
+    hidden: frozenset = frozenset()
+    for row in rows:
+        hidden |= reader.hidden_fields(row)
+    return hidden
 
 
 def decisions_for(record) -> list[ReviewDecision]:

@@ -408,7 +408,7 @@ def test_backup_and_restore_stream_a_large_evidence_store_in_flat_memory(tmp_pat
             out.write(os.urandom(1024 * 1024))
     env = {key: value for key, value in os.environ.items() if not key.startswith("MONITOR_")}
     env.update(
-        DJANGO_SETTINGS_MODULE="monitor.settings",
+        DJANGO_SETTINGS_MODULE="config.settings",
         MONITOR_SECRET_KEY=SECRET,
         DATABASE_URL=f"sqlite:///{tmp_path / 'empty.sqlite3'}",
         MONITOR_EVIDENCE_ROOT=str(evidence_root),

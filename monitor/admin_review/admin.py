@@ -41,13 +41,6 @@ from django.utils.translation import gettext_lazy
 from monitor.access import has_role
 from monitor.admin_base import ArchiveOnlyMixin
 from monitor.admin_review.changes import Review, build_review
-from monitor.admin_review.labels import (
-    item_url,
-    labelled,
-    reviewed_model,
-    safe_label,
-    visible,
-)
 from monitor.admin_review.queue import (
     PAGE_SIZE,
     QueueFilters,
@@ -58,6 +51,13 @@ from monitor.admin_review.queue import (
     queue_rows,
 )
 from monitor.choices import ReviewState
+from monitor.labels import (
+    item_url,
+    labelled,
+    reviewed_model,
+    safe_label,
+    visible,
+)
 from monitor.models import ReviewDecision, ReviewedModel
 from monitor.services import (
     ActionRefused,

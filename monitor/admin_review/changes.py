@@ -17,7 +17,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from monitor import redaction
-from monitor.admin_review.labels import (
+from monitor.history import link_changes, link_ids, tracked_links
+from monitor.labels import (
     can_label,
     is_identity_bearing,
     labelled,
@@ -25,7 +26,6 @@ from monitor.admin_review.labels import (
     visible,
     with_identity,
 )
-from monitor.history import link_changes, link_ids, tracked_links
 from monitor.models import DecisionAction, ReviewDecision, ReviewedModel
 from monitor.registry import CITATION_MODEL
 
@@ -246,8 +246,10 @@ def build_review(record: ReviewedModel, user) -> Review:
     parts = []
     for index, (model, then, now) in enumerate(sections):
         fields, links = compared_fields(model)
-        if index == 0 and identity_hidden:
-            # The model's redaction policy (fail closed: what it does not classify is hidden).
+        if identity_hidden and (index == 0 or redaction.policy(model) is not None):
+            # The record's and its parts' redaction policies (an evidence file's name and
+            # hash say which protected source it is); what a policy does not classify is
+            # hidden too (fail closed).
             identifying = redaction.identifying_fields(model)
             fields = [f for f in fields if f.name not in identifying]
         for pk, row in now.items():

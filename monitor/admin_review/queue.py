@@ -18,7 +18,8 @@ from django.utils.functional import cached_property
 from django.utils.text import capfirst
 from django.utils.timesince import timesince
 
-from monitor.admin_review.labels import (
+from monitor.choices import ReviewState
+from monitor.labels import (
     item_key,
     item_url,
     labelled,
@@ -26,7 +27,6 @@ from monitor.admin_review.labels import (
     safe_label,
     visible,
 )
-from monitor.choices import ReviewState
 from monitor.models import DecisionAction, ReviewDecision, Team, User
 
 #: Decisions that put a record in the queue: a submission, or an edit after verification.

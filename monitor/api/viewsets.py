@@ -28,7 +28,6 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from monitor.admin_review.changes import build_review
-from monitor.admin_review.labels import labelled
 from monitor.api.exceptions import Conflict, PreconditionFailed, django_validation_detail
 from monitor.api.history import history_entries
 from monitor.api.serializers import (
@@ -39,6 +38,7 @@ from monitor.api.serializers import (
     ReviewSerializer,
     VerifySerializer,
 )
+from monitor.labels import labelled
 from monitor.models import IdempotencyKey
 from monitor.redaction import Reader
 from monitor.services import (

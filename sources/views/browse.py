@@ -97,7 +97,7 @@ def source_detail(request, pk):
     files = list(
         EvidenceFile.objects.visible_to(user)
         .filter(source=source, archived_at__isnull=True)
-        .select_related("derived_from")
+        .select_related("derived_from", "source")
         .order_by("created_at", "pk")
     )
     if revealed:

@@ -93,6 +93,10 @@ def test_every_model_pointing_at_a_protected_record_is_either_redacted_or_a_link
         "sources.EvidenceFile",
         "sources.CustodyEvent",
         "sources.Source",
+        # Links to persons and sources shown through their str() (the pseudonym):
+        "cases.Case",  # its persons
+        "cases.FollowUp",  # the persons it concerns
+        "cases.FollowUpResponse",  # its document
     }
     unknown = []
     for model in apps.get_models():
@@ -231,6 +235,16 @@ def urls(world: World):
     filters = _filter_values(world)
     for pattern in every_pattern():
         surface = surface_of(pattern)
+        if pattern.name == "admin:review_item":  # the reviewer's diff of each protected record
+            for key in ("protected_person", "protected_source"):
+                opts = world[key]._meta
+                yield (
+                    surface,
+                    pattern.path(
+                        app_label=opts.app_label, model_name=opts.model_name, pk=str(world[key].pk)
+                    ),
+                )
+            continue
         if pattern.name in SPECIAL:
             continue
         if "format" in pattern.kwargs and surface == "api":

@@ -9,6 +9,7 @@ Once the database is migrated it starts the background-task worker (``db_worker`
 backups, and the long work to come) as a child process, and stops it when the server stops.
 """
 
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -39,6 +40,9 @@ class Command(BaseCommand):
         call_command("load_demo", verbosity=verbosity, stdout=self.stdout)
         manage = Path(settings.BASE_DIR) / "manage.py"
         worker = subprocess.Popen([sys.executable, str(manage), "db_worker", "--no-reload"])  # noqa: S603
+        # Stopped with SIGTERM (a service manager, a test), the server ends like on Ctrl-C, so
+        # the worker is stopped with it rather than left behind.
+        signal.signal(signal.SIGTERM, lambda _signum, _frame: sys.exit(0))
         try:
             call_command(
                 "runserver", addrport, use_reloader=False, skip_checks=True, stdout=self.stdout
