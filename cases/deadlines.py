@@ -30,7 +30,6 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Prefetch
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -42,6 +41,7 @@ from cases.models.detentions import SENTENCE_KINDS
 from monitor.access import reveals_identity
 from monitor.approxdate import ApproximateDate, Precision, overlaps
 from monitor.choices import Confidentiality
+from monitor.selectors import visible_prefetch
 from people.models import Person
 
 #: Steps after which nobody is waiting for a release.
@@ -331,8 +331,11 @@ def _release_items(user, start, end, *, today) -> list[Deadline]:
         )
         .select_related("case", "person")
         .prefetch_related(
-            Prefetch("steps", queryset=DetentionStep.objects.filter(archived_at__isnull=True)),
-            "person__names",
+            visible_prefetch(
+                Detention, "steps", user, lambda steps: steps.filter(archived_at__isnull=True)
+            ),
+            # Names through PersonName.visible_to: none of a person the reader may not identify.
+            visible_prefetch(Detention, "person__names", user),
         )
     )
     detentions = list(detentions)

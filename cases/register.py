@@ -32,7 +32,7 @@ from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
-from django.db.models import Count, OuterRef, Prefetch, Subquery
+from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import ExtractYear
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -50,7 +50,8 @@ from cases.provenance import (
 )
 from monitor.access import team_ids_of
 from monitor.approxdate import ApproximateDate, Precision
-from monitor.models import DecisionAction, ReviewDecision, Term
+from monitor.models import DecisionAction, ReviewDecision
+from monitor.selectors import visible_prefetch
 from people.selectors import organization_prefetch, person_prefetch
 from sources.choices import Stance
 
@@ -285,6 +286,10 @@ def _arrest_steps():
     ).order_by("date", "created_at")
 
 
+def _by_position(terms):
+    return terms.order_by("position", "label")
+
+
 def register_queryset(user) -> models.QuerySet:
     """The detentions ``user`` may see, with everything a register row shows.
 
@@ -296,14 +301,22 @@ def register_queryset(user) -> models.QuerySet:
     verified = ReviewDecision.objects.filter(
         content_type=case_type, object_id=OuterRef("case_id"), action=DecisionAction.VERIFIED
     ).order_by("-at")
-    steps = (
-        DetentionStep.objects.filter(archived_at__isnull=True)
-        .select_related("place", "facility")
-        .prefetch_related(
-            Prefetch("articles", queryset=Term.objects.order_by("position", "label")),
-            organization_prefetch("authority", user),
+
+    def steps(rows):
+        return (
+            rows.filter(archived_at__isnull=True)
+            .select_related("place", "facility")
+            .prefetch_related(
+                visible_prefetch(
+                    DetentionStep,
+                    "articles",
+                    user,
+                    lambda terms: terms.order_by("position", "label"),
+                ),
+                organization_prefetch("authority", user),
+            )
         )
-    )
+
     return (
         Detention.objects.visible_to(user)
         .with_status()
@@ -312,7 +325,9 @@ def register_queryset(user) -> models.QuerySet:
             last_verified=Subquery(verified.values("at")[:1]),
         )
         .select_related("case")
-        .prefetch_related(person_prefetch("person", user), Prefetch("steps", queryset=steps))
+        .prefetch_related(
+            person_prefetch("person", user), visible_prefetch(Detention, "steps", user, steps)
+        )
         .order_by("case__reference", "created_at", "pk")
     )
 

@@ -32,12 +32,12 @@ import statistics
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cases.choices import FollowUpKind, FollowUpStatus, ResponseKind
 from cases.models import FollowUp, FollowUpResponse
+from monitor.selectors import visible_prefetch
 from people.models import Organization
 
 NO_ADDRESSEE = "none"
@@ -173,8 +173,8 @@ def visible_communications(
         .filter(kind__in=list(kinds), sent__isnull=False)
         .select_related("addressee")
         .prefetch_related(
-            Prefetch(
-                "responses", queryset=FollowUpResponse.objects.filter(archived_at__isnull=True)
+            visible_prefetch(
+                FollowUp, "responses", user, lambda rows: rows.filter(archived_at__isnull=True)
             ),
             "mandates",
         )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.db import transaction
-from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -36,7 +35,6 @@ from cases.models import (
     Allegation,
     AllegationPerpetrator,
     Case,
-    CasePerson,
     Detention,
     DetentionStep,
     Event,
@@ -59,14 +57,15 @@ from cases.services import (
 from monitor.api.exceptions import part_errors_detail
 from monitor.api.serializers import ReasonSerializer
 from monitor.api.viewsets import RecordViewSet, ReviewedViewSet
-from monitor.models import Place, Term
+from monitor.redaction import annotate as annotate_identity
+from monitor.selectors import visible_prefetch
 from monitor.services import PartErrors, record_save
-from people.api.serializers import person_prefetch, visible_organizations
-from sources.api.serializers import visible_sources
+from people.api.serializers import person_prefetch
 
 
-def _prefetch(lookup, queryset):
-    return Prefetch(lookup, queryset=queryset)
+def with_identity(user):
+    """For a prefetch of sources: each knows whether ``user`` may identify it (one rule)."""
+    return lambda sources: annotate_identity(sources, user)
 
 
 class ProvenanceMixin:
@@ -107,19 +106,22 @@ class EventViewSet(ProvenanceMixin, ReviewedViewSet):
 
     def get_queryset(self):
         user = self.request.user
+
         # visible_to by confidentiality and team. The parent event is confidential too, so
         # it is prefetched through visible_to (a hidden parent reads as null). Figures follow
         # their event and their source (EventFigure.visible_to), each source brief.
-        figures = EventFigure.objects.visible_to(user).prefetch_related(
-            _prefetch("source", visible_sources(user))
-        )
+        def figures(rows):
+            return rows.filter(archived_at__isnull=True).prefetch_related(
+                visible_prefetch(EventFigure, "source", user, with_identity(user))
+            )
+
         return (
             Event.objects.visible_to(user)
             .select_related("kind", "team", "created_by", "archived_by")
             .prefetch_related(
-                _prefetch("parent", Event.objects.visible_to(user)),
-                _prefetch("places", Place.objects.visible_to(user)),
-                _prefetch("figures", figures.filter(archived_at__isnull=True)),
+                visible_prefetch(Event, "parent", user),
+                visible_prefetch(Event, "places", user),
+                visible_prefetch(Event, "figures", user, figures),
             )
         )
 
@@ -151,34 +153,42 @@ class CaseViewSet(ProvenanceMixin, ReviewedViewSet):
 
     def get_queryset(self):
         user = self.request.user
+
         # visible_to by confidentiality and team. Everything a case shows comes in one query
         # per relation, whatever the page size: linked events through Event.visible_to;
         # persons through CasePerson.visible_to (a link to a person the user may not see is
         # left out) with their names or pseudonyms; allegations and detentions (visible with
         # the case) with their victims and detainees through Person.visible_to (a hidden one
         # reads as null) and each detention's current status as an annotation.
-        links = CasePerson.objects.visible_to(user).filter(archived_at__isnull=True)
-        allegations = (
-            Allegation.objects.visible_to(user)
-            .filter(archived_at__isnull=True)
-            .select_related("violation_type")
-        )
-        detentions = Detention.objects.visible_to(user).filter(archived_at__isnull=True)
+        def links(rows):
+            return rows.filter(archived_at__isnull=True).prefetch_related(
+                person_prefetch("person", user)
+            )
+
+        def allegations(rows):
+            return (
+                rows.filter(archived_at__isnull=True)
+                .select_related("violation_type")
+                .prefetch_related(person_prefetch("victim", user))
+            )
+
+        def detentions(rows):
+            return (
+                rows.filter(archived_at__isnull=True)
+                .with_status()
+                .prefetch_related(person_prefetch("person", user))
+            )
+
         return (
             Case.objects.visible_to(user)
             .select_related("team", "created_by", "archived_by")
             .prefetch_related(
-                _prefetch("events", Event.objects.visible_to(user)),
-                _prefetch("places", Place.objects.visible_to(user)),
-                _prefetch("tags", Term.objects.visible_to(user)),
-                _prefetch("case_persons", links.prefetch_related(person_prefetch("person", user))),
-                _prefetch(
-                    "allegations", allegations.prefetch_related(person_prefetch("victim", user))
-                ),
-                _prefetch(
-                    "detentions",
-                    detentions.with_status().prefetch_related(person_prefetch("person", user)),
-                ),
+                visible_prefetch(Case, "events", user),
+                visible_prefetch(Case, "places", user),
+                visible_prefetch(Case, "tags", user),
+                visible_prefetch(Case, "case_persons", user, links),
+                visible_prefetch(Case, "allegations", user, allegations),
+                visible_prefetch(Case, "detentions", user, detentions),
             )
         )
 
@@ -202,21 +212,21 @@ class AllegationViewSet(ProvenanceMixin, RecordViewSet):
 
     def get_queryset(self):
         user = self.request.user
+
         # Visible with their case (visible_to). The case, victim and perpetrators are brief
         # links; persons and organisations are confidential, so they come through visible_to.
-        perpetrators = (
-            AllegationPerpetrator.objects.visible_to(user)
-            .filter(archived_at__isnull=True)
-            .prefetch_related(
+        def perpetrators(rows):
+            return rows.filter(archived_at__isnull=True).prefetch_related(
                 person_prefetch("person", user),
-                _prefetch("organization", visible_organizations(user)),
+                visible_prefetch(AllegationPerpetrator, "organization", user),
             )
-        )
+
         return (
             Allegation.objects.visible_to(user)
             .select_related("case", "violation_type", "place", "created_by", "archived_by")
             .prefetch_related(
-                person_prefetch("victim", user), _prefetch("perpetrators", perpetrators)
+                person_prefetch("victim", user),
+                visible_prefetch(Allegation, "perpetrators", user, perpetrators),
             )
         )
 
@@ -255,24 +265,28 @@ class DetentionViewSet(ProvenanceMixin, RecordViewSet):
 
     def get_queryset(self):
         user = self.request.user
+
         # Visible with their case (visible_to); current status annotated from the latest
         # step. Steps follow their detention; their places, facilities, articles are
         # reference data (joined/prefetched), their authorities confidential (visible_to).
-        steps = (
-            DetentionStep.objects.visible_to(user)
-            .filter(archived_at__isnull=True)
-            .select_related("place", "facility")
-            .prefetch_related(
-                _prefetch("articles", Term.objects.visible_to(user)),
-                _prefetch("authority", visible_organizations(user)),
+        def steps(rows):
+            return (
+                rows.filter(archived_at__isnull=True)
+                .select_related("place", "facility")
+                .prefetch_related(
+                    visible_prefetch(DetentionStep, "articles", user),
+                    visible_prefetch(DetentionStep, "authority", user),
+                )
+                .order_by("date", "date_precision", "created_at", "pk")
             )
-            .order_by("date", "date_precision", "created_at", "pk")
-        )
+
         return (
             Detention.objects.visible_to(user)
             .with_status()
             .select_related("case", "created_by", "archived_by")
-            .prefetch_related(person_prefetch("person", user), _prefetch("steps", steps))
+            .prefetch_related(
+                person_prefetch("person", user), visible_prefetch(Detention, "steps", user, steps)
+            )
         )
 
     def claims_of(self, record):
@@ -314,25 +328,25 @@ class FollowUpViewSet(ProvenanceMixin, RecordViewSet):
 
     def get_queryset(self):
         user = self.request.user
+
         # Visible with their case (visible_to); status annotated by the same rule as
         # FollowUp.status(). Organisations and persons are confidential: through visible_to.
-        responses = (
-            FollowUpResponse.objects.visible_to(user)
-            .filter(archived_at__isnull=True)
-            .prefetch_related(_prefetch("document", visible_sources(user)))
-        )
-        organizations = visible_organizations(user)
+        def responses(rows):
+            return rows.filter(archived_at__isnull=True).prefetch_related(
+                visible_prefetch(FollowUpResponse, "document", user, with_identity(user))
+            )
+
         return (
             FollowUp.objects.visible_to(user)
             .with_status()
             .select_related("case", "communication_type", "owner", "created_by", "archived_by")
             .prefetch_related(
-                _prefetch("mandates", Term.objects.visible_to(user)),
-                _prefetch("addressee", organizations),
-                _prefetch("court", organizations),
-                _prefetch("other_addressees", organizations),
+                visible_prefetch(FollowUp, "mandates", user),
+                visible_prefetch(FollowUp, "addressee", user),
+                visible_prefetch(FollowUp, "court", user),
+                visible_prefetch(FollowUp, "other_addressees", user),
                 person_prefetch("persons", user),
-                _prefetch("responses", responses),
+                visible_prefetch(FollowUp, "responses", user, responses),
             )
         )
 

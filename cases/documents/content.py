@@ -23,7 +23,6 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Prefetch
 from django.utils import timezone, translation
 
 from cases.choices import FollowUpKind, FollowUpStatus, StepKind
@@ -32,13 +31,13 @@ from cases.models import (
     Case,
     CasePerson,
     Detention,
-    DetentionStep,
     FollowUp,
     FollowUpResponse,
 )
 from cases.naming import linked_person, person_display_name
 from monitor.access import team_ids_of
 from monitor.approxdate import ApproximateDate, Precision
+from monitor.selectors import visible_prefetch
 from people.selectors import organization_prefetch, person_prefetch
 from sources.choices import Stance
 from sources.models import Citation, Source
@@ -191,15 +190,19 @@ def submission_pack(case: Case, user, *, include_protected: bool) -> Document:
 
 
 def _detentions(case, user):
-    steps = (
-        DetentionStep.objects.filter(archived_at__isnull=True)
-        .select_related("place", "facility")
-        .prefetch_related("articles", organization_prefetch("authority", user))
-    )
+    def steps(rows):
+        return (
+            rows.filter(archived_at__isnull=True)
+            .select_related("place", "facility")
+            .prefetch_related("articles", organization_prefetch("authority", user))
+        )
+
     return list(
         Detention.objects.visible_to(user)
         .filter(case=case, archived_at__isnull=True)
-        .prefetch_related(person_prefetch("person", user), Prefetch("steps", queryset=steps))
+        .prefetch_related(
+            person_prefetch("person", user), visible_prefetch(Detention, "steps", user, steps)
+        )
         .order_by("created_at")
     )
 
@@ -236,11 +239,11 @@ def _submission_pack(case: Case, user, *, include_protected: bool) -> Document:
         .prefetch_related(
             organization_prefetch("addressee", user),
             "mandates",
-            Prefetch(
+            visible_prefetch(
+                FollowUp,
                 "responses",
-                queryset=FollowUpResponse.objects.filter(archived_at__isnull=True).order_by(
-                    "received"
-                ),
+                user,
+                lambda rows: rows.filter(archived_at__isnull=True).order_by("received"),
             ),
         )
         .order_by("sent", "created_at")

@@ -13,7 +13,6 @@ from those who may read it).
 
 from __future__ import annotations
 
-from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
@@ -31,7 +30,6 @@ from cases.filtersets import (
 )
 from cases.models import (
     Allegation,
-    AllegationPerpetrator,
     Case,
     CasePerson,
     Detention,
@@ -54,13 +52,12 @@ from cases.tables import (
 from monitor.choices import ReviewState
 from monitor.listing import ListPage, format_date
 from monitor.page_helpers import decisions_for, history_entries, latest_return
+from monitor.selectors import visible_prefetch
 from people.selectors import (
     organization_prefetch,
     person_prefetch,
     visible_organizations,
-    visible_persons,
 )
-from sources.models import Source
 
 # -- lists -------------------------------------------------------------------------------------
 
@@ -81,7 +78,7 @@ class CaseListPage(ListPage):
         return (
             Case.objects.visible_to(user)
             .select_related("team")
-            .prefetch_related(Prefetch("events", queryset=Event.objects.visible_to(user)), "places")
+            .prefetch_related(visible_prefetch(Case, "events", user), "places")
         )
 
 
@@ -102,7 +99,7 @@ class EventListPage(ListPage):
         return (
             Event.objects.visible_to(user)
             .select_related("kind")
-            .prefetch_related(Prefetch("parent", queryset=Event.objects.visible_to(user)), "places")
+            .prefetch_related(visible_prefetch(Event, "parent", user), "places")
         )
 
 
@@ -149,17 +146,20 @@ class AllegationListPage(ListPage):
 
     def get_queryset(self, request):
         user = request.user
-        perpetrators = AllegationPerpetrator.objects.visible_to(user).filter(
-            archived_at__isnull=True
-        ).prefetch_related(
-            person_prefetch("person", user), organization_prefetch("organization", user)
-        )  # fmt: skip
+
+        def perpetrators(links):
+            return links.filter(archived_at__isnull=True).prefetch_related(
+                person_prefetch("person", user), organization_prefetch("organization", user)
+            )
+
         return (
             Allegation.objects.visible_to(user)
             .select_related("case", "violation_type", "place")
             .prefetch_related(
                 person_prefetch("victim", user),
-                Prefetch("perpetrators", queryset=perpetrators, to_attr="perpetrator_links"),
+                visible_prefetch(
+                    Allegation, "perpetrators", user, perpetrators, to_attr="perpetrator_links"
+                ),
             )
         )
 
@@ -197,7 +197,7 @@ class DetentionListPage(ListPage):
             .select_related("case")
             .prefetch_related(
                 person_prefetch("person", user),
-                Prefetch("steps", queryset=_steps_queryset(user)),
+                _steps_prefetch(user),
             )
         )
 
@@ -241,11 +241,17 @@ detention_export = require_safe(DetentionListPage().export_view)
 # -- detail pages ------------------------------------------------------------------------------
 
 
-def _steps_queryset(user):
-    return (
-        DetentionStep.objects.filter(archived_at__isnull=True)
-        .select_related("place", "facility")
-        .prefetch_related("articles", organization_prefetch("authority", user))
+def _steps_prefetch(user):
+    """A detention's current steps, through DetentionStep.visible_to."""
+    return visible_prefetch(
+        Detention,
+        "steps",
+        user,
+        lambda steps: (
+            steps.filter(archived_at__isnull=True)
+            .select_related("place", "facility")
+            .prefetch_related("articles", organization_prefetch("authority", user))
+        ),
     )
 
 
@@ -274,22 +280,24 @@ def case_detail(request, pk):
         .select_related("violation_type", "place")
         .prefetch_related(
             person_prefetch("victim", user),
-            Prefetch(
+            visible_prefetch(
+                Allegation,
                 "perpetrators",
-                queryset=AllegationPerpetrator.objects.filter(archived_at__isnull=True)
-                .prefetch_related(
-                    person_prefetch("person", user), organization_prefetch("organization", user)
-                )
-                .order_by("role", "created_at"),
+                user,
+                lambda links: (
+                    links.filter(archived_at__isnull=True)
+                    .prefetch_related(
+                        person_prefetch("person", user), organization_prefetch("organization", user)
+                    )
+                    .order_by("role", "created_at")
+                ),
             ),
         )
         .order_by("date", "date_precision", "created_at")
     )
     detentions = list(
         Detention.objects.filter(case=case, archived_at__isnull=True)
-        .prefetch_related(
-            person_prefetch("person", user), Prefetch("steps", queryset=_steps_queryset(user))
-        )
+        .prefetch_related(person_prefetch("person", user), _steps_prefetch(user))
         .order_by("created_at")
     )
     followups = list(
@@ -334,7 +342,7 @@ def event_detail(request, pk):
     event = get_object_or_404(
         Event.objects.visible_to(user)
         .select_related("kind", "team")
-        .prefetch_related(Prefetch("parent", queryset=Event.objects.visible_to(user)), "places"),
+        .prefetch_related(visible_prefetch(Event, "parent", user), "places"),
         pk=pk,
     )
     children = list(
@@ -427,15 +435,15 @@ def followup_detail(request, pk):
         .prefetch_related(
             organization_prefetch("addressee", user),
             organization_prefetch("court", user),
-            Prefetch("other_addressees", queryset=visible_organizations_for(user)),
-            Prefetch("persons", queryset=visible_persons(user)),
+            organization_prefetch("other_addressees", user),
+            person_prefetch("persons", user),
             "mandates",
         ),
         pk=pk,
     )
     responses = list(
         FollowUpResponse.objects.filter(followup=followup, archived_at__isnull=True)
-        .prefetch_related(Prefetch("document", queryset=Source.objects.visible_to(user)))
+        .prefetch_related(visible_prefetch(FollowUpResponse, "document", user))
         .order_by("received", "created_at")
     )
     _attach_provenance([followup], user)

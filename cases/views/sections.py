@@ -8,10 +8,11 @@ Everything is read through ``visible_to(user)``, as the page itself reads.
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, Q
+from django.db.models import Q
 
-from cases.models import Allegation, Case, CasePerson, Detention, DetentionStep, EventFigure
+from cases.models import Allegation, Case, CasePerson, Detention, EventFigure
 from cases.provenance import provenance_for_records
+from monitor.selectors import visible_prefetch
 from people.views.browse import PERSON_SECTIONS
 from sources.views.browse import SOURCE_SECTIONS
 
@@ -75,9 +76,11 @@ def person_cases(person, *, user, revealed: bool) -> dict:
         .filter(person=person, archived_at__isnull=True)
         .select_related("case")
         .prefetch_related(
-            Prefetch(
+            visible_prefetch(
+                Detention,
                 "steps",
-                queryset=DetentionStep.objects.filter(archived_at__isnull=True).select_related(
+                user,
+                lambda steps: steps.filter(archived_at__isnull=True).select_related(
                     "place", "facility"
                 ),
             )

@@ -14,7 +14,7 @@ services and API still import nothing from ``cases``.
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, Q
+from django.db.models import Q
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
@@ -27,6 +27,7 @@ from monitor.listing import (
 )
 from monitor.page_helpers import decisions_for, history_entries, latest_return
 from monitor.registry import DetailSections
+from monitor.selectors import visible_prefetch
 from people.filtersets import PersonFilterSet
 from people.models import Affiliation, Person, PersonName
 from people.selectors import visible_persons
@@ -55,12 +56,15 @@ class PersonListPage(ListPage):
 
     def get_queryset(self, request):
         user = request.user
-        names = PersonName.objects.visible_to(user).filter(archived_at__isnull=True)
         queryset = visible_persons(user)
         return queryset.select_related("residence", "birth_place", "team").prefetch_related(
-            Prefetch(
+            visible_prefetch(
+                Person,
                 "names",
-                queryset=names.order_by("-is_primary", "full_name"),
+                user,
+                lambda names: names.filter(archived_at__isnull=True).order_by(
+                    "-is_primary", "full_name"
+                ),
                 to_attr="visible_names",
             )
         )
