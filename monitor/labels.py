@@ -50,7 +50,9 @@ def with_identity(queryset, user, prefix: str = "", name: str = "identity_shown"
 def labelled(queryset, user):
     """``queryset`` made ready for :func:`safe_label`, with no query per row."""
     if is_identity_bearing(queryset.model):
-        queryset = with_identity(queryset, user)
+        # Whose identity each row carries comes from the model's policy (an evidence file:
+        # its source's).
+        queryset = redaction.annotate(queryset, user, name="identity_shown")
         if hasattr(queryset, "with_primary_name"):
             queryset = queryset.with_primary_name()
     return queryset
