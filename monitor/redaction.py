@@ -39,6 +39,19 @@ from django.db.models import BooleanField, Case, Q, Value, When
 from monitor.access import identity_hidden as _viewer_hides
 from monitor.access import identity_q, reveals_identity, team_ids_of
 
+#: What every audited record has and nothing identifies: its id and bookkeeping.
+RECORD_FIELDS = (
+    "id",
+    "version",
+    "created_at",
+    "updated_at",
+    "created_by",
+    "archived_at",
+    "archived_by",
+)
+#: And what every reviewed record has besides.
+REVIEWED_FIELDS = (*RECORD_FIELDS, "review_state", "confidentiality", "team")
+
 #: The annotation that carries the rule's answer on a row read through :func:`annotate`.
 ANNOTATION = "identity_revealed"
 #: What a hidden value reads as on pages, CSV and admin (the API reads null).

@@ -18,7 +18,7 @@ from monitor.models.base import (
     confidentiality_constraint,
     review_state_constraint,
 )
-from monitor.redaction import Redaction
+from monitor.redaction import REVIEWED_FIELDS, Redaction
 from people.choices import Gender, NameKind, OrganizationKind, Script
 from people.folding import fold_name, fold_terms
 
@@ -103,16 +103,7 @@ class Person(ReviewedModel):
             "biography",
         ),
         public=(
-            "id",
-            "version",
-            "created_at",
-            "updated_at",
-            "created_by",
-            "archived_at",
-            "archived_by",
-            "review_state",
-            "confidentiality",
-            "team",
+            *REVIEWED_FIELDS,
             "is_protected",
         ),
     )

@@ -29,7 +29,7 @@ from monitor.models.base import (
     confidentiality_constraint,
     review_state_constraint,
 )
-from monitor.redaction import Redaction
+from monitor.redaction import RECORD_FIELDS, REVIEWED_FIELDS, Redaction
 from sources.choices import Credibility, CustodyAction, Reliability, Stance
 
 models.CharField.register_lookup(Length)
@@ -130,16 +130,7 @@ class Source(ReviewedModel):
     redaction = Redaction(
         identifying=("title", "author", "publisher", "url", "obtained_by", "obtained_how"),
         public=(
-            "id",
-            "version",
-            "created_at",
-            "updated_at",
-            "created_by",
-            "archived_at",
-            "archived_by",
-            "review_state",
-            "confidentiality",
-            "team",
+            *REVIEWED_FIELDS,
             "kind",
             "language",
             "published",
@@ -251,13 +242,7 @@ class EvidenceFile(AuditedModel):
         # The wrapped data key is never shown anywhere; hidden here too, to be safe.
         identifying=("file", "original_name", "description", "sha256", "wrapped_key"),
         public=(
-            "id",
-            "version",
-            "created_at",
-            "updated_at",
-            "created_by",
-            "archived_at",
-            "archived_by",
+            *RECORD_FIELDS,
             "source",
             "content_type",
             "size",

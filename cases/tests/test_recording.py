@@ -107,7 +107,7 @@ def test_next_reference_counts_cases_nobody_may_see(team):
     assert case_reference_next(datetime.date(2024, 3, 1)) == "TJK-2024-0004"
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 @pytest.mark.skipif(
     connection.vendor != "postgresql",
     reason="two connections writing at once need a server database; SQLite writes in turn",
