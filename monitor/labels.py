@@ -32,7 +32,7 @@ def can_label(model) -> bool:
     ``str()`` of a record pointing at a person or a source (an allegation, a detention, a
     citation) prints that person's name or that source's title, protected or not: such a
     record is labelled by its parts instead (see
-    :func:`monitor.admin_review.changes.build_review`).
+    :func:`monitor.review_diff.build_review`).
     """
     if is_identity_bearing(model):
         return True

@@ -40,7 +40,6 @@ from django.utils.translation import gettext_lazy
 
 from monitor.access import has_role
 from monitor.admin_base import ArchiveOnlyMixin
-from monitor.admin_review.changes import Review, build_review
 from monitor.admin_review.queue import (
     PAGE_SIZE,
     QueueFilters,
@@ -59,6 +58,7 @@ from monitor.labels import (
     visible,
 )
 from monitor.models import ReviewDecision, ReviewedModel
+from monitor.review_diff import Review, build_review
 from monitor.services import (
     ActionRefused,
     NotVisible,

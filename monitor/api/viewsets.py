@@ -27,7 +27,6 @@ from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from monitor.admin_review.changes import build_review
 from monitor.api.exceptions import Conflict, PreconditionFailed, django_validation_detail
 from monitor.api.history import history_entries
 from monitor.api.serializers import (
@@ -41,6 +40,7 @@ from monitor.api.serializers import (
 from monitor.labels import labelled
 from monitor.models import IdempotencyKey
 from monitor.redaction import Reader
+from monitor.review_diff import build_review
 from monitor.services import (
     record_archive,
     record_restore,

@@ -1,4 +1,6 @@
-"""What changed since the last verification: the field diff of a record and its parts."""
+"""What changed since the last verification: the field diff of a record and its parts (links
+included), as one reader may see it. The admin's review queue and the API's ``review`` action
+render it."""
 
 from __future__ import annotations
 
