@@ -37,6 +37,7 @@ from django.utils.translation import ngettext
 from cases.deadlines import Deadline, default_days, overdue_deadlines, upcoming_deadlines
 from cases.models import FollowUp, ReminderLog
 from monitor.access import has_role
+from monitor.redaction import text_scrubber
 
 logger = logging.getLogger(__name__)
 
@@ -174,9 +175,12 @@ def send_reminders(
         except IntegrityError:
             report.already_sent.append(name)
             continue
+        # What the owner may not know (a protected witness named in a follow-up's title)
+        # is withheld as on their pages.
+        scrub = text_scrubber(user)
         message = EmailMessage(
-            subject=digest.subject(),
-            body=digest.body(),
+            subject=scrub(digest.subject()),
+            body=scrub(digest.body()),
             from_email=settings.DEFAULT_FROM_EMAIL,
             to=[user.email],
         )

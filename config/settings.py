@@ -106,6 +106,8 @@ MIDDLEWARE = [
     # (django.contrib.auth.decorators.login_not_required, monitor.urls).
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "monitor.access.ViewerMiddleware",  # str() of protected records follows request.user
+    # A protected person's name in free text is withheld from who may not identify them.
+    "monitor.redaction.FreeTextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # Idle and absolute session limits; before any view (LoginRequiredMiddleware's included).
     "monitor.security.SessionLimitsMiddleware",

@@ -159,6 +159,12 @@ def viewing_as(user) -> Iterator[None]:
         _viewer.reset(token)
 
 
+def current_viewer():
+    """The user rendering is done for (None outside a request or :func:`viewing_as`)."""
+    viewer = _viewer.get()
+    return None if viewer is None else viewer._get_user()
+
+
 def identity_hidden(record) -> bool:
     """Whether the current viewer must see ``record``'s pseudonym instead of who it is."""
     if not getattr(record, "is_protected", False):

@@ -30,11 +30,15 @@ The rule is computed per row in SQL where a page lists many (:func:`annotate`), 
 
 from __future__ import annotations
 
+import html
+import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db import models
 from django.db.models import BooleanField, Case, Q, Value, When
+from django.utils.translation import gettext_lazy as _
 
 from monitor.access import identity_hidden as _viewer_hides
 from monitor.access import identity_q, reveals_identity, team_ids_of
@@ -69,6 +73,10 @@ class Redaction:
     whole: bool = False
     #: Every field identifies (``whole`` records, the file of an evidence file): no list needed.
     all_identifying: bool = field(default=False)
+    #: Fields whose values are the subject's *names*: withheld wherever they appear in free
+    #: text (a summary, a quote, a title) read by someone who may not identify the subject
+    #: (:func:`text_scrubber`).
+    names: tuple[str, ...] = ()
 
     def path(self, name: str = "") -> str:
         """The lookup from this model to ``name`` on the subject (``person__is_protected``)."""
@@ -255,3 +263,151 @@ def redacted_models() -> Iterable[type]:
         for model in apps.get_models()
         if policy(model) is not None and not hasattr(model, "instance_type")
     ]
+
+
+# -- names in free text ---------------------------------------------------------------------
+# A protected person's name typed into a case's summary, an allegation's description or a
+# source's quote says who they are as surely as the name field. Models declare which of their
+# fields are names (``Redaction(names=…)``); every text a surface sends a reader — pages, the
+# API, CSV, e-mails — passes through the reader's scrubber (:class:`FreeTextMiddleware`,
+# :func:`scrub_for`), which replaces the names of the protected records the reader may not
+# identify. ``monitor.services.record_save`` keeps a scrubbed text from being saved back over
+# the original.
+
+#: What a withheld name reads as in free text.
+WITHHELD_NAME = _("[name withheld]")
+#: A name shorter than this is not withheld on its own (only within a longer one): too many
+#: words of the interface would match.
+MIN_NAME = 4
+#: Up to this many letters after a name are taken as its grammatical ending (Рахимова,
+#: Рахимову, Рахимовым).
+ENDING = r"\w{0,3}"
+ENDING_VOWELS = "аяеёоуыиьйaeiouy"
+
+
+def name_models() -> list[type]:
+    """Models declaring fields that hold their subject's names."""
+    return [model for model in redacted_models() if policy(model).names]
+
+
+def withheld_names(user) -> set[str]:
+    """The names (and family names) of protected records ``user`` may not identify."""
+    names: set[str] = set()
+    for model in name_models():
+        rule = policy(model)
+        rows = model._base_manager.filter(
+            **{rule.path("is_protected"): True, "archived_at__isnull": True}
+        )
+        revealed = revealed_q(user, model)
+        if revealed is not None:
+            rows = rows.exclude(revealed)
+        for values in rows.values_list(*rule.names):
+            names.update(value.strip() for value in values if value and value.strip())
+    return {name for name in names if len(name) >= MIN_NAME}
+
+
+class TextScrubber:
+    """Replaces the withheld names in a text, with a grammatical ending.
+
+    A name matches from its capital letter on (``Rahimov``, ``RAHIMOV``), never in lower
+    case: markup, attributes and JSON keys are lower case, and a name must not match inside
+    them.
+    """
+
+    def __init__(self, names: set[str]):
+        self.names = {name for name in names if len(name) >= MIN_NAME}
+        variants: set[str] = set()
+        for name in self.names:
+            # As it is written in HTML (an apostrophe) and in JSON (a quote, a backslash).
+            variants |= {name, html.escape(name), json.dumps(name, ensure_ascii=False)[1:-1]}
+        # A final vowel is part of the ending (Тайнова, Тайновой; Karimova, Karimovoi).
+        variants = {
+            v[:-1] if v[-1].lower() in ENDING_VOWELS and len(v) > MIN_NAME else v for v in variants
+        }
+        longest_first = sorted(variants, key=len, reverse=True)
+        self._pattern = (
+            re.compile(
+                r"(?<!\w)(?:"
+                + "|".join(re.escape(v[0]) + "(?i:" + re.escape(v[1:]) + ")" for v in longest_first)
+                + r")"
+                + ENDING
+                + r"(?!\w)"
+            )
+            if longest_first
+            else None
+        )
+
+    def __bool__(self) -> bool:
+        return self._pattern is not None
+
+    def __call__(self, text: str) -> str:
+        if self._pattern is None or not text:
+            return text
+        return self._pattern.sub(str(WITHHELD_NAME), text)
+
+    def hides_in(self, text: str) -> bool:
+        return bool(self._pattern and text and self._pattern.search(text))
+
+
+def text_scrubber(user) -> TextScrubber:
+    """The scrubber of what ``user`` reads; a user who may identify everyone gets none."""
+    if identity_q(user) == Q():
+        return TextScrubber(set())
+    return TextScrubber(withheld_names(user))
+
+
+#: The content types whose bodies are text a person or a client reads.
+TEXT_TYPES = ("text/", "application/json", "application/problem+json", "application/x-ndjson")
+
+
+class FreeTextMiddleware:
+    """Withholds the names of protected records from every text answer to a signed-in user
+    who may not identify them: pages, admin, API, CSV. Files (evidence, XLSX, DOCX, PDF) are
+    not text: their generators scrub what they write (:func:`scrub_for`)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        content_type = response.get("Content-Type", "")
+        if not content_type.startswith(TEXT_TYPES):
+            return response
+        # The API authenticates inside the view: its user is on the DRF request (the
+        # Django request's ``user`` is then replaced by DRF's).
+        user = getattr(request, "user", None)
+        if user is None or not getattr(user, "is_authenticated", False):
+            return response
+        scrub = text_scrubber(user)
+        if not scrub:
+            return response
+        charset = response.charset or "utf-8"
+        if response.streaming:
+            chunks = response.streaming_content
+            response.streaming_content = (
+                scrub(chunk.decode(charset)).encode(charset)
+                if isinstance(chunk, bytes)
+                else scrub(chunk)
+                for chunk in chunks
+            )
+            return response
+        response.content = scrub(response.content.decode(charset)).encode(charset)
+        if response.has_header("Content-Length"):
+            response["Content-Length"] = str(len(response.content))
+        return response
+
+
+def viewer_scrubber() -> TextScrubber:
+    """The scrubber of the current viewer (:mod:`monitor.access`): for files a request
+    renders (an XLSX export). Outside a request — a command, the operator's console — none."""
+    from monitor.access import current_viewer
+
+    user = current_viewer()
+    if user is None or not getattr(user, "is_authenticated", False):
+        return TextScrubber(set())
+    return text_scrubber(user)
+
+
+def scrub_for(user, text: str) -> str:
+    """``text`` as ``user`` may read it (an e-mail, a document's paragraph)."""
+    return text_scrubber(user)(text)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -21,6 +21,7 @@ from monitor.access import has_role
 from monitor.choices import ReviewState, Role
 from monitor.history import acting_as, one_version
 from monitor.models import AuditedModel, DecisionAction, ReviewDecision, ReviewedModel
+from monitor.redaction import text_scrubber
 
 
 class NotVisible(ObjectDoesNotExist):
@@ -184,6 +185,8 @@ def record_save(
         if field.name in WORKFLOW_FIELDS:
             value = field.get_default() if stored is None else getattr(stored, field.attname)
             setattr(record, field.attname, value)
+    if stored is not None:
+        _keep_withheld_names(record, stored, actor)
     if expected_version is not None and not record._state.adding:
         record.version = expected_version  # the save's version check compares against this
     if record._state.adding and record.created_by_id is None:
@@ -210,6 +213,32 @@ def record_save(
             code="would_hide",
         )
     return record
+
+
+def _keep_withheld_names(record, stored, actor) -> None:
+    """A text naming a protected person reached ``actor`` with the name withheld
+    (``monitor.redaction``): sent back unchanged it keeps the stored text; changed, it is
+    refused, or the name would be lost (or guessed back by trial and error)."""
+    scrub = None
+    refused = {}
+    for field in record._meta.concrete_fields:
+        if not isinstance(field, models.CharField | models.TextField) or field.choices:
+            continue
+        old, new = getattr(stored, field.attname), getattr(record, field.attname)
+        if not old or new == old:
+            continue
+        scrub = scrub if scrub is not None else text_scrubber(actor)
+        if not scrub.hides_in(old):
+            continue
+        if new == scrub(old):
+            setattr(record, field.attname, old)
+        else:
+            refused[field.name] = _(
+                "This text names a person whose identity you may not see, so you cannot "
+                "change it. Ask a member of their team or a coordinator cleared for it."
+            )
+    if refused:
+        raise ValidationError(refused)
 
 
 def reopen_if_verified(root: ReviewedModel, actor) -> None:

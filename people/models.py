@@ -167,8 +167,9 @@ class PersonName(AuditedModel):
 
     objects = PersonNameQuerySet.as_manager()
 
-    #: A name says who the person is: not shown at all to those who may not identify them.
-    redaction = Redaction(subject="person", whole=True)
+    #: A name says who the person is: not shown at all to those who may not identify them,
+    #: and withheld from free text (a summary naming the witness) too.
+    redaction = Redaction(subject="person", whole=True, names=("full_name", "family_name"))
 
     class Meta:
         verbose_name = _("person name")

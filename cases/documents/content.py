@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime
 import uuid
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
@@ -81,6 +81,30 @@ class Document:
     def filename_stem(self) -> str:
         stem = "un-submission" if self.kind == "submission" else "un-follow-up-letter"
         return f"{stem}-{self.reference}-{self.generated_on.isoformat()}"
+
+
+def scrubbed(document: Document, scrub) -> Document:
+    """``document`` with every text passed through ``scrub`` (a reader's
+    :class:`monitor.redaction.TextScrubber`)."""
+    if not scrub:
+        return document
+    return replace(
+        document,
+        title=scrub(document.title),
+        subtitle=scrub(document.subtitle),
+        sections=[
+            replace(
+                section,
+                heading=scrub(section.heading),
+                facts=[
+                    replace(fact, label=scrub(fact.label), text=scrub(fact.text))
+                    for fact in section.facts
+                ],
+            )
+            for section in document.sections
+        ],
+        footnotes=[replace(note, text=scrub(note.text)) for note in document.footnotes],
+    )
 
 
 # -- who and where ---------------------------------------------------------------------------

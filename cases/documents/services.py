@@ -29,6 +29,7 @@ from cases.models import Case, FollowUp
 from monitor.accesslog import record_access
 from monitor.choices import Role, Vocabulary
 from monitor.models import AccessAction, Term
+from monitor.redaction import text_scrubber
 from monitor.services import ActionRefused, NotVisible, record_save
 from sources.models import EvidenceFile, Source
 from sources.services import evidence_upload
@@ -97,6 +98,10 @@ def document_generate(
     else:
         raise ValidationError({"kind": _("Unknown kind of document.")}, code="kind")
 
+    if not include_protected:
+        # The document names protected persons by pseudonym whoever generates it; their
+        # names typed into summaries and quotes are withheld too (monitor.redaction).
+        document = content.scrubbed(document, text_scrubber(None))
     data = render.to_docx(document) if fmt == "docx" else render.to_pdf(document)
     filename = f"{document.filename_stem}.{fmt}"
     stamp = timezone.localtime().strftime("%Y-%m-%d %H:%M")

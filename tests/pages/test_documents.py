@@ -22,6 +22,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from cases.choices import CasePersonRole, FollowUpKind, StepKind
+from cases.models import Case
 from monitor.choices import Confidentiality, Vocabulary
 from monitor.models import AccessLog
 from sources.models import CustodyEvent, EvidenceFile
@@ -327,3 +328,24 @@ def test_demo_coordinator_downloads_the_pack_and_letter_for_the_un_letter_of_12_
     assert {"UN submission pack (docx)", "UN follow-up letter (docx)"} <= {
         detail.split(";")[0] for detail in logged
     }
+
+
+def test_a_witness_named_in_free_text_is_withheld_from_the_pack_unless_included(
+    client, monitor_on_team, coordinator, documented_case
+):
+    """The team member knows the witness; the pack still names nobody protected — not even
+    where a summary or a note types the name — unless a coordinator includes them."""
+    case = documented_case["case"]
+    Case._base_manager.filter(pk=case.pk).update(
+        summary=f"Eight UN experts wrote on 12 May 2023; {WITNESS} saw the arrest."
+    )
+    client.force_login(monitor_on_team)
+    url = reverse("case-un-submission", args=[case.pk])
+    text = _docx_text(_generate(client, url).content)
+    assert WITNESS not in text and "Secretov" not in text
+    assert "[name withheld] saw the arrest" in text
+    client.force_login(coordinator)
+    response = client.post(
+        url, {"format": "docx", "include_protected": "on", "reason": "WGAD asked for the name"}
+    )
+    assert f"{WITNESS} saw the arrest" in _docx_text(response.content)

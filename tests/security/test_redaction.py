@@ -35,6 +35,7 @@ from tests.factories import (
     CustodyEventFactory,
     EvidenceFileFactory,
     OrganizationFactory,
+    PersonNameFactory,
     PlaceFactory,
 )
 from tests.security.tampering_world import World, build_hidden, every_pattern
@@ -186,6 +187,7 @@ def world(team, monitor_on_team) -> tuple[World, list[str]]:
     custody = CustodyEventFactory(
         evidence=evidence, actor=monitor_on_team, note=f"{REDACT_CANARY} handed over"
     )
+    needles += _name_in_free_text(world, person)
     world.records["evidence"] = evidence
     world.records["custody_event"] = custody
     strict = OrganizationFactory(
@@ -199,6 +201,54 @@ def world(team, monitor_on_team) -> tuple[World, list[str]]:
         allegation=world["allegation"], organization=strict
     )
     return world, needles
+
+
+#: Another name of the protected witness, and how free text writes it (a Russian genitive).
+SECRET_NAME = "Нодира Тайнова"
+SECRET_FAMILY_NAME = "Тайнова"
+SECRET_WRITINGS = (SECRET_NAME, "Тайновой", "ТАЙНОВА")
+#: What the crawl looks for: the stem of every writing.
+SECRET_STEM = "Тайнов"
+
+
+def free_text_fields(record) -> list[models.Field]:
+    """The fields of ``record`` a person types prose into (long enough to hold a name)."""
+    from tests.security.xss_helpers import SKIPPED, field_key, is_text
+
+    return [
+        f
+        for f in type(record)._meta.concrete_fields
+        if is_text(f)
+        and not f.choices
+        and not isinstance(f, models.URLField | models.EmailField | models.SlugField)
+        and (f.max_length is None or f.max_length >= 60)
+        and field_key(type(record), f.name) not in SKIPPED
+    ]
+
+
+def _name_in_free_text(world: World, person) -> list[str]:
+    """Give the witness a second name, and write it into every free-text field of every
+    record that is not itself a part of a protected record (those hold the canary)."""
+    PersonNameFactory(person=person, full_name=SECRET_NAME, family_name=SECRET_FAMILY_NAME)
+    planted = 0
+    for record in list(world.records.values()):
+        if redaction.policy(type(record)) is not None:
+            continue
+        changed = []
+        for number, f in enumerate(free_text_fields(record)):
+            writing = SECRET_WRITINGS[(planted + number) % len(SECRET_WRITINGS)]
+            value = f"{getattr(record, f.attname) or ''} (со слов: {writing})"
+            if f.max_length and len(value) > f.max_length:
+                value = f"(со слов: {writing})"
+            setattr(record, f.attname, value)
+            changed.append(f.attname)
+        if changed:
+            type(record)._base_manager.filter(pk=record.pk).update(
+                **{name: getattr(record, name) for name in changed}
+            )
+            planted += len(changed)
+    assert planted >= 15, planted  # summaries, descriptions, quotes, notes, titles…
+    return [SECRET_STEM]
 
 
 # -- the crawl ------------------------------------------------------------------------------------
@@ -307,6 +357,11 @@ def test_the_team_member_sees_what_the_others_may_not(world, monitor_on_team):
     assert evidence["original_name"].startswith(REDACT_CANARY)
     affiliations = client.get(f"/api/v1/affiliations/?person={world['protected_person'].pk}")
     assert REDACT_CANARY in affiliations.content.decode()
+    # The witness's name in free text, as the team wrote it, on the API and the pages.
+    case = world["case"]
+    assert SECRET_STEM in client.get(f"/api/v1/cases/{case.pk}/").json()["summary"]
+    page = _client("pages", monitor_on_team).get(f"/cases/{case.pk}/")
+    assert SECRET_STEM in page.content.decode()
 
 
 @pytest.mark.parametrize("persona_name", PERSONAS)
