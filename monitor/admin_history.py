@@ -8,6 +8,9 @@ identifying fields of a protected record are left out for readers who may not id
 
 from __future__ import annotations
 
+import datetime
+import decimal
+import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -17,7 +20,7 @@ from django.utils.formats import date_format
 from django.utils.text import Truncator, capfirst
 from django.utils.translation import gettext_lazy as _
 
-from monitor.approxdate import ApproximateDateField
+from monitor.approxdate import ApproximateDate, ApproximateDateField
 from monitor.history import link_changes, link_ids, prefetch_links
 from monitor.labels import can_label, labelled, safe_label, visible
 
@@ -30,9 +33,18 @@ KINDS = {"+": _("created"), "~": _("changed"), "-": _("deleted")}
 
 @dataclass
 class FieldChange:
+    """One field's change, as people read it (``label``, ``old``, ``new``) and as data
+    (``name``, ``old_value``, ``new_value``; a link's visible ids, with ``added`` and
+    ``removed``) for the API — one computation, two renderings."""
+
     label: str
     old: str
     new: str
+    name: str = ""
+    old_value: object = None
+    new_value: object = None
+    added: list[str] | None = None
+    removed: list[str] | None = None
 
 
 @dataclass
@@ -47,6 +59,8 @@ class HistoryEntry:
     changes: list[FieldChange] = field(default_factory=list)
     #: Fields the reader may not see changed too (a protected person's contact, say).
     hidden_changes: bool = False
+    #: simple-history's ``+``, ``~`` or ``-``.
+    history_type: str = "~"
 
 
 def _companions(name: str) -> set[str]:
@@ -99,6 +113,25 @@ def _labels(pairs: dict, user) -> dict:
             for pk in queryset.values_list("pk", flat=True):
                 labels[(related, pk)] = kind
     return labels
+
+
+def plain(value):
+    """A stored value as data (JSON): an approximate date as typed, ids and decimals as text."""
+    if isinstance(value, ApproximateDate):
+        return value.as_input()
+    if isinstance(value, datetime.datetime | datetime.date):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID | decimal.Decimal):
+        return str(value)
+    return value
+
+
+def _value(model_field, row):
+    if row is None:
+        return None
+    if isinstance(model_field, ApproximateDateField):
+        return plain(getattr(row, model_field.name))
+    return plain(getattr(row, model_field.attname))
 
 
 def _display(model_field, row, labels) -> str:
@@ -167,22 +200,40 @@ def history_entries(model, rows, *, user, hidden_fields=()) -> list[HistoryEntry
                         label=capfirst(model_field.verbose_name),
                         old=EMPTY if previous is None else _display(model_field, previous, labels),
                         new=_display(model_field, row, labels),
+                        name=model_field.name,
+                        old_value=_shown_value(model_field, previous, labels),
+                        new_value=_shown_value(model_field, row, labels),
                     )
                     for model_field in changed[id(row)]
                 ]
                 + [
-                    _link_change(link, added, removed, labels)
+                    _link_change(link, row, previous, added, removed, labels)
                     for link, added, removed in links[id(row)]
                     if link.name not in hidden_fields
                 ],
                 hidden_changes=previous is not None and bool(_changed(hidden, row, previous)),
+                history_type=row.history_type,
             )
         )
     return entries
 
 
-def _link_change(link, added, removed, labels) -> FieldChange:
-    """A link's change as people read it: "added Khorog; removed Rushan"."""
+def _shown_value(model_field, row, labels):
+    """The stored value as data; a link to a record the reader may not see reads null."""
+    value = _value(model_field, row)
+    if value is not None and model_field.is_relation:
+        key = getattr(row, model_field.attname)
+        if (model_field.related_model, key) not in labels:
+            return None
+    return value
+
+
+def _link_change(link, row, previous, added, removed, labels) -> FieldChange:
+    """A link's change as people read it: "added Khorog; removed Rushan"; as data, the ids
+    of the linked records the reader may see, before and after."""
+
+    def ids(values):
+        return sorted(str(pk) for pk in values if (link.related_model, pk) in labels)
 
     def names(ids):
         return ", ".join(
@@ -194,4 +245,13 @@ def _link_change(link, added, removed, labels) -> FieldChange:
         parts.append(str(_("added %(names)s")) % {"names": names(added)})
     if removed:
         parts.append(str(_("removed %(names)s")) % {"names": names(removed)})
-    return FieldChange(label=capfirst(link.verbose_name), old=EMPTY, new="; ".join(parts))
+    return FieldChange(
+        label=capfirst(link.verbose_name),
+        old=EMPTY,
+        new="; ".join(parts),
+        name=link.name,
+        old_value=ids(link_ids(previous, link)),
+        new_value=ids(link_ids(row, link)),
+        added=ids(added),
+        removed=ids(removed),
+    )

@@ -42,6 +42,7 @@ from django.utils.translation import gettext_lazy as _
 
 from monitor.access import identity_hidden as _viewer_hides
 from monitor.access import identity_q, reveals_identity, team_ids_of
+from monitor.access import sees as _sees
 
 #: What every audited record has and nothing identifies: its id and bookkeeping.
 RECORD_FIELDS = (
@@ -224,6 +225,16 @@ class Reader:
         if self._teams is None:
             self._teams = team_ids_of(self.user)
         return reveals_identity(self.user, target, team_ids=self._teams)
+
+    def sees(self, record) -> bool:
+        """May this reader see ``record`` at all? For a record with its own confidentiality
+        (a person, an organisation, a case…) that was loaded as a link, perhaps without
+        ``visible_to``; a part of a record (an allegation) is seen through its parent."""
+        if record is None or not hasattr(record, "confidentiality"):
+            return True
+        if self._teams is None:
+            self._teams = team_ids_of(self.user)
+        return _sees(self.user, record, team_ids=self._teams)
 
     def hidden_fields(self, record) -> frozenset[str]:
         """The fields of ``record`` this reader may not see."""

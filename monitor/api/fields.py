@@ -12,13 +12,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections.abc import Callable
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
+from rest_framework.relations import MANY_RELATION_KWARGS
 
+from monitor import redaction
 from monitor.approxdate import ApproximateDate
 
 #: What a stored approximate date looks like in a response.
@@ -45,6 +48,24 @@ class ApproximateDateField(serializers.Field):
 def user_of(context) -> object | None:
     request = context.get("request")
     return getattr(request, "user", None)
+
+
+def redaction_reader(context) -> redaction.Reader:
+    """The request's :class:`monitor.redaction.Reader`, made once per serializer context."""
+    reader = context.get("identity")
+    if reader is None:
+        reader = redaction.Reader(user_of(context))
+        with contextlib.suppress(TypeError):  # an immutable context: just not remembered
+            context["identity"] = reader
+    return reader
+
+
+class RecordListField(serializers.ManyRelatedField):
+    """Many links: those the reader may not see are left out (not listed as null)."""
+
+    def to_representation(self, iterable):
+        shown = super().to_representation(iterable)
+        return [item for item in shown if item is not None]
 
 
 class RecordField(serializers.RelatedField):
@@ -90,7 +111,19 @@ class RecordField(serializers.RelatedField):
             serializer = self.__dict__["_brief"] = self.brief(context=self.context)
         return serializer
 
+    @classmethod
+    def many_init(cls, *args, **kwargs):
+        list_kwargs = {"child_relation": cls(*args, **kwargs)}
+        for key in kwargs:
+            if key in MANY_RELATION_KWARGS:
+                list_kwargs[key] = kwargs[key]
+        return RecordListField(**list_kwargs)
+
     def to_representation(self, value):
+        # Fails closed: a linked record the reader may not see reads null even if a queryset
+        # loaded it without ``visible_to`` (a select_related, a prefetch forgotten).
+        if not redaction_reader(self.context).sees(value):
+            return None
         return self.brief_serializer.to_representation(value)
 
     def to_internal_value(self, data):

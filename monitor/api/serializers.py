@@ -7,7 +7,6 @@ viewset hands to :func:`monitor.services.record_save`, where the rules live.
 
 from __future__ import annotations
 
-import contextlib
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ImproperlyConfigured
@@ -18,7 +17,7 @@ from rest_framework.validators import UniqueValidator
 
 from monitor import approxdate, redaction
 from monitor.access import has_role
-from monitor.api.fields import ApproximateDateField, RecordField
+from monitor.api.fields import ApproximateDateField, RecordField, redaction_reader
 from monitor.choices import Confidentiality
 from monitor.models import ApiToken, Place, Team, Term, User
 from monitor.models.api import TOKEN_DEFAULT_DAYS, TOKEN_MAX_DAYS
@@ -110,17 +109,6 @@ class WritePlan:
     m2m: dict = field(default_factory=dict)
     children: dict = field(default_factory=dict)
     reason: str = ""
-
-
-def redaction_reader(context) -> redaction.Reader:
-    """The request's :class:`monitor.redaction.Reader`, made once per serializer context."""
-    reader = context.get("identity")
-    if reader is None:
-        request = context.get("request")
-        reader = redaction.Reader(getattr(request, "user", None))
-        with contextlib.suppress(TypeError):  # an immutable context: just not remembered
-            context["identity"] = reader
-    return reader
 
 
 class RecordSerializer(serializers.ModelSerializer):

@@ -281,3 +281,25 @@ def test_an_action_on_a_hidden_record_is_404_whatever_the_body(action, strict_ca
         f"{API}/cases/{strict_case.pk}/{action}/", {"comment": ["not a string"]}, format="json"
     )
     assert response.status_code == 404
+
+
+def test_history_names_no_hidden_linked_record(team, viewer, coordinator):
+    """The API's history comes from the one engine the pages and the admin use: a link to a
+    record the reader may not see reads null, as in the record itself, not its id."""
+    from rest_framework.test import APIClient
+
+    from tests.factories import FollowUpFactory, OrganizationFactory
+
+    unit = OrganizationFactory(name="Special unit", confidentiality=Confidentiality.CONFIDENTIAL)
+    case = CaseFactory(team=team, confidentiality=Confidentiality.INTERNAL)
+    followup = FollowUpFactory(case=case, addressee=unit)
+    client = APIClient()
+    client.force_authenticate(viewer)
+    assert client.get(f"{API}/follow-ups/{followup.pk}/").json()["addressee"] is None
+    entries = client.get(f"{API}/follow-ups/{followup.pk}/history/").json()["results"]
+    assert {c["field"]: c for c in entries[-1]["changes"]}["addressee"]["new"] is None
+    assert str(unit.pk) not in str(entries)
+    # Who may see the unit reads its id.
+    client.force_authenticate(coordinator)
+    entries = client.get(f"{API}/follow-ups/{followup.pk}/history/").json()["results"]
+    assert {c["field"]: c for c in entries[-1]["changes"]}["addressee"]["new"] == str(unit.pk)
