@@ -68,9 +68,12 @@ def test_every_relation_of_every_serializer_is_a_field_that_fails_closed():
             if not isinstance(field, RecordField):
                 wrong.append(f"{cls.__name__}.{path}: {type(field).__name__}")
             found += 1
-        elif isinstance(field, serializers.Serializer) and not isinstance(field, RecordSerializer):
-            if getattr(getattr(field, "Meta", None), "model", None) is not None:
-                wrong.append(f"{cls.__name__}.{path}: nested {type(field).__name__}")
+        elif (
+            isinstance(field, serializers.Serializer)
+            and not isinstance(field, RecordSerializer)
+            and getattr(getattr(field, "Meta", None), "model", None) is not None
+        ):
+            wrong.append(f"{cls.__name__}.{path}: nested {type(field).__name__}")
     assert wrong == [], (
         "Declare these relations as monitor.api.fields.RecordField (it shows a hidden "
         f"record as null): {wrong}"
