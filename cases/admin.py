@@ -32,8 +32,8 @@ from cases.services import (
     detention_record,
     detention_steps_record,
 )
-from monitor.admin_base import AuditedAdmin, AuditedInline, ReadOnlyOwnRowsAdmin
-from monitor.admin_forms import AuditedModelForm
+from monitor.admin.base import AuditedAdmin, AuditedInline, ReadOnlyOwnRowsAdmin
+from monitor.admin.forms import AuditedModelForm
 from monitor.services import PartErrors
 from people.admin import PersonNameSearchMixin, primary_names
 from sources.admin import CitationInline

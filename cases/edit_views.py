@@ -6,7 +6,7 @@ detentions as rows, each row can name a new person by typing their name and cite
 (one already recorded, or a new one described on the same page), and a new detention row
 takes its arrest date. Later steps (charges, trial, sentence, transfer) have their own page
 per detention. Every write goes through the services, as the signed-in user, in one
-transaction per page (see :mod:`monitor.editing`).
+transaction per page (see :mod:`monitor.pages.editing`).
 
 Who may do what (tested in ``tests/forms``): a case the user may not see answers 404; one
 they see but may not edit (a viewer, another team's monitor) answers 403 with the reason.
@@ -31,7 +31,7 @@ from cases.forms import (
 )
 from cases.models import Case, Detention, DetentionStep, FollowUp
 from cases.services import case_record, detention_steps_record
-from monitor.editing import (
+from monitor.pages.editing import (
     EditPage,
     FormError,
     FormErrors,

@@ -33,7 +33,8 @@ from cases.services import (
 )
 from monitor.approxdate import ApproximateDateFormField
 from monitor.choices import Vocabulary
-from monitor.editing import (
+from monitor.models import Place, Term, User
+from monitor.pages.editing import (
     OwnRowsFormSetMixin,
     PageForm,
     TreeChoiceField,
@@ -42,7 +43,6 @@ from monitor.editing import (
     default_team,
     team_choices,
 )
-from monitor.models import Place, Term, User
 from people.models import Organization
 from people.selectors import person_choices
 from sources.forms import add_citation_fields, citation_input, clean_citation, visible_sources

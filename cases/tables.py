@@ -16,7 +16,7 @@ from cases.provenance import (
 )
 from cases.register import build_rows, register_queryset
 from monitor.access import team_ids_of
-from monitor.listing import format_date
+from monitor.pages.listing import format_date
 from monitor.tables import Field, Table
 from people.selectors import person_prefetch
 

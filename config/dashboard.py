@@ -37,7 +37,7 @@ from monitor.approxdate import Precision
 from monitor.charts import bar_chart
 from monitor.choices import ReviewState
 from monitor.models import DecisionAction, Place, ReviewDecision, ReviewedModel
-from monitor.page_helpers import describe_records
+from monitor.pages.helpers import describe_records
 
 UPCOMING_DAYS = 14
 LIST_LIMIT = 10

@@ -74,9 +74,9 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",  # the docs page's Swagger UI files, served by the app
     "simple_history",
-    "axes",  # lockout after repeated failed sign-ins (monitor.lockout)
+    "axes",  # lockout after repeated failed sign-ins (monitor.security.lockout)
     "csp",  # Content-Security-Policy header
-    # Two-factor sign-in (monitor.twofactor): authenticator apps and recovery codes.
+    # Two-factor sign-in (monitor.security.twofactor): authenticator apps and recovery codes.
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
@@ -100,8 +100,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",  # request.user.is_verified()
     # A signed-in session without the second factor its user needs is signed out.
-    "monitor.twofactor.TwoFactorMiddleware",
-    "monitor.accesslog.AccessLogMiddleware",  # 403s and reads of confidential records
+    "monitor.security.twofactor.TwoFactorMiddleware",
+    "monitor.security.accesslog.AccessLogMiddleware",  # 403s and reads of confidential records
     # Every page needs a signed-in user; views that authenticate otherwise are marked
     # (django.contrib.auth.decorators.login_not_required, monitor.urls).
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
@@ -155,7 +155,7 @@ LOGOUT_REDIRECT_URL = "login"
 
 # The lockout check first: a locked-out username and address get no password check at all.
 AUTHENTICATION_BACKENDS = [
-    "monitor.lockout.LockoutBackend",
+    "monitor.security.lockout.LockoutBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 
@@ -279,7 +279,7 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_ENGINE = "django.contrib.sessions.backends.db"  # listable: "sign out everywhere"
 
 # Two-factor sign-in (issue 8, point 1): required of these roles and of superusers, and of
-# everyone with MONITOR_TWO_FACTOR_EVERYONE=1. monitor.checks warns when it is off.
+# everyone with MONITOR_TWO_FACTOR_EVERYONE=1. monitor.security.checks warns when it is off.
 REQUIRE_TWO_FACTOR = env_bool("MONITOR_REQUIRE_2FA", True)
 TWO_FACTOR_ROLES = env_list("MONITOR_TWO_FACTOR_ROLES", ["Reviewer", "Coordinator"])
 TWO_FACTOR_EVERYONE = env_bool("MONITOR_TWO_FACTOR_EVERYONE", False)
@@ -323,11 +323,11 @@ _LOCKOUT_MINUTES = env_int("MONITOR_LOCKOUT_MINUTES", 30, minimum=0, maximum=7 *
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=_LOCKOUT_MINUTES) if _LOCKOUT_MINUTES else None
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_CLIENT_IP_CALLABLE = "monitor.security.client_address"  # the trusted-proxy rule, only
-AXES_LOCKOUT_CALLABLE = "monitor.lockout.lockout_response"
-AXES_CLIENT_STR_CALLABLE = "monitor.lockout.axes_client_str"  # no typed username in logs
+AXES_LOCKOUT_CALLABLE = "monitor.security.lockout.lockout_response"
+AXES_CLIENT_STR_CALLABLE = "monitor.security.lockout.axes_client_str"  # no typed username in logs
 AXES_RESET_ON_SUCCESS = True
 AXES_HTTP_RESPONSE_CODE = 429
-AXES_ENABLE_ADMIN = False  # monitor.admin_accesslog shows lockouts to coordinators
+AXES_ENABLE_ADMIN = False  # monitor.admin.accesslog shows lockouts to coordinators
 AXES_DISABLE_ACCESS_LOG = True  # monitor.AccessLog is the access log
 AXES_VERBOSE = False
 AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "otp_token", "token", "code"]
@@ -405,7 +405,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {
         "console": {"class": "logging.StreamHandler"},
-        # Exports logged to "monitor.access" become access-log rows (monitor.accesslog).
+        # Exports logged to "monitor.access" become access-log rows (monitor.security.accesslog).
         "access_log": {"class": "monitor.security.AccessLogHandler"},
     },
     "loggers": {

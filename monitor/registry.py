@@ -76,5 +76,5 @@ class ModelSlot:
 
 
 #: The provenance link: a source supports a record (sources' ``Citation``). The review
-#: (``monitor.admin_review``) lists citations under the claims they support.
+#: (``monitor.admin.review``) lists citations under the claims they support.
 CITATION_MODEL = ModelSlot("the citation model (the provenance link)")

@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.utils.text import slugify
 
 from monitor.exports import CsvColumn
-from monitor.listing import Column, format_date
+from monitor.pages.listing import Column, format_date
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,8 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.urls import URLPattern, URLResolver, path
 
-from monitor import security, twofactor_views
+from monitor import security
+from monitor.security import twofactor_views
 
 
 def login_not_required_urls(urlconf):
@@ -54,7 +55,7 @@ urlpatterns = [
         login_not_required(twofactor_views.SignInView.as_view()),
         name="login",
     ),
-    # The second factor (monitor.twofactor): its code step and enrolment come before a
+    # The second factor (monitor.security.twofactor): its code step and enrolment come before a
     # session is signed in, so they need none.
     path("accounts/two-factor/", twofactor_views.overview, name="two-factor"),
     path("accounts/two-factor/verify/", twofactor_views.verify, name="two-factor-verify"),

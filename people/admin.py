@@ -9,7 +9,7 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from monitor.access import identity_q
-from monitor.admin_base import AuditedAdmin, AuditedInline
+from monitor.admin.base import AuditedAdmin, AuditedInline
 from monitor.selectors import visible_prefetch
 from monitor.services import PartError
 from people.folding import fold_terms

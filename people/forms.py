@@ -15,7 +15,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from monitor.approxdate import ApproximateDateFormField
-from monitor.editing import (
+from monitor.models import Place
+from monitor.pages.editing import (
     OwnRowsFormSetMixin,
     TreeChoiceField,
     VersionedForm,
@@ -23,7 +24,6 @@ from monitor.editing import (
     default_team,
     team_choices,
 )
-from monitor.models import Place
 from monitor.services import record_save
 from people.folding import fold_name
 from people.models import Person, PersonName

@@ -46,7 +46,7 @@ class PersonQuerySet(ConfidentialQuerySet):
         )
 
     #: What ``str()`` of each row needs, for the pages that label records of any kind
-    #: (``monitor.page_helpers.describe_records``, the list filters' choices).
+    #: (``monitor.pages.helpers.describe_records``, the list filters' choices).
     with_label = with_primary_name
 
 

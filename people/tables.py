@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from monitor.listing import format_date
+from monitor.pages.listing import format_date
 from monitor.tables import Field, Table
 
 #: Shown to users who may not identify a protected person, in place of every detail.

@@ -13,7 +13,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from monitor.access import identity_hidden
-from monitor.admin_base import (
+from monitor.admin.base import (
     ArchiveOnlyMixin,
     AuditedAdmin,
     AuditedInlineMixin,

@@ -13,7 +13,8 @@ from django.utils.translation import gettext_lazy as _
 
 from monitor.approxdate import ApproximateDateFormField
 from monitor.choices import Vocabulary
-from monitor.editing import (
+from monitor.models import Term
+from monitor.pages.editing import (
     PageForm,
     TreeChoiceField,
     VersionedForm,
@@ -21,7 +22,6 @@ from monitor.editing import (
     default_team,
     team_choices,
 )
-from monitor.models import Term
 from sources import evidence as filetypes
 from sources.choices import Credibility, Reliability
 from sources.models import Citation, Source

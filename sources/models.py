@@ -75,7 +75,7 @@ class Source(ReviewedModel):
     """
 
     #: Pages label a source by ``str()`` (its pseudonym when protected), never by its title
-    #: (``monitor.page_helpers.describe_records``).
+    #: (``monitor.pages.helpers.describe_records``).
     label_is_str = True
 
     title = models.CharField(_("title"), max_length=500)

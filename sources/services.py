@@ -33,9 +33,9 @@ from django.db import models, transaction
 from django.utils.translation import gettext as _
 
 from monitor.access import has_role, reveals_identity
-from monitor.accesslog import record_access
 from monitor.history import acting_as
 from monitor.models import AccessAction, AuditedModel
+from monitor.security.accesslog import record_access
 from monitor.services import ActionRefused, NotVisible, edit_refusal, record_save
 from sources import at_rest
 from sources import evidence as filetypes

@@ -38,7 +38,6 @@ from cases.models import (
     FollowUpResponse,
     ReminderLog,
 )
-from monitor.accesslog import record_access
 from monitor.approxdate import Precision
 from monitor.choices import Confidentiality, Role, Vocabulary
 from monitor.history import acting_as
@@ -54,6 +53,7 @@ from monitor.models import (
     Term,
     User,
 )
+from monitor.security.accesslog import record_access
 from people.admin import PersonAdmin
 from people.choices import OrganizationKind
 from people.models import Affiliation, Organization, Person, PersonName

@@ -15,7 +15,7 @@ from django.test import RequestFactory
 from django.urls import reverse
 
 from cases.models import Allegation, Case
-from monitor.admin_forms import AuditedModelForm
+from monitor.admin.forms import AuditedModelForm
 from monitor.choices import Confidentiality, ReviewState
 from monitor.services import record_save, review_submit
 from people.models import Person
@@ -559,7 +559,7 @@ def test_links_to_records_the_editor_cannot_see_are_kept_and_not_named(client, s
     url = admin_url(allegation, "change", allegation.pk)
     opened = client.get(url)
     # The victim field says there is a link it cannot show (the allegation's own title still
-    # names the victim: see the report on linked records in monitor.admin_base).
+    # names the victim: see the report on linked records in monitor.admin.base).
     victim_field = opened.context["adminform"].form.fields["victim"]
     assert "a record you cannot see" in victim_field.widget.render("victim", None)
     response = client.post(url, form_data(opened) | {"description": "Beaten in custody"})

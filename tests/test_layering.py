@@ -70,7 +70,7 @@ def test_make_lint_runs_the_layers_contract_over_every_layer():
 
 def test_an_upward_import_breaks_the_contract_that_the_tree_keeps(tmp_path):
     """The real tree keeps the contract; the same tree plus one ``monitor`` module importing
-    ``cases`` (as ``monitor/page_helpers.py`` once did) breaks it, naming the import."""
+    ``cases`` (as ``monitor/pages/helpers.py`` once did) breaks it, naming the import."""
     for package in LAYERS_TOP_DOWN:
         shutil.copytree(
             ROOT / package, tmp_path / package, ignore=shutil.ignore_patterns("__pycache__")

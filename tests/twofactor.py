@@ -13,7 +13,7 @@ import time
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from monitor import twofactor
+from monitor.security import twofactor
 
 
 def enrol(user) -> TOTPDevice:

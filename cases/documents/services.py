@@ -26,10 +26,10 @@ from django.utils.translation import gettext as _
 
 from cases.documents import content, render
 from cases.models import Case, FollowUp
-from monitor.accesslog import record_access
 from monitor.choices import Role, Vocabulary
 from monitor.models import AccessAction, Term
 from monitor.redaction import text_scrubber
+from monitor.security.accesslog import record_access
 from monitor.services import ActionRefused, NotVisible, record_save
 from sources.models import EvidenceFile, Source
 from sources.services import evidence_upload

@@ -50,8 +50,8 @@ from cases.tables import (
     FollowUpTable,
 )
 from monitor.choices import ReviewState
-from monitor.listing import ListPage, format_date
-from monitor.page_helpers import decisions_for, history_entries, latest_return
+from monitor.pages.helpers import decisions_for, history_entries, latest_return
+from monitor.pages.listing import ListPage, format_date
 from monitor.selectors import visible_prefetch
 from people.selectors import (
     organization_prefetch,

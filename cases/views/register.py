@@ -1,6 +1,6 @@
 """The detainee register page, its CSV and XLSX exports (rows and columns: :mod:`cases.register`).
 
-The list machinery is :class:`monitor.listing.ListPage`: rows from ``visible_to``, the
+The list machinery is :class:`monitor.pages.listing.ListPage`: rows from ``visible_to``, the
 detentions' FilterSet (shared with the API), an invalid filter shown next to its field with
 nothing listed, every export recorded in the access log. Counts by status, article and year of
 arrest, and the chart, are computed over every filtered row, not one page.
@@ -19,7 +19,7 @@ from cases.filtersets import DetentionFilterSet
 from cases.models import Detention
 from monitor.charts import bar_chart
 from monitor.exports import CsvColumn
-from monitor.listing import Column, ListPage
+from monitor.pages.listing import Column, ListPage
 
 
 def since_of(request) -> datetime.date | None:

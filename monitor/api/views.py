@@ -9,7 +9,6 @@ from rest_framework import exceptions, mixins, permissions, status, viewsets
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from monitor import twofactor
 from monitor.api.serializers import (
     ApiTokenSerializer,
     IssuedTokenSerializer,
@@ -21,6 +20,7 @@ from monitor.api.serializers import (
 from monitor.api.viewsets import RecordViewSet
 from monitor.filtersets import PlaceFilterSet, TermFilterSet
 from monitor.models import ApiToken, Place, Term
+from monitor.security import twofactor
 
 
 class TermViewSet(RecordViewSet):

@@ -21,11 +21,11 @@ from django.views.decorators.http import require_safe
 
 from monitor.access import reveals_identity
 from monitor.choices import ReviewState
-from monitor.listing import (
+from monitor.pages.helpers import decisions_for, history_entries, latest_return
+from monitor.pages.listing import (
     ListPage,
     display_label_expression,
 )
-from monitor.page_helpers import decisions_for, history_entries, latest_return
 from monitor.registry import DetailSections
 from monitor.selectors import visible_prefetch
 from people.filtersets import PersonFilterSet

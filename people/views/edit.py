@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from monitor.access import reveals_identity
-from monitor.editing import (
+from monitor.pages.editing import (
     EditPage,
     FormError,
     ReasonForm,

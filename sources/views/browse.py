@@ -22,11 +22,11 @@ from django.views.decorators.http import require_safe
 from monitor import redaction
 from monitor.access import reveals_identity
 from monitor.choices import ReviewState
-from monitor.listing import (
+from monitor.pages.helpers import decisions_for, describe_records, history_entries, latest_return
+from monitor.pages.listing import (
     ListPage,
     display_label_expression,
 )
-from monitor.page_helpers import decisions_for, describe_records, history_entries, latest_return
 from monitor.registry import DetailSections
 from sources.filtersets import SourceFilterSet
 from sources.models import Citation, CustodyEvent, EvidenceFile, Source

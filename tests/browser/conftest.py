@@ -140,7 +140,7 @@ def enrol_in_browser(page, screenshot=None) -> str:
     codes. Returns the base32 key."""
     from playwright.sync_api import expect
 
-    from monitor.twofactor import current_code
+    from monitor.security.twofactor import current_code
 
     expect(page.get_by_role("heading", name="Set up two-factor sign-in")).to_be_visible()
     expect(page.locator(".qr-code svg")).to_be_visible()

@@ -18,7 +18,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from cases.choices import StepKind
 from cases.models import Allegation, Case, Detention, Event, FollowUp
-from monitor.listing import ListPage
+from monitor.pages.listing import ListPage
 from people.models import Person
 from sources.models import Source
 from tests.factories import (

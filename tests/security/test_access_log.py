@@ -293,7 +293,7 @@ def test_viewer_and_monitor_cannot_read_the_access_log(client, viewer, monitor_o
 def test_a_secret_in_the_address_never_reaches_the_log(rf):
     from django.urls import resolve
 
-    from monitor.accesslog import record_access
+    from monitor.security.accesslog import record_access
 
     token = "Zx" * 20
     request = rf.get(f"/calendar/{token}.ics")

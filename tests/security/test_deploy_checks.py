@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from monitor import checks
+from monitor.security import checks
 
 ROOT = Path(__file__).resolve().parents[2]
 PRODUCTION_ENV = {

@@ -50,7 +50,7 @@ from cases.models import (
     FollowUpResponse,
     ReminderLog,
 )
-from monitor.admin_base import AuditedAdmin
+from monitor.admin.base import AuditedAdmin
 from monitor.models import (
     AccessLog,
     ApiToken,

@@ -21,10 +21,10 @@ from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.test import APIClient
 
-from monitor import twofactor
 from monitor.choices import Role
 from monitor.models import AccessLog, ApiToken
 from monitor.models.accesslog import AccessAction
+from monitor.security import twofactor
 from tests.factories import PASSWORD, UserFactory
 from tests.security.conftest import TOKENS_URL, issue_token, sign_in_page
 from tests.twofactor import code_at, current_step, enrol, next_code, wrong_code

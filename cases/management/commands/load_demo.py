@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from cases.demo import DemoConflict, DemoDataError, DemoRefused, load_demo
-from monitor import twofactor
+from monitor.security import twofactor
 from monitor.services import ActionRefused
 
 

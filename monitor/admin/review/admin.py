@@ -39,8 +39,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from monitor.access import has_role
-from monitor.admin_base import ArchiveOnlyMixin
-from monitor.admin_review.queue import (
+from monitor.admin.base import ArchiveOnlyMixin
+from monitor.admin.review.queue import (
     PAGE_SIZE,
     QueueFilters,
     QueueSummary,

@@ -21,9 +21,9 @@ LISTABLE_SESSION_ENGINES = (
     "django.contrib.sessions.backends.db",
     "django.contrib.sessions.backends.cached_db",
 )
-LOCKOUT_BACKEND = "monitor.lockout.LockoutBackend"
+LOCKOUT_BACKEND = "monitor.security.lockout.LockoutBackend"
 OTP_MIDDLEWARE = "django_otp.middleware.OTPMiddleware"
-TWO_FACTOR_MIDDLEWARE = "monitor.twofactor.TwoFactorMiddleware"
+TWO_FACTOR_MIDDLEWARE = "monitor.security.twofactor.TwoFactorMiddleware"
 
 
 @register("monitor", deploy=True)

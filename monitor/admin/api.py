@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
-from monitor.admin_base import ReadOnlyOwnRowsAdmin
+from monitor.admin.base import ReadOnlyOwnRowsAdmin
 from monitor.models import ApiToken, IdempotencyKey
 
 

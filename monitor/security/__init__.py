@@ -5,7 +5,7 @@
   we run in front — the address our outermost proxy saw. A client-sent ``X-Forwarded-For``
   is never believed otherwise, so nobody dodges the lockout or forges the access log by
   sending one.
-* The lockout (django-axes) is wired in :mod:`monitor.lockout`.
+* The lockout (django-axes) is wired in :mod:`monitor.security.lockout`.
 * :class:`SessionLimitsMiddleware` ends a session after ``MONITOR_SESSION_IDLE_MINUTES``
   without a request and ``MONITOR_SESSION_MAX_HOURS`` after signing in, whatever happens.
 * :func:`end_sessions` signs a user out everywhere; deactivating an account calls it and
@@ -147,7 +147,7 @@ class SessionLimitsMiddleware:
             if now - last_seen >= ACTIVITY_RESOLUTION_SECONDS:
                 session[LAST_SEEN] = int(now)
             return
-        from monitor.accesslog import record_session_expired
+        from monitor.security.accesslog import record_session_expired
 
         record_session_expired(request, user=request.user, reason=reason)
         request.monitor_session_expired = True  # the sign-out receiver logs no second row
@@ -171,7 +171,7 @@ def _user_session_keys(user) -> list[str]:
     wanted = str(user.pk)
     keys = []
     # A scan, not an index: sessions are few (a small office), and Django keeps no user
-    # column. monitor.checks warns about session engines whose sessions cannot be listed.
+    # column. monitor.security.checks warns about session engines whose sessions cannot be listed.
     for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
         if session.get_decoded().get(SESSION_KEY) == wanted:
             keys.append(session.session_key)
@@ -199,7 +199,7 @@ def end_access_on_deactivation(user) -> None:
     for token in ApiToken.objects.filter(user=user, revoked_at__isnull=True):
         token.revoke()  # one by one: each revocation is logged
         revoked += 1
-    from monitor.accesslog import record_sessions_ended
+    from monitor.security.accesslog import record_sessions_ended
 
     record_sessions_ended(
         user,
@@ -237,7 +237,7 @@ def sign_out_everywhere(request):
     """GET: a page with the button; POST: end every session of the signed-in user."""
     if request.method == "GET":
         return render(request, "security/sign_out_everywhere.html")
-    from monitor.accesslog import record_sessions_ended
+    from monitor.security.accesslog import record_sessions_ended
 
     user = request.user
     count = end_sessions(user)
@@ -275,14 +275,14 @@ class NoStoreMiddleware:
 class AccessLogHandler(logging.Handler):
     """Turns ``monitor.access`` log records with ``event="export"`` into access-log rows.
 
-    Here, not in :mod:`monitor.accesslog`, because logging is configured before the models
-    load; the work is done there (:func:`monitor.accesslog.record_export`).
+    Here, not in :mod:`monitor.security.accesslog`, because logging is configured before the models
+    load; the work is done there (:func:`monitor.security.accesslog.record_export`).
     """
 
     def emit(self, record: logging.LogRecord) -> None:
         if getattr(record, "event", None) != "export":
             return
-        from monitor.accesslog import record_export
+        from monitor.security.accesslog import record_export
 
         # Not caught (logging's handlers usually swallow errors): an export that cannot be
         # recorded fails instead of being delivered unrecorded.

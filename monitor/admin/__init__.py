@@ -13,17 +13,17 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_tasks_db.models import DBTaskResult
 from simple_history.admin import SimpleHistoryAdmin
 
-from monitor import (
-    admin_accesslog,  # noqa: F401  (access log and lockouts, read-only)
-    admin_api,  # noqa: F401  (API tokens and idempotency keys, read-only)
-    admin_review,  # noqa: F401  (registers the review queue and decision log)
-    security,
-    twofactor,
+from monitor import security
+from monitor.admin import (
+    accesslog,  # noqa: F401  (access log and lockouts, read-only)
+    api,  # noqa: F401  (API tokens and idempotency keys, read-only)
+    review,  # noqa: F401  (registers the review queue and decision log)
 )
-from monitor.accesslog import record_access
-from monitor.admin_base import ArchiveOnlyMixin, AuditedAdmin, PermissionFirstHistoryMixin
+from monitor.admin.base import ArchiveOnlyMixin, AuditedAdmin, PermissionFirstHistoryMixin
 from monitor.models import Place, Team, Term, User
 from monitor.models.accesslog import AccessAction
+from monitor.security import twofactor
+from monitor.security.accesslog import record_access
 
 
 @admin.register(User)

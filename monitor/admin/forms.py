@@ -3,7 +3,7 @@
 They carry the version the form was opened at and ask the services' rules in ``clean()``,
 so a stale edit or a refusal comes back on the form with the user's input kept; and they
 keep links to records the user may not see instead of silently dropping them. See
-:mod:`monitor.admin_base` for the pages that use them.
+:mod:`monitor.admin.base` for the pages that use them.
 """
 
 from __future__ import annotations

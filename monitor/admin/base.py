@@ -44,11 +44,11 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from monitor import redaction
 from monitor.access import identity_q
-from monitor.admin_forms import FORM_ONLY_FIELDS, AuditedInlineForm, AuditedModelForm
+from monitor.admin.forms import FORM_ONLY_FIELDS, AuditedInlineForm, AuditedModelForm
 from monitor.admin_history import history_entries
 from monitor.approxdate import ApproximateDateField
-from monitor.editing import OwnRowsFormSetMixin
 from monitor.models import ReviewedModel
+from monitor.pages.editing import OwnRowsFormSetMixin
 from monitor.services import WORKFLOW_FIELDS as SERVICE_ONLY_FIELDS
 from monitor.services import (
     ActionRefused,

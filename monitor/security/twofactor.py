@@ -6,8 +6,9 @@ or a single-use recovery code, after the password.
   Anyone who has enrolled is asked for a code too (:func:`needs_code`).
 * A correct password alone signs nobody in who needs a code: the sign-in page keeps a
   *pending* sign-in in the session (who, through which backend, since when) and the session
-  becomes authenticated only when the code is right (:mod:`monitor.twofactor_views`). Pages,
-  the admin and the API never meet a half-signed-in user.
+  becomes authenticated only when the code is right
+  (:mod:`monitor.security.twofactor_views`). Pages, the admin and the API never meet a
+  half-signed-in user.
 * A session that is signed in without a verified device although its user needs one (a
   session from before enrolment was required, a role given while signed in) is ended by
   :class:`TwoFactorMiddleware`: the user signs in again, with the code.

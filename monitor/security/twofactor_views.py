@@ -1,4 +1,4 @@
-"""The sign-in pages with the second factor (:mod:`monitor.twofactor` has the rules).
+"""The sign-in pages with the second factor (:mod:`monitor.security.twofactor` has the rules).
 
 * ``/accounts/login/`` — the password. Who needs no code is signed in; who does goes on,
   still signed out, to
@@ -30,10 +30,10 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
-from monitor import twofactor
-from monitor.accesslog import record_access
-from monitor.lockout import lockout_response
 from monitor.models.accesslog import AccessAction
+from monitor.security import twofactor
+from monitor.security.accesslog import record_access
+from monitor.security.lockout import lockout_response
 
 
 class CodeForm(forms.Form):

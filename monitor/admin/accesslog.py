@@ -16,9 +16,9 @@ from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from monitor.accesslog import record_unlock
-from monitor.admin_base import PermissionFirstHistoryMixin
+from monitor.admin.base import PermissionFirstHistoryMixin
 from monitor.models import AccessLog, User
+from monitor.security.accesslog import record_unlock
 
 #: Who reads the access log and unlocks accounts: whoever manages accounts (the Coordinator
 #: role and superusers hold it). A permission of its own would have to be granted by

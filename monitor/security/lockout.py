@@ -3,7 +3,7 @@
 After ``AXES_FAILURE_LIMIT`` failed sign-ins with one username from one client address,
 that pair is refused before any password check, on every path that calls
 ``authenticate(request, …)``: the sign-in page, the admin sign-in and the API token
-endpoint. Coordinators lift a lockout in the admin (:mod:`monitor.admin_accesslog`).
+endpoint. Coordinators lift a lockout in the admin (:mod:`monitor.admin.accesslog`).
 """
 
 from __future__ import annotations

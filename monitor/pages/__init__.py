@@ -1,0 +1,1 @@
+"""What the pages of every app share: list pages, edit pages, history and review helpers."""
