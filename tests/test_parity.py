@@ -415,3 +415,69 @@ def test_creating_a_person_gives_the_same_rows_and_history_on_every_surface(
             ("PersonName", "+", "alice-monitor", "Person added"),
         ],
     }
+
+
+def test_one_api_request_records_the_case_with_its_parts_as_the_page_does(
+    client, alice, team, victim, violation
+):
+    """The case page's submission in one request (cases/api/recording.py): the same rows,
+    links and history as the page (and so as three requests, or the admin)."""
+    record_case_on_page(signed_in(client, alice), team=team, victim=victim, violation=violation)
+    on_page = case_snapshot(Case.objects.get())
+    api = api_client(alice)
+    response = api.post(
+        f"{API}/cases/",
+        {
+            "title": "Detention of Daler Imomali",
+            "summary": "Arrested in Dushanbe.",
+            "team": str(team.pk),
+            "reference": f"TJK-{timezone.localdate().year}-0002",
+            "new_allegations": [
+                {"victim": str(victim.pk), "violation_type": str(violation.pk), "date": "June 2023"}
+            ],
+            "new_detentions": [{"person": str(victim.pk), "arrested_on": "2023-06-12"}],
+        },
+        format="json",
+    )
+    assert response.status_code == 201, response.content
+    in_api = case_snapshot(Case.objects.get(pk=response.json()["id"]))
+    assert in_api | {"reference": None} == on_page | {"reference": None}
+    assert response.json()["allegations"] and response.json()["detentions"]
+
+
+def test_one_request_with_a_new_person_and_source_and_a_refused_part(alice, team, violation):
+    api = api_client(alice)
+    kind = Term.objects.filter(vocabulary=Vocabulary.SOURCE_KIND).first()
+    body = {
+        "title": "Detention of a blogger",
+        "team": str(team.pk),
+        "new_source": {"title": "Radio Ozodi, 3 June 2023", "kind": str(kind.pk)},
+        "new_allegations": [
+            {
+                "new_victim": "Abdullo Ghurbati",
+                "violation_type": str(violation.pk),
+                "citation": {"source": None, "quote": "He was taken from his home."},
+            }
+        ],
+        "new_detentions": [{"new_person": "Abdullo Ghurbati", "arrested_on": "June 2023"}],
+    }
+    # A detention of nobody: refused by the service, named by its place in the request.
+    no_person = {"new_detentions": [{"arrested_on": "June 2023"}]}
+    refused = api.post(f"{API}/cases/", body | no_person, format="json")
+    assert refused.status_code == 400, refused.content
+    assert "new_detentions" in refused.json()["error"]["fields"], refused.json()
+    assert not Case.objects.exists()  # nothing recorded
+    response = api.post(f"{API}/cases/", body, format="json")
+    assert response.status_code == 201, response.content
+    case = Case.objects.get()
+    allegation = case.allegations.get()
+    detention = case.detentions.get()
+    # One new person for the name typed twice, linked to the case once; the source cited.
+    assert allegation.victim == detention.person
+    assert str(allegation.victim) == "Abdullo Ghurbati"
+    assert case.case_persons.count() == 1
+    from sources.models import Citation
+
+    citation = Citation.objects.get(object_id=allegation.pk)
+    assert citation.source.title == "Radio Ozodi, 3 June 2023"
+    assert citation.quote == "He was taken from his home."

@@ -6,6 +6,12 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from cases.api.recording import (
+    PARTS,
+    NewAllegationSerializer,
+    NewDetentionSerializer,
+    NewSourceSerializer,
+)
 from cases.choices import ClaimStatus, FigureKind, FigureQualifier, FollowUpStatus, StepKind
 from cases.models import (
     Allegation,
@@ -243,7 +249,27 @@ class CaseSerializer(RecordSerializer):
     detentions = CaseDetentionSerializer(many=True, read_only=True)
     provenance = ClaimProvenanceSerializer()
 
-    children = ("persons",)
+    # The parts recorded with the case (cases/api/recording.py): write-only.
+    new_allegations = NewAllegationSerializer(
+        many=True,
+        required=False,
+        write_only=True,
+        help_text=_("Allegations to add with the case, recorded as on the case page."),
+    )
+    new_detentions = NewDetentionSerializer(
+        many=True,
+        required=False,
+        write_only=True,
+        help_text=_("Detentions to add with the case, each with its arrest."),
+    )
+    new_source = NewSourceSerializer(
+        required=False,
+        allow_null=True,
+        write_only=True,
+        help_text=_("A source described on the spot; citations with a null source cite it."),
+    )
+
+    children = ("persons", *PARTS)
 
     class Meta:
         model = Case
@@ -264,6 +290,7 @@ class CaseSerializer(RecordSerializer):
             "team",
             "review_state",
             *AUDIT_FIELDS[1:],
+            *PARTS,
             "change_reason",
         ]
         read_only_fields = (*AUDIT_FIELDS, "review_state")

@@ -7,6 +7,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 
+from cases.api.recording import case_parts
 from cases.api.serializers import (
     AllegationSerializer,
     CaseSerializer,
@@ -59,7 +60,7 @@ from monitor.api.serializers import ReasonSerializer
 from monitor.api.viewsets import RecordViewSet, ReviewedViewSet
 from monitor.redaction import annotate as annotate_identity
 from monitor.selectors import visible_prefetch
-from monitor.services import PartErrors, record_save
+from monitor.services import PartError, PartErrors, record_save
 from people.api.serializers import person_prefetch
 
 
@@ -193,14 +194,24 @@ class CaseViewSet(ProvenanceMixin, ReviewedViewSet):
         )
 
     def save_record(self, plan, expected_version=None):
-        # The case service numbers a blank reference and checks a given one.
-        return case_record(
-            actor=self.request.user,
-            case=plan.record,
-            m2m=plan.m2m,
-            expected_version=expected_version,
-            reason=plan.reason,
-        )
+        # The case service numbers a blank reference and checks a given one, and records the
+        # parts sent with the case (cases/api/recording.py) as the case page does.
+        try:
+            return case_record(
+                actor=self.request.user,
+                case=plan.record,
+                m2m=plan.m2m,
+                expected_version=expected_version,
+                reason=plan.reason,
+                **case_parts(plan.children),
+            )
+        except PartError as refused:
+            # The service names its parts as the page does; the request names them new_….
+            if refused.part in ("allegations", "detentions", "new_source"):
+                refused.part = (
+                    refused.part if refused.part == "new_source" else f"new_{refused.part}"
+                )
+            raise
 
 
 class AllegationViewSet(ProvenanceMixin, RecordViewSet):
