@@ -94,6 +94,9 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Below WhiteNoise: every answer a view makes is no-store; static files keep their cache.
     "monitor.security.NoStoreMiddleware",
+    # Under /api/: a body over the size limit is a 413, and any error made outside a view
+    # (URL resolution, a middleware, an uncaught exception) answers in the API's error shape.
+    "monitor.api.middleware.ApiErrorMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -356,9 +359,9 @@ REST_FRAMEWORK = {
     ],
     # JSON only: the browsable API would list every choice of every related field.
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["monitor.api.parsers.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "monitor.api.schema.MonitorAutoSchema",
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_FILTER_BACKENDS": ["monitor.api.filters.FilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "monitor.api.pagination.Pagination",
     "EXCEPTION_HANDLER": "monitor.api.exceptions.exception_handler",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",

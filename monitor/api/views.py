@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.contrib.auth import authenticate
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
@@ -105,7 +107,10 @@ NO_SECOND_FACTOR = _(
     ),
     destroy=extend_schema(
         summary="Revoke a token",
-        description="The token stops working at once; it stays in your list as revoked.",
+        description="The token stops working at once; it stays in your list as revoked. "
+        "Any token may revoke itself, a read-only one included. Your tokens are also revoked "
+        "when your password changes, when you sign out everywhere and when your two-factor "
+        "sign-in is reset.",
         responses={204: OpenApiResponse(description="Revoked.")},
     ),
 )
@@ -173,6 +178,14 @@ class ApiTokenViewSet(
         )
         token.token = secret
         return Response(IssuedTokenSerializer(token).data, status=status.HTTP_201_CREATED)
+
+    def revocable_token_id(self):
+        """The id of the token a DELETE names, for :class:`~monitor.api.permissions.TokenScope`
+        (a read-only token may revoke itself)."""
+        try:
+            return uuid.UUID(str(self.kwargs.get(self.lookup_url_kwarg or self.lookup_field)))
+        except ValueError:
+            return None
 
     def destroy(self, request, *args, **kwargs):
         self.get_object().revoke()
