@@ -7,7 +7,7 @@ project package (``config``), mounts them, like ``config/urls.py`` mounts the ap
 from __future__ import annotations
 
 from django.urls import include, path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import DefaultRouter
 
 from cases.api.deadlines import (
@@ -18,7 +18,14 @@ from cases.api.deadlines import (
 )
 from cases.api.register import RegisterCountsView, RegisterView
 from cases.api.urls import ROUTES as CASE_ROUTES
-from monitor.api.views import ApiTokenViewSet, MeView, NotFoundView, PlaceViewSet, TermViewSet
+from monitor.api.views import (
+    ApiTokenViewSet,
+    DocsView,
+    MeView,
+    NotFoundView,
+    PlaceViewSet,
+    TermViewSet,
+)
 from people.api.urls import ROUTES as PEOPLE_ROUTES
 from sources.api.urls import ROUTES as SOURCE_ROUTES
 
@@ -51,7 +58,7 @@ urlpatterns = [
     path("register/", RegisterView.as_view(), name="register"),
     path("register/counts/", RegisterCountsView.as_view(), name="register-counts"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
+    path("docs/", DocsView.as_view(url_name="api:schema"), name="docs"),
     path("", include(router.urls)),
     re_path(r"^[\s\S]*$", NotFoundView.as_view(), name="not-found"),
 ]

@@ -235,6 +235,10 @@ BACKUP_KEEP = env_int("MONITOR_BACKUP_KEEP", 14, minimum=1, maximum=3650)
 # (`make run` starts one beside the server).
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
+# How long an API Idempotency-Key is remembered (a retry after that creates a new record);
+# expired keys are deleted by the background task `manage.py expire_idempotency_keys` queues.
+IDEMPOTENCY_KEY_DAYS = env_int("MONITOR_IDEMPOTENCY_KEY_DAYS", 30, minimum=1, maximum=365)
+
 # How many days a State has to answer a UN communication before it counts as overdue.
 UN_RESPONSE_DAYS = env_int("MONITOR_UN_RESPONSE_DAYS", 60, minimum=1, maximum=3650)
 
@@ -376,7 +380,7 @@ SPECTACULAR_SETTINGS = {
         "record (412 if it changed meanwhile), and an Idempotency-Key with a create you may "
         'retry. Errors answer {"error": {"code", "message", "fields"}}.'
     ),
-    "VERSION": "1.0.0",
+    "VERSION": "1.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
     # Like every endpoint, the schema and its docs page answer 401 without a session or token:
     # an anonymous visitor learns nothing, not even what the API holds.

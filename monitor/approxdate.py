@@ -241,8 +241,10 @@ class ApproximateDateFormField(forms.CharField):
             # The input goes in as a parameter, never into the message itself: a "%" typed
             # by someone must not be read as a format directive by whoever renders it.
             raise ValidationError(
-                _("“%(value)s” is not a date Monitor understands. Use 2022-05-18, 2022-05, "
-                  "May 2022, 2022 or c. 2021."),
+                _(
+                    "“%(value)s” is not a date Monitor understands. Use 2022-05-18, 2022-05, "
+                    "May 2022, 2022 or c. 2021."
+                ),
                 code="invalid",
                 params={"value": value},
             ) from exc
@@ -328,8 +330,10 @@ class ApproximateDateField(models.DateField):
             # The input goes in as a parameter, never into the message itself: a "%" typed
             # by someone must not be read as a format directive by whoever renders it.
             raise ValidationError(
-                _("“%(value)s” is not a date Monitor understands. Use 2022-05-18, 2022-05, "
-                  "May 2022, 2022 or c. 2021."),
+                _(
+                    "“%(value)s” is not a date Monitor understands. Use 2022-05-18, 2022-05, "
+                    "May 2022, 2022 or c. 2021."
+                ),
                 code="invalid",
                 params={"value": value},
             ) from exc

@@ -106,4 +106,3 @@ class ApiErrorMiddleware:
             if header in response:
                 shaped[header] = response[header]
         return shaped
-

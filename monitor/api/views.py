@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import uuid
 
+from django.conf import settings
 from django.contrib.auth import authenticate
+from django.contrib.auth.views import redirect_to_login
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.views import SpectacularSwaggerSplitView
 from rest_framework import exceptions, mixins, permissions, status, viewsets
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -20,6 +23,7 @@ from monitor.api.serializers import (
     TermSerializer,
     TokenRequestSerializer,
 )
+from monitor.api.strict import StrictQuery
 from monitor.api.viewsets import RecordViewSet
 from monitor.filtersets import PlaceFilterSet, TermFilterSet
 from monitor.models import ApiToken, Place, Term
@@ -55,7 +59,7 @@ class PlaceViewSet(RecordViewSet):
 
 
 @extend_schema(exclude=True)
-class NotFoundView(APIView):
+class NotFoundView(StrictQuery, APIView):
     """Any other path under /api/v1/: a 404 in the API's error shape, not an HTML page."""
 
     permission_classes = [permissions.AllowAny]
@@ -66,7 +70,7 @@ class NotFoundView(APIView):
     get = post = put = patch = delete = head = options = http_method_not_allowed
 
 
-class MeView(APIView):
+class MeView(StrictQuery, APIView):
     """Who the API thinks you are."""
 
     @extend_schema(responses=MeSerializer, summary="The signed-in user")
@@ -115,6 +119,7 @@ NO_SECOND_FACTOR = _(
     ),
 )
 class ApiTokenViewSet(
+    StrictQuery,
     mixins.ListModelMixin,
     mixins.CreateModelMixin,
     mixins.DestroyModelMixin,
@@ -190,3 +195,15 @@ class ApiTokenViewSet(
     def destroy(self, request, *args, **kwargs):
         self.get_object().revoke()
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class DocsView(SpectacularSwaggerSplitView):
+    """The API's docs page. Like the schema it describes, it is for signed-in users only;
+    a browser (asking for HTML) that is not signed in is sent to the sign-in page and back,
+    not shown a bare "401 Unauthorized"; a script still gets the 401."""
+
+    def get(self, request, *args, **kwargs):
+        browser = "text/html" in request.headers.get("Accept", "")
+        if browser and not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
+        return super().get(request, *args, **kwargs)

@@ -41,9 +41,7 @@ def test_a_percent_sign_in_a_date_filter_is_a_400_naming_the_field(api, monitor_
 
 def test_a_deeply_nested_body_is_a_400_not_a_server_error(api, monitor_on_team):
     body = "[" * 1000 + "]" * 1000
-    response = api(monitor_on_team).post(
-        f"{API}/cases/", body, content_type="application/json"
-    )
+    response = api(monitor_on_team).post(f"{API}/cases/", body, content_type="application/json")
     error = assert_error_shape(response, 400, "parse_error")
     assert "nested" in error["message"]
 

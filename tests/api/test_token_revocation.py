@@ -58,9 +58,12 @@ def test_changing_the_password_in_the_pages_revokes_the_users_tokens(tokens, mon
     assert_dead(mine)
     assert_dead(mine_read_only)
     assert bearer(colleague).get(f"{API}/me/").status_code == 200
-    assert AccessLog.objects.filter(
-        action=AccessAction.TOKEN_REVOKED, object_type="monitor.apitoken"
-    ).count() == 2
+    assert (
+        AccessLog.objects.filter(
+            action=AccessAction.TOKEN_REVOKED, object_type="monitor.apitoken"
+        ).count()
+        == 2
+    )
 
 
 def test_set_password_anywhere_revokes_the_tokens(tokens, monitor_on_team):
