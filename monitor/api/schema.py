@@ -6,10 +6,16 @@ drf-spectacular infers most of it; this module adds what it cannot see:
   written as ids (:class:`~monitor.api.fields.RecordField`);
 * the headers: ``ETag`` on every answer with a record, ``If-Match`` on updates and actions,
   ``Idempotency-Key`` on creates;
-* the error answers each operation can give, all in the one error shape.
+* the error answers each operation can give, all in the one error shape;
+* descriptions for API users: a serializer's or view's *own* docstring only (a base class's
+  docstring is written for contributors, about the code), its reStructuredText markup turned
+  into Markdown (``tests/api/test_schema.py`` rejects code talk leaking into the schema).
 """
 
 from __future__ import annotations
+
+import inspect
+import re
 
 from drf_spectacular.extensions import (
     OpenApiAuthenticationExtension,
@@ -34,6 +40,13 @@ ERROR_DESCRIPTIONS = {
     "413": "The body is larger than the limit the message names (`too_large`).",
     "415": "The body is not JSON (`unsupported_media_type`).",
 }
+
+
+def public_doc(cls) -> str:
+    """``cls``'s own docstring (never an inherited one), as Markdown."""
+    doc = inspect.cleandoc(cls.__dict__.get("__doc__") or "")
+    doc = re.sub(r":[a-z]+:`~?([^`]+)`", r"`\1`", doc)
+    return doc.replace("``", "`")
 
 
 class BearerTokenScheme(OpenApiAuthenticationExtension):
@@ -114,6 +127,22 @@ class MonitorAutoSchema(AutoSchema):
         return self._is_record_view() and (
             action == "create" or action in getattr(self.view, "idempotent_actions", ())
         )
+
+    def get_description(self) -> str:
+        action = getattr(self.view, getattr(self.view, "action", self.method.lower()), None)
+        action_doc = inspect.getdoc(action) if action is not None else ""
+        if action_doc:
+            return action_doc.replace("``", "`")
+        return public_doc(type(self.view))
+
+    def _map_basic_serializer(self, serializer, direction):
+        result = super()._map_basic_serializer(serializer, direction)
+        description = public_doc(type(serializer))
+        if description:
+            result["description"] = description
+        else:
+            result.pop("description", None)
+        return result
 
     def _is_record_view(self) -> bool:
         from monitor.api.viewsets import RecordViewSet

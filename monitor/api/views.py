@@ -202,6 +202,7 @@ class DocsView(SpectacularSwaggerSplitView):
     a browser (asking for HTML) that is not signed in is sent to the sign-in page and back,
     not shown a bare "401 Unauthorized"; a script still gets the 401."""
 
+    @extend_schema(exclude=True)
     def get(self, request, *args, **kwargs):
         browser = "text/html" in request.headers.get("Accept", "")
         if browser and not request.user.is_authenticated:
