@@ -59,7 +59,7 @@ class PlaceViewSet(RecordViewSet):
 
 
 @extend_schema(exclude=True)
-class NotFoundView(StrictQuery, APIView):
+class NotFoundView(APIView):
     """Any other path under /api/v1/: a 404 in the API's error shape, not an HTML page."""
 
     permission_classes = [permissions.AllowAny]
