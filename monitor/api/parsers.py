@@ -8,6 +8,7 @@ than :data:`MAX_DEPTH` is refused before it is decoded.
 
 from __future__ import annotations
 
+import io
 import re
 
 from django.utils.translation import gettext_lazy as _
@@ -43,16 +44,6 @@ class JSONParser(parsers.JSONParser):
                 _("The JSON body is nested more than %(depth)d levels deep.") % {"depth": MAX_DEPTH}
             )
         try:
-            return super().parse(_Stream(body), media_type, parser_context)
+            return super().parse(io.BytesIO(body), media_type, parser_context)
         except RecursionError as exc:  # belt and braces: the check above should catch it
             raise exceptions.ParseError(_("The JSON body is nested too deeply.")) from exc
-
-
-class _Stream:
-    """The already-read body, for DRF's parser (which only calls ``read``)."""
-
-    def __init__(self, body: bytes):
-        self.body = body
-
-    def read(self, *args) -> bytes:
-        return self.body
