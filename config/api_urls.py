@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView
-from rest_framework.routers import DefaultRouter
+from rest_framework.routers import APIRootView, DefaultRouter
 
 from cases.api.deadlines import (
     CalendarAddressView,
@@ -18,6 +18,7 @@ from cases.api.deadlines import (
 )
 from cases.api.register import RegisterCountsView, RegisterView
 from cases.api.urls import ROUTES as CASE_ROUTES
+from monitor.api.strict import StrictQuery
 from monitor.api.views import (
     ApiTokenViewSet,
     DocsView,
@@ -37,7 +38,13 @@ ROUTES = [
     ("auth/tokens", ApiTokenViewSet, "token"),
 ]
 
+
+class ApiRootView(StrictQuery, APIRootView):
+    """The API's root: a link to each list."""
+
+
 router = DefaultRouter()
+router.APIRootView = ApiRootView
 for prefix, viewset, basename in [*ROUTES, *SOURCE_ROUTES, *PEOPLE_ROUTES, *CASE_ROUTES]:
     router.register(prefix, viewset, basename=basename)
 
