@@ -379,7 +379,9 @@ class FollowUpFilterSet(RecordFilterSet):
     )
     owner = RecordChoiceFilter(queryset=colleagues)
     reference = django_filters.CharFilter(lookup_expr="icontains")
-    ordering = StableOrderingFilter(fields=("due_on", "created_at", "updated_at"))
+    sent_from = ApproximateDateFilter(bound="start")
+    sent_to = ApproximateDateFilter(bound="end")
+    ordering = StableOrderingFilter(fields=("due_on", "sent", "created_at", "updated_at"))
 
     class Meta:
         model = FollowUp
@@ -387,6 +389,13 @@ class FollowUpFilterSet(RecordFilterSet):
 
     def filter_status(self, queryset, name, value):
         return queryset.with_status_in(*value)
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        start, end = self.date_range("sent")
+        if start or end:
+            queryset = queryset.filter(overlaps("sent", start, end))
+        return queryset
 
     def filter_overdue(self, queryset, name, value):
         overdue = FollowUp.objects.overdue().values("pk")

@@ -283,6 +283,18 @@ def figure_add(
     return figure
 
 
+def figure_edit(*, figure: EventFigure, actor, changes: dict, reason: str = "") -> EventFigure:
+    """Correct a figure: its value, range, qualifier, who gives it, as of when, the note.
+
+    Its source stays: the figure is cited on it, and a figure from another source is another
+    figure (add it; archive this one if it was a mistake). Nothing is overwritten silently:
+    the change is kept in the figure's history, with ``reason``.
+    """
+    for name, value in changes.items():
+        setattr(figure, name, value)
+    return record_save(record=figure, actor=actor, reason=reason or _("Figure corrected"))
+
+
 # -- case references --------------------------------------------------------------------------
 #
 # ``TJK-2023-0007``: the prefix (settings.CASE_REFERENCE_PREFIX), the year the case was

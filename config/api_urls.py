@@ -7,8 +7,8 @@ project package (``config``), mounts them, like ``config/urls.py`` mounts the ap
 from __future__ import annotations
 
 from django.urls import include, path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
-from rest_framework.routers import DefaultRouter
+from drf_spectacular.views import SpectacularAPIView
+from rest_framework.routers import APIRootView, DefaultRouter
 
 from cases.api.deadlines import (
     CalendarAddressView,
@@ -18,7 +18,15 @@ from cases.api.deadlines import (
 )
 from cases.api.register import RegisterCountsView, RegisterView
 from cases.api.urls import ROUTES as CASE_ROUTES
-from monitor.api.views import ApiTokenViewSet, MeView, NotFoundView, PlaceViewSet, TermViewSet
+from monitor.api.strict import StrictQuery
+from monitor.api.views import (
+    ApiTokenViewSet,
+    DocsView,
+    MeView,
+    NotFoundView,
+    PlaceViewSet,
+    TermViewSet,
+)
 from people.api.urls import ROUTES as PEOPLE_ROUTES
 from sources.api.urls import ROUTES as SOURCE_ROUTES
 
@@ -30,7 +38,13 @@ ROUTES = [
     ("auth/tokens", ApiTokenViewSet, "token"),
 ]
 
+
+class ApiRootView(StrictQuery, APIRootView):
+    """The API's root: a link to each list."""
+
+
 router = DefaultRouter()
+router.APIRootView = ApiRootView
 for prefix, viewset, basename in [*ROUTES, *SOURCE_ROUTES, *PEOPLE_ROUTES, *CASE_ROUTES]:
     router.register(prefix, viewset, basename=basename)
 
@@ -51,7 +65,7 @@ urlpatterns = [
     path("register/", RegisterView.as_view(), name="register"),
     path("register/counts/", RegisterCountsView.as_view(), name="register-counts"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
+    path("docs/", DocsView.as_view(url_name="api:schema"), name="docs"),
     path("", include(router.urls)),
-    re_path(r"^.*$", NotFoundView.as_view(), name="not-found"),
+    re_path(r"^[\s\S]*$", NotFoundView.as_view(), name="not-found"),
 ]

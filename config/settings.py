@@ -94,6 +94,9 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Below WhiteNoise: every answer a view makes is no-store; static files keep their cache.
     "monitor.security.NoStoreMiddleware",
+    # Under /api/: a body over the size limit is a 413, and any error made outside a view
+    # (URL resolution, a middleware, an uncaught exception) answers in the API's error shape.
+    "monitor.api.middleware.ApiErrorMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -234,6 +237,10 @@ BACKUP_KEEP = env_int("MONITOR_BACKUP_KEEP", 14, minimum=1, maximum=3650)
 # (`make run` starts one beside the server).
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
+# How long an API Idempotency-Key is remembered (a retry after that creates a new record);
+# expired keys are deleted by the background task `manage.py expire_idempotency_keys` queues.
+IDEMPOTENCY_KEY_DAYS = env_int("MONITOR_IDEMPOTENCY_KEY_DAYS", 30, minimum=1, maximum=365)
+
 # How many days a State has to answer a UN communication before it counts as overdue.
 UN_RESPONSE_DAYS = env_int("MONITOR_UN_RESPONSE_DAYS", 60, minimum=1, maximum=3650)
 
@@ -358,9 +365,9 @@ REST_FRAMEWORK = {
     ],
     # JSON only: the browsable API would list every choice of every related field.
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["monitor.api.parsers.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "monitor.api.schema.MonitorAutoSchema",
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_FILTER_BACKENDS": ["monitor.api.filters.FilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "monitor.api.pagination.Pagination",
     "EXCEPTION_HANDLER": "monitor.api.exceptions.exception_handler",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
@@ -375,7 +382,7 @@ SPECTACULAR_SETTINGS = {
         "record (412 if it changed meanwhile), and an Idempotency-Key with a create you may "
         'retry. Errors answer {"error": {"code", "message", "fields"}}.'
     ),
-    "VERSION": "1.0.0",
+    "VERSION": "1.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
     # Like every endpoint, the schema and its docs page answer 401 without a session or token:
     # an anonymous visitor learns nothing, not even what the API holds.

@@ -238,7 +238,16 @@ class ApproximateDateFormField(forms.CharField):
         try:
             return ApproximateDate.parse(value)
         except ValueError as exc:
-            raise ValidationError(str(exc), code="invalid") from exc
+            # The input goes in as a parameter, never into the message itself: a "%" typed
+            # by someone must not be read as a format directive by whoever renders it.
+            raise ValidationError(
+                _(
+                    "“%(value)s” is not a date Monitor understands. Use 2022-05-18, 2022-05, "
+                    "May 2022, 2022 or c. 2021."
+                ),
+                code="invalid",
+                params={"value": value},
+            ) from exc
 
 
 class _Companion:
@@ -318,7 +327,16 @@ class ApproximateDateField(models.DateField):
         try:
             return ApproximateDate.parse(value)
         except ValueError as exc:
-            raise ValidationError(str(exc), code="invalid") from exc
+            # The input goes in as a parameter, never into the message itself: a "%" typed
+            # by someone must not be read as a format directive by whoever renders it.
+            raise ValidationError(
+                _(
+                    "“%(value)s” is not a date Monitor understands. Use 2022-05-18, 2022-05, "
+                    "May 2022, 2022 or c. 2021."
+                ),
+                code="invalid",
+                params={"value": value},
+            ) from exc
 
     def get_prep_value(self, value):
         if isinstance(value, ApproximateDate):

@@ -48,6 +48,11 @@ class MonitorConfig(AppConfig):
         post_save.connect(
             security.end_access_if_deactivated, sender=User, dispatch_uid="monitor.deactivated"
         )
+        post_save.connect(
+            security.revoke_tokens_on_password_change,
+            sender=User,
+            dispatch_uid="monitor.password_changed",
+        )
         post_save.connect(accesslog.on_token_saved, sender=ApiToken, dispatch_uid="monitor.token")
 
 

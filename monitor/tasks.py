@@ -8,6 +8,7 @@ from django.conf import settings
 from django_tasks import task
 
 from monitor.backups import create_backup, prune_backups
+from monitor.models import IdempotencyKey
 
 
 @task()
@@ -18,3 +19,10 @@ def backup_scheduled() -> str:
     archive = create_backup(destination=destination, recipients=settings.BACKUP_RECIPIENTS)
     prune_backups(destination, keep=settings.BACKUP_KEEP)
     return str(archive)
+
+
+@task()
+def idempotency_keys_expire() -> int:
+    """Delete the API's idempotency keys older than ``MONITOR_IDEMPOTENCY_KEY_DAYS`` (daily,
+    queued by ``manage.py expire_idempotency_keys --enqueue``). Returns how many went."""
+    return IdempotencyKey.expire()

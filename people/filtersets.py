@@ -29,11 +29,19 @@ from people.models import Affiliation, Organization, Person
 
 
 class PersonFilterSet(RecordFilterSet):
-    name = django_filters.CharFilter(
+    # ``q`` searches, as on every other list; ``name`` is its older spelling, kept working.
+    q = django_filters.CharFilter(
         method="filter_name",
         help_text=_(
             "Words of any of the person's names, in any script or spelling: "
             "“Шоиширинов” finds “Shoishirinov”."
+        ),
+    )
+    name = django_filters.CharFilter(
+        method="filter_name",
+        help_text=_(
+            "The same as `q` (kept for clients written before `q`): words of any of the "
+            "person's names, in any script or spelling."
         ),
     )
     review_state = django_filters.MultipleChoiceFilter(choices=REVIEW_STATE_CHOICES)

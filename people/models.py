@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -18,6 +19,7 @@ from monitor.models.base import (
     confidentiality_constraint,
     review_state_constraint,
 )
+from monitor.names import clean_name
 from monitor.redaction import REVIEWED_FIELDS, Redaction
 from people.choices import Gender, NameKind, OrganizationKind, Script
 from people.folding import fold_name, fold_terms
@@ -202,7 +204,15 @@ class PersonName(AuditedModel):
     review_parent = "person"
 
     def clean(self) -> None:
-        self.full_name = " ".join(self.full_name.split())
+        # No invisible controls; zero-width characters dropped (monitor.names).
+        errors = {}
+        for field in ("full_name", "given_name", "family_name", "patronymic"):
+            try:
+                setattr(self, field, clean_name(getattr(self, field)))
+            except ValidationError as error:
+                errors[field] = error
+        if errors:
+            raise ValidationError(errors)
         self.folded = fold_name(self.full_name)
         if not self.script:
             self.script = detect_script(self.full_name)
@@ -290,6 +300,17 @@ class Organization(AuditedModel):
         if record_hidden(self):  # a strict organisation named as a perpetrator, say
             return NOT_SHOWN
         return f"{self.name} ({self.acronym})" if self.acronym else self.name
+
+    def clean(self) -> None:
+        # Names shown everywhere: no invisible controls, no zero-width characters.
+        errors = {}
+        for field in ("name", "acronym"):
+            try:
+                setattr(self, field, clean_name(getattr(self, field)))
+            except ValidationError as error:
+                errors[field] = error
+        if errors:
+            raise ValidationError(errors)
 
 
 class Affiliation(AuditedModel):

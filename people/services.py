@@ -72,6 +72,31 @@ def person_create(
     return person
 
 
+def person_names_check(*, person: Person) -> None:
+    """After a change to ``person``'s names: exactly one of those in use is primary.
+
+    The database allows at most one; this refuses none (the primary mark taken off the only
+    primary name, with no other marked), which would leave the person shown as a pseudonym
+    though not protected.
+
+    Raises:
+        PartError: ``part="names"``, on the names as a whole.
+    """
+    primaries = PersonName.objects.filter(
+        person=person, is_primary=True, archived_at__isnull=True
+    ).count()
+    if primaries != 1:
+        error = ValidationError(
+            {
+                "is_primary": _(
+                    "Mark exactly one name as the primary name (the one shown everywhere)."
+                )
+            },
+            code="primary",
+        )
+        raise PartError(error, part="names", index=None)
+
+
 def person_create_named(
     *, actor, full_name: str, team, confidentiality, reason: str = ""
 ) -> Person:

@@ -54,6 +54,13 @@ class SourceFilterSet(RecordFilterSet):
     language = django_filters.CharFilter()
     published_from = ApproximateDateFilter(bound="start")
     published_to = ApproximateDateFilter(bound="end")
+    url = django_filters.CharFilter(
+        method="filter_url",
+        help_text=_(
+            "Exactly this address (to see whether a source is recorded already); sources "
+            "whose identity you may not see are never matched."
+        ),
+    )
     q = django_filters.CharFilter(
         method="filter_q", help_text=_("Words in the title, author or publisher.")
     )
@@ -70,6 +77,11 @@ class SourceFilterSet(RecordFilterSet):
 
     def filter_publisher(self, queryset, name, value):
         return queryset.filter(_identified(self.request), publisher__icontains=value)
+
+    def filter_url(self, queryset, name, value):
+        # The address identifies a protected source: matched among those the user may
+        # identify only, so the filter never confirms a protected source's address.
+        return queryset.filter(_identified(self.request), url=value.strip())
 
     def filter_q(self, queryset, name, value):
         words = Q(title__icontains=value) | Q(author__icontains=value)

@@ -18,6 +18,7 @@ from cases.deadlines import DeadlineKind, overdue_deadlines, upcoming_deadlines
 from cases.statistics import communication_statistics, statistics_csv
 from cases.views.calendar import calendar_feed_path, calendar_feed_rotate
 from monitor.api.serializers import ErrorSerializer
+from monitor.api.strict import StrictQuery
 
 
 class DeadlineSerializer(serializers.Serializer):
@@ -58,14 +59,18 @@ def _deadline(item) -> dict:
     }
 
 
-class DeadlinesView(APIView):
+class DeadlinesView(StrictQuery, APIView):
     """What is overdue and what falls due soon, among the records you may see."""
+
+    query_parameters = ("days",)
 
     @extend_schema(
         summary="Your deadlines: overdue, and due in the next days",
         parameters=[
             OpenApiParameter(
-                "days", int, description="Days ahead (0–366; MONITOR_REMINDER_DAYS by default)."
+                "days",
+                {"type": "integer", "minimum": 0, "maximum": 366},
+                description="Days ahead (0–366; MONITOR_REMINDER_DAYS by default).",
             )
         ],
         # A number of days out of range is a 400 with the field's error.
@@ -103,7 +108,7 @@ class StatisticsSerializer(serializers.Serializer):
     by_mandate = StatisticsRowSerializer(many=True)
 
 
-class CommunicationStatisticsView(APIView):
+class CommunicationStatisticsView(StrictQuery, APIView):
     """UN communications you may see: sent, answered, unanswered, overdue, days to reply."""
 
     @extend_schema(
@@ -120,7 +125,7 @@ class CommunicationStatisticsView(APIView):
         return Response(StatisticsSerializer(data).data)
 
 
-class CommunicationStatisticsCsvView(APIView):
+class CommunicationStatisticsCsvView(StrictQuery, APIView):
     """The same statistics as CSV (formula-like cells neutralised)."""
 
     @extend_schema(
@@ -140,7 +145,7 @@ class CalendarAddressSerializer(serializers.Serializer):
     url = serializers.CharField(help_text="The secret address of your calendar, shown once.")
 
 
-class CalendarAddressView(APIView):
+class CalendarAddressView(StrictQuery, APIView):
     """A new secret address for your deadlines calendar; the previous one stops working."""
 
     @extend_schema(

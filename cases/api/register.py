@@ -18,6 +18,7 @@ from cases import register
 from cases.filtersets import DetentionFilterSet
 from cases.models import Detention
 from monitor.api.serializers import ErrorSerializer
+from monitor.api.strict import StrictQuery
 
 _FIELD_TYPES = {
     "string": lambda help_text: serializers.CharField(help_text=help_text),
@@ -73,7 +74,7 @@ class RegisterCountsSerializer(serializers.Serializer):
     no_arrest_date = serializers.IntegerField()
 
 
-class _RegisterBase(GenericAPIView):
+class _RegisterBase(StrictQuery, GenericAPIView):
     filterset_class = DetentionFilterSet
 
     def get_queryset(self):

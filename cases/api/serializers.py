@@ -35,9 +35,10 @@ from monitor.api.serializers import (
     RecordSerializer,
     TeamField,
     UserField,
-    terms_of,
+    VocabularyField,
     visible_places,
 )
+from monitor.api.strict import StrictSerializer
 from monitor.choices import Vocabulary
 from people.api.serializers import (
     BriefOrganizationSerializer,
@@ -45,7 +46,12 @@ from people.api.serializers import (
     visible_organizations,
     visible_persons,
 )
-from sources.api.serializers import BriefSourceSerializer, ProvenanceSerializer, visible_sources
+from sources.api.serializers import (
+    BriefSourceSerializer,
+    NestedCitationsField,
+    ProvenanceSerializer,
+    visible_sources,
+)
 from sources.choices import Credibility
 
 CHILD_AUDIT = ("version", "archived_at")
@@ -127,7 +133,7 @@ class EventFigureSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class FigureAddSerializer(serializers.Serializer):
+class FigureAddSerializer(StrictSerializer):
     """One party's figure for an event, with the source that gives it."""
 
     kind = serializers.ChoiceField(choices=FigureKind.choices)
@@ -147,10 +153,26 @@ class FigureAddSerializer(serializers.Serializer):
     credibility = serializers.ChoiceField(choices=Credibility.choices, required=False)
 
 
-class EventSerializer(RecordSerializer):
-    kind = RecordField(
-        BriefTermSerializer, terms_of(Vocabulary.EVENT_TYPE), allow_null=True, required=False
+class FigureEditSerializer(StrictSerializer):
+    """A correction of a figure; what is left out stays as it is. The source cannot change."""
+
+    kind = serializers.ChoiceField(choices=FigureKind.choices, required=False)
+    qualifier = serializers.ChoiceField(choices=FigureQualifier.choices, required=False)
+    value = serializers.IntegerField(min_value=0, required=False)
+    value_max = serializers.IntegerField(min_value=0, required=False, allow_null=True)
+    claimed_by = serializers.CharField(max_length=300, required=False)
+    as_of = ApproximateDateField(required=False, allow_null=True)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+    change_reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=500,
+        help_text=_("Why the figure was corrected; kept in its history."),
     )
+
+
+class EventSerializer(RecordSerializer):
+    kind = VocabularyField(Vocabulary.EVENT_TYPE, allow_null=True, required=False)
     parent = RecordField(BriefEventSerializer, visible_events, allow_null=True, required=False)
     places = RecordField(BriefPlaceSerializer, visible_places, many=True, required=False)
     team = TeamField()
@@ -158,6 +180,9 @@ class EventSerializer(RecordSerializer):
         many=True, read_only=True, help_text=_("Contested figures, each with its source.")
     )
     provenance = ClaimProvenanceSerializer()
+
+    citations = NestedCitationsField()
+    children = ("citations",)
 
     class Meta:
         model = Event
@@ -176,6 +201,7 @@ class EventSerializer(RecordSerializer):
             "team",
             "review_state",
             *AUDIT_FIELDS[1:],
+            "citations",
             "change_reason",
         ]
         read_only_fields = (*AUDIT_FIELDS, "review_state")
@@ -222,7 +248,11 @@ class CaseDetentionSerializer(serializers.ModelSerializer):
 
 
 class CaseSerializer(RecordSerializer):
-    reference = serializers.CharField(
+    # The pattern is checked here too, so that the schema declares it (the service checks
+    # the year as well).
+    reference = serializers.RegexField(
+        r"^([A-Z]{3}-[0-9]{4}-[0-9]{4})?$",
+        error_messages={"invalid": _("Use the form TJK-2023-0007.")},
         required=False,
         allow_blank=True,
         max_length=20,
@@ -235,7 +265,7 @@ class CaseSerializer(RecordSerializer):
     team = TeamField()
     events = RecordField(BriefEventSerializer, visible_events, many=True, required=False)
     places = RecordField(BriefPlaceSerializer, visible_places, many=True, required=False)
-    tags = RecordField(BriefTermSerializer, terms_of(Vocabulary.TAG), many=True, required=False)
+    tags = VocabularyField(Vocabulary.TAG, many=True, required=False)
     persons = CasePersonSerializer(
         many=True,
         required=False,
@@ -269,7 +299,9 @@ class CaseSerializer(RecordSerializer):
         help_text=_("A source described on the spot; citations with a null source cite it."),
     )
 
-    children = ("persons", *PARTS)
+    children = ("persons", "citations", *PARTS)
+
+    citations = NestedCitationsField()
 
     class Meta:
         model = Case
@@ -290,6 +322,7 @@ class CaseSerializer(RecordSerializer):
             "team",
             "review_state",
             *AUDIT_FIELDS[1:],
+            "citations",
             *PARTS,
             "change_reason",
         ]
@@ -315,12 +348,14 @@ class PerpetratorSerializer(ChildSerializer):
 class AllegationSerializer(RecordSerializer):
     case = RecordField(BriefCaseSerializer, visible_cases)
     victim = RecordField(BriefPersonSerializer, visible_persons, allow_null=True, required=False)
-    violation_type = RecordField(BriefTermSerializer, terms_of(Vocabulary.VIOLATION_TYPE))
+    violation_type = VocabularyField(Vocabulary.VIOLATION_TYPE)
     place = RecordField(BriefPlaceSerializer, visible_places, allow_null=True, required=False)
     perpetrators = PerpetratorSerializer(many=True, required=False)
     provenance = ClaimProvenanceSerializer()
 
-    children = ("perpetrators",)
+    children = ("perpetrators", "citations")
+
+    citations = NestedCitationsField()
 
     class Meta:
         model = Allegation
@@ -337,13 +372,14 @@ class AllegationSerializer(RecordSerializer):
             "perpetrators",
             "provenance",
             *AUDIT_FIELDS[1:],
+            "citations",
             "change_reason",
         ]
         # The claim status moves by its own action, under the corroboration rules.
         read_only_fields = (*AUDIT_FIELDS, "claim_status")
 
 
-class ClaimStatusSerializer(serializers.Serializer):
+class ClaimStatusSerializer(StrictSerializer):
     status = serializers.ChoiceField(choices=ClaimStatus.choices)
     comment = serializers.CharField(required=False, allow_blank=True, max_length=5000)
 
@@ -354,15 +390,11 @@ class ClaimStatusSerializer(serializers.Serializer):
 class DetentionStepSerializer(ChildSerializer):
     parent_field = "detention"
     place = RecordField(BriefPlaceSerializer, visible_places, allow_null=True, required=False)
-    facility = RecordField(
-        BriefTermSerializer, terms_of(Vocabulary.FACILITY), allow_null=True, required=False
-    )
+    facility = VocabularyField(Vocabulary.FACILITY, allow_null=True, required=False)
     authority = RecordField(
         BriefOrganizationSerializer, visible_organizations, allow_null=True, required=False
     )
-    articles = RecordField(
-        BriefTermSerializer, terms_of(Vocabulary.CRIMINAL_ARTICLE), many=True, required=False
-    )
+    articles = VocabularyField(Vocabulary.CRIMINAL_ARTICLE, many=True, required=False)
     provenance = ClaimProvenanceSerializer()
 
     class Meta:
@@ -407,7 +439,9 @@ class DetentionSerializer(RecordSerializer):
     )
     provenance = ClaimProvenanceSerializer()
 
-    children = ("steps",)
+    children = ("steps", "citations")
+
+    citations = NestedCitationsField()
 
     class Meta:
         model = Detention
@@ -420,6 +454,7 @@ class DetentionSerializer(RecordSerializer):
             "steps",
             "provenance",
             *AUDIT_FIELDS[1:],
+            "citations",
             "change_reason",
         ]
         read_only_fields = AUDIT_FIELDS
@@ -440,15 +475,12 @@ class FollowUpResponseSerializer(ChildSerializer):
 
 class FollowUpSerializer(RecordSerializer):
     case = RecordField(BriefCaseSerializer, visible_cases)
-    communication_type = RecordField(
-        BriefTermSerializer,
-        terms_of(Vocabulary.UN_COMMUNICATION_TYPE),
+    communication_type = VocabularyField(
+        Vocabulary.UN_COMMUNICATION_TYPE,
         allow_null=True,
         required=False,
     )
-    mandates = RecordField(
-        BriefTermSerializer, terms_of(Vocabulary.UN_MANDATE), many=True, required=False
-    )
+    mandates = VocabularyField(Vocabulary.UN_MANDATE, many=True, required=False)
     addressee = RecordField(
         BriefOrganizationSerializer, visible_organizations, allow_null=True, required=False
     )
@@ -473,7 +505,9 @@ class FollowUpSerializer(RecordSerializer):
     )
     provenance = ClaimProvenanceSerializer()
 
-    children = ("responses",)
+    children = ("responses", "citations")
+
+    citations = NestedCitationsField()
 
     class Meta:
         model = FollowUp
@@ -501,6 +535,7 @@ class FollowUpSerializer(RecordSerializer):
             "responses",
             "provenance",
             *AUDIT_FIELDS[1:],
+            "citations",
             "change_reason",
         ]
         read_only_fields = (*AUDIT_FIELDS, "closed_at")

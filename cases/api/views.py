@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 
 from cases.api.recording import case_parts
 from cases.api.serializers import (
@@ -15,6 +17,7 @@ from cases.api.serializers import (
     DetentionSerializer,
     EventSerializer,
     FigureAddSerializer,
+    FigureEditSerializer,
     FollowUpSerializer,
 )
 from cases.filtersets import (
@@ -54,14 +57,16 @@ from cases.services import (
     detention_record,
     detention_steps_record,
     figure_add,
+    figure_edit,
 )
-from monitor.api.exceptions import part_errors_detail
+from monitor.api.exceptions import django_validation_detail, part_errors_detail
 from monitor.api.serializers import ReasonSerializer
 from monitor.api.viewsets import RecordViewSet, ReviewedViewSet
 from monitor.redaction import annotate as annotate_identity
 from monitor.selectors import visible_prefetch
-from monitor.services import PartError, PartErrors, record_save
+from monitor.services import PartError, PartErrors, record_archive, record_save
 from people.api.serializers import person_prefetch
+from sources.services import citation_add
 
 
 def with_identity(user):
@@ -97,6 +102,26 @@ class ProvenanceMixin:
         self.attach_provenance([record])
         return super().record_response(record, status_code)
 
+    def save_children(self, parent, list_field, items, reason):
+        """Citations given with the record (``citations``) are added through the citation
+        service, in the record's transaction; errors keep their positions."""
+        if list_field.field_name != "citations":
+            return super().save_children(parent, list_field, items, reason)
+        errors = {}
+        for index, item in enumerate(items):
+            try:
+                citation_add(record=parent, actor=self.request.user, **item)
+            except DjangoValidationError as exc:
+                errors[str(index)] = django_validation_detail(exc)
+        if errors:
+            raise ValidationError({list_field.field_name: errors})
+        return None
+
+
+FIGURE_PARAMETER = OpenApiParameter(
+    "figure", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The figure's id."
+)
+
 
 class EventViewSet(ProvenanceMixin, ReviewedViewSet):
     """Protests, security operations, trials, mass arrests; events nest."""
@@ -126,8 +151,24 @@ class EventViewSet(ProvenanceMixin, ReviewedViewSet):
             )
         )
 
+    #: Figures are kept beside the event: adding, correcting or archiving one changes its ETag.
+    etag_children = ("figures",)
+    idempotent_actions = ("figures",)
+
     def claims_of(self, record):
         return [record, *record.figures.all()]
+
+    @staticmethod
+    def figure_of(event, figure_id, actor) -> EventFigure:
+        """The event's figure ``figure_id``, through its own visible_to (else 404)."""
+        try:
+            figure = EventFigure.objects.visible_to(actor).filter(event=event, pk=figure_id)
+            figure = figure.first()
+        except (TypeError, ValueError, DjangoValidationError):
+            figure = None
+        if figure is None:
+            raise NotFound()
+        return figure
 
     @extend_schema(
         summary="Add a contested figure",
@@ -138,11 +179,58 @@ class EventViewSet(ProvenanceMixin, ReviewedViewSet):
     @action(detail=True, methods=["post"])
     def figures(self, request, *args, **kwargs):
         data = self.action_input(FigureAddSerializer)
-        return self.transition(request, self._add_figure, **data)
+        return self.idempotent_transition(request, self._add_figure, creates=EventFigure, **data)
 
     @staticmethod
     def _add_figure(*, record, actor, **data):
         return figure_add(event=record, actor=actor, **data)
+
+    @extend_schema(
+        summary="Correct a figure",
+        description="Change a figure's value, range, qualifier, who gives it, as of when or "
+        "its note; the change is kept in its history. Its source cannot change: add another "
+        "figure instead. Answers with the event; If-Match takes the event's ETag.",
+        request=FigureEditSerializer,
+        parameters=[FIGURE_PARAMETER],
+    )
+    @action(
+        detail=True,
+        methods=["patch"],
+        url_path=r"figures/(?P<figure>[^/.]+)",
+        url_name="figure",
+    )
+    def figure_edit(self, request, *args, figure=None, **kwargs):
+        data = dict(self.action_input(FigureEditSerializer))
+        reason = data.pop("change_reason", "")
+
+        def edit(*, record, actor):
+            found = self.figure_of(record, figure, actor)
+            return figure_edit(figure=found, actor=actor, changes=data, reason=reason)
+
+        return self.transition(request, edit)
+
+    @extend_schema(
+        summary="Archive a figure",
+        description="Take a figure (a duplicate, a mistake) out of the event; it stays in the "
+        "history and can be restored by a coordinator. Coordinators only, as for any "
+        "archive. Answers with the event; If-Match takes the event's ETag.",
+        request=ReasonSerializer,
+        parameters=[FIGURE_PARAMETER],
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path=r"figures/(?P<figure>[^/.]+)/archive",
+        url_name="figure-archive",
+    )
+    def figure_archive(self, request, *args, figure=None, **kwargs):
+        data = self.action_input(ReasonSerializer)
+
+        def archive(*, record, actor):
+            found = self.figure_of(record, figure, actor)
+            return record_archive(record=found, actor=actor, reason=data.get("reason", ""))
+
+        return self.transition(request, archive)
 
 
 class CaseViewSet(ProvenanceMixin, ReviewedViewSet):
@@ -303,6 +391,43 @@ class DetentionViewSet(ProvenanceMixin, RecordViewSet):
     def claims_of(self, record):
         return [record, *record.steps.all()]
 
+    @extend_schema(
+        summary="Set a step's claim status",
+        description="Each step of a detention (an arrest, a sentence…) is a claim of its own: "
+        "alleged, corroborated (two independent sources), verified (a reviewer, four eyes), "
+        "disputed (a source on each side) or refuted (a contesting source). Answers with the "
+        "detention; If-Match takes the detention's ETag.",
+        request=ClaimStatusSerializer,
+        parameters=[
+            OpenApiParameter(
+                "step", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The step's id."
+            )
+        ],
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path=r"steps/(?P<step>[^/.]+)/claim-status",
+        url_name="step-claim-status",
+    )
+    def step_claim_status(self, request, *args, step=None, **kwargs):
+        data = self.action_input(ClaimStatusSerializer)
+
+        def set_claim(*, record, actor):
+            # The step through its own visible_to, and only a step of this detention.
+            try:
+                claim = DetentionStep.objects.visible_to(actor).filter(detention=record, pk=step)
+                claim = claim.first()
+            except (TypeError, ValueError, DjangoValidationError):
+                claim = None
+            if claim is None:
+                raise NotFound()
+            return claim_set_status(
+                claim=claim, status=data["status"], actor=actor, comment=data.get("comment", "")
+            )
+
+        return self.transition(request, set_claim)
+
     def save_record(self, plan, expected_version=None):
         # The detention service links the detained person to the case.
         return detention_record(
@@ -312,6 +437,8 @@ class DetentionViewSet(ProvenanceMixin, RecordViewSet):
         )
 
     def save_children(self, parent, list_field, items, reason):
+        if list_field.field_name != "steps":
+            return super().save_children(parent, list_field, items, reason)
         # Steps go through their service as one batch: the order rules (no step before the
         # arrest, from both sides) are checked on the detention as it will be.
         plans, errors = self.child_plans(parent, list_field, items)
@@ -366,6 +493,7 @@ class FollowUpViewSet(ProvenanceMixin, RecordViewSet):
         data = dict(serializer.validated_data)
         reason = data.pop("change_reason", "") or ""
         responses = data.pop("responses", None)
+        citations = data.pop("citations", None)
         m2m = {name: data.pop(name) for name in M2M_FIELDS if name in data}
         actor = self.request.user
         with transaction.atomic():
@@ -382,6 +510,8 @@ class FollowUpViewSet(ProvenanceMixin, RecordViewSet):
                 )
             if responses is not None:
                 self.save_children(followup, serializer.fields["responses"], responses, reason)
+            if citations is not None:
+                self.save_children(followup, serializer.fields["citations"], citations, reason)
         return followup
 
     def save_child(self, record, plan, reason):

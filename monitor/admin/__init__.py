@@ -103,7 +103,8 @@ class UserAdmin(PermissionFirstHistoryMixin, ArchiveOnlyMixin, SimpleHistoryAdmi
                 )
                 continue
             twofactor.reset(user)
-            security.end_sessions(user)
+            # Whoever took the phone may hold a token issued with it: it dies too.
+            security.end_access(user, why="two-factor sign-in reset", request=request)
             record_access(
                 AccessAction.TWO_FACTOR_RESET,
                 request=request,

@@ -3,6 +3,8 @@
 * :class:`ApproximateDateField` carries an approximate date as a string: ``"2022-05-18"``,
   ``"2022-05"``, ``"2022"``, with ``"c. "`` in front when it is approximate. Input also
   accepts what people type (``"May 2022"``, ``"c. 2021"``).
+* :class:`TermField` is a :class:`RecordField` for a term of one vocabulary, which also
+  takes the term's code.
 * :class:`RecordField` links to another record: a brief object when read, its id (or the
   brief object itself) when written. Its choices are the records the request's user may see,
   so an id they may not see is refused exactly like one that does not exist. A related
@@ -148,3 +150,38 @@ class _Placeholder:
 
     def all(self):  # pragma: no cover - never used: get_queryset is overridden
         raise NotImplementedError
+
+
+class TermField(RecordField):
+    """A term of one vocabulary: written as its id or as its code (``"torture"``), or as
+    ``{"vocabulary": …, "code": …}``; read as a brief term. Which vocabulary is in the
+    schema's description of the field."""
+
+    default_error_messages = {
+        "does_not_exist": _("No term “{pk_value}” in the vocabulary “{vocabulary}”."),
+        "incorrect_type": _("Give the term's id or its code."),
+        "wrong_vocabulary": _("This field takes a term of the vocabulary “{vocabulary}”."),
+    }
+
+    def __init__(self, brief, vocabulary: str, choices, **kwargs):
+        self.vocabulary = vocabulary
+        super().__init__(brief, choices, **kwargs)
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            if data.get("vocabulary") not in (None, self.vocabulary):
+                self.fail("wrong_vocabulary", vocabulary=self.vocabulary)
+            data = data.get("id") or data.get("code")
+        if isinstance(data, uuid.UUID):
+            return super().to_internal_value(data)
+        if not isinstance(data, str) or not data.strip():
+            self.fail("incorrect_type")
+        try:
+            pk = uuid.UUID(data)
+        except ValueError:
+            found = self.get_queryset().filter(code=data.strip()).first()
+        else:
+            found = self.get_queryset().filter(pk=pk).first()
+        if found is None:
+            self.fail("does_not_exist", pk_value=data, vocabulary=self.vocabulary)
+        return found

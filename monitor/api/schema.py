@@ -6,10 +6,16 @@ drf-spectacular infers most of it; this module adds what it cannot see:
   written as ids (:class:`~monitor.api.fields.RecordField`);
 * the headers: ``ETag`` on every answer with a record, ``If-Match`` on updates and actions,
   ``Idempotency-Key`` on creates;
-* the error answers each operation can give, all in the one error shape.
+* the error answers each operation can give, all in the one error shape;
+* descriptions for API users: a serializer's or view's *own* docstring only (a base class's
+  docstring is written for contributors, about the code), its reStructuredText markup turned
+  into Markdown (``tests/api/test_schema.py`` rejects code talk leaking into the schema).
 """
 
 from __future__ import annotations
+
+import inspect
+import re
 
 from drf_spectacular.extensions import (
     OpenApiAuthenticationExtension,
@@ -24,13 +30,23 @@ from monitor.api.fields import APPROXIMATE_DATE_PATTERN
 from monitor.api.serializers import ErrorSerializer
 
 ERROR_DESCRIPTIONS = {
-    "400": "Invalid input (`invalid`, with errors by field) or a refused action (its code).",
+    "400": "Invalid input (`invalid`, with errors by field: an unknown field or query "
+    "parameter is an error too) or a refused action (its code).",
     "401": "No valid credentials: sign in, or send `Authorization: Bearer <token>`.",
     "403": "Not allowed: your role, a read-only token, or a rule of the workflow.",
     "404": "No such record, or one you may not see.",
     "409": "A conflicting request (an Idempotency-Key reused for another request).",
     "412": "Stale: the record changed since the ETag given in If-Match.",
+    "413": "The body is larger than the limit the message names (`too_large`).",
+    "415": "The body is not JSON (`unsupported_media_type`).",
 }
+
+
+def public_doc(cls) -> str:
+    """``cls``'s own docstring (never an inherited one), as Markdown."""
+    doc = inspect.cleandoc(cls.__dict__.get("__doc__") or "")
+    doc = re.sub(r":[a-z]+:`~?([^`]+)`", r"`\1`", doc)
+    return doc.replace("``", "`")
 
 
 class BearerTokenScheme(OpenApiAuthenticationExtension):
@@ -74,14 +90,59 @@ class RecordFieldSchema(OpenApiSerializerFieldExtension):
         return build_basic_type(OpenApiTypes.UUID)
 
 
+class TermFieldSchema(OpenApiSerializerFieldExtension):
+    target_class = "monitor.api.fields.TermField"
+
+    def map_serializer_field(self, auto_schema, direction):
+        vocabulary = self.target.vocabulary
+        if direction == "response":
+            component = auto_schema.resolve_serializer(self.target.brief, direction)
+            return {
+                "allOf": [component.ref],
+                "description": f"A term of the vocabulary `{vocabulary}`.",
+            }
+        return {
+            "type": "string",
+            "minLength": 1,
+            "description": f"A term of the vocabulary `{vocabulary}`: its id, or its code "
+            f"(GET /api/v1/terms/?vocabulary={vocabulary} lists them).",
+        }
+
+
 class MonitorAutoSchema(AutoSchema):
     """AutoSchema with the API's headers and error answers."""
 
     def _action(self) -> str | None:
         action = getattr(self.view, "action", None)
-        if self.method.upper() == "POST" and "{" in self.path:
+        if (
+            self.method.upper() in {"POST", "PATCH"}
+            and "{" in self.path
+            and action not in {"update", "partial_update"}
+        ):
             return "record_action"  # submit, verify, archive…: all take If-Match, give ETag
         return action
+
+    def _is_idempotent(self) -> bool:
+        action = getattr(self.view, "action", None)
+        return self._is_record_view() and (
+            action == "create" or action in getattr(self.view, "idempotent_actions", ())
+        )
+
+    def get_description(self) -> str:
+        action = getattr(self.view, getattr(self.view, "action", self.method.lower()), None)
+        action_doc = inspect.getdoc(action) if action is not None else ""
+        if action_doc:
+            return action_doc.replace("``", "`")
+        return public_doc(type(self.view))
+
+    def _map_basic_serializer(self, serializer, direction):
+        result = super()._map_basic_serializer(serializer, direction)
+        description = public_doc(type(serializer))
+        if description:
+            result["description"] = description
+        else:
+            result.pop("description", None)
+        return result
 
     def _is_record_view(self) -> bool:
         from monitor.api.viewsets import RecordViewSet
@@ -103,15 +164,16 @@ class MonitorAutoSchema(AutoSchema):
                     "record has changed since.",
                 )
             )
-        if action == "create":
+        if self._is_idempotent():
             parameters.append(
                 OpenApiParameter(
                     "Idempotency-Key",
-                    OpenApiTypes.STR,
+                    {"type": "string", "minLength": 1, "maxLength": 255},
                     OpenApiParameter.HEADER,
-                    description="Any unique string (1–255 characters). Retrying a create "
-                    "with the same key answers with the record the first attempt created "
-                    "(201, its current state) instead of creating another.",
+                    description="Any unique string (1–255 characters). Retrying with the "
+                    "same key answers with what the first attempt made (its current state, "
+                    "with `Idempotent-Replayed: true`) instead of making it again. Keys are "
+                    "remembered for 30 days (MONITOR_IDEMPOTENCY_KEY_DAYS).",
                 )
             )
         if action in {"retrieve", "create", "update", "partial_update", "record_action"}:
@@ -129,16 +191,19 @@ class MonitorAutoSchema(AutoSchema):
     def error_codes(self) -> list[str]:
         action = self._action()
         method = self.method.upper()
-        codes = ["400"] if method != "GET" or self._is_list_view() else []
+        # Every operation refuses an unknown query parameter (400).
+        codes = ["400"]
         # Even an operation open to anonymous clients (issuing a token with a password)
         # answers 401 to wrong credentials, and 403 to a token trying to issue one.
         codes += ["401", "403"]
         if "{" in self.path or self._is_list_view():
             codes.append("404")  # a hidden record; for lists, a page past the end
-        if action == "create" and self._is_record_view():
+        if self._is_idempotent():
             codes.append("409")
         if action in {"update", "partial_update", "record_action"}:
             codes.append("412")
+        if method in {"POST", "PUT", "PATCH"}:
+            codes += ["413", "415"]
         return codes
 
     def _get_response_bodies(self, direction="response"):

@@ -17,10 +17,12 @@ from rest_framework.validators import UniqueValidator
 
 from monitor import approxdate, redaction
 from monitor.access import has_role
-from monitor.api.fields import ApproximateDateField, RecordField, redaction_reader
+from monitor.api.fields import ApproximateDateField, RecordField, TermField, redaction_reader
+from monitor.api.strict import StrictFields, StrictSerializer
 from monitor.choices import Confidentiality
 from monitor.models import ApiToken, Place, Team, Term, User
 from monitor.models.api import TOKEN_DEFAULT_DAYS, TOKEN_MAX_DAYS
+from monitor.pages.editing import default_team
 
 #: Written by the system, never by a client.
 AUDIT_FIELDS = (
@@ -72,6 +74,11 @@ def terms_of(vocabulary):
     return choices
 
 
+def VocabularyField(vocabulary, **kwargs) -> TermField:
+    """A link to a term of ``vocabulary``, by id or by code."""
+    return TermField(BriefTermSerializer, vocabulary, terms_of(vocabulary), **kwargs)
+
+
 def visible_places(user):
     return Place.objects.visible_to(user).active()
 
@@ -86,9 +93,32 @@ def visible_users(user):
     return User.objects.filter(is_active=True) if has_role(user) else User.objects.none()
 
 
+class CreatorsTeam:
+    """The default team of a record created without one: its creator's team, when they are
+    in exactly one (as the pages' forms propose it, ``monitor.pages.editing.default_team``), so
+    teammates can edit what a script recorded."""
+
+    requires_context = True
+
+    def __call__(self, serializer_field):
+        request = serializer_field.context.get("request")
+        return default_team(getattr(request, "user", None))
+
+
 def TeamField(**kwargs) -> RecordField:
+    kwargs.setdefault(
+        "help_text",
+        _(
+            "The team working on the record. Left out of a create: your team, if you are in "
+            "exactly one."
+        ),
+    )
     return RecordField(
-        BriefTeamSerializer, visible_teams, allow_null=True, required=False, **kwargs
+        BriefTeamSerializer,
+        visible_teams,
+        allow_null=True,
+        default=serializers.CreateOnlyDefault(CreatorsTeam()),
+        **kwargs,
     )
 
 
@@ -111,7 +141,7 @@ class WritePlan:
     reason: str = ""
 
 
-class RecordSerializer(serializers.ModelSerializer):
+class RecordSerializer(StrictFields, serializers.ModelSerializer):
     """Base of every serializer of an audited record.
 
     * Audit and workflow fields are read-only (``review_state`` moves through actions).
@@ -283,7 +313,7 @@ class PlaceSerializer(RecordSerializer):
 # -- actions, history, errors --------------------------------------------------------------
 
 
-class CommentSerializer(serializers.Serializer):
+class CommentSerializer(StrictSerializer):
     comment = serializers.CharField(
         required=False, allow_blank=True, max_length=5000, help_text=_("Kept with the decision.")
     )
@@ -299,7 +329,7 @@ class VerifySerializer(CommentSerializer):
     seen = serializers.CharField(required=False, max_length=64, help_text=SEEN_HELP)
 
 
-class ReturnSerializer(serializers.Serializer):
+class ReturnSerializer(StrictSerializer):
     comment = serializers.CharField(
         max_length=5000, help_text=_("What needs fixing; required to return a record.")
     )
@@ -336,7 +366,7 @@ class ReviewSerializer(serializers.Serializer):
     parts = ReviewPartSerializer(many=True)
 
 
-class ReasonSerializer(serializers.Serializer):
+class ReasonSerializer(StrictSerializer):
     reason = serializers.CharField(
         required=False, allow_blank=True, max_length=500, help_text=_("Kept in the history.")
     )
@@ -425,7 +455,7 @@ class IssuedTokenSerializer(ApiTokenSerializer):
         read_only_fields = fields
 
 
-class TokenRequestSerializer(serializers.Serializer):
+class TokenRequestSerializer(StrictSerializer):
     name = serializers.CharField(max_length=100, help_text=_("What the token is for."))
     username = serializers.CharField(
         required=False,

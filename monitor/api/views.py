@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import uuid
+
+from django.conf import settings
 from django.contrib.auth import authenticate
+from django.contrib.auth.views import redirect_to_login
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.views import SpectacularSwaggerSplitView
 from rest_framework import exceptions, mixins, permissions, status, viewsets
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -17,6 +22,7 @@ from monitor.api.serializers import (
     TermSerializer,
     TokenRequestSerializer,
 )
+from monitor.api.strict import StrictQuery
 from monitor.api.viewsets import RecordViewSet
 from monitor.filtersets import PlaceFilterSet, TermFilterSet
 from monitor.models import ApiToken, Place, Term
@@ -64,7 +70,7 @@ class NotFoundView(APIView):
     get = post = put = patch = delete = head = options = http_method_not_allowed
 
 
-class MeView(APIView):
+class MeView(StrictQuery, APIView):
     """Who the API thinks you are."""
 
     @extend_schema(responses=MeSerializer, summary="The signed-in user")
@@ -105,11 +111,15 @@ NO_SECOND_FACTOR = _(
     ),
     destroy=extend_schema(
         summary="Revoke a token",
-        description="The token stops working at once; it stays in your list as revoked.",
+        description="The token stops working at once; it stays in your list as revoked. "
+        "Any token may revoke itself, a read-only one included. Your tokens are also revoked "
+        "when your password changes, when you sign out everywhere and when your two-factor "
+        "sign-in is reset.",
         responses={204: OpenApiResponse(description="Revoked.")},
     ),
 )
 class ApiTokenViewSet(
+    StrictQuery,
     mixins.ListModelMixin,
     mixins.CreateModelMixin,
     mixins.DestroyModelMixin,
@@ -174,6 +184,27 @@ class ApiTokenViewSet(
         token.token = secret
         return Response(IssuedTokenSerializer(token).data, status=status.HTTP_201_CREATED)
 
+    def revocable_token_id(self):
+        """The id of the token a DELETE names, for :class:`~monitor.api.permissions.TokenScope`
+        (a read-only token may revoke itself)."""
+        try:
+            return uuid.UUID(str(self.kwargs.get(self.lookup_url_kwarg or self.lookup_field)))
+        except ValueError:
+            return None
+
     def destroy(self, request, *args, **kwargs):
         self.get_object().revoke()
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class DocsView(SpectacularSwaggerSplitView):
+    """The API's docs page. Like the schema it describes, it is for signed-in users only;
+    a browser (asking for HTML) that is not signed in is sent to the sign-in page and back,
+    not shown a bare "401 Unauthorized"; a script still gets the 401."""
+
+    @extend_schema(exclude=True)
+    def get(self, request, *args, **kwargs):
+        browser = "text/html" in request.headers.get("Accept", "")
+        if browser and not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
+        return super().get(request, *args, **kwargs)

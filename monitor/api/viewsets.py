@@ -37,6 +37,7 @@ from monitor.api.serializers import (
     ReviewSerializer,
     VerifySerializer,
 )
+from monitor.api.strict import StrictQuery
 from monitor.labels import labelled
 from monitor.models import IdempotencyKey
 from monitor.redaction import Reader
@@ -54,12 +55,27 @@ IDEMPOTENCY_HEADER = "Idempotency-Key"
 MAX_IDEMPOTENCY_KEY = 255
 
 
-def etag(record) -> str:
-    """The strong ETag of a record's current version."""
-    return f'"{record.pk}.{record.version}"'
+def etag(record, children: tuple[str, ...] = ()) -> str:
+    """The strong ETag of a record's current version.
+
+    ``children`` names parts kept beside the record rather than in it (an event's figures):
+    adding, changing or archiving one changes the ETag too, so an If-Match read before the
+    change is refused. Their ids and versions are digested (one query per part).
+    """
+    tag = f"{record.pk}.{record.version}"
+    if children:
+        digest = hashlib.sha256()
+        for name in children:
+            related = getattr(type(record), name).rel.related_model
+            field = getattr(type(record), name).field.name
+            rows = related._base_manager.filter(**{field: record}).order_by("pk")
+            for pk, version in rows.values_list("pk", "version"):
+                digest.update(f"{name}:{pk}:{version};".encode())
+        tag = f"{tag}.{digest.hexdigest()[:16]}"
+    return f'"{tag}"'
 
 
-def precondition(request, record) -> int | None:
+def precondition(request, record, children: tuple[str, ...] = ()) -> int | None:
     """Check ``If-Match``; the version it names, for the save's own check (None: no header).
 
     Raises:
@@ -71,7 +87,7 @@ def precondition(request, record) -> int | None:
     tags = {tag.strip().removeprefix("W/") for tag in header.split(",")}
     if "*" in tags:
         return None
-    if etag(record) in tags:
+    if etag(record, children) in tags:
         return record.version
     raise PreconditionFailed()
 
@@ -93,12 +109,18 @@ def _fingerprint(request) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-class RecordViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+class RecordViewSet(StrictQuery, mixins.ListModelMixin, viewsets.GenericViewSet):
     """List, read, create and update an audited record, read its history, archive it."""
+
+    paginated_actions = ("history",)
 
     http_method_names = ["get", "post", "put", "patch", "head", "options"]
     #: The model, for writes (which load the plain record through ``visible_to``).
     model = None
+    #: Parts kept beside the record whose changes change its ETag (see :func:`etag`).
+    etag_children: tuple[str, ...] = ()
+    #: Actions that create a part and honour ``Idempotency-Key`` (besides ``create``).
+    idempotent_actions: tuple[str, ...] = ()
 
     def get_serializer_context(self):
         context = super().get_serializer_context()
@@ -133,7 +155,7 @@ class RecordViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     def record_response(self, record, status_code=status.HTTP_200_OK) -> Response:
         response = Response(self.get_serializer(record).data, status=status_code)
-        response["ETag"] = etag(record)
+        response["ETag"] = etag(record, self.etag_children)
         return response
 
     def filter_queryset(self, queryset):
@@ -216,19 +238,52 @@ class RecordViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             )
         return key
 
-    def replay(self, request, key: str, fingerprint: str) -> Response | None:
-        """The answer to a create already made with this key, if there was one."""
-        used = IdempotencyKey.objects.filter(pk=IdempotencyKey.id_for(request.user, key)).first()
+    def used_key(self, request, key: str, fingerprint: str, model) -> IdempotencyKey | None:
+        """The live key ``key`` of this user, if a request already used it for a ``model``.
+
+        Raises:
+            Conflict: the key was used for another request.
+        """
+        used = (
+            IdempotencyKey.objects.live()
+            .filter(pk=IdempotencyKey.id_for(request.user, key))
+            .first()
+        )
         if used is None:
             return None
         if (
             used.fingerprint != fingerprint
-            or used.content_type_id != ContentType.objects.get_for_model(self.model).pk
+            or used.content_type_id != ContentType.objects.get_for_model(model).pk
         ):
             raise Conflict(
                 _("This Idempotency-Key was used for another request; use a new key."),
                 code="idempotency_key_reused",
             )
+        return used
+
+    def keep_key(self, request, key: str, fingerprint: str, created) -> None:
+        """Remember that ``key`` created ``created`` (inside the create's transaction)."""
+        key_id = IdempotencyKey.id_for(request.user, key)
+        # An expired key of the same name is forgotten first.
+        IdempotencyKey.objects.expired().filter(pk=key_id).delete()
+        IdempotencyKey.objects.create(
+            id=key_id,
+            user=request.user,
+            key=key,
+            fingerprint=fingerprint,
+            content_type=ContentType.objects.get_for_model(type(created)),
+            object_id=created.pk,
+        )
+
+    def replay(self, request, key: str, fingerprint: str) -> Response | None:
+        """The answer to a create already made with this key, if there was one.
+
+        Cheap by design: one look-up of the key, then the record read as a GET reads it;
+        the body is neither validated nor saved again.
+        """
+        used = self.used_key(request, key, fingerprint, self.model)
+        if used is None:
+            return None
         record = self.get_queryset().filter(pk=used.object_id).first()
         if record is None:
             raise exceptions.NotFound()
@@ -241,23 +296,19 @@ class RecordViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         fingerprint = _fingerprint(request) if key else ""
         if key and (answer := self.replay(request, key, fingerprint)):
             return answer
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
         try:
+            serializer = self.get_serializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
             with transaction.atomic():
                 record = self.perform_write(serializer)
                 if key:
                     # In the same transaction as the record: both are kept, or neither.
-                    IdempotencyKey.objects.create(
-                        id=IdempotencyKey.id_for(request.user, key),
-                        user=request.user,
-                        key=key,
-                        fingerprint=fingerprint,
-                        content_type=ContentType.objects.get_for_model(self.model),
-                        object_id=record.pk,
-                    )
-        except IntegrityError:
-            # A concurrent retry with the same key won the race: answer with its record.
+                    self.keep_key(request, key, fingerprint, record)
+        except (IntegrityError, exceptions.ValidationError, DjangoValidationError):
+            # A concurrent retry with the same key won the race: answer with its record. The
+            # loser may fail on the key's row (IntegrityError) or earlier, on a unique value
+            # the winner just saved ("Case with this Reference already exists."): a client
+            # retrying after a timeout must not conclude that its create failed.
             if key and (answer := self.replay(request, key, fingerprint)):
                 return answer
             raise
@@ -265,7 +316,7 @@ class RecordViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     def update(self, request, *args, partial: bool = False, **kwargs):
         record = self.get_write_object()
-        expected = precondition(request, record)
+        expected = precondition(request, record, self.etag_children)
         serializer = self.get_serializer(record, data=request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
         record = self.perform_write(serializer, instance=record, expected_version=expected)
@@ -280,8 +331,27 @@ class RecordViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         """Run a workflow service on the record, after checking ``If-Match``."""
         with transaction.atomic():
             record = self.get_write_object(lock=True)
-            precondition(request, record)
+            precondition(request, record, self.etag_children)
             service(record=record, actor=request.user, **arguments)
+        return self.record_response(self.refetch(record))
+
+    def idempotent_transition(self, request, service, *, creates, **arguments) -> Response:
+        """Run a service that adds a part (``creates``: its model) to the record, honouring
+        ``Idempotency-Key`` like a create: a retry answers with the record as it is now
+        (``Idempotent-Replayed: true``) instead of adding the part twice."""
+        key = self.idempotency_key(request)
+        fingerprint = _fingerprint(request) if key else ""
+        with transaction.atomic():
+            # The record's row lock orders retries racing on it: the second sees the key.
+            record = self.get_write_object(lock=True)
+            if key and self.used_key(request, key, fingerprint, creates) is not None:
+                response = self.record_response(self.refetch(record))
+                response["Idempotent-Replayed"] = "true"
+                return response
+            precondition(request, record, self.etag_children)
+            created = service(record=record, actor=request.user, **arguments)
+            if key:
+                self.keep_key(request, key, fingerprint, created)
         return self.record_response(self.refetch(record))
 
     def action_input(self, serializer_class) -> dict:

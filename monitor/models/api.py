@@ -109,8 +109,27 @@ class ApiToken(models.Model):
             self.save(update_fields=["revoked_at"])
 
 
+def idempotency_cutoff(now: datetime.datetime | None = None) -> datetime.datetime:
+    """Keys created at or before this moment have expired (``MONITOR_IDEMPOTENCY_KEY_DAYS``)."""
+    return (now or timezone.now()) - datetime.timedelta(days=settings.IDEMPOTENCY_KEY_DAYS)
+
+
+class IdempotencyKeyQuerySet(models.QuerySet):
+    def live(self):
+        """Keys still within their retention: a retry with one of them is answered."""
+        return self.filter(created_at__gt=idempotency_cutoff())
+
+    def expired(self):
+        return self.filter(created_at__lte=idempotency_cutoff())
+
+
 class IdempotencyKey(models.Model):
     """A client's ``Idempotency-Key`` and the record its create produced.
+
+    Kept ``MONITOR_IDEMPOTENCY_KEY_DAYS`` (30 by default): long enough for any retry, short
+    enough that the table does not grow with every create ever made. Expired keys answer
+    nothing (a create with one creates) and are deleted by a background task
+    (:func:`monitor.tasks.idempotency_keys_expire`).
 
     A retried create with the same key (from the same user) answers with that record
     instead of making a second one. ``fingerprint`` is a digest of the first request, so a
@@ -133,7 +152,9 @@ class IdempotencyKey(models.Model):
         ContentType, verbose_name=_("kind of record"), on_delete=models.CASCADE, related_name="+"
     )
     object_id = models.UUIDField(_("record id"))
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
+
+    objects = IdempotencyKeyQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("idempotency key")
@@ -142,6 +163,12 @@ class IdempotencyKey(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+    @classmethod
+    def expire(cls) -> int:
+        """Delete the keys past their retention; how many were deleted."""
+        deleted, _by_model = cls.objects.expired().delete()
+        return deleted
 
     @staticmethod
     def id_for(user, key: str) -> uuid.UUID:

@@ -8,8 +8,9 @@
 * The lockout (django-axes) is wired in :mod:`monitor.security.lockout`.
 * :class:`SessionLimitsMiddleware` ends a session after ``MONITOR_SESSION_IDLE_MINUTES``
   without a request and ``MONITOR_SESSION_MAX_HOURS`` after signing in, whatever happens.
-* :func:`end_sessions` signs a user out everywhere; deactivating an account calls it and
-  revokes the account's API tokens (:func:`end_access_on_deactivation`).
+* :func:`end_access` signs a user out everywhere, browser sessions and API tokens alike:
+  "sign out everywhere", a two-factor reset and deactivating an account call it; a new
+  password revokes the tokens (:func:`revoke_tokens_on_password_change`).
 * :class:`NoStoreMiddleware` keeps every dynamic answer out of browser and proxy caches.
 * :class:`SafeExceptionReporterFilter` / :class:`SafeExceptionReporter`: an error report
   (an e-mail to the admins, a debug page) shows where the code failed, not the data it
@@ -90,8 +91,6 @@ def username_digest(username: str | None) -> str:
 #: Session keys: when the user signed in, and when they were last seen (Unix seconds).
 SIGNED_IN_AT = "monitor.signed_in_at"
 LAST_SEEN = "monitor.last_seen"
-#: "Last seen" is written at most this often, so a page view rarely costs a session write.
-ACTIVITY_RESOLUTION_SECONDS = 60
 
 
 def mark_signed_in(request) -> None:
@@ -143,9 +142,9 @@ class SessionLimitsMiddleware:
             return
         reason = session_expiry_reason(session, now)
         if reason is None:
-            last_seen = session.get(LAST_SEEN) or 0
-            if now - last_seen >= ACTIVITY_RESOLUTION_SECONDS:
-                session[LAST_SEEN] = int(now)
+            # Every request moves the idle clock, to the fraction of a second: recorded once a
+            # minute, a session ended up to a minute before its idle limit (issue 20).
+            session[LAST_SEEN] = now
             return
         from monitor.security.accesslog import record_session_expired
 
@@ -190,21 +189,55 @@ def end_sessions(user) -> int:
     return len(keys)
 
 
-def end_access_on_deactivation(user) -> None:
-    """A deactivated account stops working everywhere at once: sessions and API tokens."""
+def revoke_tokens(user) -> int:
+    """Revoke every active API token of ``user``; returns how many were revoked."""
     from monitor.models import ApiToken
 
-    ended = end_sessions(user)
     revoked = 0
     for token in ApiToken.objects.filter(user=user, revoked_at__isnull=True):
         token.revoke()  # one by one: each revocation is logged
         revoked += 1
+    return revoked
+
+
+def end_access(user, *, why: str, request=None) -> None:
+    """End every way ``user`` is signed in: browser sessions and API tokens, logged once.
+
+    Called whenever a user or a coordinator reacts to a possible compromise: "sign out
+    everywhere", a two-factor reset, a password change, a deactivation. A token left alive
+    would leave an attacker who took it signed in.
+    """
+    ended = end_sessions(user)
+    revoked = revoke_tokens(user)
     from monitor.security.accesslog import record_sessions_ended
 
     record_sessions_ended(
-        user,
-        detail=f"account deactivated: {ended} sessions ended, {revoked} tokens revoked",
+        user, request=request, detail=f"{why}: {ended} sessions ended, {revoked} tokens revoked"
     )
+
+
+def end_access_on_deactivation(user) -> None:
+    """A deactivated account stops working everywhere at once: sessions and API tokens."""
+    end_access(user, why="account deactivated")
+
+
+def revoke_tokens_on_password_change(sender, instance, created=False, raw=False, **kwargs) -> None:
+    """``post_save`` on the user model: a new password revokes the user's API tokens.
+
+    Django's ``set_password`` keeps the new raw password in ``_password`` until the save
+    (for the password validators' ``password_changed``); a hash merely upgraded at sign-in
+    (``check_password``'s setter) clears it first, so only a real change gets here. A signal
+    for the same reason as deactivation: passwords change in the pages, the admin, the
+    password-reset flow and ``manage.py changepassword``, and none may forget it. The
+    sessions are left to Django, which ends all but the changer's own.
+    """
+    if raw or created or getattr(instance, "_password", None) is None:
+        return
+    revoked = revoke_tokens(instance)
+    if revoked:
+        from monitor.security.accesslog import record_sessions_ended
+
+        record_sessions_ended(instance, detail=f"password changed: {revoked} tokens revoked")
 
 
 def remember_active_state(sender, instance, raw=False, update_fields=None, **kwargs) -> None:
@@ -237,11 +270,8 @@ def sign_out_everywhere(request):
     """GET: a page with the button; POST: end every session of the signed-in user."""
     if request.method == "GET":
         return render(request, "security/sign_out_everywhere.html")
-    from monitor.security.accesslog import record_sessions_ended
-
     user = request.user
-    count = end_sessions(user)
-    record_sessions_ended(user, request=request, detail=f"{count} sessions ended by the user")
+    end_access(user, why="signed out everywhere by the user", request=request)
     request.monitor_session_expired = True  # logged above; the sign-out adds no second row
     logout(request)
     messages.success(request, _("You are signed out on every device."))

@@ -14,7 +14,7 @@ from people.api.serializers import (
 )
 from people.filtersets import AffiliationFilterSet, OrganizationFilterSet, PersonFilterSet
 from people.models import Affiliation, Organization, Person, PersonName
-from people.services import person_create
+from people.services import person_create, person_names_check
 
 
 class PersonViewSet(ReviewedViewSet):
@@ -40,6 +40,11 @@ class PersonViewSet(ReviewedViewSet):
         ).prefetch_related(
             visible_prefetch(Person, "names", user, lambda names: names.filter(archived_at=None))
         )
+
+    def save_children(self, parent, list_field, items, reason):
+        super().save_children(parent, list_field, items, reason)
+        if list_field.field_name == "names":
+            person_names_check(person=parent)  # in the write's transaction: all or nothing
 
     def perform_write(self, serializer, instance=None, expected_version=None):
         if instance is not None:

@@ -11,12 +11,12 @@ from monitor.api.fields import RecordField
 from monitor.api.redaction import RedactedSerializerMixin, identity_policy
 from monitor.api.serializers import (
     AUDIT_FIELDS,
-    BriefTermSerializer,
     RecordSerializer,
     TeamField,
     UserField,
-    terms_of,
+    VocabularyField,
 )
+from monitor.api.strict import StrictSerializer
 from monitor.choices import Vocabulary
 from monitor.redaction import annotate as annotate_identity
 from sources.choices import Credibility, Reliability, Stance
@@ -43,7 +43,7 @@ class BriefSourceSerializer(serializers.Serializer):
 
 
 class SourceSerializer(RedactedSerializerMixin, RecordSerializer):
-    kind = RecordField(BriefTermSerializer, terms_of(Vocabulary.SOURCE_KIND))
+    kind = VocabularyField(Vocabulary.SOURCE_KIND)
     team = TeamField()
     obtained_by = UserField()
     derived_from = RecordField(
@@ -119,7 +119,7 @@ class EvidenceFileSerializer(RecordSerializer):
         )
 
 
-class EvidenceUploadSerializer(serializers.Serializer):
+class EvidenceUploadSerializer(StrictSerializer):
     """A new evidence file: the bytes, the source they belong to, a description."""
 
     source = RecordField(BriefSourceSerializer, visible_sources)
@@ -171,6 +171,38 @@ class CitationSerializer(RecordSerializer):
             for name in ("source", "record_type", "record_id"):
                 fields[name].read_only = True
         return fields
+
+
+class NestedCitationSerializer(StrictSerializer):
+    """A citation written with the record it supports, in the record's own create or update
+    (``"citations": [{"source": …, "page": "12"}]``): no request per citation."""
+
+    source = RecordField(BriefSourceSerializer, visible_sources)
+    field_name = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=60,
+        help_text=_("The field of the record the source supports; empty for the whole record."),
+    )
+    page = serializers.CharField(required=False, allow_blank=True, max_length=40)
+    paragraph = serializers.CharField(required=False, allow_blank=True, max_length=40)
+    timestamp = serializers.CharField(required=False, allow_blank=True, max_length=40)
+    quote = serializers.CharField(required=False, allow_blank=True, max_length=10000)
+    credibility = serializers.ChoiceField(choices=Credibility.choices, required=False)
+    stance = serializers.ChoiceField(choices=Stance.choices, required=False)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+
+
+def NestedCitationsField() -> NestedCitationSerializer:
+    return NestedCitationSerializer(
+        many=True,
+        required=False,
+        write_only=True,
+        help_text=_(
+            "Sources to cite for the record, added with it (on a create or an update; "
+            "citations already there are kept). Read them back in `provenance`."
+        ),
+    )
 
 
 # -- the provenance of a claim, as one reader may see it -------------------------------------

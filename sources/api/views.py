@@ -12,6 +12,7 @@ from rest_framework.decorators import action
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 
 from monitor.api.exceptions import Conflict
+from monitor.api.parsers import JSONParser
 from monitor.api.redaction import identity_policy
 from monitor.api.viewsets import RecordViewSet, ReviewedViewSet
 from monitor.redaction import annotate as annotate_identity
@@ -82,7 +83,7 @@ class EvidenceFileViewSet(RecordViewSet):
     model = EvidenceFile
     serializer_class = EvidenceFileSerializer
     filterset_class = EvidenceFileFilterSet
-    parser_classes = [parsers.JSONParser, parsers.MultiPartParser]
+    parser_classes = [JSONParser, parsers.MultiPartParser]
 
     def get_queryset(self):
         user = self.request.user

@@ -241,3 +241,9 @@ def test_user_without_role_is_signed_in_but_sees_nothing(world, api):
     assert client.get(f"{API}/me/").json()["roles"] == []
     assert client.get(f"{API}/cases/").json()["results"] == []
     assert client.get(f"{API}/cases/{world['case'].pk}/").status_code == 404
+
+
+def test_the_docs_page_sends_a_browser_that_is_not_signed_in_to_sign_in(client):
+    response = client.get(f"{API}/docs/", HTTP_ACCEPT="text/html,application/xhtml+xml")
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/login/?next=/api/v1/docs/"

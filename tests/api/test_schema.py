@@ -5,6 +5,7 @@ through the WSGI app, signed in) finds no server error and no schema violation."
 from __future__ import annotations
 
 import os
+import re
 
 import pytest
 import requests
@@ -15,14 +16,8 @@ from drf_spectacular.validation import validate_schema
 from hypothesis import HealthCheck, Phase, given
 from hypothesis import settings as hypothesis_settings
 from rest_framework.test import APIClient
-from schemathesis.checks import not_a_server_error
+from schemathesis.checks import CHECKS as ALL_CHECKS
 from schemathesis.core.transport import Response as SchemathesisResponse
-from schemathesis.specs.openapi.checks import (
-    content_type_conformance,
-    response_headers_conformance,
-    response_schema_conformance,
-    status_code_conformance,
-)
 
 from monitor.choices import Role
 from monitor.models import ApiToken
@@ -31,13 +26,12 @@ from tests.factories import CitationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
-CHECKS = [
-    not_a_server_error,
-    status_code_conformance,
-    content_type_conformance,
-    response_headers_conformance,
-    response_schema_conformance,
-]
+#: Every check schemathesis has (its CLI's ``--checks all``): server errors, status codes,
+#: content types, headers and bodies against the schema, ignored auth, unsupported methods,
+#: missing required headers, and the stateful ones (use after free, resource availability).
+CHECKS = ALL_CHECKS.get_all()
+#: Examples per operation in the normal suite; the slow test asks for the issue's 100.
+EXAMPLES = int(os.environ.get("MONITOR_FUZZ_EXAMPLES", "2"))
 
 
 @pytest.fixture
@@ -101,6 +95,42 @@ def test_schema_is_valid_openapi_and_generated_without_warnings(capsys):
     request_body = schema["components"]["schemas"]["CaseRequest"]["properties"]
     assert "review_state" not in request_body and "version" not in request_body
     assert request_body["team"]["format"] == "uuid"
+
+
+#: Code talk that has no place in what API users read: reStructuredText roles and literals,
+#: module files, Python and Django names of the implementation.
+INTERNAL = re.compile(
+    r"``\w|:(?:class|func|meth|mod|data|attr):`|\b\w+\.py\b|"
+    r"\b(?:visible_to|get_queryset|prefetch\w*|select_related|QuerySet|queryset|Serializer|"
+    r"ViewSet|Mixin|self\.|kwargs|TODO|XXX)\b"
+)
+
+
+def _descriptions(node, where=""):
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "description" and isinstance(value, str):
+                yield where, value
+            else:
+                yield from _descriptions(value, f"{where}/{key}")
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _descriptions(value, f"{where}/{index}")
+
+
+def test_schema_descriptions_are_written_for_api_users():
+    """No internal comment leaks into the schema: a base serializer's docstring (about the
+    code) became the description of 33 components once."""
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    leaks = [
+        f"{where}: {INTERNAL.search(text).group(0)!r} in {text[:120]!r}"
+        for where, text in _descriptions(schema)
+        if INTERNAL.search(text)
+    ]
+    assert not leaks, "\n".join(leaks)
+    components = schema["components"]["schemas"]
+    assert "description" not in components["Case"]  # the base's docstring is not inherited
+    assert "download" in components["EvidenceFile"]["description"]
 
 
 def test_real_responses_conform_to_the_schema(
@@ -219,9 +249,10 @@ def fuzz_user(team):
     return user
 
 
-def test_schemathesis_finds_no_server_error_and_no_schema_violation(openapi, world, fuzz_user):
-    """Two generated examples per operation, seeded (derandomized) so a run is repeatable;
-    path ids point at real records, so detail operations are exercised, not just 404s."""
+def fuzz(openapi, world, fuzz_user, *, examples: int) -> list[str]:
+    """Generated examples for every operation, seeded (derandomized) so a run is repeatable,
+    every check on; path ids point at real records, so detail operations are exercised, not
+    just 404s. The failures, one line per operation."""
     _, secret = ApiToken.issue(user=fuzz_user, name="fuzz")
     headers = {"Authorization": f"Bearer {secret}"}
     ids = {
@@ -244,7 +275,7 @@ def test_schemathesis_finds_no_server_error_and_no_schema_violation(openapi, wor
         strategy = operation.as_strategy(path_parameters=path_parameters or None)
 
         @hypothesis_settings(
-            max_examples=int(os.environ.get("MONITOR_FUZZ_EXAMPLES", "2")),
+            max_examples=examples,
             derandomize=True,
             database=None,
             deadline=None,
@@ -260,4 +291,47 @@ def test_schemathesis_finds_no_server_error_and_no_schema_violation(openapi, wor
             run()
         except (Exception, BaseExceptionGroup) as exc:  # collect all, report together
             failures.append(f"{operation.method.upper()} {operation.path}: {exc}")
+    return failures
+
+
+def stateful(openapi, fuzz_user, *, examples: int, steps: int) -> None:
+    """Schemathesis's stateful phase: sequences of calls linked by the ids the answers give
+    (a case created, then read, updated, archived…), every check on each answer."""
+    _, secret = ApiToken.issue(user=fuzz_user, name="fuzz-stateful")
+    headers = {"Authorization": f"Bearer {secret}"}
+
+    class Machine(openapi.as_state_machine()):
+        def get_call_kwargs(self, case):
+            return {"headers": headers}
+
+        def validate_response(self, response, case, additional_checks=None, **kwargs):
+            case.validate_response(response, checks=CHECKS, headers=headers)
+
+    Machine.run(
+        settings=hypothesis_settings(
+            max_examples=examples,
+            stateful_step_count=steps,
+            derandomize=True,
+            database=None,
+            deadline=None,
+            suppress_health_check=list(HealthCheck),
+        )
+    )
+
+
+def test_schemathesis_finds_no_failure_of_any_check(openapi, world, fuzz_user):
+    failures = fuzz(openapi, world, fuzz_user, examples=EXAMPLES)
     assert not failures, "\n\n".join(failures)
+
+
+def test_schemathesis_stateful_phase_finds_no_failure(openapi, world, fuzz_user):
+    stateful(openapi, fuzz_user, examples=EXAMPLES, steps=5)
+
+
+@pytest.mark.slow
+def test_schemathesis_with_100_examples_per_operation_finds_no_failure(openapi, world, fuzz_user):
+    """What issue 20 asks: at least 100 examples per operation, then the stateful phase.
+    Too slow for every run: ``pytest -m slow tests/api/test_schema.py``."""
+    failures = fuzz(openapi, world, fuzz_user, examples=100)
+    assert not failures, "\n\n".join(failures)
+    stateful(openapi, fuzz_user, examples=100, steps=10)
