@@ -7,8 +7,9 @@ mode). Each gives ``run_worker()``: run every queued task to the end, as a worke
 would, here in the test's process. Nothing is mocked: the tasks are enqueued through the
 django-tasks API and picked up by the backend's own worker.
 
-Tests that use it are ``django_db(transaction=True)``: the database worker manages its own
-connection and transactions, as it does in production.
+Tests that use it are ``django_db(transaction=True, serialized_rollback=True)``: the
+database worker manages its own connection and transactions, as it does in production (and
+the role groups of the data migrations are restored after each test).
 
 Import it into a test module: ``from tests.task_backends import task_backend  # noqa: F401``.
 """

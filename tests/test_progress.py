@@ -15,7 +15,7 @@ from tests.factories import UserFactory
 from tests.task_backends import task_backend  # noqa: F401 (fixture)
 from tests.task_samples import count_to
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 @pytest.fixture
