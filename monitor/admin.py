@@ -21,8 +21,13 @@ from monitor import (
     twofactor,
 )
 from monitor.accesslog import record_access
-from monitor.admin_base import ArchiveOnlyMixin, AuditedAdmin, PermissionFirstHistoryMixin
-from monitor.models import Place, Team, Term, User
+from monitor.admin_base import (
+    ArchiveOnlyMixin,
+    AuditedAdmin,
+    PermissionFirstHistoryMixin,
+    ReadOnlyOwnRowsAdmin,
+)
+from monitor.models import Place, TaskProgress, Team, Term, User
 from monitor.models.accesslog import AccessAction
 
 
@@ -188,3 +193,33 @@ class PlaceAdmin(AuditedAdmin):
     search_fields = ("name", "code")
     list_select_related = ("parent",)
     autocomplete_fields = ("parent",)
+
+
+@admin.register(TaskProgress)
+class TaskProgressAdmin(ReadOnlyOwnRowsAdmin):
+    """Background work (monitor.progress): each person's own jobs only, coordinators included —
+    what a job was asked (an export's filters, an import's file name) stays its owner's."""
+
+    list_display = ("title", "kind", "state", "done", "total", "error_count", "created_at")
+    list_filter = ("kind", "state")
+    list_select_related = ("owner",)
+    fields = (
+        "title",
+        "kind",
+        "owner",
+        "state",
+        "done",
+        "total",
+        "error_count",
+        "created_at",
+        "started_at",
+        "finished_at",
+        "cancel_requested",
+        "expires_at",
+    )
+
+    def get_queryset(self, request):
+        return TaskProgress.objects.visible_to(request.user).select_related("owner")
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields
