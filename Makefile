@@ -40,8 +40,9 @@ $(CHROMIUM):
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium
 
 # Generated documents: WeasyPrint draws PDFs with Pango (and needs fonts); the tests read the
-# PDFs back as a person would, with poppler-utils (pdftoppm, pdftotext).
-DOC_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core poppler-utils
+# PDFs back as a person would, with poppler-utils (pdftoppm, pdftotext), and open the DOCX in
+# LibreOffice (headless conversion to PDF).
+DOC_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core poppler-utils libreoffice-writer-nogui
 
 .PHONY: system-packages
 system-packages:

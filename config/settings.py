@@ -233,9 +233,25 @@ BACKUP_DIR = Path(env_str("MONITOR_BACKUP_DIR", str(DATA_DIR / "backups")) or ""
 # How many scheduled backups are kept (older ones are removed after a new one succeeds).
 BACKUP_KEEP = env_int("MONITOR_BACKUP_KEEP", 14, minimum=1, maximum=3650)
 
-# Background work (django-tasks): queued in the database, run by `manage.py db_worker`
-# (`make run` starts one beside the server).
+# Background work (django-tasks; monitor.tasks, monitor.progress): queued in the database and
+# run by `manage.py db_worker` (`make run` starts one beside the server) — or, when
+# MONITOR_REDIS_URL is set (redis://host:6379/0), queued in Redis and run by RQ's workers
+# (`manage.py rqworker --job-class django_tasks_rq.Job default`). Code only ever uses the
+# django-tasks API (`task.enqueue`, `get_result`), so either runs the same tasks.
+REDIS_URL = env_str("MONITOR_REDIS_URL", "") or ""
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+if REDIS_URL:
+    INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
+    RQ_QUEUES = {"default": {"URL": REDIS_URL}}
+    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+
+# Exports of lists (monitor.pages.listing, monitor.export_jobs): up to this many rows the file is
+# made while the person waits; above it, a background task makes it, with a progress bar, and
+# only the person who asked may download it, until it expires.
+EXPORT_BACKGROUND_ROWS = env_int("MONITOR_EXPORT_BACKGROUND_ROWS", 5000, minimum=0)
+EXPORT_TTL_HOURS = env_int("MONITOR_EXPORT_TTL_HOURS", 24, minimum=1, maximum=24 * 30)
+# Where finished exports wait for their download (outside the web root, like evidence).
+EXPORT_DIR = Path(env_str("MONITOR_EXPORT_DIR", str(DATA_DIR / "exports")) or "")
 
 # How long an API Idempotency-Key is remembered (a retry after that creates a new record);
 # expired keys are deleted by the background task `manage.py expire_idempotency_keys` queues.

@@ -19,6 +19,7 @@ class MonitorConfig(AppConfig):
         "idempotencykey": roles.SYSTEM,
         "accesslog": roles.SYSTEM,
         "reviewdecision": roles.SYSTEM,
+        "taskprogress": roles.SYSTEM,  # background work: its owner reads it (monitor.progress)
     }
 
     def ready(self) -> None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import csv
 import io
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -53,16 +53,39 @@ class CsvColumn:
     prepare: Callable[[list], None] | None = None
 
 
-def csv_text(columns: list[CsvColumn], rows: Iterable[Any]) -> str:
+def prepared(columns: list[CsvColumn], rows: Iterable[Any]) -> list:
+    """``rows`` as a list, after each column's ``prepare`` lookup ran once over all of them."""
     rows = list(rows)
     for prepare in dict.fromkeys(c.prepare for c in columns if c.prepare is not None):
         prepare(rows)
+    return rows
+
+
+def csv_chunks(columns: list[CsvColumn], batches: Iterable[Iterable[Any]]) -> Iterator[str]:
+    """The CSV text, piece by piece: the header, then each batch of rows (its lookups done
+    once for the batch). The one row writer of every CSV export, direct or background."""
     out = io.StringIO()
     writer = csv.writer(out)
+
+    def take() -> str:
+        text = out.getvalue()
+        out.seek(0)
+        out.truncate(0)
+        return text
+
+    # Names of protected persons in free text are withheld from the viewer (the requester of
+    # a background export, :func:`monitor.access.viewing_as`), as on the pages.
+    scrub = viewer_scrubber()
     writer.writerow([neutralise(column.header) for column in columns])
-    for row in rows:
-        writer.writerow([neutralise(column.value(row)) for column in columns])
-    return out.getvalue()
+    yield take()
+    for batch in batches:
+        for row in prepared(columns, batch):
+            writer.writerow([scrub(neutralise(column.value(row))) for column in columns])
+        yield take()
+
+
+def csv_text(columns: list[CsvColumn], rows: Iterable[Any]) -> str:
+    return "".join(csv_chunks(columns, [rows]))
 
 
 def csv_response(columns: list[CsvColumn], rows: Iterable[Any], *, filename: str) -> HttpResponse:
@@ -78,40 +101,54 @@ def csv_response(columns: list[CsvColumn], rows: Iterable[Any], *, filename: str
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def xlsx_bytes(columns: list[CsvColumn], rows: Iterable[Any], *, title: str) -> bytes:
-    """The same table as :func:`csv_text`, as an XLSX workbook (one sheet, header frozen).
+def _xlsx_value(value: Any, scrub) -> Any:
+    """Numbers stay numbers; anything else is neutralised text, names withheld."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return scrub(neutralise(value))
+    return value
 
-    Numbers stay numbers; every text cell is neutralised like a CSV cell and stored as a
-    string, so nothing typed by a person is ever evaluated as a formula.
+
+def write_xlsx(
+    columns: list[CsvColumn], batches: Iterable[Iterable[Any]], fileobj, *, title: str
+) -> None:
+    """The same table as :func:`csv_chunks`, as an XLSX workbook written to ``fileobj``: one
+    sheet, header bold and frozen, rows written batch by batch (openpyxl's write-only mode, so
+    memory stays flat whatever the number of rows).
+
+    Every text cell is neutralised like a CSV cell and stored as a string, so nothing typed by
+    a person is ever evaluated as a formula.
     """
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
 
-    rows = list(rows)
-    for prepare in dict.fromkeys(c.prepare for c in columns if c.prepare is not None):
-        prepare(rows)
-    workbook = Workbook(write_only=False)
-    sheet = workbook.active
-    sheet.title = title[:31] or "export"
-    sheet.append([neutralise(column.header) for column in columns])
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title=title[:31] or "export")
     sheet.freeze_panes = "A2"
-    # A file is not text the response's scrubbing reads: its cells are scrubbed here.
-    scrub = viewer_scrubber()
-    for row in rows:
-        values = []
-        for column in columns:
-            value = column.value(row)
-            if isinstance(value, bool) or not isinstance(value, int | float):
-                value = scrub(neutralise(value))
-            values.append(value)
-        sheet.append(values)
-        for cell in sheet[sheet.max_row]:
-            if isinstance(cell.value, str):
-                cell.data_type = "s"  # text, whatever it looks like
+
+    def text_cell(value, **style):
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.data_type = "s"  # text, whatever it looks like
+        for name, setting in style.items():
+            setattr(cell, name, setting)
+        return cell
+
+    scrub = viewer_scrubber()  # a file is not text the response's scrubbing reads
+    bold = Font(bold=True)
+    sheet.append([text_cell(neutralise(column.header), font=bold) for column in columns])
+    for batch in batches:
+        for row in prepared(columns, batch):
+            values = []
+            for column in columns:
+                value = _xlsx_value(column.value(row), scrub)
+                values.append(text_cell(value) if isinstance(value, str) else value)
+            sheet.append(values)
+    workbook.save(fileobj)
+
+
+def xlsx_bytes(columns: list[CsvColumn], rows: Iterable[Any], *, title: str) -> bytes:
     out = io.BytesIO()
-    workbook.save(out)
+    write_xlsx(columns, [rows], out, title=title)
     return out.getvalue()
 
 
@@ -130,7 +167,11 @@ def log_export(request, *, what: str, filters: list[str], rows: int) -> None:
     Only the *names* of the filters are recorded, never their values: a search for a name
     is a name, and logs travel further than the database.
     """
-    user = request.user
+    log_export_by(request.user, what=what, filters=filters, rows=rows, path=request.path)
+
+
+def log_export_by(user, *, what: str, filters: list[str], rows: int, path: str) -> None:
+    """:func:`log_export` for work done away from a request (a background export)."""
     filters = sorted(set(filters))
     access_log.info(
         "export: %s exported %d %s (filters: %s)",
@@ -145,6 +186,6 @@ def log_export(request, *, what: str, filters: list[str], rows: int) -> None:
             "what": what,
             "filters": filters,
             "rows": rows,
-            "path": request.path,
+            "path": path,
         },
     )

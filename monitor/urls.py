@@ -12,7 +12,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.urls import URLPattern, URLResolver, path
 
-from monitor import security
+from monitor import export_jobs, progress_views, security
 from monitor.security import twofactor_views
 
 
@@ -79,4 +79,9 @@ urlpatterns = [
         security.sign_out_everywhere,
         name="sign-out-everywhere",
     ),
+    # Background work (monitor.progress): its progress, for its owner only; a finished export.
+    path("work/<uuid:pk>/", progress_views.progress_page, name="task-progress"),
+    path("work/<uuid:pk>.json", progress_views.progress_json, name="task-progress-json"),
+    path("work/<uuid:pk>/stop/", progress_views.progress_cancel_view, name="task-progress-cancel"),
+    path("work/<uuid:pk>/download/", export_jobs.export_download, name="export-download"),
 ]

@@ -26,7 +26,7 @@ from cases.models import (
 )
 from monitor.access import reveals_identity
 from monitor.choices import Confidentiality, Role
-from monitor.models import Place, ReviewDecision, Term, User
+from monitor.models import Place, ReviewDecision, TaskProgress, Term, User
 from monitor.roles import domain_models
 from monitor.services import record_save, review_submit
 from people.models import Affiliation, Organization, Person, PersonName
@@ -461,9 +461,13 @@ def models_with_visible_to() -> list[type]:
 
 
 @pytest.fixture
-def public_world(team, monitor_on_team):
-    """Every model at public level, a vocabulary term, a place, and a review decision."""
+def public_world(team, monitor_on_team, viewer):
+    """Every model at public level, a vocabulary term, a place, a review decision, and the
+    progress of a job the viewer started (its owner's alone: tests/test_progress.py)."""
+    from monitor.progress import progress_start
+
     world = build_world(team=None, level=PUBLIC)
+    world[TaskProgress] = progress_start(owner=viewer, kind="export", title="An export")
     world[Term] = TermFactory()
     world[Place] = PlaceFactory()
     case = world[Case]

@@ -44,6 +44,8 @@ def every_cited_fact(facts):
     for fact in facts.organizations:
         yield fact.name, fact.cites
     for fact in facts.persons:
+        if fact.illustration:  # not in the article, and says so (test below)
+            continue
         yield fact.key, fact.cites
         for affiliation in fact.affiliations:
             yield f"{fact.key} — {affiliation.role}", affiliation.cites
@@ -88,6 +90,14 @@ def test_every_fact_cites_the_article_and_every_excerpt_is_used(facts):
         assert cites, f"{label} cites nothing"
         used |= {cite.excerpt.key for cite in cites}
     assert used == set(facts.excerpts)
+
+
+def test_a_person_not_in_the_article_says_so_cites_nothing_and_is_protected(facts):
+    illustrations = [fact for fact in facts.persons if fact.illustration]
+    assert [fact.key for fact in illustrations] == ["Zarina Demoeva"]
+    for fact in illustrations:
+        assert "not in the article" in fact.illustration
+        assert not fact.cites and fact.is_protected
 
 
 def test_the_five_pamiris_are_named_in_the_sentence_their_records_cite(facts):

@@ -133,6 +133,11 @@ class PersonFact:
     ethnicity: str = ""
     biography: str = ""
     confidentiality: str = "confidential"
+    #: A protected person: shown by their pseudonym to anyone who may not identify them.
+    is_protected: bool = False
+    #: Set on a person who is not in the article, added to show a feature (the protected
+    #: witness): says so, and stands instead of a citation.
+    illustration: str = ""
     affiliations: tuple[AffiliationFact, ...] = ()
     cites: tuple[Cite, ...] = ()
 
@@ -223,6 +228,7 @@ class CaseFact:
     events: tuple[str, ...] = ()
     places: tuple[str, ...] = ()
     victims: tuple[str, ...] = ()
+    witnesses: tuple[str, ...] = ()
     allegations: tuple[AllegationFact, ...] = ()
     detentions: tuple[DetentionFact, ...] = ()
     followups: tuple[FollowUpFact, ...] = ()
@@ -513,7 +519,7 @@ def _check_references(facts: DemoFacts) -> None:
             need(title, events, "event", "cases.yaml")
         for place in case.places:
             need(place, places, "place", "cases.yaml")
-        for key in case.victims:
+        for key in (*case.victims, *case.witnesses):
             need(key, persons, "person", "cases.yaml")
         for allegation in case.allegations:
             need(allegation.victim, persons, "person", "cases.yaml")

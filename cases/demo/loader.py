@@ -238,7 +238,7 @@ class Loader:
                 Person,
                 occupation=fact.occupation,
                 ethnicity=fact.ethnicity,
-                biography=fact.biography,
+                biography=fact.biography or fact.illustration,
                 confidentiality=confidentiality(fact.confidentiality),
                 team=self.team,
             )
@@ -252,6 +252,12 @@ class Loader:
                 language=name.language,
                 is_primary=position == 0,
             )
+        if fact.is_protected and not person.is_protected:
+            # Protected once recorded, as a team would do it: a protected person's names are
+            # not the actor's to see (the coordinator is off the team), so they are written
+            # first, and the protection is its own change in the history.
+            person.is_protected = True
+            record_save(record=person, actor=self.actor, reason=REASON)
         for affiliation in fact.affiliations:
             record = self._ensure(
                 Affiliation,
@@ -329,11 +335,12 @@ class Loader:
             team=self.team,
         )
         self._cite_all(case, fact.cites)
-        for key in fact.victims:
-            self._ensure(
-                CasePerson,
-                {"case": case, "person": self.persons[key], "role": CasePersonRole.VICTIM},
-            )
+        for role, keys in (
+            (CasePersonRole.VICTIM, fact.victims),
+            (CasePersonRole.WITNESS, fact.witnesses),
+        ):
+            for key in keys:
+                self._ensure(CasePerson, {"case": case, "person": self.persons[key], "role": role})
         for allegation in fact.allegations:
             self._allegation(case, allegation)
         for detention in fact.detentions:

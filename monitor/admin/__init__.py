@@ -19,8 +19,13 @@ from monitor.admin import (
     api,  # noqa: F401  (API tokens and idempotency keys, read-only)
     review,  # noqa: F401  (registers the review queue and decision log)
 )
-from monitor.admin.base import ArchiveOnlyMixin, AuditedAdmin, PermissionFirstHistoryMixin
-from monitor.models import Place, Team, Term, User
+from monitor.admin.base import (
+    ArchiveOnlyMixin,
+    AuditedAdmin,
+    PermissionFirstHistoryMixin,
+    ReadOnlyOwnRowsAdmin,
+)
+from monitor.models import Place, TaskProgress, Team, Term, User
 from monitor.models.accesslog import AccessAction
 from monitor.security import twofactor
 from monitor.security.accesslog import record_access
@@ -189,3 +194,33 @@ class PlaceAdmin(AuditedAdmin):
     search_fields = ("name", "code")
     list_select_related = ("parent",)
     autocomplete_fields = ("parent",)
+
+
+@admin.register(TaskProgress)
+class TaskProgressAdmin(ReadOnlyOwnRowsAdmin):
+    """Background work (monitor.progress): each person's own jobs only, coordinators included —
+    what a job was asked (an export's filters, an import's file name) stays its owner's."""
+
+    list_display = ("title", "kind", "state", "done", "total", "error_count", "created_at")
+    list_filter = ("kind", "state")
+    list_select_related = ("owner",)
+    fields = (
+        "title",
+        "kind",
+        "owner",
+        "state",
+        "done",
+        "total",
+        "error_count",
+        "created_at",
+        "started_at",
+        "finished_at",
+        "cancel_requested",
+        "expires_at",
+    )
+
+    def get_queryset(self, request):
+        return TaskProgress.objects.visible_to(request.user).select_related("owner")
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields

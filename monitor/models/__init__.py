@@ -10,6 +10,7 @@ from monitor.models.base import (
     StaleEdit,
 )
 from monitor.models.places import Place
+from monitor.models.progress import ProgressState, TaskProgress
 from monitor.models.review import DecisionAction, ReviewDecision
 from monitor.models.users import Team, User
 from monitor.models.vocabularies import Term
@@ -25,9 +26,11 @@ __all__ = [
     "DecisionAction",
     "IdempotencyKey",
     "Place",
+    "ProgressState",
     "ReviewDecision",
     "ReviewedModel",
     "StaleEdit",
+    "TaskProgress",
     "Team",
     "Term",
     "User",

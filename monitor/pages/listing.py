@@ -25,11 +25,13 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Case, Q, QuerySet, Value, When
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from monitor import export_jobs
 from monitor.exports import CsvColumn, csv_response, log_export, xlsx_response
+from monitor.progress import progress_url
 
 PER_PAGE = 25
 #: Names of filters shown in the search bar instead of the filter panel.
@@ -88,6 +90,13 @@ class ListPage:
     filter_labels: dict[str, str] = {}
     #: The filter fields shown as checkboxes rather than a multiple select.
     checkbox_filters: tuple[str, ...] = ()
+
+    def __init__(self):
+        # A large export is made by a background task, which finds the page by its export's
+        # URL name (monitor.export_jobs).
+        for url_name in (self.export_url_name, self.xlsx_export_url_name):
+            if url_name:
+                export_jobs.register_page(url_name, self)
 
     # -- to be provided by each page -----------------------------------------------------------
 
@@ -241,6 +250,8 @@ class ListPage:
             "headers": self.headers(sort, request),
             "sort": sort,
             "export_url_name": self.export_url_name,
+            # Above the threshold the export link leads to a progress page, not a file.
+            "export_in_background": export_jobs.in_background(count),
             "xlsx_export_url_name": self.xlsx_export_url_name,
             "query_string": request.GET.urlencode(),
             **summary,
@@ -259,6 +270,19 @@ class ListPage:
         if queryset is None:
             # The same message as on the page: nothing is exported from a filter not understood.
             return self.list_view(request)
+        what = str(self.model._meta.verbose_name_plural)
+        count = queryset.count()
+        if export_jobs.in_background(count):
+            # Too many rows to make while the person waits: a background task makes the same
+            # file, and the person watches its progress (monitor.export_jobs).
+            progress = export_jobs.export_enqueue(
+                request=request,
+                url_name=self.xlsx_export_url_name if kind == "xlsx" else self.export_url_name,
+                kind=kind,
+                what=what,
+                rows=count,
+            )
+            return redirect(progress_url(progress))
         rows = self.prepare_rows(list(queryset), request)
         stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
         filename = f"{self.noun[1].replace(' ', '-')}-{stamp}.{kind}"
@@ -271,7 +295,7 @@ class ListPage:
             response = csv_response(self.csv_columns(request), rows, filename=filename)
         log_export(
             request,
-            what=str(self.model._meta.verbose_name_plural),
+            what=what,
             filters=[key for key in request.GET if any(request.GET.getlist(key))],
             rows=len(rows),
         )

@@ -27,6 +27,7 @@ from cases.models import CalendarFeed, ReminderLog
 from monitor.choices import Confidentiality, Role
 from monitor.models import AccessLog, ApiToken, IdempotencyKey
 from monitor.models.accesslog import AccessAction, AccessOutcome
+from monitor.progress import progress_start
 from monitor.services import review_submit
 from tests.factories import (
     AffiliationFactory,
@@ -192,6 +193,10 @@ def build_hidden(*, team, owner, level) -> World:
         ),
     )
     add("reminder_log", ReminderLog.objects.create(user=owner, date="2031-01-01", overdue=1))
+    add(
+        "task_progress",
+        progress_start(owner=owner, kind="export", title=f"{label} export", params={"q": CANARY}),
+    )
     add(
         "calendar_feed",
         CalendarFeed.objects.create(

@@ -57,6 +57,7 @@ from monitor.models import (
     IdempotencyKey,
     Place,
     ReviewDecision,
+    TaskProgress,
     Team,
     Term,
     User,
@@ -103,6 +104,11 @@ PAGE_TARGETS: dict[str, tuple[str, ...]] = {
     "source-edit": ("source", "protected_source"),
     "source-submit": ("source", "protected_source"),
     "sources:evidence-download": ("evidence",),
+    # Background work: its owner's alone (monitor.progress, monitor.export_jobs).
+    "task-progress": ("task_progress",),
+    "task-progress-json": ("task_progress",),
+    "task-progress-cancel": ("task_progress",),
+    "export-download": ("task_progress",),
 }
 #: The API: router basename → kinds. Every route of a basename (detail, history, each
 #: action, with or without a format suffix) is tried, so a new action is covered unasked.
@@ -149,6 +155,7 @@ ADMIN_TARGETS: dict[type, tuple[str, ...]] = {
     ApiToken: ("api_token",),
     IdempotencyKey: ("idempotency_key",),
     ReminderLog: ("reminder_log",),
+    TaskProgress: ("task_progress",),
     CalendarFeed: ("calendar_feed",),
     AccessLog: ("access_log",),
     AccessAttempt: ("access_attempt",),

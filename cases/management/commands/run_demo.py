@@ -39,7 +39,12 @@ class Command(BaseCommand):
         call_command("collectstatic", interactive=False, verbosity=0, stdout=self.stdout)
         call_command("load_demo", verbosity=verbosity, stdout=self.stdout)
         manage = Path(settings.BASE_DIR) / "manage.py"
-        worker = subprocess.Popen([sys.executable, str(manage), "db_worker", "--no-reload"])  # noqa: S603
+        # The database queue's worker; RQ's when MONITOR_REDIS_URL puts the queue in Redis.
+        if settings.REDIS_URL:
+            command = ["rqworker", "--job-class", "django_tasks_rq.Job", "default"]
+        else:
+            command = ["db_worker", "--no-reload"]
+        worker = subprocess.Popen([sys.executable, str(manage), *command])  # noqa: S603
         # Stopped with SIGTERM (a service manager, a test), the server ends like on Ctrl-C, so
         # the worker is stopped with it rather than left behind.
         signal.signal(signal.SIGTERM, lambda _signum, _frame: sys.exit(0))

@@ -4,6 +4,9 @@ Safe to run from cron every hour: each owner gets at most one digest a day (see
 :mod:`cases.reminders`)::
 
     0 * * * *  cd /srv/monitor && .venv/bin/python manage.py send_reminders
+
+With ``--enqueue`` the digests are sent by the task worker instead (``cases.tasks``: the
+database queue, or RQ when ``MONITOR_REDIS_URL`` is set), so cron only queues the work.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from django.utils import timezone
 
 from cases.deadlines import default_days
 from cases.reminders import send_reminders
+from cases.tasks import reminders_send
 
 
 def _date(value: str) -> datetime.date:
@@ -43,15 +47,26 @@ class Command(BaseCommand):
             help="The day to run for, YYYY-MM-DD (default: today in settings.TIME_ZONE).",
         )
         parser.add_argument(
+            "--enqueue",
+            action="store_true",
+            help="Queue the run for the task worker instead of sending from this process.",
+        )
+        parser.add_argument(
             "--dry-run",
             action="store_true",
             help="Say who would get a digest; send nothing and record nothing.",
         )
 
-    def handle(self, *args, days=None, today=None, dry_run=False, **options):
+    def handle(self, *args, days=None, today=None, dry_run=False, enqueue=False, **options):
         if days is not None and not 0 <= days <= 366:
             raise CommandError("--days must be between 0 and 366.")
         day = _date(today) if today else timezone.localdate()
+        if enqueue:
+            if dry_run:
+                raise CommandError("--enqueue and --dry-run do not go together.")
+            result = reminders_send.enqueue(day.isoformat(), days)
+            self.stdout.write(f"Queued the reminders of {day.isoformat()} (task {result.id}).")
+            return
         days = default_days() if days is None else days
         report = send_reminders(today=day, days=days, dry_run=dry_run)
         verb = "Would send" if dry_run else "Sent"
