@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
@@ -22,6 +23,7 @@ from monitor import (
 )
 from monitor.accesslog import record_access
 from monitor.admin_base import ArchiveOnlyMixin, AuditedAdmin, PermissionFirstHistoryMixin
+from monitor.admin_forms import AuditedModelForm
 from monitor.models import Place, Team, Term, User
 from monitor.models.accesslog import AccessAction
 
@@ -44,7 +46,7 @@ class UserAdmin(PermissionFirstHistoryMixin, ArchiveOnlyMixin, SimpleHistoryAdmi
     search_fields = ("username", "first_name", "last_name", "email")
     fieldsets = (
         (None, {"fields": ("username", "password")}),
-        (_("Personal info"), {"fields": ("first_name", "last_name", "email")}),
+        (_("Personal info"), {"fields": ("first_name", "last_name", "email", "language")}),
         (
             _("Access"),
             {
@@ -171,12 +173,40 @@ class TeamAdmin(PermissionFirstHistoryMixin, ArchiveOnlyMixin, SimpleHistoryAdmi
         return obj.member_count
 
 
+class TermAdminForm(AuditedModelForm):
+    """A term's form: the English label, then one field per other interface language, which
+    the form gathers into ``Term.labels``."""
+
+    label_ru = forms.CharField(label=_("label in Russian"), max_length=200, required=False)
+    label_tg = forms.CharField(label=_("label in Tajik"), max_length=200, required=False)
+
+    class Meta:
+        model = Term
+        exclude = ("labels",)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for code in ("ru", "tg"):
+            self.fields[f"label_{code}"].initial = (self.instance.labels or {}).get(code, "")
+
+    def clean(self):
+        cleaned = super().clean()
+        self.instance.labels = {
+            **(self.instance.labels or {}),
+            **{code: cleaned.get(f"label_{code}", "") for code in ("ru", "tg")},
+        }
+        return cleaned
+
+
 @admin.register(Term)
 class TermAdmin(AuditedAdmin):
-    list_display = ("vocabulary", "code", "label", "parent", "position")
+    form = TermAdminForm
+    fields = ("vocabulary", "code", "label", "label_ru", "label_tg", "description", "parent")
+    fields += ("position",)
+    list_display = ("vocabulary", "code", "label", "shown_label", "parent", "position")
     list_display_links = ("code", "label")
     list_filter = ("vocabulary",)
-    search_fields = ("code", "label")
+    search_fields = ("code", "label", "labels")
     list_select_related = ("parent",)
     autocomplete_fields = ("parent",)
 

@@ -52,7 +52,11 @@ class BriefTermSerializer(serializers.Serializer):
     id = serializers.UUIDField(read_only=True)
     vocabulary = serializers.CharField(read_only=True)
     code = serializers.CharField(read_only=True)
-    label = serializers.CharField(read_only=True)
+    label = serializers.CharField(
+        read_only=True,
+        source="shown_label",
+        help_text=_("The label in the language asked for (Accept-Language), else English."),
+    )
 
 
 class BriefPlaceSerializer(serializers.Serializer):
@@ -264,6 +268,7 @@ class TermSerializer(RecordSerializer):
             "vocabulary",
             "code",
             "label",
+            "labels",
             "description",
             "parent",
             "position",
