@@ -117,6 +117,7 @@ class CaseForm(VersionedForm, forms.ModelForm):
             "reference",
             "title",
             "summary",
+            "language",
             "case_type",
             "events",
             "places",
@@ -243,7 +244,15 @@ class AllegationForm(NewPersonMixin, RowForm):
 
     class Meta:
         model = Allegation
-        fields = ["victim", "victim_description", "violation_type", "date", "place", "description"]
+        fields = [
+            "victim",
+            "victim_description",
+            "violation_type",
+            "date",
+            "place",
+            "description",
+            "language",
+        ]
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
         help_texts = {"date": DATE_HELP}
 

@@ -64,7 +64,11 @@ TG_MONTHS_IZOFAT = (
     "июли", "августи", "сентябри", "октябри", "ноябри", "декабри",
 )  # fmt: skip
 for _names in (
-    RU_MONTHS_NOMINATIVE, RU_MONTHS_GENITIVE, RU_MONTHS_PREPOSITIONAL, TG_MONTHS, TG_MONTHS_IZOFAT
+    RU_MONTHS_NOMINATIVE,
+    RU_MONTHS_GENITIVE,
+    RU_MONTHS_PREPOSITIONAL,
+    TG_MONTHS,
+    TG_MONTHS_IZOFAT,
 ):
     _MONTHS.update({name: number for number, name in enumerate(_names, start=1)})
 # Russian abbreviations as people write them ("янв. 2022", "сент. 2021").
@@ -217,7 +221,7 @@ class ApproximateDate:
         return self.display(translation.get_language() or "en")
 
     def display(self, language: str = "en") -> str:
-        """"18 May 2022", "May 2022", "c. 2021" in English; "18.05.2022", "май 2022",
+        """ "18 May 2022", "May 2022", "c. 2021" in English; "18.05.2022", "май 2022",
         "ок. 2021" in Russian; "18.05.2022", "моҳи майи 2022", "тақр. 2021" in Tajik."""
         language = (language or "en").split("-")[0]
         if language in ("ru", "tg"):

@@ -215,7 +215,7 @@ class DetentionListPage(ListPage):
                         format_date(step.date),
                         str(step.get_kind_display()),
                         step.sentence_display,
-                        step.facility.label if step.facility else "",
+                        step.facility.shown_label if step.facility else "",
                     )
                     if part
                 )
@@ -404,7 +404,7 @@ def _event_timeline(event, children, allegations, arrests) -> list[dict]:
         items.append(
             {
                 "date": allegation.date,
-                "kind": allegation.violation_type.label,
+                "kind": allegation.violation_type.shown_label,
                 "label": victim or _("victim not shown"),
                 "case": allegation.case,
             }
