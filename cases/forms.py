@@ -42,6 +42,7 @@ from monitor.editing import (
     default_team,
     team_choices,
 )
+from monitor.lazytext import interpolated_lazy
 from monitor.models import Place, Term, User
 from people.models import Organization
 from people.selectors import person_choices
@@ -89,8 +90,10 @@ class CaseForm(VersionedForm, forms.ModelForm):
         label=_("Reference"),
         required=False,
         max_length=20,
-        help_text=_("Leave empty for the next free reference, e.g. %(example)s.")
-        % {"example": "TJK-2023-0007"},
+        help_text=interpolated_lazy(
+            _("Leave empty for the next free reference, e.g. %(example)s."),
+            example="TJK-2023-0007",
+        ),
     )
     events = TreeMultipleChoiceField(
         queryset=Event.objects.none(),
@@ -468,11 +471,13 @@ class FollowUpForm(VersionedForm, forms.ModelForm):
     due_on = forms.DateField(
         label=_("Response due"),
         required=False,
-        help_text=_(
-            "YYYY-MM-DD. Leave empty for a UN communication: it is due %(days)s days after "
-            "it was sent."
-        )
-        % {"days": settings.UN_RESPONSE_DAYS},
+        help_text=interpolated_lazy(
+            _(
+                "YYYY-MM-DD. Leave empty for a UN communication: it is due %(days)s days after "
+                "it was sent."
+            ),
+            days=settings.UN_RESPONSE_DAYS,
+        ),
     )
     made_public_on = forms.DateField(
         label=_("Made public on"), required=False, help_text=_("YYYY-MM-DD.")

@@ -28,6 +28,8 @@ from django.utils import translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from monitor.lazytext import interpolated_lazy
+
 
 class Precision(models.IntegerChoices):
     """How much of an approximate date is known."""
@@ -438,8 +440,10 @@ def approximate_date_constraints(name: str) -> list[models.BaseConstraint]:
                 )
             ),
             name=f"%(app_label)s_%(class)s_{name}_approx",
-            violation_error_message=_("The %(field)s has an inconsistent precision or range.")
-            % {"field": name.replace("_", " ")},
+            violation_error_message=interpolated_lazy(
+                _("The %(field)s has an inconsistent precision or range."),
+                field=name.replace("_", " "),
+            ),
         )
     ]
 
