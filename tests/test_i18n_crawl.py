@@ -228,11 +228,16 @@ def data_words() -> set[str]:
     return words
 
 
+#: A Latin letter glued to a Cyrillic one: an English plural "s" on a Russian word ("днейs").
+GLUED = re.compile(r"[а-яёӣӯқғҳҷ][A-Za-z]|[A-Za-z][а-яёӣӯқғҳҷ]", re.IGNORECASE)
+
+
 def english_words(html: str, allowed: set[str]) -> list[str]:
     reader = _Text()
     reader.feed(html)
     found = []
     for text in reader.texts:
+        found.extend(GLUED.findall(text))
         for word in WORD.findall(text):
             if word in allowed or word.strip(".-") in allowed:
                 continue
@@ -299,3 +304,4 @@ def test_the_admin_pages_speak_the_language(client, personas, cyrillic_world, la
 def test_the_crawl_sees_an_english_word_left_in_a_page():
     html = '<html lang="ru"><p>Дела</p><p aria-label="Main">x</p><code>TJK</code></html>'
     assert english_words(html, NOT_ENGLISH) == ["Main"]
+    assert english_words("<p>3 днейs</p>", NOT_ENGLISH) == ["йs"]
