@@ -203,11 +203,17 @@ class TermAdmin(AuditedAdmin):
     form = TermAdminForm
     fields = ("vocabulary", "code", "label", "label_ru", "label_tg", "description", "parent")
     fields += ("position",)
-    list_display = ("vocabulary", "code", "label", "shown_label", "parent", "position")
-    list_display_links = ("code", "label")
+    # The label in the reader's language; the English one (what goes to the UN) is on the form.
+    list_display = ("vocabulary", "code", "label_shown", "parent", "position")
+    list_display_links = ("code", "label_shown")
     list_filter = ("vocabulary",)
     search_fields = ("code", "label", "labels")
     list_select_related = ("parent",)
+
+    @admin.display(description=_("label"), ordering="label")
+    def label_shown(self, obj: Term) -> str:
+        return obj.shown_label
+
     autocomplete_fields = ("parent",)
 
 
