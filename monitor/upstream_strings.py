@@ -10,6 +10,12 @@ the Russian ones are Django's own. Nothing imports this module: it exists to be 
 from django.utils.translation import gettext_noop, ngettext_lazy
 
 STRINGS = (
+    # django-axes' models (it has no Tajik catalog).
+    gettext_noop("access attempt"),
+    gettext_noop("access attempts"),
+    gettext_noop("access failure"),
+    gettext_noop("access failures"),
+    gettext_noop("superuser status"),
     gettext_noop("Changed “%(object)s” — %(changes)s"),
     gettext_noop("Deleted “%(object)s.”"),
     gettext_noop("Added {name} “{object}”."),
