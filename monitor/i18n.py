@@ -19,6 +19,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpResponseRedirect
+from django.urls import reverse
 from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
@@ -56,11 +57,13 @@ class UserLanguageMiddleware:
 def set_language(request):
     """Save the interface language chosen in the switcher, then go back where the user was."""
     language = request.POST.get("language", "")
-    following = request.POST.get("next") or request.META.get("HTTP_REFERER") or "/"
+    # Where to go back to; a visitor not signed in has only the sign-in page.
+    home = "/" if request.user.is_authenticated else reverse("login")
+    following = request.POST.get("next") or request.META.get("HTTP_REFERER") or home
     if not url_has_allowed_host_and_scheme(
         following, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
-        following = "/"
+        following = home
     response = HttpResponseRedirect(following)
     if language not in INTERFACE_LANGUAGES:
         return response

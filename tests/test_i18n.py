@@ -96,6 +96,15 @@ def test_the_switcher_refuses_an_unknown_language_and_a_foreign_next(client, mon
     assert monitor_on_team.language == ""
 
 
+def test_a_visitor_not_signed_in_is_sent_back_to_the_sign_in_page(client):
+    response = client.post(reverse("set-language"), {"language": "ru"})
+    assert response["Location"] == reverse("login")
+    response = client.post(
+        reverse("set-language"), {"language": "ru", "next": "https://x.example/"}
+    )
+    assert response["Location"] == reverse("login")
+
+
 def test_a_visitor_not_signed_in_keeps_the_choice_in_a_cookie(client):
     response = client.post(reverse("set-language"), {"language": "ru", "next": "/accounts/login/"})
     assert response.cookies[settings.LANGUAGE_COOKIE_NAME].value == "ru"
