@@ -7,7 +7,7 @@ PORT ?= 8000
 # Tests run with a throwaway key; production sets MONITOR_SECRET_KEY itself.
 TEST_ENV := MONITOR_SECRET_KEY=test-only-secret-key-not-for-any-deployment-0123456789
 
-.PHONY: run test lint check install install-dev clean bench
+.PHONY: run test lint check install install-dev clean bench messages
 
 # The venv's own pip is recent enough (editable installs from pyproject.toml need 21.3+);
 # upgrading it would cost every fresh clone's first `make run` several seconds.
@@ -43,13 +43,16 @@ $(CHROMIUM):
 # PDFs back as a person would, with poppler-utils (pdftoppm, pdftotext), and open the DOCX in
 # LibreOffice (headless conversion to PDF).
 DOC_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core poppler-utils libreoffice-writer-nogui
+# The catalogs' completeness test runs makemessages, which needs GNU gettext (xgettext). The
+# .mo files themselves are built in pure Python (manage.py compile_translations, polib).
+SYSTEM_PACKAGES := $(DOC_PACKAGES) gettext
 
 .PHONY: system-packages
 system-packages:
-	@missing=""; for p in $(DOC_PACKAGES); do \
+	@missing=""; for p in $(SYSTEM_PACKAGES); do \
 	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
-	  echo "Generated documents need:$$missing — installing with apt-get."; \
+	  echo "Generated documents and the translation checks need:$$missing — installing with apt-get."; \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
 	fi
@@ -58,8 +61,16 @@ system-packages:
 # The browser tests run in a process of their own: Playwright's event loop makes Django hand
 # out other database connections, which must not leak into the tests that follow.
 test: $(VENV)/.installed-dev $(CHROMIUM) system-packages
+	$(TEST_ENV) $(BIN)/python manage.py compile_translations
 	$(TEST_ENV) $(BIN)/python -m pytest -n 2 -m "not browser" $(PYTEST_ARGS)
 	$(TEST_ENV) $(BIN)/python -m pytest -p no:xdist -m browser $(PYTEST_ARGS)
+
+## messages: update locale/ru and locale/tg from the code (needs GNU gettext), then compile.
+messages: $(VENV)/.installed-dev
+	$(TEST_ENV) $(BIN)/python manage.py makemessages --no-obsolete --no-location -l ru -l tg \
+	  --ignore ".venv/*" --ignore "tests/*" --ignore "*/tests/*" --ignore "templates/cases/documents/*" \
+	  --ignore "cases/documents/*" --ignore "staticfiles/*" --ignore "var/*"
+	$(TEST_ENV) $(BIN)/python manage.py compile_translations
 
 ## lint: ruff, the layers contract (import-linter, pyproject.toml), Django's system checks,
 ## and no missing migration.

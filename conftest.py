@@ -3,11 +3,18 @@
 * evidence files go to a temporary folder, never to ``var/``, encrypted with a test key;
 * static files are served by name (the production storage needs collectstatic's manifest);
 * passwords hash fast: argon2 is the production hasher and is tested on its own;
-* ``force_login`` signs in with the second factor done (see below).
+* ``force_login`` signs in with the second factor done (see below);
+* the translation catalogs are compiled (their .mo files are built, not committed).
 """
 
 import pytest
 from django.utils.functional import empty
+
+
+def pytest_configure(config):
+    from monitor.catalogs import compile_catalogs
+
+    compile_catalogs()
 
 
 @pytest.fixture(autouse=True)

@@ -171,7 +171,7 @@ class CaseAdmin(AuditedAdmin):
         "review_state",
         "updated_at",
     )
-    list_filter = ("review_state", "confidentiality", "case_type", "team")
+    list_filter = ("review_state", "confidentiality", "case_type", "language", "team")
     search_fields = ("reference", "title")
     list_select_related = ("team",)
     autocomplete_fields = ("events", "places", "tags")
@@ -216,7 +216,7 @@ class AllegationPerpetratorInline(AuditedInline):
 @admin.register(Allegation)
 class AllegationAdmin(PersonNameSearchMixin, AuditedAdmin):
     list_display = ("violation_type", "victim_display", "case", "date", "place", "claim_status")
-    list_filter = ("claim_status", "violation_type", "case")
+    list_filter = ("claim_status", "violation_type", "language", "case")
     search_fields = ("case__reference", "victim_description", "description")
     list_select_related = ("case", "victim", "violation_type", "place")
     autocomplete_fields = ("case", "victim", "violation_type", "place")

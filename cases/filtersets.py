@@ -24,7 +24,7 @@ from cases.models import Allegation, Case, CasePerson, Detention, DetentionStep,
 from cases.models.detentions import SENTENCE_KINDS
 from monitor.access import has_role
 from monitor.approxdate import overlaps
-from monitor.choices import ReviewState, Vocabulary
+from monitor.choices import ContentLanguage, ReviewState, Vocabulary
 from monitor.filtersets import (
     CONFIDENTIALITY_CHOICES,
     REVIEW_STATE_CHOICES,
@@ -114,6 +114,10 @@ class EventFilterSet(RecordFilterSet):
 class CaseFilterSet(RecordFilterSet):
     review_state = django_filters.MultipleChoiceFilter(choices=REVIEW_STATE_CHOICES)
     case_type = django_filters.MultipleChoiceFilter(choices=CaseType.choices)
+    language = django_filters.MultipleChoiceFilter(
+        choices=ContentLanguage.choices,
+        help_text=_("The language the case is written in."),
+    )
     confidentiality = django_filters.MultipleChoiceFilter(choices=CONFIDENTIALITY_CHOICES)
     team = RecordChoiceFilter(queryset=teams)
     event = RecordChoiceFilter(
@@ -208,6 +212,10 @@ class AllegationFilterSet(RecordFilterSet):
         help_text=_("This violation or any below it."),
     )
     claim_status = django_filters.MultipleChoiceFilter(choices=ClaimStatus.choices)
+    language = django_filters.MultipleChoiceFilter(
+        choices=ContentLanguage.choices,
+        help_text=_("The language the allegation is written in."),
+    )
     place = RecordChoiceFilter(
         queryset=visible(Place),
         method="filter_place",

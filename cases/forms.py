@@ -33,6 +33,7 @@ from cases.services import (
 )
 from monitor.approxdate import ApproximateDateFormField
 from monitor.choices import Vocabulary
+from monitor.lazytext import interpolated_lazy
 from monitor.models import Place, Term, User
 from monitor.pages.editing import (
     OwnRowsFormSetMixin,
@@ -89,8 +90,10 @@ class CaseForm(VersionedForm, forms.ModelForm):
         label=_("Reference"),
         required=False,
         max_length=20,
-        help_text=_("Leave empty for the next free reference, e.g. %(example)s.")
-        % {"example": "TJK-2023-0007"},
+        help_text=interpolated_lazy(
+            _("Leave empty for the next free reference, e.g. %(example)s."),
+            example="TJK-2023-0007",
+        ),
     )
     events = TreeMultipleChoiceField(
         queryset=Event.objects.none(),
@@ -117,6 +120,7 @@ class CaseForm(VersionedForm, forms.ModelForm):
             "reference",
             "title",
             "summary",
+            "language",
             "case_type",
             "events",
             "places",
@@ -243,7 +247,15 @@ class AllegationForm(NewPersonMixin, RowForm):
 
     class Meta:
         model = Allegation
-        fields = ["victim", "victim_description", "violation_type", "date", "place", "description"]
+        fields = [
+            "victim",
+            "victim_description",
+            "violation_type",
+            "date",
+            "place",
+            "description",
+            "language",
+        ]
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
         help_texts = {"date": DATE_HELP}
 
@@ -459,11 +471,13 @@ class FollowUpForm(VersionedForm, forms.ModelForm):
     due_on = forms.DateField(
         label=_("Response due"),
         required=False,
-        help_text=_(
-            "YYYY-MM-DD. Leave empty for a UN communication: it is due %(days)s days after "
-            "it was sent."
-        )
-        % {"days": settings.UN_RESPONSE_DAYS},
+        help_text=interpolated_lazy(
+            _(
+                "YYYY-MM-DD. Leave empty for a UN communication: it is due %(days)s days after "
+                "it was sent."
+            ),
+            days=settings.UN_RESPONSE_DAYS,
+        ),
     )
     made_public_on = forms.DateField(
         label=_("Made public on"), required=False, help_text=_("YYYY-MM-DD.")

@@ -34,7 +34,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import ExtractYear
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from cases.choices import StepKind
@@ -402,7 +402,7 @@ def build_rows(
         facility = next((s.facility for s in reversed(steps) if s.facility), None)
         authority = next((s.authority for s in reversed(steps) if s.authority), None)
         articles = list(
-            dict.fromkeys(term_.label for step in steps for term_ in step.articles.all())
+            dict.fromkeys(term_.shown_label for step in steps for term_ in step.articles.all())
         )
         release = expected_release(detention)
         label, revealed = person_label(detention, user, team_ids=team_ids)
@@ -420,7 +420,7 @@ def build_rows(
                 status=detention.current_status,
                 arrested=arrest.date if arrest else None,
                 arrest_place=arrest.place.name if arrest and arrest.place else "",
-                facility=facility.label if facility else "",
+                facility=facility.shown_label if facility else "",
                 authority=authority.name if authority else "",
                 articles=articles,
                 sentence_months=None
@@ -486,11 +486,14 @@ def register_counts(queryset: models.QuerySet) -> RegisterCounts:
         through.objects.filter(
             detentionstep__detention__in=ids, detentionstep__archived_at__isnull=True
         )
-        .values("term_id", "term__label")
+        .values("term_id", "term__label", "term__labels")
         .annotate(n=Count("detentionstep__detention", distinct=True))
         .order_by("-n", "term__label")
     )
-    by_article = [Tally(str(a["term_id"]), a["term__label"], a["n"]) for a in articles]
+    language = (translation.get_language() or "en").split("-")[0]
+    by_article = [
+        Tally(str(row["term_id"]), _term_label(row, language), row["n"]) for row in articles
+    ]
     years = (
         Detention.objects.filter(pk__in=ids)
         .annotate(arrest_date=Subquery(_arrest_steps().values("date")[:1]))
@@ -512,3 +515,9 @@ def register_counts(queryset: models.QuerySet) -> RegisterCounts:
         by_year=by_year,
         no_arrest_date=undated,
     )
+
+
+def _term_label(row: dict, language: str) -> str:
+    """A term's label in ``language`` from a ``values()`` row (Term.label_in, without the
+    model)."""
+    return (row["term__labels"] or {}).get(language) or row["term__label"]

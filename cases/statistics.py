@@ -222,7 +222,7 @@ def communication_statistics(
             mandates = {NO_MANDATE: None}
         for pk, term in mandates.items():
             key = str(pk)
-            label = term.label if term is not None else _("No mandate recorded")
+            label = term.shown_label if term is not None else _("No mandate recorded")
             by_mandate.setdefault(key, ResponseStatistics(key=key, label=label)).add(communication)
     return CommunicationStatistics(
         total=total,

@@ -57,6 +57,7 @@ class CaseTable(ProvenanceTable):
             Field("events", lambda c: "; ".join(e.title for e in c.events.all())),
             Field("places", lambda c: "; ".join(p.name for p in c.places.all())),
             Field("summary", lambda c: c.summary),
+            Field("language", lambda c: c.language),
             *self.provenance(),
             Field(
                 "single-sourced claims",
@@ -113,7 +114,7 @@ class EventTable(ProvenanceTable):
                 "start", lambda e: format_date(e.start), label=_("When"), key="dates", sort="start"
             ),
             Field("end", lambda e: format_date(e.end)),
-            Field("kind", lambda e: e.kind.label if e.kind else "", label=_("Kind")),
+            Field("kind", lambda e: e.kind.shown_label if e.kind else "", label=_("Kind")),
             Field(
                 "part of",
                 lambda e: e.parent.title if e.parent else "",
@@ -165,7 +166,7 @@ class AllegationTable(ProvenanceTable):
             Field("date", lambda a: format_date(a.date), label=_("Date"), sort="date"),
             Field(
                 "violation",
-                lambda a: a.violation_type.label,
+                lambda a: a.violation_type.shown_label,
                 label=_("Violation"),
                 sort="violation_type__label",
             ),
@@ -181,6 +182,7 @@ class AllegationTable(ProvenanceTable):
                 sort="claim_status",
             ),
             Field("description", lambda a: a.description),
+            Field("language", lambda a: a.language),
             *self.provenance(),
             self.archived(),
             Field("link", lambda a: self.link("case-detail").value(a.case)),
@@ -218,7 +220,7 @@ def attach_people(cases, user) -> None:
         .order_by("date", "created_at")
     )
     for allegation in allegations:
-        violations[allegation.case_id].append(allegation.violation_type.label)
+        violations[allegation.case_id].append(allegation.violation_type.shown_label)
         if allegation.victim_id:
             name, _revealed = person_display_name(
                 linked_person(allegation, "victim"), allegation.victim_id, user, team_ids=team_ids

@@ -33,7 +33,7 @@ from cases.deadlines import overdue_deadlines, upcoming_deadlines
 from cases.filtersets import CaseFilterSet
 from cases.models import Allegation, Case, DetentionStep, FollowUp
 from monitor.access import has_role
-from monitor.approxdate import Precision
+from monitor.approxdate import ApproximateDate, Precision
 from monitor.charts import bar_chart
 from monitor.choices import ReviewState
 from monitor.models import DecisionAction, Place, ReviewDecision, ReviewedModel
@@ -307,5 +307,6 @@ def _categories(monthly: dict[str, Counter]) -> tuple[list[str], dict[str, list[
         months.append((year, month))
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
     series = {name: [counter.get(key, 0) for key in months] for name, counter in monthly.items()}
-    labels = [datetime.date(y, m, 1).strftime("%b %Y") for y, m in months]
+    # "May 2022", "май 2022", "моҳи майи 2022": months as people write them in each language.
+    labels = [str(ApproximateDate(y, m)) for y, m in months]
     return labels, series

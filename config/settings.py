@@ -98,10 +98,14 @@ MIDDLEWARE = [
     # (URL resolution, a middleware, an uncaught exception) answers in the API's error shape.
     "monitor.api.middleware.ApiErrorMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The interface language: the language cookie, else the browser's Accept-Language;
+    # monitor.i18n.UserLanguageMiddleware then applies a signed-in user's saved choice.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",  # request.user.is_verified()
+    "monitor.i18n.UserLanguageMiddleware",  # the language saved in the user's profile
     # A signed-in session without the second factor its user needs is signed out.
     "monitor.security.twofactor.TwoFactorMiddleware",
     "monitor.security.accesslog.AccessLogMiddleware",  # 403s and reads of confidential records
@@ -133,6 +137,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "monitor.i18n.language_context",
             ],
         },
     },
@@ -177,6 +182,20 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "en"
+# The interface languages (issue 16). Tajik is written in Cyrillic; Django ships Russian and
+# Tajik catalogs of its own (the admin), ours (locale/) come on top.
+LANGUAGES = [
+    ("en", "English"),
+    ("ru", "Русский"),
+    ("tg", "Тоҷикӣ"),
+]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# Dates: 2023-05-12 in English, 12.05.2023 in Russian and Tajik (config/formats/).
+FORMAT_MODULE_PATH = ["config.formats"]
+LANGUAGE_COOKIE_NAME = "monitor_language"
+LANGUAGE_COOKIE_AGE = 365 * 24 * 60 * 60
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 TIME_ZONE = env_str("MONITOR_TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
@@ -315,6 +334,7 @@ SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = env_bool("MONITOR_SECURE_COOKIES", not (DEBUG or DEMO))
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

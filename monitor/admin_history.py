@@ -197,7 +197,7 @@ def history_entries(model, rows, *, user, hidden_fields=()) -> list[HistoryEntry
                 reason=row.history_change_reason or "",
                 changes=[
                     FieldChange(
-                        label=capfirst(model_field.verbose_name),
+                        label=_field_label(model_field),
                         old=EMPTY if previous is None else _display(model_field, previous, labels),
                         new=_display(model_field, row, labels),
                         name=model_field.name,
@@ -255,3 +255,10 @@ def _link_change(link, row, previous, added, removed, labels) -> FieldChange:
         added=ids(added),
         removed=ids(removed),
     )
+
+
+def _field_label(model_field) -> str:
+    """A changed field's label; the primary key's is Django's untranslated "ID"."""
+    if model_field.primary_key:
+        return str(_("Identifier"))
+    return capfirst(model_field.verbose_name)

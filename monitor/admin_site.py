@@ -15,9 +15,15 @@ from django.contrib.admin.apps import AdminConfig
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 
 class MonitorAdminSite(admin.AdminSite):
+    # In the reader's language (Django's defaults name Django, not Monitor).
+    site_title = gettext_lazy("Monitor administration")
+    site_header = gettext_lazy("Monitor administration")
+    index_title = gettext_lazy("Administration")
+
     def has_permission(self, request) -> bool:
         user = request.user
         return super().has_permission(request) and user.is_verified()

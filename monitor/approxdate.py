@@ -24,7 +24,11 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.query_utils import DeferredAttribute
+from django.utils import translation
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+
+from monitor.lazytext import interpolated_lazy
 
 
 class Precision(models.IntegerChoices):
@@ -38,11 +42,57 @@ class Precision(models.IntegerChoices):
 _MONTHS = {name.lower(): number for number, name in enumerate(calendar.month_name) if name}
 _MONTHS.update({name.lower(): number for number, name in enumerate(calendar.month_abbr) if name})
 _MONTHS["sept"] = 9
-# Longest first: with "c" first, "circa 2021" would leave "irca 2021" behind.
-_CIRCA = re.compile(r"^\s*(?:circa|ca\.?|c\.?|~|about|approx\.?)\s*", re.IGNORECASE)
+
+#: Russian month names: nominative ("май 2022"), genitive ("18 мая 2022"), prepositional
+#: ("в мае 2022"); Tajik ones, bare ("май 2022") and with the izofat ("моҳи майи 2022").
+RU_MONTHS_NOMINATIVE = (
+    "январь", "февраль", "март", "апрель", "май", "июнь",
+    "июль", "август", "сентябрь", "октябрь", "ноябрь", "декабрь",
+)  # fmt: skip
+RU_MONTHS_GENITIVE = (
+    "января", "февраля", "марта", "апреля", "мая", "июня",
+    "июля", "августа", "сентября", "октября", "ноября", "декабря",
+)  # fmt: skip
+RU_MONTHS_PREPOSITIONAL = (
+    "январе", "феврале", "марте", "апреле", "мае", "июне",
+    "июле", "августе", "сентябре", "октябре", "ноябре", "декабре",
+)  # fmt: skip
+TG_MONTHS = (
+    "январ", "феврал", "март", "апрел", "май", "июн",
+    "июл", "август", "сентябр", "октябр", "ноябр", "декабр",
+)  # fmt: skip
+TG_MONTHS_IZOFAT = (
+    "январи", "феврали", "марти", "апрели", "майи", "июни",
+    "июли", "августи", "сентябри", "октябри", "ноябри", "декабри",
+)  # fmt: skip
+for _names in (
+    RU_MONTHS_NOMINATIVE,
+    RU_MONTHS_GENITIVE,
+    RU_MONTHS_PREPOSITIONAL,
+    TG_MONTHS,
+    TG_MONTHS_IZOFAT,
+):
+    _MONTHS.update({name: number for number, name in enumerate(_names, start=1)})
+# Russian abbreviations as people write them ("янв. 2022", "сент. 2021").
+_MONTHS.update(
+    {name[:3]: number for number, name in enumerate(RU_MONTHS_NOMINATIVE, start=1)}
+    | {"сент": 9, "нояб": 11, "февр": 2, "июнь": 6, "июль": 7}
+)
+
+# Longest first: with "c" first, "circa 2021" would leave "irca 2021" behind. Russian: "ок.",
+# "около", "примерно", "прим."; Tajik: "тақрибан", "тақр.".
+_CIRCA = re.compile(
+    r"^\s*(?:circa|ca\.?|c\.?|~|about|approx\.?|около|ок\.?|примерно|прим\.?|тақрибан|тақр\.?)"
+    r"(?![^\W\d_])\s*",  # a whole word: "октябрь" is not "ок." + "тябрь"
+    re.IGNORECASE,
+)
+# Words that may stand before a month: "в мае 2022", "моҳи майи 2022".
+_MONTH_PREFIX = re.compile(r"^(?:в|во|моҳи)\s+", re.IGNORECASE)
+# A year may be followed by "г." / "года" (Russian) or "с." / "соли" (Tajik, before it).
+_YEAR_SUFFIX = re.compile(r"\s*(?:г\.?|года?|году)\s*$", re.IGNORECASE)
 _ISO = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
-_WORDS = re.compile(r"^(?:(\d{1,2})\s+)?([A-Za-z]+)\.?,?\s+(\d{4})$")
-_WORDS_US = re.compile(r"^([A-Za-z]+)\.?\s+(\d{1,2}),?\s+(\d{4})$")
+_WORDS = re.compile(r"^(?:(\d{1,2})\s+)?([^\W\d_]+)\.?,?\s+(?:соли\s+)?(\d{4})$")
+_WORDS_US = re.compile(r"^([^\W\d_]+)\.?\s+(\d{1,2}),?\s+(\d{4})$")
 _DMY = re.compile(r"^(\d{1,2})[./](\d{1,2})[./](\d{4})$")
 
 
@@ -100,7 +150,7 @@ class ApproximateDate:
         if match and match.end() > 0:
             circa = True
             raw = raw[match.end() :]
-        raw = raw.strip()
+        raw = _YEAR_SUFFIX.sub("", _MONTH_PREFIX.sub("", raw.strip())).strip()
         try:
             if m := _ISO.match(raw):
                 year, month, day = m.groups()
@@ -117,8 +167,11 @@ class ApproximateDate:
         except (ValueError, KeyError):
             pass
         raise ValueError(
-            f"“{text}” is not a date Monitor understands. Use 2022-05-18, 2022-05, "
-            "May 2022, 2022 or c. 2021."
+            gettext(
+                "“%(text)s” is not a date Monitor understands. Use 2022-05-18, 2022-05, "
+                "May 2022, 2022 or c. 2021."
+            )
+            % {"text": text}
         )
 
     # -- facts ----------------------------------------------------------------------------
@@ -166,6 +219,26 @@ class ApproximateDate:
         return ("c. " if self.circa else "") + self.isoformat()
 
     def __str__(self) -> str:
+        """As people write it in the active interface language (see :meth:`display`)."""
+        return self.display(translation.get_language() or "en")
+
+    def display(self, language: str = "en") -> str:
+        """ "18 May 2022", "May 2022", "c. 2021" in English; "18.05.2022", "май 2022",
+        "ок. 2021" in Russian; "18.05.2022", "моҳи майи 2022", "тақр. 2021" in Tajik."""
+        language = (language or "en").split("-")[0]
+        if language in ("ru", "tg"):
+            if self.day is not None:
+                text = f"{self.day:02d}.{self.month:02d}.{self.year}"
+            elif self.month is not None:
+                if language == "ru":
+                    text = f"{RU_MONTHS_NOMINATIVE[self.month - 1]} {self.year}"
+                else:
+                    text = f"моҳи {TG_MONTHS_IZOFAT[self.month - 1]} {self.year}"
+            else:
+                text = str(self.year)
+            if self.circa:
+                return ("ок. " if language == "ru" else "тақр. ") + text
+            return text
         if self.day is not None:
             text = f"{self.day} {calendar.month_name[self.month or 1]} {self.year}"
         elif self.month is not None:
@@ -225,6 +298,13 @@ class ApproximateDateFormField(forms.CharField):
     """A text input that accepts "2022-05-18", "May 2022", "2022", "c. 2021"…"""
 
     default_error_messages = {"invalid": _("Enter a date such as 2022-05-18, May 2022 or c. 2021.")}
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault(
+            "help_text",
+            _("For example 2022-05-18, 18.05.2022, May 2022 or c. 2021."),
+        )
+        super().__init__(*args, **kwargs)
 
     def prepare_value(self, value):
         if isinstance(value, ApproximateDate):
@@ -378,8 +458,10 @@ def approximate_date_constraints(name: str) -> list[models.BaseConstraint]:
                 )
             ),
             name=f"%(app_label)s_%(class)s_{name}_approx",
-            violation_error_message=_("The %(field)s has an inconsistent precision or range.")
-            % {"field": name.replace("_", " ")},
+            violation_error_message=interpolated_lazy(
+                _("The %(field)s has an inconsistent precision or range."),
+                field=name.replace("_", " "),
+            ),
         )
     ]
 

@@ -22,6 +22,28 @@ class ReviewState(models.TextChoices):
     RETURNED = "returned", _("returned")
 
 
+class ContentLanguage(models.TextChoices):
+    """The language a record's own text (a title, a summary) is written in.
+
+    Content is never translated: a case written in Russian stays in Russian whatever the
+    interface language; this says which language it is (issue 16).
+    """
+
+    RUSSIAN = "ru", _("Russian")
+    TAJIK = "tg", _("Tajik")
+    ENGLISH = "en", _("English")
+    UZBEK = "uz", _("Uzbek")
+    OTHER = "other", _("another language")
+
+
+def default_content_language() -> str:
+    """The interface language the record is written in, else Russian (the monitors' usual)."""
+    from django.utils import translation
+
+    language = (translation.get_language() or "").split("-")[0]
+    return language if language in ContentLanguage.values else ContentLanguage.RUSSIAN
+
+
 class Role(models.TextChoices):
     """The role groups; each is a Django group with model permissions."""
 

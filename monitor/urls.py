@@ -12,7 +12,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.urls import URLPattern, URLResolver, path
 
-from monitor import export_jobs, progress_views, security
+from monitor import export_jobs, i18n, progress_views, security
 from monitor.security import twofactor_views
 
 
@@ -73,6 +73,8 @@ urlpatterns = [
         ),
         name="password_change_done",
     ),
+    # The language switcher of every page (issue 16); the sign-in page has it too.
+    path("language/", i18n.set_language, name="set-language"),
     # Signing out of every device (issue 8).
     path(
         "accounts/sign-out-everywhere/",

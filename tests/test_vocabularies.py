@@ -15,6 +15,7 @@ from monitor.vocabularies import (
     iter_starter_terms,
     sync_starter_vocabularies,
 )
+from monitor.vocabulary_translations import HISTORY_REASON as TRANSLATIONS_REASON
 
 pytestmark = pytest.mark.django_db
 
@@ -137,10 +138,13 @@ def test_every_starter_term_has_its_creation_in_the_history():
     assert Term.objects.count() >= len(starters)
     for vocabulary, starter, _parent, _position in starters:
         term = Term.objects.get(vocabulary=vocabulary, code=starter.code)
+        # Newest first: the creation, then the labels in Russian and Tajik (issue 16).
         rows = list(term.history.all())
-        assert [row.history_type for row in rows] == ["+"], starter.code
-        assert rows[0].history_change_reason == HISTORY_REASON
-        assert rows[0].label == term.label
+        assert [row.history_type for row in rows] == ["~", "+"], starter.code
+        assert rows[1].history_change_reason == HISTORY_REASON
+        assert rows[1].label == term.label
+        assert rows[0].history_change_reason == TRANSLATIONS_REASON
+        assert rows[0].labels == term.labels and set(term.labels) == {"ru", "tg"}
 
 
 def test_starter_data_is_well_formed():

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from cases.choices import CasePersonRole, CaseType, ClaimStatus, PerpetratorRole
 from monitor.access import NOT_SHOWN, record_hidden
 from monitor.approxdate import ApproximateDateField, approximate_date_constraints
-from monitor.choices import Vocabulary
+from monitor.choices import ContentLanguage, Vocabulary, default_content_language
 from monitor.models.base import (
     AuditedModel,
     ChildQuerySet,
@@ -43,6 +43,13 @@ class Case(ReviewedModel):
     )
     title = models.CharField(_("title"), max_length=300)
     summary = models.TextField(_("summary"), blank=True)
+    language = models.CharField(
+        _("language of the text"),
+        max_length=8,
+        choices=ContentLanguage.choices,
+        default=default_content_language,
+        help_text=_("The language the title and summary are written in; never translated."),
+    )
     case_type = models.CharField(
         _("type"), max_length=20, choices=CaseType.choices, default=CaseType.INDIVIDUAL
     )
@@ -202,6 +209,13 @@ class Allegation(AuditedModel):
         db_index=True,
     )
     description = models.TextField(_("description"), blank=True)
+    language = models.CharField(
+        _("language of the text"),
+        max_length=8,
+        choices=ContentLanguage.choices,
+        default=default_content_language,
+        help_text=_("The language the description is written in; never translated."),
+    )
 
     objects = ChildQuerySet.following(("case", "cases.Case")).as_manager()
 

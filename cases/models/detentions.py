@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from cases.choices import ClaimStatus, StepKind
 from monitor.approxdate import ApproximateDateField, approximate_date_constraints
@@ -195,7 +196,7 @@ class DetentionStep(AuditedModel):
         years, months = divmod(self.sentence_months, 12)
         parts = []
         if years:
-            parts.append(f"{years} year{'s' if years != 1 else ''}")
+            parts.append(ngettext("%(n)d year", "%(n)d years", years) % {"n": years})
         if months:
-            parts.append(f"{months} month{'s' if months != 1 else ''}")
+            parts.append(ngettext("%(n)d month", "%(n)d months", months) % {"n": months})
         return " ".join(parts)

@@ -17,6 +17,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 from django.views.decorators.http import require_safe
 
 from cases.choices import FollowUpStatus, StepKind
@@ -70,6 +71,7 @@ class CaseListPage(ListPage):
     search_help = _("Words in the reference, title or summary.")
     export_url_name = "case-export"
     noun = ("case", "cases")
+    count_text = ngettext_lazy("%(count)d case", "%(count)d cases", "count")
     checkbox_filters = ("review_state", "case_type", "confidentiality")
     table = CaseTable
 
@@ -90,6 +92,7 @@ class EventListPage(ListPage):
     search_help = _("Words in the title.")
     export_url_name = "event-export"
     noun = ("event", "events")
+    count_text = ngettext_lazy("%(count)d event", "%(count)d events", "count")
     checkbox_filters = ("review_state", "confidentiality")
     filter_labels = {"within": _("Within event"), "parent": _("Directly part of")}
     table = EventTable
@@ -112,6 +115,7 @@ class FollowUpListPage(ListPage):
     search_help = _("Part of the reference, e.g. AL TJK 2/2023.")
     export_url_name = "followup-export"
     noun = ("follow-up", "follow-ups")
+    count_text = ngettext_lazy("%(count)d follow-up", "%(count)d follow-ups", "count")
     checkbox_filters = ("kind", "status")
     filter_labels = {"due_before": _("Due on or before"), "due_after": _("Due on or after")}
     table = FollowUpTable
@@ -141,6 +145,7 @@ class AllegationListPage(ListPage):
     search_param = ""
     export_url_name = "allegation-export"
     noun = ("allegation", "allegations")
+    count_text = ngettext_lazy("%(count)d allegation", "%(count)d allegations", "count")
     checkbox_filters = ("claim_status",)
     table = AllegationTable
 
@@ -186,6 +191,7 @@ class DetentionListPage(ListPage):
     search_param = ""
     export_url_name = "detention-export"
     noun = ("detention", "detentions")
+    count_text = ngettext_lazy("%(count)d detention", "%(count)d detentions", "count")
     checkbox_filters = ("status",)
     table = DetentionTable
 
@@ -215,7 +221,7 @@ class DetentionListPage(ListPage):
                         format_date(step.date),
                         str(step.get_kind_display()),
                         step.sentence_display,
-                        step.facility.label if step.facility else "",
+                        step.facility.shown_label if step.facility else "",
                     )
                     if part
                 )
@@ -404,7 +410,7 @@ def _event_timeline(event, children, allegations, arrests) -> list[dict]:
         items.append(
             {
                 "date": allegation.date,
-                "kind": allegation.violation_type.label,
+                "kind": allegation.violation_type.shown_label,
                 "label": victim or _("victim not shown"),
                 "case": allegation.case,
             }

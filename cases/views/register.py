@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 from django.views.decorators.http import require_safe
 
 from cases import register
@@ -34,6 +35,7 @@ class RegisterPage(ListPage):
     export_url_name = "register-export"
     xlsx_export_url_name = "register-export-xlsx"
     noun = ("detention", "detentions")
+    count_text = ngettext_lazy("%(count)d detention", "%(count)d detentions", "count")
     checkbox_filters = ("status",)
     filter_labels = {
         "arrest_year": _("Year of arrest"),

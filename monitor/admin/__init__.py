@@ -7,6 +7,7 @@ from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group
 from django.db.models import Count
+from django.forms import CharField
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -25,6 +26,7 @@ from monitor.admin.base import (
     PermissionFirstHistoryMixin,
     ReadOnlyOwnRowsAdmin,
 )
+from monitor.admin.forms import AuditedModelForm
 from monitor.models import Place, TaskProgress, Team, Term, User
 from monitor.models.accesslog import AccessAction
 from monitor.security import twofactor
@@ -49,7 +51,7 @@ class UserAdmin(PermissionFirstHistoryMixin, ArchiveOnlyMixin, SimpleHistoryAdmi
     search_fields = ("username", "first_name", "last_name", "email")
     fieldsets = (
         (None, {"fields": ("username", "password")}),
-        (_("Personal info"), {"fields": ("first_name", "last_name", "email")}),
+        (_("Personal info"), {"fields": ("first_name", "last_name", "email", "language")}),
         (
             _("Access"),
             {
@@ -177,13 +179,47 @@ class TeamAdmin(PermissionFirstHistoryMixin, ArchiveOnlyMixin, SimpleHistoryAdmi
         return obj.member_count
 
 
+class TermAdminForm(AuditedModelForm):
+    """A term's form: the English label, then one field per other interface language, which
+    the form gathers into ``Term.labels``."""
+
+    label_ru = CharField(label=_("label in Russian"), max_length=200, required=False)
+    label_tg = CharField(label=_("label in Tajik"), max_length=200, required=False)
+
+    class Meta:
+        model = Term
+        exclude = ("labels",)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for code in ("ru", "tg"):
+            self.fields[f"label_{code}"].initial = (self.instance.labels or {}).get(code, "")
+
+    def clean(self):
+        cleaned = super().clean()
+        self.instance.labels = {
+            **(self.instance.labels or {}),
+            **{code: cleaned.get(f"label_{code}", "") for code in ("ru", "tg")},
+        }
+        return cleaned
+
+
 @admin.register(Term)
 class TermAdmin(AuditedAdmin):
-    list_display = ("vocabulary", "code", "label", "parent", "position")
-    list_display_links = ("code", "label")
+    form = TermAdminForm
+    fields = ("vocabulary", "code", "label", "label_ru", "label_tg", "description", "parent")
+    fields += ("position",)
+    # The label in the reader's language; the English one (what goes to the UN) is on the form.
+    list_display = ("vocabulary", "code", "label_shown", "parent", "position")
+    list_display_links = ("code", "label_shown")
     list_filter = ("vocabulary",)
-    search_fields = ("code", "label")
+    search_fields = ("code", "label", "labels")
     list_select_related = ("parent",)
+
+    @admin.display(description=_("label"), ordering="label")
+    def label_shown(self, obj: Term) -> str:
+        return obj.shown_label
+
     autocomplete_fields = ("parent",)
 
 

@@ -53,7 +53,11 @@ class BriefTermSerializer(serializers.Serializer):
     id = serializers.UUIDField(read_only=True)
     vocabulary = serializers.CharField(read_only=True)
     code = serializers.CharField(read_only=True)
-    label = serializers.CharField(read_only=True)
+    label = serializers.CharField(
+        read_only=True,
+        source="shown_label",
+        help_text=_("The label in the language asked for (Accept-Language), else English."),
+    )
 
 
 class BriefPlaceSerializer(serializers.Serializer):
@@ -282,6 +286,7 @@ class TermSerializer(RecordSerializer):
             "vocabulary",
             "code",
             "label",
+            "labels",
             "description",
             "parent",
             "position",

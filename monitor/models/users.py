@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -25,6 +26,14 @@ class User(AbstractUser):
         choices=Confidentiality.choices,
         default=Confidentiality.PUBLIC,
         help_text=_("The highest confidentiality level this user may read outside their teams."),
+    )
+
+    language = models.CharField(
+        _("interface language"),
+        max_length=8,
+        choices=settings.LANGUAGES,
+        blank=True,
+        help_text=_("Empty: the language the browser asks for."),
     )
 
     objects = UserManager()

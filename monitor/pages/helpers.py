@@ -18,12 +18,17 @@ from django.db import models
 from django.db.models import prefetch_related_objects
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from monitor import redaction
 from monitor.admin_history import history_entries as describe_changes
 from monitor.models import AuditedModel, DecisionAction, ReviewDecision, ReviewedModel
 
-HISTORY_TYPES = {"+": _("created"), "~": _("changed"), "-": _("deleted")}
+HISTORY_TYPES = {
+    "+": gettext_lazy("created"),
+    "~": gettext_lazy("changed"),
+    "-": gettext_lazy("deleted"),
+}
 
 
 @dataclass(frozen=True)

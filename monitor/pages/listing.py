@@ -28,12 +28,45 @@ from django.db.models import Case, Q, QuerySet, Value, When
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from monitor import export_jobs
 from monitor.exports import CsvColumn, csv_response, log_export, xlsx_response
 from monitor.progress import progress_url
 
 PER_PAGE = 25
+#: The labels of filters that many lists share and that are named after no field of the
+#: model (their label would otherwise be made from their English name).
+COMMON_FILTER_LABELS = {
+    "archived": _("Archived"),
+    "arrest_year": _("Year of arrest"),
+    "article": _("Article"),
+    "changed_since": _("Changed since"),
+    "date_from": _("Date from"),
+    "date_to": _("Date to"),
+    "due_after": _("Due on or after"),
+    "due_before": _("Due on or before"),
+    "event": _("Event"),
+    "facility": _("Facility"),
+    "language": _("Written in"),
+    "name": _("Name"),
+    "organization": _("Organisation"),
+    "overdue": _("Overdue"),
+    "parent": _("Part of"),
+    "person": _("Person"),
+    "perpetrator": _("Perpetrator"),
+    "place": _("Place"),
+    "published_from": _("Published from"),
+    "published_to": _("Published to"),
+    "q": _("Search"),
+    "residence": _("Residence"),
+    "sentence_min_months": _("Sentenced to at least (months)"),
+    "status": _("Status"),
+    "tag": _("Tag"),
+    "verified": _("Verified cases only"),
+    "violation_type": _("Violation"),
+    "within": _("Within"),
+}
 #: Names of filters shown in the search bar instead of the filter panel.
 HIDDEN_FILTERS = ("ordering",)
 
@@ -85,7 +118,9 @@ class ListPage:
     #: The same rows as an XLSX workbook (a page that offers one names its URL here).
     xlsx_export_url_name = ""
     #: What a row is called in counts: ("case", "cases").
-    noun: tuple[str, str] = ("record", "records")
+    noun: tuple[str, str] = ("record", "records")  # in file names: English, like the columns
+    #: The result count as a page says it: singular and plural, with ``%(count)d``.
+    count_text = ngettext_lazy("%(count)d record", "%(count)d records", "count")
     #: Labels for filters whose own label is missing or unclear.
     filter_labels: dict[str, str] = {}
     #: The filter fields shown as checkboxes rather than a multiple select.
@@ -130,13 +165,21 @@ class ListPage:
         filterset = self.filterset_class(
             request.GET, queryset=self.get_queryset(request), request=request
         )
+        for name, filter_ in filterset.filters.items():
+            # Labels django-filter would make from English names ("Perpetrators organisation").
+            if filter_._label is None and name in COMMON_FILTER_LABELS:
+                filter_.label = COMMON_FILTER_LABELS[name]
         self._adjust_form(filterset.form)
         return filterset
 
     def _adjust_form(self, form) -> None:
         for name, field in form.fields.items():
             if not field.label or "[invalid name]" in str(field.label):
-                field.label = self.filter_labels.get(name) or name.replace("_", " ").capitalize()
+                field.label = (
+                    self.filter_labels.get(name)
+                    or COMMON_FILTER_LABELS.get(name)
+                    or name.replace("_", " ").capitalize()
+                )
             elif name in self.filter_labels:
                 field.label = self.filter_labels[name]
             if isinstance(field, forms.ModelChoiceField) and hasattr(field.queryset, "with_label"):
@@ -146,7 +189,7 @@ class ListPage:
             if name in self.checkbox_filters and isinstance(field, forms.MultipleChoiceField):
                 field.widget = forms.CheckboxSelectMultiple(choices=field.choices)
             if name.endswith(("_from", "_to")) and isinstance(field.widget, forms.TextInput):
-                field.widget.attrs.setdefault("placeholder", "2022-05-18, May 2022, 2022")
+                field.widget.attrs.setdefault("placeholder", _("2022-05-18, May 2022, 2022"))
             if isinstance(field, forms.DateField):
                 field.widget = forms.DateInput(attrs={"type": "date"})
             field.widget.attrs.pop("style", None)
@@ -247,6 +290,8 @@ class ListPage:
             "rows": rows,
             "count": count,
             "noun": self.noun[0] if count == 1 else self.noun[1],
+            # "1 case", "5 дел", "5 парванда": the count with its noun, per language.
+            "count_text": self.count_text % {"count": count},
             "headers": self.headers(sort, request),
             "sort": sort,
             "export_url_name": self.export_url_name,

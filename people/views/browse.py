@@ -17,6 +17,7 @@ from __future__ import annotations
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 from django.views.decorators.http import require_safe
 
 from monitor.access import reveals_identity
@@ -50,6 +51,7 @@ class PersonListPage(ListPage):
     )
     export_url_name = "person-export"
     noun = ("person", "persons")
+    count_text = ngettext_lazy("%(count)d person", "%(count)d persons", "count")
     checkbox_filters = ("review_state", "confidentiality")
     filter_labels = {"organization": _("Organisation")}
     table = PersonTable

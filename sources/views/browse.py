@@ -17,6 +17,7 @@ from collections import defaultdict
 
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 from django.views.decorators.http import require_safe
 
 from monitor import redaction
@@ -41,6 +42,7 @@ class SourceListPage(ListPage):
     search_help = _("Words in the title, author or publisher.")
     export_url_name = "source-export"
     noun = ("source", "sources")
+    count_text = ngettext_lazy("%(count)d source", "%(count)d sources", "count")
     checkbox_filters = ("reliability", "review_state", "confidentiality")
     table = SourceTable
 

@@ -1,6 +1,7 @@
 """``manage.py run_demo [ADDRPORT]``: the demo, from a fresh clone to a served page, in one process.
 
-``make run`` calls it. It runs what an operator would run by hand — ``migrate``,
+``make run`` calls it. It runs what an operator would run by hand — ``compile_translations``,
+``migrate``,
 ``collectstatic``, ``load_demo``, then ``runserver`` without the reloader — but in one Python
 process, so Django starts and runs its system checks once instead of four times: on a 2-core
 machine that is several seconds of a fresh clone's first ``make run``.
@@ -35,6 +36,8 @@ class Command(BaseCommand):
             raise CommandError("run_demo works in demo mode only (MONITOR_DEMO=1).")
         verbosity = options["verbosity"]
         # The system checks ran once, before handle(): the steps below skip them.
+        # The Russian and Tajik catalogs (.po in the repository, .mo built here).
+        call_command("compile_translations", verbosity=verbosity, stdout=self.stdout)
         call_command("migrate", interactive=False, verbosity=verbosity, stdout=self.stdout)
         call_command("collectstatic", interactive=False, verbosity=0, stdout=self.stdout)
         call_command("load_demo", verbosity=verbosity, stdout=self.stdout)

@@ -88,7 +88,8 @@ class ReviewDecisionAdmin(ArchiveOnlyMixin, admin.ModelAdmin):
     the review queue built on it."""
 
     list_display = ("at", "action", "record_display", "version", "actor", "comment")
-    list_filter = ("action", "content_type")
+    # Only the kinds of record decided on: not every content type of every library.
+    list_filter = ("action", ("content_type", admin.RelatedOnlyFieldListFilter))
     search_fields = ("comment", "actor__username")
     list_select_related = ("content_type", "actor")
     date_hierarchy = "at"
