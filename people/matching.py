@@ -348,3 +348,68 @@ def describe_likeness(one: str, other: str, score: float) -> str:
         "name": other,
         "score": round(score * 100),
     }
+
+
+# -- duplicate review --------------------------------------------------------------------------
+
+#: A word shared by more names than this is too common to pair every name that has it.
+BLOCK_LIMIT = 200
+
+
+@dataclass(frozen=True)
+class DuplicatePair:
+    """Two visible persons who are likely one: how alike (0–1) and why."""
+
+    one: Person
+    other: Person
+    score: float
+    reasons: tuple[str, ...]
+
+
+def duplicate_pairs(user) -> list[DuplicatePair]:
+    """Pairs of visible, not archived persons whose names are a sure match, best first.
+
+    Names are compared in blocks that share a word of their folded key (or all their words,
+    in any order), so the work grows with the register's common words, not with its square.
+    Only names the user may see take part: a protected person they may not identify is never
+    paired, so the list cannot confirm who a pseudonym is.
+    """
+    rows = list(
+        visible_names(user)
+        .filter(person__archived_at__isnull=True)
+        .values_list("person_id", "full_name", "folded")
+    )
+    blocks: dict[str, list[int]] = {}
+    for index, (_person, _name, folded) in enumerate(rows):
+        words = [word for word in words_of(folded) if not is_patronymic(word)]
+        blocks.setdefault(" ".join(sorted(words)), []).append(index)
+        for word in words:
+            if len(word) >= 4:
+                blocks.setdefault(f"word:{word}", []).append(index)
+    best: dict[tuple, tuple[float, str, str]] = {}
+    for members in blocks.values():
+        if len(members) < 2 or len(members) > BLOCK_LIMIT:
+            continue
+        for position, first in enumerate(members):
+            for second in members[position + 1 :]:
+                (a, a_name, a_key), (b, b_name, b_key) = rows[first], rows[second]
+                if a == b:
+                    continue
+                pair = (a, b) if str(a) < str(b) else (b, a)
+                score = same_name_score(a_key, b_key)
+                if score >= MATCH_SCORE and score > best.get(pair, (0.0, "", ""))[0]:
+                    best[pair] = (score, a_name, b_name)
+    if not best:
+        return []
+    persons = visible_persons(user).in_bulk({pk for pair in best for pk in pair})
+    pairs = []
+    for (a, b), (score, a_name, b_name) in best.items():
+        if a not in persons or b not in persons:
+            continue
+        one, other = persons[a], persons[b]
+        reasons = [describe_likeness(a_name, b_name, score)]
+        if one.birth_date and other.birth_date and one.birth_date.year == other.birth_date.year:
+            reasons.append(_("born the same year (%(year)s)") % {"year": one.birth_date.year})
+        pairs.append(DuplicatePair(one, other, round(score, 3), tuple(reasons)))
+    pairs.sort(key=lambda pair: (-pair.score, -len(pair.reasons), str(pair.one.pk)))
+    return pairs

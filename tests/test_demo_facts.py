@@ -43,6 +43,7 @@ def the_person(name, *, user):
     assert len(sure) == 1, (name, sure)
     return sure[0]
 
+
 pytestmark = pytest.mark.django_db
 
 #: The reasons the evidence services give in an evidence file's history.

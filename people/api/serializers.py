@@ -65,6 +65,20 @@ class LikelyDuplicateSerializer(serializers.Serializer):
         return display_name(match.person, self.context)
 
 
+class MergeSerializer(serializers.Serializer):
+    duplicate = serializers.UUIDField(
+        help_text=_("The person recorded twice: merged into this one.")
+    )
+    reason = serializers.CharField(max_length=500, help_text=_("Why these are one person."))
+
+
+class DuplicatePairSerializer(serializers.Serializer):
+    one = BriefPersonSerializer(read_only=True)
+    other = BriefPersonSerializer(read_only=True)
+    score = serializers.FloatField(read_only=True)
+    reasons = serializers.ListField(child=serializers.CharField(), read_only=True)
+
+
 class BriefOrganizationSerializer(serializers.Serializer):
     id = serializers.UUIDField(read_only=True)
     name = serializers.CharField(read_only=True)

@@ -2,28 +2,33 @@
 
 from __future__ import annotations
 
+from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import status
+from rest_framework import exceptions, status
+from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
 from monitor.api.exceptions import Conflict
-from monitor.api.viewsets import RecordViewSet, ReviewedViewSet
+from monitor.api.serializers import ReasonSerializer
+from monitor.api.viewsets import RecordViewSet, ReviewedViewSet, precondition
 from monitor.redaction import annotate as annotate_identity
 from monitor.selectors import visible_prefetch
 from people.api.serializers import (
     AffiliationSerializer,
+    DuplicatePairSerializer,
     LikelyDuplicateSerializer,
+    MergeSerializer,
     OrganizationSerializer,
     PersonSerializer,
     person_prefetch,
     with_primary_name,
 )
 from people.filtersets import AffiliationFilterSet, OrganizationFilterSet, PersonFilterSet
-from people.matching import likely_duplicates
+from people.matching import duplicate_pairs, likely_duplicates
 from people.models import Affiliation, Organization, Person, PersonName
-from people.services import person_create
+from people.services import person_create, person_merge, person_unmerge
 
 
 def _flag(value) -> bool:
@@ -69,6 +74,66 @@ class PersonViewSet(ReviewedViewSet):
     model = Person
     serializer_class = PersonSerializer
     filterset_class = PersonFilterSet
+
+    @extend_schema(
+        summary="Merge a duplicate into this person",
+        description=(
+            "Coordinators only. Names, citations, case links, allegations (as victim and as "
+            "perpetrator), detentions, follow-ups and affiliations of `duplicate` move to this "
+            "person; the duplicate is archived as merged into it, and this person goes back "
+            "to review. A person you may not see answers 404."
+        ),
+        request=MergeSerializer,
+    )
+    @action(detail=True, methods=["post"])
+    def merge(self, request, *args, **kwargs):
+        data = self.action_input(MergeSerializer)
+        with transaction.atomic():
+            survivor = self.get_write_object(lock=True)
+            precondition(request, survivor)
+            duplicate = Person.objects.visible_to(request.user).filter(pk=data["duplicate"]).first()
+            if duplicate is None:
+                raise exceptions.NotFound()
+            person_merge(
+                actor=request.user, survivor=survivor, duplicate=duplicate, reason=data["reason"]
+            )
+        return self.record_response(self.refetch(survivor))
+
+    @extend_schema(
+        summary="Undo the merge of this person",
+        description=(
+            "Coordinators only. What the merge moved comes back to this person, which is "
+            "restored; the surviving record's confidentiality and protection are put back."
+        ),
+        request=ReasonSerializer,
+    )
+    @action(detail=True, methods=["post"])
+    def unmerge(self, request, *args, **kwargs):
+        data = self.action_input(ReasonSerializer)
+        with transaction.atomic():
+            duplicate = self.get_write_object(lock=True)
+            precondition(request, duplicate)
+            person_unmerge(actor=request.user, duplicate=duplicate, reason=data.get("reason", ""))
+        return self.record_response(self.refetch(duplicate))
+
+    @extend_schema(
+        summary="Likely duplicates",
+        description=(
+            "Coordinators only: pairs of persons you may see whose names are a sure match, "
+            "best first, with the score and the reasons."
+        ),
+        responses=DuplicatePairSerializer(many=True),
+        filters=False,
+    )
+    @action(detail=False, methods=["get"], filter_backends=[])
+    def duplicates(self, request, *args, **kwargs):
+        if not request.user.has_perm("monitor.archive_record"):
+            raise exceptions.PermissionDenied()
+        page = self.paginate_queryset(duplicate_pairs(request.user))
+        context = self.get_serializer_context()
+        return self.get_paginated_response(
+            DuplicatePairSerializer(page, many=True, context=context).data
+        )
 
     def handle_exception(self, exc):
         response = super().handle_exception(exc)

@@ -14,7 +14,7 @@ services and API still import nothing from ``cases``.
 
 from __future__ import annotations
 
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
@@ -98,6 +98,10 @@ def person_detail(request, pk):
     person = get_object_or_404(
         visible_persons(user).select_related("birth_place", "residence", "team"), pk=pk
     )
+    # A merged duplicate leads to the surviving record, if the reader may see it.
+    merged_into = person.merged_into_id
+    if merged_into is not None and visible_persons(user).filter(pk=merged_into).exists():
+        return redirect("person-detail", pk=merged_into)
     revealed = reveals_identity(user, person)
     decisions = decisions_for(person) if revealed else []
     context = {
@@ -107,6 +111,8 @@ def person_detail(request, pk):
         "names": _names(person, user) if revealed else [],
         "affiliations": _affiliations(person, user) if revealed else [],
         "duplicates": likely_duplicates(person, user) if revealed else [],
+        "merged_from": list(visible_persons(user).filter(merged_into=person)) if revealed else [],
+        "may_merge": user.has_perm("monitor.archive_record"),
         "sections": PERSON_SECTIONS.render(person, user=user, revealed=revealed),
         "decisions": decisions,
         "returned": latest_return(decisions)
