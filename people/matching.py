@@ -54,6 +54,8 @@ WORD_SIMILARITY = 0.80
 SURE_WORD = 0.94
 #: How many candidate names the database hands to the scorer, best first (PostgreSQL).
 CANDIDATES = 400
+#: Fewer candidates than this for every word of a query: look for any word too.
+FEW_CANDIDATES = 20
 #: pg_trgm's word-similarity threshold for the candidates (its default, 0.6, misses one
 #: letter changed in a short name: "iusufav"/"iusupav" is 0.45).
 TRIGRAM_THRESHOLD = 0.3
@@ -210,36 +212,58 @@ def same_name_score(one: str, other: str) -> float:
 # -- finding -----------------------------------------------------------------------------------
 
 
+def _word_rule(word: str) -> models.Q:
+    """Names with a word like ``word``: containing it (or a nominative it may be a case of),
+    or trigram-similar to it (``word_similarity`` over the threshold, the GIN index)."""
+    rule = models.Q(folded__contains=word)
+    if len(word) >= 3:
+        rule |= models.Q(TrigramWordSimilar(models.F("folded"), word))
+    for form, _score in declined_forms(word):
+        rule |= models.Q(folded__contains=form)
+    return rule
+
+
 def _candidates(words: Sequence[str], user) -> list[tuple]:
-    """``(person_id, full_name, folded)`` of the visible names worth scoring."""
+    """``(person_id, full_name, folded)`` of the visible names worth scoring.
+
+    PostgreSQL: names like every word of the query first (initials aside: they would match
+    nearly every name), best trigram similarity first; if that leaves few, names like any
+    word (a query with a word the name lacks: "Rustam Jumaev" for "Jumaev"). SQLite: every
+    visible name (no trigram index there; rapidfuzz scores them in C).
+    """
     names = visible_names(user)
-    if connection.vendor == "postgresql":
-        rule = models.Q()
-        for word in words:
-            rule |= models.Q(folded__contains=word)
-            if len(word) >= 3:  # word_similarity(word, folded) over the threshold
-                rule |= models.Q(TrigramWordSimilar(models.F("folded"), word))
-            for form, _score in declined_forms(word):
-                rule |= models.Q(folded__contains=form)
-        similarity = sum(
-            (TrigramWordSimilarity(word, "folded") for word in words),
-            start=models.Value(0.0),
-        )
+    if connection.vendor != "postgresql":
+        return list(names.values_list("person_id", "full_name", "folded"))
+    long_words = [word for word in words if len(word) >= 2] or list(words)
+    similarity = sum(
+        (TrigramWordSimilarity(word, "folded") for word in long_words),
+        start=models.Value(0.0),
+    )
+    every, any_ = models.Q(), models.Q()
+    for word in long_words:
+        every &= _word_rule(word)
+        any_ |= _word_rule(word)
+
+    def fetch(rule) -> list[tuple]:
         query = (
             names.filter(rule)
             .annotate(similarity=similarity)
             .order_by("-similarity", "pk")
             .values_list("person_id", "full_name", "folded")[:CANDIDATES]
         )
-        with transaction.atomic():  # set_config(…, true) lasts for this transaction only
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    "SELECT set_config('pg_trgm.word_similarity_threshold', %s, true)",
-                    [str(TRIGRAM_THRESHOLD)],
-                )
-            return list(query)
-    # SQLite: no trigram index; every visible key is scored (rapidfuzz, in C).
-    return list(names.values_list("person_id", "full_name", "folded"))
+        return list(query)
+
+    with transaction.atomic():  # set_config(…, true) lasts for this transaction only
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT set_config('pg_trgm.word_similarity_threshold', %s, true)",
+                [str(TRIGRAM_THRESHOLD)],
+            )
+        found = fetch(every)
+        if len(long_words) > 1 and len(found) < FEW_CANDIDATES:
+            seen = set(found)
+            found += [row for row in fetch(any_) if row not in seen]
+        return found
 
 
 def rank_person_ids(
