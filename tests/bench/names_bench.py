@@ -81,10 +81,10 @@ def register() -> None:
         settings.DATABASES["default"]["NAME"] = base
         if os.environ.get("BENCH_KEEP"):  # to look at the plans afterwards
             print(f"kept the database {name}")
-            return
-        with connection._nodb_cursor() as cursor:
-            cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        connection.close()
+        else:
+            with connection._nodb_cursor() as cursor:
+                cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
+            connection.close()
 
 
 def _fill_and_search() -> None:
