@@ -255,6 +255,7 @@ def test_person_list_page_finds_each_pair(signed_in, searcher, recorded, typed):
     assert response.status_code == 200
     assert [row.pk for row in response.context["rows"]][:1] == [wanted.pk]
     assert other.pk not in [row.pk for row in response.context["rows"]]
+    assert f"found as “{recorded}”" in response.content.decode()
 
 
 @pytest.mark.django_db

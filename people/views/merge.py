@@ -110,10 +110,6 @@ def person_merge(request, pk):
         "duplicate": duplicate,
         "form": form,
         "error": error,
-        "likeness": matching.likely_duplicates(
-            [name.full_name for name in duplicate.names.filter(archived_at__isnull=True)],
-            user=request.user,
-        ),
     }
     return render(request, "people/person_merge.html", context, status=status)
 
