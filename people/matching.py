@@ -54,6 +54,8 @@ WORD_SIMILARITY = 0.80
 SURE_WORD = 0.94
 #: How many candidate names the database hands to the scorer, best first (PostgreSQL).
 CANDIDATES = 400
+#: At most this many names are compared at once (a person's variants, a form's rows).
+MANY = 20
 #: Fewer candidates than this for every word of a query: look for any word too.
 FEW_CANDIDATES = 20
 #: pg_trgm's word-similarity threshold for the candidates (its default, 0.6, misses one
@@ -223,10 +225,11 @@ def _word_rule(word: str) -> models.Q:
     return rule
 
 
-def _candidates(words: Sequence[str], user) -> list[tuple]:
-    """``(person_id, full_name, folded)`` of the visible names worth scoring.
+def _candidates(queries: Sequence[Sequence[str]], user) -> list[tuple]:
+    """``(person_id, full_name, folded)`` of the visible names worth scoring for any of the
+    ``queries`` (each the folded words of one query), in one database query.
 
-    PostgreSQL: names like every word of the query first (initials aside: they would match
+    PostgreSQL: names like every word of a query first (initials aside: they would match
     nearly every name), best trigram similarity first; if that leaves few, names like any
     word (a query with a word the name lacks: "Rustam Jumaev" for "Jumaev"). SQLite: every
     visible name (no trigram index there; rapidfuzz scores them in C).
@@ -234,15 +237,18 @@ def _candidates(words: Sequence[str], user) -> list[tuple]:
     names = visible_names(user)
     if connection.vendor != "postgresql":
         return list(names.values_list("person_id", "full_name", "folded"))
-    long_words = [word for word in words if len(word) >= 2] or list(words)
+    queries = [[w for w in words if len(w) >= 2] or list(words) for words in queries][:MANY]
+    every, any_ = models.Q(pk__in=[]), models.Q(pk__in=[])
+    for words in queries:
+        rule = models.Q()
+        for word in words:
+            rule &= _word_rule(word)
+            any_ |= _word_rule(word)
+        every |= rule
     similarity = sum(
-        (TrigramWordSimilarity(word, "folded") for word in long_words),
+        (TrigramWordSimilarity(word, "folded") for word in dict.fromkeys(queries[0])),
         start=models.Value(0.0),
     )
-    every, any_ = models.Q(), models.Q()
-    for word in long_words:
-        every &= _word_rule(word)
-        any_ |= _word_rule(word)
 
     def fetch(rule) -> list[tuple]:
         query = (
@@ -260,7 +266,7 @@ def _candidates(words: Sequence[str], user) -> list[tuple]:
                 [str(TRIGRAM_THRESHOLD)],
             )
         found = fetch(every)
-        if len(long_words) > 1 and len(found) < FEW_CANDIDATES:
+        if any(len(words) > 1 for words in queries) and len(found) < FEW_CANDIDATES:
             seen = set(found)
             found += [row for row in fetch(any_) if row not in seen]
         return found
@@ -275,7 +281,7 @@ def rank_person_ids(
     if not words:
         return []
     best: dict[object, tuple[float, str]] = {}
-    for person_id, full_name, folded in _candidates(words, user):
+    for person_id, full_name, folded in _candidates([words], user):
         score = name_score(key, folded, declined=declined)
         if score >= min_score and score > best.get(person_id, (0.0, ""))[0]:
             best[person_id] = (score, full_name)
@@ -331,16 +337,16 @@ def likely_duplicates(
 ) -> list[Match]:
     """Visible, not archived persons with a name like one of ``names`` (a sure match by
     :func:`same_name_score`), best first: who to look at before recording someone new."""
+    typed_keys = [(typed, fold_name(typed)) for typed in names]
+    typed_keys = [(typed, key) for typed, key in typed_keys if words_of(key)][:MANY]
     best: dict[object, tuple[float, str, str]] = {}
-    for typed in names:
-        key = fold_name(typed)
-        words = words_of(key)
-        if not words:
-            continue
-        for person_id, full_name, folded in _candidates(words, user):
-            score = same_name_score(key, folded)
-            if score >= MATCH_SCORE and score > best.get(person_id, (0.0, "", ""))[0]:
-                best[person_id] = (score, full_name, typed)
+    if typed_keys:
+        candidates = _candidates([words_of(key) for _typed, key in typed_keys], user)
+        for person_id, full_name, folded in candidates:
+            for typed, key in typed_keys:
+                score = same_name_score(key, folded)
+                if score >= MATCH_SCORE and score > best.get(person_id, (0.0, "", ""))[0]:
+                    best[person_id] = (score, full_name, typed)
     if exclude is not None:
         best.pop(exclude.pk, None)
     if not best:
