@@ -36,6 +36,7 @@ from monitor.filtersets import (
     visible,
 )
 from monitor.models import Place, Term, User
+from people import matching
 from people.models import Organization, Person
 
 
@@ -147,7 +148,11 @@ class CaseFilterSet(RecordFilterSet):
     date_from = ApproximateDateFilter(bound="start")
     date_to = ApproximateDateFilter(bound="end")
     q = django_filters.CharFilter(
-        method="filter_q", help_text=_("Words in the reference, title or summary.")
+        method="filter_q",
+        help_text=_(
+            "Words in the reference, title or summary, or the name of a person of the case "
+            "(a victim, a detainee, a linked person) in any script or spelling."
+        ),
     )
     ordering = StableOrderingFilter(fields=("reference", "title", "created_at", "updated_at"))
 
@@ -183,8 +188,27 @@ class CaseFilterSet(RecordFilterSet):
         return queryset.filter(pk__in=allegations.values("case_id"))
 
     def filter_q(self, queryset, name, value):
+        # A person's name through the one matcher (any spelling, script or letter case, the
+        # names the user may see only): their cases as victim, detainee or linked person.
+        found = matching.rank_person_ids(
+            value, user=getattr(self.request, "user", None), min_score=matching.MATCH_SCORE
+        )
+        persons = [person_id for person_id, _score, _name in found[: matching.CANDIDATES]]
+        named = Q(pk__in=[])
+        if persons:
+            linked = CasePerson.objects.filter(person__in=persons, archived_at__isnull=True)
+            victim = Allegation.objects.filter(victim__in=persons, archived_at__isnull=True)
+            detained = Detention.objects.filter(person__in=persons, archived_at__isnull=True)
+            named = (
+                Q(pk__in=linked.values("case_id"))
+                | Q(pk__in=victim.values("case_id"))
+                | Q(pk__in=detained.values("case_id"))
+            )
         return queryset.filter(
-            Q(reference__icontains=value) | Q(title__icontains=value) | Q(summary__icontains=value)
+            Q(reference__icontains=value)
+            | Q(title__icontains=value)
+            | Q(summary__icontains=value)
+            | named
         )
 
     def filter_queryset(self, queryset):

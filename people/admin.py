@@ -12,6 +12,7 @@ from monitor.access import identity_q
 from monitor.admin.base import AuditedAdmin, AuditedInline
 from monitor.selectors import visible_prefetch
 from monitor.services import PartError
+from people import matching
 from people.folding import fold_terms
 from people.models import Affiliation, Organization, Person, PersonName
 from people.services import person_create
@@ -45,7 +46,8 @@ class PersonNameSearchMixin:
     def get_search_results(self, request, queryset, search_term):
         results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
         if search_term.strip():
-            persons = Person.objects.matching_name(search_term, user=request.user).values("pk")
+            persons = matching.rank_person_ids(search_term, user=request.user)
+            persons = [person_id for person_id, _score, _name in persons]
             results = results | queryset.filter(**{f"{self.person_search_path}__in": persons})
         return results, may_have_duplicates
 
@@ -94,7 +96,12 @@ class PersonAdmin(AuditedAdmin):
         # The sort key is the name only where the user may know it: sorting by a protected
         # name would place the pseudonym where the name is, and so hint at it.
         rule = identity_q(request.user)
-        shown = Value("") if rule is None else Case(When(rule, then=F("primary_name")))
+        if rule is None:
+            shown = Value("")
+        elif not rule:  # an empty Q: the user may identify everyone (a When refuses it)
+            shown = F("primary_name")
+        else:
+            shown = Case(When(rule, then=F("primary_name")))
         return (
             super()
             .get_visible_queryset(request)
@@ -105,7 +112,7 @@ class PersonAdmin(AuditedAdmin):
     def get_search_results(self, request, queryset, search_term):
         if not search_term.strip():
             return queryset, False
-        return queryset.matching_name(search_term, user=request.user), False
+        return matching.ranked(queryset, search_term, user=request.user), False
 
     @admin.display(description=_("name"), ordering="listed_name")
     def display_name(self, obj: Person) -> str:

@@ -24,6 +24,7 @@ from monitor.filtersets import (
     visible,
 )
 from monitor.models import Place
+from people import matching
 from people.choices import Gender, OrganizationKind
 from people.models import Affiliation, Organization, Person
 
@@ -33,8 +34,9 @@ class PersonFilterSet(RecordFilterSet):
     q = django_filters.CharFilter(
         method="filter_name",
         help_text=_(
-            "Words of any of the person's names, in any script or spelling: "
-            "“Шоиширинов” finds “Shoishirinov”."
+            "Any of the person's names, in any script or spelling, words in any order: "
+            "“Шоиширинов” finds “Shoishirinov”, “Djumaev” finds “Джумаев”. Results come "
+            "best match first."
         ),
     )
     name = django_filters.CharFilter(
@@ -66,8 +68,8 @@ class PersonFilterSet(RecordFilterSet):
         fields = []
 
     def filter_name(self, queryset, name, value):
-        matches = Person.objects.matching_name(value, user=user_of(self.request))
-        return queryset.filter(pk__in=matches.values("pk"))
+        # Ranked, best first (unless another order is asked for), with the matched name.
+        return matching.ranked(queryset, value, user=user_of(self.request))
 
     def filter_residence(self, queryset, name, value):
         # Where someone lives identifies them (Person.redaction): only among those the user

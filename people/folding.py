@@ -1,17 +1,27 @@
 """The transliteration-folded search key for person names.
 
 The same person is written "Шоиширинов", "Shoishirinov" and "Shoishirinow"; "Нажмиддин",
-"Nazhmiddin" and "Najmiddin". :func:`fold_name` maps every spelling to one key so a search in
-either script finds the others:
+"Nazhmiddin" and "Najmiddin"; "Джумаев", "Djumaev" and "Jumayev"; "Ёдгоров", "Едгоров" and
+"Edgorov". :func:`fold_name` maps every spelling to one key so a search in either script
+finds the others:
 
 1. Russian and Tajik Cyrillic letters are transliterated to Latin (ё → yo, ҷ → j, ғ → gh, …);
-2. Latin diacritics are dropped, punctuation removed, case folded;
-3. the usual spelling variants of transliteration are merged: kh/x/h, zh/dzh/j/ch, q/k,
-   gh/g, y/i, w/v, doubled letters.
+2. Latin diacritics are dropped (ḥ → h), punctuation removed, case folded;
+3. the usual spelling variants of transliteration are merged: kh/x/h (and ks, "Alexei"),
+   zh/dzh/dj/j/ch, q/k, gh/g, y/i, w/v, p/f (Юсупов/Yusufov), doubled letters, and
+   ё/yo/io/е with я/ya/ia (Ёдгоров/Едгоров/Edgorov, Ниёзов/Ниязов);
+4. the endings -yev/-ev/-oyev/-oev/-ayev/-aev meet (Jumayev/Djumaev), -ov after a hushing
+   consonant meets -ev (Irgashov/Irgashev), -zoda/-zade/-zodeh/-zadeh are one ending, joined
+   to the name when written apart ("Rahmon zoda");
+5. vowels that alternate between Tajik and Russian spellings, and in unstressed syllables,
+   are merged: o/a (Yuldoshev/Yuldashev, Abdulloev/Abdullaev), e/i (Khurshed/Khurshid,
+   Ergashev/Irgashev), ei/ai/ay/ey (Husein/Husayn, Alexei/Alexey).
 
 The key is for finding and for spotting likely duplicates, never for display. General
 transliteration libraries (anyascii, unidecode) stop at step 1 and pick one romanisation;
-steps 2–3 are what make two romanisations meet, so the table is kept here, next to its tests.
+steps 2–5 are what make two romanisations meet, so the table is kept here, next to its tests.
+Grammatical case (Павленского → Павленский) and initials are handled by the matcher
+(:mod:`people.matching`), which ranks what this key finds.
 """
 
 from __future__ import annotations
@@ -34,15 +44,36 @@ _CYRILLIC = {
 _VARIANTS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"shch"), "sh"),
     (re.compile(r"dzh|dj|zh|ch"), "j"),
+    (re.compile(r"ks"), "x"),  # Alexei / Алексей
     (re.compile(r"kh|x"), "h"),
     (re.compile(r"gh"), "g"),
     (re.compile(r"q"), "k"),
     (re.compile(r"w"), "v"),
+    (re.compile(r"p"), "f"),  # Юсупов / Yusufov, Сапаров / Safarov, Пулод / Fulod
     (re.compile(r"ts"), "c"),
     (re.compile(r"y"), "i"),
     (re.compile(r"\bie"), "e"),
     (re.compile(r"(\w)\1+"), r"\1"),
+    # -zoda written apart ("Rahmon zoda", "Rahmon-zoda"), then its spellings as one.
+    (re.compile(r"(\w) (z[ao]d(?:a|e|eh|ah)\b)"), r"\1\2"),
+    (re.compile(r"z[ao]d(?:a|e|eh|ah)\b"), "zoda"),
+    # -yev/-oyev/-ayev: the y after a vowel is only how a romanisation writes the sound.
+    (re.compile(r"([aoeu])iev(a?)\b"), r"\1ev\2"),
+    # -ov after a hushing consonant is -ev in Russian spelling (Irgashov / Иргашев).
+    (re.compile(r"(sh|j|c)ov(a?)\b"), r"\1ev\2"),
+    # ё (yo, io) and е meet: Ёдгоров, Едгоров, Edgorov; Пётр, Петр. Tajik ё is Russian я
+    # in many names (Ниёзов / Ниязов, Бахтиёр / Бахтияр): ya, ia meet them too.
+    (re.compile(r"i[ao]"), "e"),
+    (re.compile(r"ei"), "ai"),
+    # Russian г for a Tajik or Arabic h between vowels: Ибрагим / Иброҳим, Тагиров / Тоҳиров.
+    (re.compile(r"(?<=[aeiou])g(?=[aeiou])"), "h"),
+    # Unstressed and Tajik/Russian vowel alternation: o/a, e/i.
+    (re.compile(r"o"), "a"),
+    (re.compile(r"e"), "i"),
+    (re.compile(r"(\w)\1+"), r"\1"),
 ]
+# Apostrophes and the hard and soft signs as romanisations print them (ALA-LC ʺ ʹ).
+_APOSTROPHES = re.compile(r"['’ʼʻʺʹ`´]")
 _NOT_WORD = re.compile(r"[^\w\s]+")
 _SPACES = re.compile(r"\s+")
 
@@ -57,7 +88,7 @@ def fold_name(text: str) -> str:
     latin = transliterate(unicodedata.normalize("NFKC", text or ""))
     decomposed = unicodedata.normalize("NFKD", latin)
     stripped = "".join(char for char in decomposed if not unicodedata.combining(char))
-    key = _NOT_WORD.sub(" ", stripped.replace("'", "").replace("’", "").replace("ʼ", ""))
+    key = _NOT_WORD.sub(" ", _APOSTROPHES.sub("", stripped))
     key = _SPACES.sub(" ", key).strip()
     for pattern, replacement in _VARIANTS:
         key = pattern.sub(replacement, key)

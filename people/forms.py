@@ -1,8 +1,9 @@
 """Forms for persons: the person, their name variants, and a quick "new person" by name.
 
-Likely duplicates are shown before saving: a name that folds to one a visible person already
-has (``Шоиширинов`` and ``Shoishirinov`` fold alike, see :mod:`people.folding`) stops the
-save with the list of those persons, until the user confirms these are different people.
+Likely duplicates are shown before saving: a name that the matcher (:mod:`people.matching`)
+takes for one a visible person already has (``Шоиширинов`` and ``Shoishirinov``, ``Джумаев``
+and ``Jumayev``) stops the save with the list of those persons, until the user confirms these
+are different people.
 Only names the user may see are compared: a protected person's real name cannot be
 confirmed by typing it.
 """
@@ -11,7 +12,6 @@ from __future__ import annotations
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from monitor.approxdate import ApproximateDateFormField
@@ -25,7 +25,7 @@ from monitor.pages.editing import (
     team_choices,
 )
 from monitor.services import record_save
-from people.folding import fold_name
+from people import matching
 from people.models import Person, PersonName
 
 DATE_HELP = _("2022-05-18, 2022-05, May 2022, 2022 or c. 2021.")
@@ -34,19 +34,11 @@ DUPLICATES_SHOWN = 10
 
 
 def likely_duplicates(names, *, user, exclude=None) -> list[Person]:
-    """Visible persons with a name like one of ``names`` (same folded key, or every word of
-    it): the people a monitor should look at before recording someone new."""
-    rule = Q(pk__in=[])
-    for name in names:
-        key = fold_name(name)
-        if not key:
-            continue
-        rule |= Q(pk__in=PersonName.objects.visible_to(user).filter(folded=key).values("person"))
-        rule |= Q(pk__in=Person.objects.matching_name(name, user=user).values("pk"))
-    found = Person.objects.visible_to(user).filter(rule, archived_at__isnull=True)
-    if exclude is not None:
-        found = found.exclude(pk=exclude.pk)
-    return list(found.with_primary_name().order_by("primary_name")[:DUPLICATES_SHOWN])
+    """Visible persons with a name like one of ``names`` (:func:`people.matching.
+    likely_duplicates`, best first): who a monitor should look at before recording someone
+    new."""
+    found = matching.likely_duplicates(names, user=user, exclude=exclude, limit=DUPLICATES_SHOWN)
+    return [match.person for match in found]
 
 
 def duplicates_message(found) -> str:

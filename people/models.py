@@ -22,22 +22,10 @@ from monitor.models.base import (
 from monitor.names import clean_name
 from monitor.redaction import REVIEWED_FIELDS, Redaction
 from people.choices import Gender, NameKind, OrganizationKind, Script
-from people.folding import fold_name, fold_terms
+from people.folding import fold_name
 
 
 class PersonQuerySet(ConfidentialQuerySet):
-    def matching_name(self, text: str, *, user):
-        """Persons with a name variant, visible to ``user``, containing every folded word of
-        ``text``. Only names the user may see are searched: a protected person's real name
-        must not be confirmable by searching for it."""
-        terms = fold_terms(text)
-        if not terms:
-            return self.none()
-        names = PersonName.objects.visible_to(user)
-        for term in terms:
-            names = names.filter(folded__contains=term)
-        return self.filter(pk__in=names.values("person_id"))
-
     def with_primary_name(self):
         return self.annotate(
             primary_name=models.Subquery(
@@ -87,6 +75,19 @@ class Person(ReviewedModel):
         default=False,
         help_text=_("Users without clearance see a pseudonym and no identifying details."),
     )
+    merged_into = models.ForeignKey(
+        "self",
+        verbose_name=_("merged into"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="merged_from",
+        help_text=_("This record was a duplicate: its names and links moved to that person."),
+    )
+    #: What a merge into ``merged_into`` moved, so that an unmerge restores exactly that
+    #: (``people.services.person_merge`` / ``person_unmerge``): record ids, never names.
+    merge_log = models.JSONField(_("merge log"), default=dict, blank=True, editable=False)
 
     objects = PersonQuerySet.as_manager()
 
@@ -107,6 +108,8 @@ class Person(ReviewedModel):
         public=(
             *REVIEWED_FIELDS,
             "is_protected",
+            "merged_into",
+            "merge_log",
         ),
     )
 
@@ -118,6 +121,11 @@ class Person(ReviewedModel):
             confidentiality_constraint(),
             review_state_constraint(),
             *approximate_date_constraints("birth_date"),
+            models.CheckConstraint(
+                condition=~models.Q(merged_into=models.F("id")),
+                name="people_person_not_merged_into_itself",
+                violation_error_message=_("A person cannot be merged into themselves."),
+            ),
         ]
 
     def __str__(self) -> str:

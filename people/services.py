@@ -1,4 +1,5 @@
-"""Workflows on persons: recording a new person, from a whole form or from a typed name.
+"""Workflows on persons: recording a new person, from a whole form or from a typed name;
+merging a person recorded twice, and undoing that merge.
 
 Each function takes the acting user explicitly, runs in one transaction and raises what
 :mod:`monitor.services` raises (:class:`~monitor.services.NotVisible`,
@@ -17,14 +18,28 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from django.apps import apps
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from monitor.services import PartError, record_save
+from monitor.access import reveals_identity
+from monitor.history import acting_as, one_version
+from monitor.services import (
+    ActionRefused,
+    NotVisible,
+    PartError,
+    record_archive,
+    record_restore,
+    record_save,
+    reopen_if_verified,
+)
 from people.choices import NameKind
 from people.folding import fold_name
 from people.models import Person, PersonName
+from sources.models import Citation
 
 
 @transaction.atomic
@@ -189,3 +204,225 @@ def likeness_message(likeness: Likeness, where: str) -> str:
         "name exactly the same way in both places; if not, tick “This is someone new” to "
         "record two people."
     ) % {"name": likeness.name, "like": likeness.like, "where": where}
+
+
+# -- merging duplicates ------------------------------------------------------------------------
+
+#: The link from a person to the record it was merged into (left alone by a merge).
+MERGE_LINK = "merged_into"
+
+
+def _require_merger(actor, persons: Sequence[Person]) -> list[Person]:
+    """Both persons, locked, if ``actor`` may see them (else NotVisible: a 404), identify
+    them and merge (a coordinator)."""
+    locked = []
+    for person in persons:
+        found = Person.objects.visible_to(actor).select_for_update().filter(pk=person.pk).first()
+        if found is None:
+            raise NotVisible("Person not found")
+        locked.append(found)
+    if not actor.has_perm("monitor.archive_record"):
+        raise ActionRefused(_("Only coordinators merge persons."), code="permission")
+    if not all(reveals_identity(actor, person) for person in locked):
+        raise ActionRefused(
+            _("You are not cleared to know who one of these persons is: nothing was merged."),
+            code="permission",
+        )
+    return locked
+
+
+def _links_to_persons():
+    """Every link to a person, found from the model graph (the apps above this one add
+    theirs — allegations, detentions, case links — without this module naming them):
+    ``(model, field name, many_to_many)``."""
+    for relation in Person._meta.related_objects:
+        field = relation.field
+        if field.name == MERGE_LINK and relation.related_model is Person:
+            continue
+        if relation.many_to_many:
+            if field.remote_field.through._meta.auto_created:
+                yield relation.related_model, field.name, True
+            # A link through a model of its own (a case's persons) is moved as that model.
+        elif relation.one_to_many or relation.one_to_one:
+            yield relation.related_model, field.name, False
+
+
+def _save_as(actor, record, reason: str) -> None:
+    with acting_as(actor, reason=reason), one_version(record):
+        record.save()
+
+
+def _breaks_uniqueness(row) -> bool:
+    for constraint in type(row)._meta.constraints:
+        if isinstance(constraint, models.UniqueConstraint):
+            try:
+                constraint.validate(type(row), row)
+            except ValidationError:
+                return True
+    return False
+
+
+def _label(model) -> str:
+    return model._meta.label
+
+
+@transaction.atomic
+def person_merge(*, actor, survivor: Person, duplicate: Person, reason: str) -> Person:
+    """Merge ``duplicate`` into ``survivor``: one person recorded twice becomes one record.
+
+    Every name, affiliation, citation and link of the duplicate (case links, allegations as
+    victim and as perpetrator, detentions, follow-ups — whatever points at a person) moves to
+    the survivor; a link the survivor already has is archived on the duplicate instead (a
+    case cannot list one person twice). The duplicate keeps its own fields, is archived and
+    says "merged into" the survivor. The stricter confidentiality and protection of the two
+    win. What moved is written in the duplicate's ``merge_log``, so that
+    :func:`person_unmerge` restores exactly that.
+
+    The survivor goes (back) to review: four eyes on the merged record, and the merger is
+    among its editors, so another reviewer verifies it. History on both records says who
+    merged, when and why.
+
+    Raises NotVisible (either is hidden from the actor), ActionRefused (not a coordinator,
+    not cleared for a protected identity, already merged or archived, the same person).
+    """
+    if not (reason or "").strip():
+        raise ValidationError({"reason": _("Say why these are one person.")}, code="reason")
+    if survivor.pk == duplicate.pk:
+        raise ActionRefused(_("A person cannot be merged into themselves."), code="same")
+    survivor, duplicate = _require_merger(actor, [survivor, duplicate])
+    for person in (survivor, duplicate):
+        if person.archived_at is not None or person.merged_into_id is not None:
+            raise ActionRefused(
+                _("%(person)s is archived or merged already: restore or unmerge it first.")
+                % {"person": person},
+                code="state",
+            )
+    note = _("Merged %(duplicate)s into %(survivor)s: %(reason)s") % {
+        "duplicate": duplicate,
+        "survivor": survivor,
+        "reason": reason,
+    }
+    log: dict = {
+        "survivor": str(survivor.pk),
+        "survivor_before": {
+            "confidentiality": survivor.confidentiality,
+            "is_protected": survivor.is_protected,
+        },
+        "moved": [],
+    }
+    for model, field, many in _links_to_persons():
+        if many:
+            # The link row itself moves (its id kept, so an unmerge puts back the same row);
+            # where the record links both already, the duplicate's link stays with it.
+            m2m = model._meta.get_field(field)
+            through = m2m.remote_field.through
+            owner_column, person_column = m2m.m2m_field_name(), m2m.m2m_reverse_field_name()
+            links = through.objects.filter(**{person_column: duplicate}).order_by("pk")
+            for link in links:
+                owner = model._base_manager.get(pk=getattr(link, f"{owner_column}_id"))
+                if through.objects.filter(**{owner_column: owner, person_column: survivor}):
+                    continue
+                setattr(link, person_column, survivor)
+                link.save()
+                _save_as(actor, owner, note)  # its history row takes the links as they stand
+                log["moved"].append(
+                    {"model": through._meta.label, "pk": link.pk, "field": person_column,
+                     "owner": [_label(model), str(owner.pk)]}
+                )  # fmt: skip
+            continue
+        for row in model._base_manager.filter(**{field: duplicate}).order_by("pk"):
+            entry = {"model": _label(model), "pk": str(row.pk), "field": field}
+            if getattr(row, "is_primary", False):
+                row.is_primary = False  # the survivor's primary name stays the primary one
+                entry["was_primary"] = True
+            setattr(row, field, survivor)
+            if _breaks_uniqueness(row):
+                # The survivor has this already (the same name, the same case role).
+                setattr(row, field, duplicate)
+                if row.archived_at is None:
+                    row.archived_at, row.archived_by = timezone.now(), actor
+                    entry["archived"] = True
+                    _save_as(actor, row, note)
+                    log["moved"].append({**entry, "stays": True})
+                continue
+            _save_as(actor, row, note)
+            log["moved"].append(entry)
+    citations = Citation.objects.filter(
+        content_type=ContentType.objects.get_for_model(Person), object_id=duplicate.pk
+    )
+    for citation in citations.order_by("pk"):
+        citation.object_id = survivor.pk
+        _save_as(actor, citation, note)
+        log["moved"].append({"model": _label(Citation), "pk": str(citation.pk), "citation": True})
+    # The stricter of the two wins.
+    survivor.confidentiality = max(survivor.confidentiality, duplicate.confidentiality)
+    survivor.is_protected = survivor.is_protected or duplicate.is_protected
+    record_save(record=survivor, actor=actor, reason=note)
+    reopen_if_verified(survivor, actor)  # a merge is an edit of the survivor: reviewed
+    duplicate.merged_into = survivor
+    duplicate.merge_log = log
+    _save_as(actor, duplicate, note)
+    record_archive(record=duplicate, actor=actor, reason=note)
+    survivor.refresh_from_db()
+    return survivor
+
+
+@transaction.atomic
+def person_unmerge(*, actor, duplicate: Person, reason: str) -> Person:
+    """Undo :func:`person_merge`: what moved to the survivor goes back to ``duplicate``
+    (names with their primary flag, links, citations), links archived by the merge are
+    restored, the survivor's confidentiality and protection are put back, and the duplicate
+    is restored. Records added to the survivor since stay with it."""
+    if not (reason or "").strip():
+        raise ValidationError({"reason": _("Say why these are two persons.")}, code="reason")
+    if duplicate.merged_into_id is None:
+        raise ActionRefused(_("This person was not merged into another."), code="state")
+    survivor = Person(pk=duplicate.merged_into_id)
+    duplicate, survivor = _require_merger(actor, [duplicate, survivor])
+    if duplicate.merged_into_id != survivor.pk:
+        raise ActionRefused(_("This person was not merged into another."), code="state")
+    note = _("Unmerged %(duplicate)s from %(survivor)s: %(reason)s") % {
+        "duplicate": duplicate,
+        "survivor": survivor,
+        "reason": reason,
+    }
+    log = duplicate.merge_log or {}
+    record_restore(record=duplicate, actor=actor, reason=note)
+    duplicate.refresh_from_db()
+    entries = list(reversed(log.get("moved", [])))
+    # Moved names first lose nothing: the survivor's names are untouched; a name moved
+    # back as primary waits until the duplicate's other names are back.
+    entries.sort(key=lambda entry: bool(entry.get("was_primary")))
+    for entry in entries:
+        model = apps.get_model(entry["model"])
+        row = model._base_manager.filter(pk=entry["pk"]).first()
+        if row is None:
+            continue
+        if entry.get("owner"):
+            setattr(row, entry["field"], duplicate)
+            row.save()
+            owner_model, owner_pk = entry["owner"]
+            owner = apps.get_model(owner_model)._base_manager.filter(pk=owner_pk).first()
+            if owner is not None:
+                _save_as(actor, owner, note)
+            continue
+        if entry.get("citation"):
+            row.object_id = duplicate.pk
+            _save_as(actor, row, note)
+        elif entry.get("stays"):
+            row.archived_at, row.archived_by = None, None
+            _save_as(actor, row, note)
+        else:
+            setattr(row, entry["field"], duplicate)
+            if entry.get("was_primary"):
+                row.is_primary = True
+            _save_as(actor, row, note)
+    before = log.get("survivor_before", {})
+    survivor.confidentiality = before.get("confidentiality", survivor.confidentiality)
+    survivor.is_protected = before.get("is_protected", survivor.is_protected)
+    record_save(record=survivor, actor=actor, reason=note)
+    duplicate.merged_into = None
+    duplicate.merge_log = {}
+    _save_as(actor, duplicate, note)
+    duplicate.refresh_from_db()
+    return duplicate

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from monitor.api.fields import RecordField
@@ -45,6 +46,39 @@ class BriefPersonSerializer(serializers.Serializer):
         return display_name(person, self.context)
 
 
+class MatchSerializer(serializers.Serializer):
+    score = serializers.FloatField(help_text=_("1 is the same name; 0.86 and above, surely."))
+    name = serializers.CharField(help_text=_("The person's name that matched the query."))
+
+
+class LikelyDuplicateSerializer(serializers.Serializer):
+    """A visible person a new record may duplicate (:class:`people.matching.Match`): the
+    API's 409 on a person create, and the duplicate review."""
+
+    id = serializers.UUIDField(source="person.id", read_only=True)
+    display_name = serializers.SerializerMethodField()
+    score = serializers.FloatField(read_only=True)
+    matched_name = serializers.CharField(source="variant", read_only=True)
+    reasons = serializers.ListField(child=serializers.CharField(), read_only=True)
+
+    def get_display_name(self, match) -> str:
+        return display_name(match.person, self.context)
+
+
+class MergeSerializer(serializers.Serializer):
+    duplicate = serializers.UUIDField(
+        help_text=_("The person recorded twice: merged into this one.")
+    )
+    reason = serializers.CharField(max_length=500, help_text=_("Why these are one person."))
+
+
+class DuplicatePairSerializer(serializers.Serializer):
+    one = BriefPersonSerializer(read_only=True)
+    other = BriefPersonSerializer(read_only=True)
+    score = serializers.FloatField(read_only=True)
+    reasons = serializers.ListField(child=serializers.CharField(), read_only=True)
+
+
 class BriefOrganizationSerializer(serializers.Serializer):
     id = serializers.UUIDField(read_only=True)
     name = serializers.CharField(read_only=True)
@@ -81,6 +115,12 @@ class PersonSerializer(RedactedSerializerMixin, RecordSerializer):
     display_name = serializers.SerializerMethodField(
         help_text=_("The primary name, or the pseudonym of a protected person.")
     )
+    match = serializers.SerializerMethodField(
+        help_text=_(
+            "On a search by name (``?name=``): how well the person matched (0–1, results "
+            "come best first) and which of their names matched. Null otherwise."
+        )
+    )
     names = PersonNameSerializer(
         many=True,
         required=False,
@@ -101,6 +141,7 @@ class PersonSerializer(RedactedSerializerMixin, RecordSerializer):
         fields = [
             "id",
             "display_name",
+            "match",
             "names",
             "gender",
             "birth_date",
@@ -122,6 +163,13 @@ class PersonSerializer(RedactedSerializerMixin, RecordSerializer):
 
     def get_display_name(self, person) -> str:
         return display_name(person, self.context)
+
+    @extend_schema_field(MatchSerializer(allow_null=True))
+    def get_match(self, person) -> dict | None:
+        score = person.__dict__.get("match_score")
+        if score is None or not identity_policy(self.context).reveals(person):
+            return None
+        return {"score": round(score, 3), "name": person.__dict__.get("match_variant", "")}
 
 
 class OrganizationSerializer(RecordSerializer):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.apps import apps
 
+from people.folding import fold_name
 from people.models import PersonName
 from tests.factories import (
     AffiliationFactory,
@@ -31,6 +32,7 @@ COVERED = {
     "people_affiliation_since_approx",
     "people_affiliation_until_approx",
     "people_affiliation_ends_after_start",
+    "people_person_not_merged_into_itself",
 }
 
 
@@ -129,6 +131,12 @@ def test_affiliation_dates_with_inconsistent_columns_are_refused(name):
     assert_approximate_date_guarded(affiliation, name)
 
 
+def test_person_merged_into_themselves_is_refused():
+    person = PersonFactory()
+    person.merged_into_id = person.pk
+    assert_refused(person, "A person cannot be merged into themselves.")
+
+
 def test_affiliation_ending_before_it_starts_is_refused():
     affiliation = AffiliationFactory.build(
         person=PersonFactory(), organization=OrganizationFactory(), since="2020", until="2019"
@@ -145,7 +153,7 @@ def test_person_name_full_clean_passes_for_a_new_name():
     name = PersonNameFactory.build(person=PersonFactory(), full_name="  Niyozsho   Gulobov ")
     name.full_clean()
     assert name.full_name == "Niyozsho Gulobov"
-    assert name.folded == "niozsho gulobov"
+    assert name.folded == fold_name("Ниёзшо Гулобов") == "nizsha gulabav"
     assert name.script == "latin"
 
 

@@ -14,8 +14,7 @@ services and API still import nothing from ``cases``.
 
 from __future__ import annotations
 
-from django.db.models import Q
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 from django.views.decorators.http import require_safe
@@ -29,6 +28,7 @@ from monitor.pages.listing import (
 )
 from monitor.registry import DetailSections
 from monitor.selectors import visible_prefetch
+from people import matching
 from people.filtersets import PersonFilterSet
 from people.models import Affiliation, Person, PersonName
 from people.selectors import visible_persons
@@ -100,6 +100,10 @@ def person_detail(request, pk):
     person = get_object_or_404(
         visible_persons(user).select_related("birth_place", "residence", "team"), pk=pk
     )
+    # A merged duplicate leads to the surviving record, if the reader may see it.
+    merged_into = person.merged_into_id
+    if merged_into is not None and visible_persons(user).filter(pk=merged_into).exists():
+        return redirect("person-detail", pk=merged_into)
     revealed = reveals_identity(user, person)
     decisions = decisions_for(person) if revealed else []
     context = {
@@ -109,6 +113,8 @@ def person_detail(request, pk):
         "names": _names(person, user) if revealed else [],
         "affiliations": _affiliations(person, user) if revealed else [],
         "duplicates": likely_duplicates(person, user) if revealed else [],
+        "merged_from": list(visible_persons(user).filter(merged_into=person)) if revealed else [],
+        "may_merge": user.has_perm("monitor.archive_record"),
         "sections": PERSON_SECTIONS.render(person, user=user, revealed=revealed),
         "decisions": decisions,
         "returned": latest_return(decisions)
@@ -138,46 +144,12 @@ def _affiliations(person, user):
 
 
 def likely_duplicates(person, user) -> list[dict]:
-    """Other persons ``user`` may see who look like ``person``, and why.
+    """Other persons ``user`` may see who look like ``person``, and why (the matcher,
+    :func:`people.matching.likely_duplicates`, on each of the person's visible names).
 
-    A name variant with the same folded key (the same name in another spelling or script),
-    or folded names that share all their words in another order or with a word more ("Tolib
-    Ayombekov" and "Ayombekov Tolib Karimovich"). Only the names the user may see are
-    compared: a protected person they may not identify is never suggested, so the warning
-    cannot confirm who a pseudonym is.
+    Only the names the user may see are compared: a protected person they may not identify
+    is never suggested, so the warning cannot confirm who a pseudonym is.
     """
-    own = [
-        name.folded
-        for name in PersonName.objects.visible_to(user).filter(
-            person=person, archived_at__isnull=True
-        )
-        if name.folded
-    ]
-    if not own:
-        return []
-    own_words = [set(key.split()) for key in own]
-    longest = {max(key.split(), key=len) for key in own}
-    rule = Q(folded__in=own)
-    for word in longest:
-        rule |= Q(folded__contains=word)
-    candidates = (
-        PersonName.objects.visible_to(user)
-        .filter(rule, archived_at__isnull=True)
-        .exclude(person=person)
-        .filter(person__archived_at__isnull=True)
-        .order_by("person_id", "full_name")
-    )
-    reasons: dict = {}
-    for name in candidates:
-        words = set(name.folded.split())
-        if name.folded in own:
-            why = _("“%(name)s” is the same name in another spelling") % {"name": name.full_name}
-        elif any(len(words & mine) >= 2 and (words <= mine or mine <= words) for mine in own_words):
-            why = _("“%(name)s” has the same names") % {"name": name.full_name}
-        else:
-            continue
-        reasons.setdefault(name.person_id, []).append(why)
-    if not reasons:
-        return []
-    persons = visible_persons(user).filter(pk__in=reasons)
-    return [{"person": other, "reasons": reasons[other.pk]} for other in persons]
+    own = [name.full_name for name in _names(person, user)]
+    found = matching.likely_duplicates(own, user=user, exclude=person)
+    return [{"person": match.person, "reasons": match.reasons} for match in found]

@@ -1,0 +1,445 @@
+"""Ranked person-name matching: one matcher for every surface that looks a person up.
+
+The person list and the API's ``?name=``, the admin's autocomplete (every person picker of
+the admin), the pages' person pickers (``?name=`` narrows the choices), the case list's
+free-text search (victims' and detainees' names), the duplicate warning of the person form
+and of the API's person create, and the duplicate review all call :func:`match_persons` or
+:func:`name_score`. Nothing else compares names.
+
+Two layers:
+
+1. **A deterministic key** per name variant (:func:`people.folding.fold_name`, stored in
+   ``PersonName.folded``): one key for every romanisation and script of a name.
+2. **A ranked fuzzy layer** over that key: candidates are found by the database — trigram
+   word similarity on PostgreSQL (``pg_trgm``, a GIN index on ``folded``), every visible
+   key on SQLite, which has no trigram index — then scored word by word here with rapidfuzz
+   (:func:`name_score`), whatever the database, so both rank alike.
+
+A query's words meet a name's words in any order (given name and surname either way); a
+single letter meets a word it begins ("T. Ayombekov"); patronymics ("Karimovich") are left
+out of the comparison unless both sides give one; a word in a Russian grammatical case
+(Павленского, Юсуфову, Петра) also meets its nominative, a little lower than the exact form
+(-ова is as often a woman's surname as a man's in the genitive).
+
+Only the names ``user`` may see are searched (:func:`people.selectors.visible_names`): a
+protected person's real name can never be confirmed by searching for it.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from django.contrib.postgres.lookups import TrigramWordSimilar
+from django.contrib.postgres.search import TrigramWordSimilarity
+from django.db import connection, models, transaction
+from django.utils.translation import gettext as _
+from rapidfuzz.distance import Indel
+
+from people.folding import fold_name
+from people.models import Person
+from people.selectors import visible_names, visible_persons
+
+#: A person whose best name scores at least this is "the same name" (the duplicate warning,
+#: the duplicate review, the corpus's recall and false-match rate).
+MATCH_SCORE = 0.86
+#: Search results go down to this score (ranked below the sure matches).
+SEARCH_SCORE = 0.72
+#: Two words whose keys are this alike (rapidfuzz's normalised Indel similarity) are taken
+#: as one word misspelt; below it, the word does not match at all.
+WORD_SIMILARITY = 0.80
+#: Every word of a sure match meets its word at least this well.
+SURE_WORD = 0.94
+#: How many candidate names the database hands to the scorer, best first (PostgreSQL).
+CANDIDATES = 400
+#: At most this many names are compared at once (a person's variants, a form's rows).
+MANY = 20
+#: Fewer candidates than this for every word of a query: look for any word too.
+FEW_CANDIDATES = 20
+#: pg_trgm's word-similarity threshold for the candidates (its default, 0.6, misses one
+#: letter changed in a short name: "iusufav"/"iusupav" is 0.45).
+TRIGRAM_THRESHOLD = 0.3
+
+_PATRONYMIC = re.compile(r"(?:[ai]vij|[ai]vna|inijna|ijna)$")
+
+#: Russian case endings of names, on the folded word: (pattern, nominative, score). The
+#: folded forms: Павленского → favlinskaha, Юсуфову → iusufavu, Алексея → alihi.
+_DECLENSIONS: list[tuple[re.Pattern[str], str, float]] = [
+    # Павленского, Павленскому, Павленским, Павленском; Навального → Павленский, Навальный
+    (re.compile(r"(sk|ck|n)(aha|amu|im|am)$"), r"\1i", 0.97),
+    (re.compile(r"(sk|ck)uiu$"), r"\1ai", 0.95),  # Павленскую → Павленская
+    (re.compile(r"([ai]v|in)(u|im|i|am)$"), r"\1", 0.95),  # Юсуфову, Юсуфовым → Юсуфов
+    (re.compile(r"([ai]v|in)(ai|aiu)$"), r"\1a", 0.95),  # Юсуфовой → Юсуфова
+    (re.compile(r"([ai]v|in)a$"), r"\1", 0.84),  # Юсуфова: his genitive, or her name
+    (re.compile(r"([^aeiu])(i|im)$"), r"\1ai", 0.95),  # Алексея, Алексеем → Алексей
+    (re.compile(r"aiu$"), "ai", 0.95),  # Алексею → Алексей
+    # Петра, Петру, Петром, Петре; Рахмона → Пётр, Рахмон (not -ова: see above)
+    (re.compile(r"(?<!av)(?<!iv)(?<!in)(?<=[^aeiu])(a|u|am|i)$"), "", 0.95),
+]
+
+
+@dataclass(frozen=True)
+class Match:
+    """A person found for a query: how well (0–1), and by which of their names."""
+
+    person: Person
+    score: float
+    variant: str
+    reasons: tuple[str, ...] = field(default=())
+
+    @property
+    def is_sure(self) -> bool:
+        return self.score >= MATCH_SCORE
+
+
+# -- scoring -----------------------------------------------------------------------------------
+
+
+def words_of(key: str) -> list[str]:
+    return [word for word in key.split(" ") if word]
+
+
+def is_patronymic(word: str) -> bool:
+    return len(word) > 5 and bool(_PATRONYMIC.search(word))
+
+
+def declined_forms(word: str) -> list[tuple[str, float]]:
+    """The nominatives a folded word may be a grammatical case of, with their score."""
+    forms = []
+    if len(word) >= 4:
+        for pattern, nominative, score in _DECLENSIONS:
+            if pattern.search(word):
+                forms.append((pattern.sub(nominative, word), score))
+    return forms
+
+
+#: Initials as Russian and Latin write them: "Д." for Джамшед (j), "К." for Хуршед (kh → h).
+_INITIALS = {"d": "dj", "k": "kh", "z": "zj", "c": "cj"}
+
+
+@functools.lru_cache(maxsize=65536)  # a pure function of two short strings
+def word_score(query: str, word: str, *, declined: bool = True) -> float:
+    """How well one folded query word meets one folded name word (0–1).
+
+    1 for the same key; :data:`SURE_WORD` or more only for what is surely the same word (an
+    initial, the nominative of a declined form, a one-letter slip in a long name); lower
+    for what may be (a beginning being typed, a close spelling).
+    """
+    if query == word:
+        return 1.0
+    if len(query) == 1 or len(word) == 1:  # an initial
+        initial, full = (query, word) if len(query) == 1 else (word, query)
+        return 0.95 if full[0] in _INITIALS.get(initial, initial) else 0.0
+    best = 0.0
+    if declined:
+        for form, score in declined_forms(query):
+            if form == word:
+                best = max(best, score)
+    if len(query) >= 3 and word.startswith(query):  # a name being typed
+        best = max(best, 0.8)
+    similarity = Indel.normalized_similarity(query, word)
+    if similarity >= WORD_SIMILARITY:
+        best = max(best, similarity)
+    return best
+
+
+def _drop_patronymics(words: list[str], other: list[str]) -> list[str]:
+    if any(is_patronymic(word) for word in other):
+        return words
+    kept = [word for word in words if not is_patronymic(word)]
+    return kept or words
+
+
+def name_score(query: str, name: str, *, declined: bool = True) -> float:
+    """How well a query (folded words) meets one name (folded), in any word order.
+
+    Each query word takes its best name word (each name word used once); the score is the
+    average over the query's words, so "Jumaev" meets "Rustam Jumaev" fully, and a name
+    with words the query lacks loses a little (ranked below the closer name).
+    """
+    query_words = words_of(query)
+    name_words = words_of(name)
+    if not query_words or not name_words:
+        return 0.0
+    query_words = _drop_patronymics(query_words, name_words)
+    name_words = _drop_patronymics(name_words, query_words)
+    pairs = sorted(
+        (
+            (word_score(q, w, declined=declined), i, j)
+            for i, q in enumerate(query_words)
+            for j, w in enumerate(name_words)
+        ),
+        reverse=True,
+    )
+    used_query: dict[int, float] = {}
+    used_name: set[int] = set()
+    for score, i, j in pairs:
+        if i in used_query or j in used_name or score <= 0:
+            continue
+        used_query[i] = score
+        used_name.add(j)
+    scores = [used_query.get(i, 0.0) for i in range(len(query_words))]
+    total = sum(scores) / len(scores)
+    if min(scores) < SURE_WORD:
+        # A word only perhaps the same: found and ranked, never taken as a sure match.
+        total = min(total, MATCH_SCORE - 0.01)
+        if len(used_name) == len(name_words) and min(used_query.values()) >= SURE_WORD:
+            # The whole name is in the query, which says more ("Rustam Jumaev" for a
+            # person recorded as "Jumaev"): found, below the sure matches.
+            total = max(total, 0.8)
+    extra = max(0, len(name_words) - len(query_words))
+    return max(0.0, total - 0.01 * extra)
+
+
+def same_name_score(one: str, other: str) -> float:
+    """How alike two recorded names are (folded), both ways: for duplicates.
+
+    Symmetric and without the grammatical cases (a recorded name is in the nominative).
+    Every word of the shorter name must meet a word of the longer one ("Tolib Ayombekov"
+    and "Ayombekov Tolib Karimovich" are alike), and a one-word name only meets an equal
+    one-word name closely enough to count.
+    """
+    a, b = words_of(one), words_of(other)
+    if not a or not b:
+        return 0.0
+    shorter, longer = (one, other) if len(a) <= len(b) else (other, one)
+    score = name_score(shorter, longer, declined=False)
+    if min(len(a), len(b)) == 1 and max(len(a), len(b)) > 1:
+        score -= 0.1  # one word against a full name: a clue, not a duplicate
+    return score
+
+
+# -- finding -----------------------------------------------------------------------------------
+
+
+def _word_rule(word: str) -> models.Q:
+    """Names with a word like ``word``: containing it (or a nominative it may be a case of),
+    or trigram-similar to it (``word_similarity`` over the threshold, the GIN index)."""
+    rule = models.Q(folded__contains=word)
+    if len(word) >= 3:
+        rule |= models.Q(TrigramWordSimilar(models.F("folded"), word))
+    for form, _score in declined_forms(word):
+        rule |= models.Q(folded__contains=form)
+    return rule
+
+
+def _candidates(queries: Sequence[Sequence[str]], user) -> list[tuple]:
+    """``(person_id, full_name, folded)`` of the visible names worth scoring for any of the
+    ``queries`` (each the folded words of one query), in one database query.
+
+    PostgreSQL: names like every word of a query first (initials aside: they would match
+    nearly every name), best trigram similarity first; if that leaves few, names like any
+    word (a query with a word the name lacks: "Rustam Jumaev" for "Jumaev"). SQLite: every
+    visible name (no trigram index there; rapidfuzz scores them in C).
+    """
+    names = visible_names(user)
+    if connection.vendor != "postgresql":
+        return list(names.values_list("person_id", "full_name", "folded"))
+    queries = [[w for w in words if len(w) >= 2] or list(words) for words in queries][:MANY]
+    every, any_ = models.Q(pk__in=[]), models.Q(pk__in=[])
+    for words in queries:
+        rule = models.Q()
+        for word in words:
+            rule &= _word_rule(word)
+            any_ |= _word_rule(word)
+        every |= rule
+    similarity = sum(
+        (TrigramWordSimilarity(word, "folded") for word in dict.fromkeys(queries[0])),
+        start=models.Value(0.0),
+    )
+
+    def fetch(rule) -> list[tuple]:
+        query = (
+            names.filter(rule)
+            .annotate(similarity=similarity)
+            .order_by("-similarity", "pk")
+            .values_list("person_id", "full_name", "folded")[:CANDIDATES]
+        )
+        return list(query)
+
+    with transaction.atomic():  # set_config(…, true) lasts for this transaction only
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT set_config('pg_trgm.word_similarity_threshold', %s, true)",
+                [str(TRIGRAM_THRESHOLD)],
+            )
+        found = fetch(every)
+        if any(len(words) > 1 for words in queries) and len(found) < FEW_CANDIDATES:
+            seen = set(found)
+            found += [row for row in fetch(any_) if row not in seen]
+        return found
+
+
+def rank_person_ids(
+    query: str, *, user, min_score: float = SEARCH_SCORE, declined: bool = True
+) -> list[tuple[object, float, str]]:
+    """``(person id, score, matched name)`` of the visible persons a query finds, best first."""
+    key = fold_name(query)
+    words = words_of(key)
+    if not words:
+        return []
+    best: dict[object, tuple[float, str]] = {}
+    for person_id, full_name, folded in _candidates([words], user):
+        score = name_score(key, folded, declined=declined)
+        if score >= min_score and score > best.get(person_id, (0.0, ""))[0]:
+            best[person_id] = (score, full_name)
+    ranked = sorted(best.items(), key=lambda item: (-item[1][0], item[1][1], str(item[0])))
+    return [(person_id, score, name) for person_id, (score, name) in ranked]
+
+
+def match_persons(
+    query: str,
+    *,
+    user,
+    limit: int | None = 20,
+    min_score: float = SEARCH_SCORE,
+    queryset: models.QuerySet | None = None,
+) -> list[Match]:
+    """The persons ``user`` may see whose names meet ``query``, best first, with the name
+    that matched. ``queryset`` narrows the persons (it must already be visible-only)."""
+    ranked = rank_person_ids(query, user=user, min_score=min_score)
+    persons = visible_persons(user) if queryset is None else queryset
+    ids = [person_id for person_id, _score, _name in ranked]
+    found = persons.in_bulk(ids)
+    matches = [
+        Match(person=found[person_id], score=round(score, 3), variant=name)
+        for person_id, score, name in ranked
+        if person_id in found
+    ]
+    return matches if limit is None else matches[:limit]
+
+
+def ranked(queryset: models.QuerySet, query: str, *, user) -> models.QuerySet:
+    """``queryset`` narrowed to the persons ``query`` finds, best first, each annotated with
+    ``match_score`` and ``match_variant`` (the name that matched).
+
+    At most :data:`CANDIDATES` persons, so the query's size is bounded whatever the register's.
+    """
+    found = rank_person_ids(query, user=user)[:CANDIDATES]
+    if not found:
+        return queryset.none()
+    scores = [models.When(pk=pk, then=models.Value(score)) for pk, score, _ in found]
+    variants = [models.When(pk=pk, then=models.Value(name)) for pk, _, name in found]
+    return (
+        queryset.filter(pk__in=[pk for pk, _, _ in found])
+        .annotate(
+            match_score=models.Case(*scores, output_field=models.FloatField()),
+            match_variant=models.Case(*variants, output_field=models.CharField()),
+        )
+        .order_by("-match_score", "pk")
+    )
+
+
+def likely_duplicates(
+    names: Iterable[str], *, user, exclude: Person | None = None, limit: int = 10
+) -> list[Match]:
+    """Visible, not archived persons with a name like one of ``names`` (a sure match by
+    :func:`same_name_score`), best first: who to look at before recording someone new."""
+    typed_keys = [(typed, fold_name(typed)) for typed in names]
+    typed_keys = [(typed, key) for typed, key in typed_keys if words_of(key)][:MANY]
+    best: dict[object, tuple[float, str, str]] = {}
+    if typed_keys:
+        candidates = _candidates([words_of(key) for _typed, key in typed_keys], user)
+        for person_id, full_name, folded in candidates:
+            for typed, key in typed_keys:
+                score = same_name_score(key, folded)
+                if score >= MATCH_SCORE and score > best.get(person_id, (0.0, "", ""))[0]:
+                    best[person_id] = (score, full_name, typed)
+    if exclude is not None:
+        best.pop(exclude.pk, None)
+    if not best:
+        return []
+    persons = visible_persons(user).filter(archived_at__isnull=True).in_bulk(list(best))
+    order = sorted(best, key=lambda pk: (-best[pk][0], best[pk][1]))
+    return [
+        Match(
+            person=persons[pk],
+            score=round(best[pk][0], 3),
+            variant=best[pk][1],
+            reasons=(describe_likeness(best[pk][2], best[pk][1], best[pk][0]),),
+        )
+        for pk in order
+        if pk in persons
+    ][:limit]
+
+
+def describe_likeness(one: str, other: str, score: float) -> str:
+    """Why two names are taken as one person's, in words."""
+    a, b = fold_name(one), fold_name(other)
+    if one.strip().casefold() == other.strip().casefold():
+        return _("the same name “%(name)s”") % {"name": other}
+    if a == b:
+        return _("“%(name)s” is the same name in another spelling") % {"name": other}
+    if sorted(words_of(a)) == sorted(words_of(b)):
+        return _("“%(name)s” has the same names in another order") % {"name": other}
+    return _("“%(name)s” is a close spelling (%(score)d%% alike)") % {
+        "name": other,
+        "score": round(score * 100),
+    }
+
+
+# -- duplicate review --------------------------------------------------------------------------
+
+#: A word shared by more names than this is too common to pair every name that has it.
+BLOCK_LIMIT = 200
+
+
+@dataclass(frozen=True)
+class DuplicatePair:
+    """Two visible persons who are likely one: how alike (0–1) and why."""
+
+    one: Person
+    other: Person
+    score: float
+    reasons: tuple[str, ...]
+
+
+def duplicate_pairs(user) -> list[DuplicatePair]:
+    """Pairs of visible, not archived persons whose names are a sure match, best first.
+
+    Names are compared in blocks that share a word of their folded key (or all their words,
+    in any order), so the work grows with the register's common words, not with its square.
+    Only names the user may see take part: a protected person they may not identify is never
+    paired, so the list cannot confirm who a pseudonym is.
+    """
+    rows = list(
+        visible_names(user)
+        .filter(person__archived_at__isnull=True)
+        .values_list("person_id", "full_name", "folded")
+    )
+    blocks: dict[str, list[int]] = {}
+    for index, (_person, _name, folded) in enumerate(rows):
+        words = [word for word in words_of(folded) if not is_patronymic(word)]
+        blocks.setdefault(" ".join(sorted(words)), []).append(index)
+        for word in words:
+            if len(word) >= 4:
+                blocks.setdefault(f"word:{word}", []).append(index)
+    best: dict[tuple, tuple[float, str, str]] = {}
+    for members in blocks.values():
+        if len(members) < 2 or len(members) > BLOCK_LIMIT:
+            continue
+        for position, first in enumerate(members):
+            for second in members[position + 1 :]:
+                (a, a_name, a_key), (b, b_name, b_key) = rows[first], rows[second]
+                if a == b:
+                    continue
+                pair = (a, b) if str(a) < str(b) else (b, a)
+                score = same_name_score(a_key, b_key)
+                if score >= MATCH_SCORE and score > best.get(pair, (0.0, "", ""))[0]:
+                    best[pair] = (score, a_name, b_name)
+    if not best:
+        return []
+    persons = visible_persons(user).in_bulk({pk for pair in best for pk in pair})
+    pairs = []
+    for (a, b), (score, a_name, b_name) in best.items():
+        if a not in persons or b not in persons:
+            continue
+        one, other = persons[a], persons[b]
+        reasons = [describe_likeness(a_name, b_name, score)]
+        if one.birth_date and other.birth_date and one.birth_date.year == other.birth_date.year:
+            reasons.append(_("born the same year (%(year)s)") % {"year": one.birth_date.year})
+        pairs.append(DuplicatePair(one, other, round(score, 3), tuple(reasons)))
+    pairs.sort(key=lambda pair: (-pair.score, -len(pair.reasons), str(pair.one.pk)))
+    return pairs
