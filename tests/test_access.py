@@ -23,6 +23,8 @@ from cases.models import (
     EventFigure,
     FollowUp,
     FollowUpResponse,
+    GroupDetention,
+    GroupDetentionFigure,
 )
 from monitor.access import reveals_identity
 from monitor.choices import Confidentiality, Role
@@ -46,6 +48,8 @@ from tests.factories import (
     EvidenceFileFactory,
     FollowUpFactory,
     FollowUpResponseFactory,
+    GroupDetentionFactory,
+    GroupDetentionFigureFactory,
     OrganizationFactory,
     PersonFactory,
     PersonNameFactory,
@@ -136,6 +140,7 @@ def build_world(*, team, level) -> dict[type, object]:
     allegation = AllegationFactory(case=case, victim=person)
     detention = DetentionFactory(case=case, person=person)
     followup = FollowUpFactory(case=case)
+    group = GroupDetentionFactory(case=case, event=event)
     return {
         Case: case,
         Allegation: allegation,
@@ -150,6 +155,8 @@ def build_world(*, team, level) -> dict[type, object]:
         Citation: CitationFactory(source=source, record=allegation),
         Event: event,
         EventFigure: EventFigureFactory(event=event, source=source),
+        GroupDetention: group,
+        GroupDetentionFigure: GroupDetentionFigureFactory(group=group, source=source),
         Source: source,
         EvidenceFile: evidence,
         CustodyEvent: CustodyEventFactory(evidence=evidence),
