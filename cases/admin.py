@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from cases.choices import StepKind
+from cases.counts import with_named
 from cases.models import (
     Allegation,
     AllegationPerpetrator,
@@ -443,7 +444,7 @@ class GroupDetentionFigureInline(AuditedInline):
 
 @admin.register(GroupDetention)
 class GroupDetentionAdmin(AuditedAdmin):
-    list_display = ("__str__", "case", "event", "date", "facility", "hours_held")
+    list_display = ("__str__", "case", "event", "facility", "detained", "hours_held")
     list_filter = ("facility",)
     search_fields = ("case__reference", "event__title", "description")
     list_select_related = ("case", "event", "facility")
@@ -451,12 +452,18 @@ class GroupDetentionAdmin(AuditedAdmin):
     inlines = (GroupDetentionFigureInline, CitationInline)
 
     def get_visible_queryset(self, request):
-        # Each group's count reads its figures as the reader may see them.
-        return (
+        # Each group's count reads its figures as the reader may see them; the detainees
+        # named from it are counted in the same query (cases.counts).
+        return with_named(
             super()
             .get_visible_queryset(request)
-            .prefetch_related(visible_prefetch(GroupDetention, "figures", request.user))
+            .prefetch_related(visible_prefetch(GroupDetention, "figures", request.user)),
+            request.user,
         )
+
+    @admin.display(description=_("detained"))
+    def detained(self, obj: GroupDetention) -> int:
+        return obj.count()
 
 
 @admin.register(GroupDetentionFigure)

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Max, OuterRef, Q, Subquery, Sum, Value
+from django.db.models import Count, F, Max, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, Greatest
 
 from cases.choices import ADMINISTRATIVE_OUTCOMES, CountKind, StepKind
@@ -54,7 +54,7 @@ def counted_groups(user, kind: str = CountKind.DETAINED):
         # ``detained_counted`` is what GroupDetention.count() reads, costing no query.
         counted = Greatest("figure_best", "named_count")
         return groups.annotate(counted=counted, detained_counted=counted)
-    return groups.annotate(counted="figure_best")
+    return groups.annotate(counted=F("figure_best"))
 
 
 def with_named(groups, user):

@@ -21,6 +21,7 @@ from cases.models import (
     DetentionStep,
     Event,
     EventFigure,
+    Facility,
     FollowUp,
     FollowUpResponse,
     GroupDetention,
@@ -46,6 +47,7 @@ from tests.factories import (
     EventFactory,
     EventFigureFactory,
     EvidenceFileFactory,
+    FacilityFactory,
     FollowUpFactory,
     FollowUpResponseFactory,
     GroupDetentionFactory,
@@ -473,6 +475,7 @@ def public_world(team, monitor_on_team):
     world = build_world(team=None, level=PUBLIC)
     world[Term] = TermFactory()
     world[Place] = PlaceFactory()
+    world[Facility] = FacilityFactory()
     case = world[Case]
     case.team = team
     record_save(record=case, actor=monitor_on_team)

@@ -119,7 +119,7 @@ class BriefFacilitySerializer(serializers.Serializer):
 
 class BriefGroupSerializer(serializers.Serializer):
     id = serializers.UUIDField(read_only=True)
-    label = serializers.CharField(source="__str__", read_only=True)
+    date = ApproximateDateField(read_only=True, allow_null=True)
 
 
 class CustodyHoursMixin(serializers.Serializer):
@@ -393,10 +393,18 @@ class CaseAllegationSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class AttachedPersonField(RecordField):
+    """A link read only as attached for the page (``people.selectors.attach_persons``): one
+    not attached reads as null rather than being fetched past ``visible_to``."""
+
+    def get_attribute(self, instance):
+        return instance._state.fields_cache.get(self.source_attrs[-1])
+
+
 class CaseDetentionSerializer(serializers.ModelSerializer):
     """A detention as a case lists it; the whole record is at /detentions/{id}/."""
 
-    person = RecordField(BriefPersonSerializer, allow_null=True)
+    person = AttachedPersonField(BriefPersonSerializer, allow_null=True)
     current_status = serializers.ChoiceField(
         choices=StepKind.choices, read_only=True, allow_null=True
     )

@@ -202,8 +202,8 @@ class GroupDetention(AuditedModel):
         indexes = [models.Index(fields=["event", "facility"], name="cases_groupdet_event")]
 
     def __str__(self) -> str:
-        where = f" → {self.facility}" if self.facility_id else ""
-        return _("%(count)s detained%(where)s") % {"count": self.count_display(), "where": where}
+        # No count here: it would cost queries wherever a group is named (lists, history).
+        return _("Group detention, %(date)s") % {"date": self.date or _("undated")}
 
     #: Part of that record: in its review (see ``AuditedModel.review_parent``).
     review_parent = "case"
@@ -232,9 +232,6 @@ class GroupDetention(AuditedModel):
 
     def unidentified(self) -> int:
         return max(self.count() - self.named(), 0)
-
-    def count_display(self) -> str:
-        return str(self.count())
 
     @property
     def over_legal_limit(self) -> bool:
