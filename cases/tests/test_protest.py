@@ -282,5 +282,6 @@ def test_outcome_measures_read_as_people_write_them(team):
         detention=detention, kind=StepKind.FINED, fine_amount=580, fine_currency="TJS"
     )
     arrest = DetentionStepFactory(detention=detention, kind=StepKind.ADMIN_ARREST, arrest_days=10)
+    fine.refresh_from_db()
     assert fine.outcome_display == "580.00 TJS"
     assert arrest.outcome_display == "10 days"
