@@ -30,17 +30,13 @@ MANY = 1_050
 PARAMETER = re.compile(r"'[^']*'|\b\d+\b")
 
 
-def _case_with(team, detentions: int):
-    case = CaseFactory(team=team)
-    group = GroupDetentionFactory(case=case)
-    GroupDetentionFigureFactory(group=group, value=detentions + 5)
-    for index in range(detentions):
+def _add_detentions(case, group, team, count: int) -> None:
+    for index in range(count):
         detention = DetentionFactory(
             case=case, person=PersonFactory(team=team), group=group if index % 2 else None
         )
         if index % 3:
             DetentionStepFactory(detention=detention, kind=StepKind.ARRESTED)
-    return case
 
 
 def _list(client):
@@ -56,22 +52,27 @@ def test_case_list_with_more_than_a_thousand_detentions_answers_with_bounded_que
     api, monitor_on_team, team
 ):
     client = api(monitor_on_team)
-    small_case = _case_with(team, 3)
-    _body, small_count, small_longest = _list(client)
-    small_case_detentions = 3
+    small, big = CaseFactory(team=team), CaseFactory(team=team)
+    group = GroupDetentionFactory(case=big)
+    GroupDetentionFigureFactory(group=group, value=MANY + 5)
+    _add_detentions(small, None, team, 3)
+    _add_detentions(big, group, team, 2)
+    _body, few_count, few_longest = _list(client)
 
-    _case_with(team, MANY)
+    # The same page of two cases, one of them now holding more than a thousand detentions.
+    _add_detentions(big, group, team, MANY - 2)
     body, many_count, many_longest = _list(client)
 
     rows = {row["reference"]: row for row in body["results"]}
-    assert len(rows) == 2
-    big = next(row for ref, row in rows.items() if ref != small_case.reference)
-    assert len(big["detentions"]) == MANY
-    assert all(d["person"] is not None for d in big["detentions"])
-    assert len(rows[small_case.reference]["detentions"]) == small_case_detentions
-    (group,) = big["group_detentions"]
-    assert group["detained"] == MANY + 5
-    assert group["unidentified"] == MANY + 5 - MANY // 2
+    assert len(rows[big.reference]["detentions"]) == MANY
+    assert all(d["person"] is not None for d in rows[big.reference]["detentions"])
+    assert len(rows[small.reference]["detentions"]) == 3
+    (counted,) = rows[big.reference]["group_detentions"]
+    named = sum(1 for index in range(2) if index % 2) + sum(
+        1 for index in range(MANY - 2) if index % 2
+    )
+    assert counted["detained"] == MANY + 5
+    assert counted["unidentified"] == MANY + 5 - named
     # As many queries, none longer, whatever the number of children.
-    assert many_count == small_count
-    assert many_longest <= small_longest
+    assert many_count == few_count
+    assert many_longest <= few_longest

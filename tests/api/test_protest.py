@@ -115,6 +115,14 @@ def test_the_api_shows_people_detained_per_event_each_figure_beside_the_others(
     assert march["unidentified"] == 100 and march["over_legal_limit"] is True
     rally = next(g for g in groups if g["detained"] == 40)
     assert rally["outcomes"] == {"fined": 12}
+    everyone = client.get(f"{API}/register/counts/").json()["everyone_detained"]
+    assert everyone["detained"] == 146
+    assert {t["key"]: t["count"] for t in everyone["administrative"]}["fined"] == 12
+    assert everyone["administrative_total"] == 12 and everyone["sentenced"] == 0
+    assert {t["label"]: t["count"] for t in everyone["by_facility"]} == {
+        "Tverskoe police station": 46,
+        "Khorog city police station": 100,
+    }
 
 
 def test_pages_and_csv_show_detained_per_event_per_station_and_in_total(
