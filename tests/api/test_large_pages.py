@@ -57,6 +57,7 @@ def test_case_list_with_more_than_a_thousand_detentions_answers_with_bounded_que
     GroupDetentionFigureFactory(group=group, value=MANY + 5)
     _add_detentions(small, None, team, 3)
     _add_detentions(big, group, team, 2)
+    client.get(f"{API}/cases/")  # warm the process-wide caches (content types, roles)
     _body, few_count, few_longest = _list(client)
 
     # The same page of two cases, one of them now holding more than a thousand detentions.
