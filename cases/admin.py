@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from cases.choices import StepKind
+from cases.counts import with_named
 from cases.models import (
     Allegation,
     AllegationPerpetrator,
@@ -17,8 +18,11 @@ from cases.models import (
     DetentionStep,
     Event,
     EventFigure,
+    Facility,
     FollowUp,
     FollowUpResponse,
+    GroupDetention,
+    GroupDetentionFigure,
     ReminderLog,
 )
 from cases.services import (
@@ -34,6 +38,7 @@ from cases.services import (
 )
 from monitor.admin.base import AuditedAdmin, AuditedInline, ReadOnlyOwnRowsAdmin
 from monitor.admin.forms import AuditedModelForm
+from monitor.selectors import visible_prefetch
 from monitor.services import PartErrors
 from people.admin import PersonNameSearchMixin, primary_names
 from sources.admin import CitationInline
@@ -59,6 +64,7 @@ def save_steps(request, *, detention, rows, reason: str) -> None:
                 StepInput(
                     step=row.instance,
                     articles=_m2m(row).get("articles"),
+                    administrative_articles=_m2m(row).get("administrative_articles"),
                     expected_version=row_version(row),
                 )
                 for row in rows
@@ -95,7 +101,14 @@ class EventAdmin(AuditedAdmin):
     list_filter = ("review_state", "confidentiality", "kind", "parent")
     search_fields = ("title",)
     list_select_related = ("parent", "kind")
-    autocomplete_fields = ("parent", "kind", "places")
+    autocomplete_fields = (
+        "parent",
+        "kind",
+        "places",
+        "organiser_persons",
+        "organiser_organizations",
+        "tags",
+    )
     inlines = (EventFigureInline, CitationInline)
 
 
@@ -281,20 +294,37 @@ class AllegationPerpetratorAdmin(PersonNameSearchMixin, AuditedAdmin):
 # -- detentions ---------------------------------------------------------------------------
 
 
+STEP_FIELDS = (
+    "kind",
+    "date",
+    "place",
+    "facility",
+    "held_at",
+    "authority",
+    "articles",
+    "administrative_articles",
+    "sentence_months",
+    "life_sentence",
+    "fine_amount",
+    "fine_currency",
+    "arrest_days",
+    "community_work_hours",
+    "note",
+)
+STEP_AUTOCOMPLETE = (
+    "place",
+    "facility",
+    "held_at",
+    "authority",
+    "articles",
+    "administrative_articles",
+)
+
+
 class DetentionStepInline(AuditedInline):
     model = DetentionStep
-    fields = (
-        "kind",
-        "date",
-        "place",
-        "facility",
-        "authority",
-        "articles",
-        "sentence_months",
-        "life_sentence",
-        "note",
-    )
-    autocomplete_fields = ("place", "facility", "authority", "articles")
+    fields = STEP_FIELDS
+    autocomplete_fields = STEP_AUTOCOMPLETE
 
     def save_rows(self, request, *, parent, rows, reason: str) -> None:
         save_steps(request, detention=parent, rows=rows, reason=reason)
@@ -321,7 +351,7 @@ class DetentionAdmin(PersonNameSearchMixin, AuditedAdmin):
     list_filter = (DetentionStatusFilter, "case")
     search_fields = ("case__reference", "case__title")
     list_select_related = ("case", "person")
-    autocomplete_fields = ("case", "person")
+    autocomplete_fields = ("case", "person", "group")
     inlines = (DetentionStepInline, CitationInline)
 
     def get_visible_queryset(self, request):
@@ -356,7 +386,7 @@ class DetentionStepAdmin(PersonNameSearchMixin, AuditedAdmin):
     list_filter = ("kind",)
     search_fields = ("detention__case__reference", "note")
     list_select_related = ("detention__person", "place", "facility", "authority")
-    autocomplete_fields = ("detention", "place", "facility", "authority", "articles")
+    autocomplete_fields = ("detention", *STEP_AUTOCOMPLETE)
     person_search_path = "detention__person"
 
     def get_visible_queryset(self, request):
@@ -368,7 +398,7 @@ class DetentionStepAdmin(PersonNameSearchMixin, AuditedAdmin):
 
     @admin.display(description=_("sentence"))
     def sentence(self, obj: DetentionStep) -> str:
-        return obj.sentence_display
+        return obj.outcome_display
 
     def save_model(self, request, obj, form, change):
         # One step, through the steps service: the order rules hold from both sides.
@@ -380,6 +410,9 @@ class DetentionStepAdmin(PersonNameSearchMixin, AuditedAdmin):
                     StepInput(
                         step=obj,
                         articles=self._m2m_values(form).get("articles"),
+                        administrative_articles=self._m2m_values(form).get(
+                            "administrative_articles"
+                        ),
                         expected_version=(
                             form.cleaned_data.get("expected_version") if change else None
                         ),
@@ -389,6 +422,61 @@ class DetentionStepAdmin(PersonNameSearchMixin, AuditedAdmin):
             )
         except PartErrors as refused:
             raise refused.parts[0].error from refused
+
+
+# -- protest detentions -------------------------------------------------------------------
+
+
+@admin.register(Facility)
+class FacilityAdmin(AuditedAdmin):
+    list_display = ("name", "kind", "place", "authority")
+    list_filter = ("kind",)
+    search_fields = ("name", "other_names", "address")
+    list_select_related = ("place", "authority")
+    autocomplete_fields = ("place", "authority", "coordinates_source")
+
+
+class GroupDetentionFigureInline(AuditedInline):
+    model = GroupDetentionFigure
+    fields = ("kind", "qualifier", "value", "value_max", "claimed_by", "source", "as_of")
+    autocomplete_fields = ("source",)
+
+
+@admin.register(GroupDetention)
+class GroupDetentionAdmin(AuditedAdmin):
+    list_display = ("__str__", "case", "event", "facility", "detained", "hours_held")
+    list_filter = ("facility",)
+    search_fields = ("case__reference", "event__title", "description")
+    list_select_related = ("case", "event", "facility")
+    autocomplete_fields = ("case", "event", "place", "facility")
+    inlines = (GroupDetentionFigureInline, CitationInline)
+
+    def get_visible_queryset(self, request):
+        # Each group's count reads its figures as the reader may see them; the detainees
+        # named from it are counted in the same query (cases.counts).
+        return with_named(
+            super()
+            .get_visible_queryset(request)
+            .prefetch_related(visible_prefetch(GroupDetention, "figures", request.user)),
+            request.user,
+        )
+
+    @admin.display(description=_("detained"))
+    def detained(self, obj: GroupDetention) -> int:
+        return obj.count()
+
+
+@admin.register(GroupDetentionFigure)
+class GroupDetentionFigureAdmin(AuditedAdmin):
+    list_display = ("group", "kind", "display_value", "claimed_by", "source", "as_of")
+    list_filter = ("kind",)
+    search_fields = ("group__case__reference", "claimed_by")
+    list_select_related = ("group__case", "source")
+    autocomplete_fields = ("group", "source")
+
+    @admin.display(description=_("figure"), ordering="value")
+    def display_value(self, obj: GroupDetentionFigure) -> str:
+        return obj.display_value
 
 
 # -- follow-ups ---------------------------------------------------------------------------

@@ -18,6 +18,9 @@ class CasesConfig(AppConfig):
         "detentionstep": roles.DOMAIN,
         "event": roles.DOMAIN,
         "eventfigure": roles.DOMAIN,
+        "facility": roles.REFERENCE,  # places of detention, like places
+        "groupdetention": roles.DOMAIN,
+        "groupdetentionfigure": roles.DOMAIN,
         "followup": roles.DOMAIN,
         "followupresponse": roles.DOMAIN,
         "reminderlog": roles.SYSTEM,  # written by send_reminders

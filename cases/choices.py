@@ -55,6 +55,23 @@ class StepKind(models.TextChoices):
     RELEASED = "released", _("released")
     DIED = "died_in_custody", _("died in custody")
     WHEREABOUTS_UNKNOWN = "whereabouts_unknown", _("whereabouts unknown")
+    # Administrative outcomes (Code of Administrative Offences), counted apart from the
+    # criminal sentences above.
+    RELEASED_NO_CHARGE = "released_without_charge", _("released without charge")
+    WARNING = "warning", _("warning")
+    FINED = "fined", _("fined")
+    ADMIN_ARREST = "administrative_arrest", _("administrative arrest")
+    COMMUNITY_WORK = "community_work", _("community work")
+
+
+#: Step kinds that are administrative outcomes, not criminal sentences.
+ADMINISTRATIVE_OUTCOMES = (
+    StepKind.RELEASED_NO_CHARGE,
+    StepKind.WARNING,
+    StepKind.FINED,
+    StepKind.ADMIN_ARREST,
+    StepKind.COMMUNITY_WORK,
+)
 
 
 class FigureKind(models.TextChoices):
@@ -64,6 +81,45 @@ class FigureKind(models.TextChoices):
     DISPLACED = "displaced", _("displaced")
     DISAPPEARED = "disappeared", _("disappeared")
     PARTICIPANTS = "participants", _("participants")
+
+
+class CountKind(models.TextChoices):
+    """What a group detention's figure counts: the people detained, or how many of them met
+    each administrative outcome (or were charged under the Criminal Code)."""
+
+    DETAINED = "detained", _("detained")
+    RELEASED_NO_CHARGE = "released_without_charge", _("released without charge")
+    WARNING = "warning", _("warned")
+    FINED = "fined", _("fined")
+    ADMIN_ARREST = "administrative_arrest", _("administrative arrest")
+    COMMUNITY_WORK = "community_work", _("community work")
+    CRIMINAL_CHARGE = "criminal_charge", _("charged with a crime")
+
+
+#: Count kinds that are administrative outcomes.
+ADMINISTRATIVE_COUNTS = (
+    CountKind.RELEASED_NO_CHARGE,
+    CountKind.WARNING,
+    CountKind.FINED,
+    CountKind.ADMIN_ARREST,
+    CountKind.COMMUNITY_WORK,
+)
+
+
+class FacilityKind(models.TextChoices):
+    POLICE_STATION = "police_station", _("police station")
+    TEMPORARY_HOLDING = "temporary_holding", _("temporary holding facility")
+    PRETRIAL = "pretrial", _("pre-trial detention centre")
+    COLONY = "colony", _("prison colony")
+    OTHER = "other", _("other place of detention")
+
+
+class AssemblyStatus(models.TextChoices):
+    """Whether an assembly had the authorities' leave."""
+
+    AUTHORISED = "authorised", _("authorised")
+    NOT_AUTHORISED = "not_authorised", _("not authorised")
+    NOTIFIED = "notified", _("notified")
 
 
 class FigureQualifier(models.TextChoices):

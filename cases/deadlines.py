@@ -45,7 +45,7 @@ from monitor.selectors import visible_prefetch
 from people.models import Person
 
 #: Steps after which nobody is waiting for a release.
-ENDED = (StepKind.RELEASED, StepKind.DIED)
+ENDED = (StepKind.RELEASED, StepKind.RELEASED_NO_CHARGE, StepKind.DIED)
 
 
 class DeadlineKind(models.TextChoices):

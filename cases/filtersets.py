@@ -19,8 +19,27 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cases.choices import CaseType, ClaimStatus, FollowUpKind, FollowUpStatus, StepKind
-from cases.models import Allegation, Case, CasePerson, Detention, DetentionStep, Event, FollowUp
+from cases.choices import (
+    AssemblyStatus,
+    CaseType,
+    ClaimStatus,
+    CountKind,
+    FacilityKind,
+    FollowUpKind,
+    FollowUpStatus,
+    StepKind,
+)
+from cases.models import (
+    Allegation,
+    Case,
+    CasePerson,
+    Detention,
+    DetentionStep,
+    Event,
+    Facility,
+    FollowUp,
+    GroupDetention,
+)
 from cases.models.detentions import SENTENCE_KINDS
 from monitor.access import has_role
 from monitor.approxdate import overlaps
@@ -86,6 +105,18 @@ class EventFilterSet(RecordFilterSet):
     review_state = django_filters.MultipleChoiceFilter(choices=REVIEW_STATE_CHOICES)
     confidentiality = django_filters.MultipleChoiceFilter(choices=CONFIDENTIALITY_CHOICES)
     team = RecordChoiceFilter(queryset=teams)
+    assembly_status = django_filters.MultipleChoiceFilter(
+        choices=AssemblyStatus.choices, help_text=_("For assemblies: whether authorised.")
+    )
+    tag = RecordChoiceFilter(
+        queryset=visible(Term, vocabulary=Vocabulary.TAG), field_name="tags", distinct=True
+    )
+    organiser = RecordChoiceFilter(
+        queryset=visible(Organization),
+        field_name="organiser_organizations",
+        distinct=True,
+        help_text=_("An organisation that organised it."),
+    )
     date_from = ApproximateDateFilter(bound="start")
     date_to = ApproximateDateFilter(bound="end")
     q = django_filters.CharFilter(method="filter_q", help_text=_("Words in the title."))
@@ -291,6 +322,19 @@ class DetentionFilterSet(RecordFilterSet):
         method="filter_facility",
         help_text=_("Held at this facility (or one of this type) at any step."),
     )
+    held_at = RecordChoiceFilter(
+        queryset=visible(Facility),
+        method="filter_held_at",
+        help_text=_("Held at this police station, holding facility, centre or colony."),
+    )
+    administrative_article = RecordChoiceFilter(
+        queryset=visible(Term, vocabulary=Vocabulary.ADMINISTRATIVE_ARTICLE),
+        method="filter_administrative_article",
+        help_text=_("Charged under this article of the Code of Administrative Offences."),
+    )
+    group = RecordChoiceFilter(
+        queryset=visible(GroupDetention), help_text=_("Named from this group detention.")
+    )
     sentence_min_months = django_filters.NumberFilter(
         method="filter_sentence",
         min_value=0,
@@ -364,6 +408,16 @@ class DetentionFilterSet(RecordFilterSet):
 
     def filter_article(self, queryset, name, value):
         return self._with_steps(queryset, DetentionStep.objects.filter(articles=value))
+
+    def filter_held_at(self, queryset, name, value):
+        steps = DetentionStep.objects.filter(held_at=value, archived_at__isnull=True)
+        return queryset.filter(pk__in=steps.values("detention_id"))
+
+    def filter_administrative_article(self, queryset, name, value):
+        steps = DetentionStep.objects.filter(
+            administrative_articles__in=_descendant_ids(Term, value), archived_at__isnull=True
+        )
+        return queryset.filter(pk__in=steps.values("detention_id"))
 
     def filter_facility(self, queryset, name, value):
         facilities = _descendant_ids(Term, value)
@@ -440,3 +494,74 @@ class FollowUpFilterSet(RecordFilterSet):
                 organization_id=value.pk
             ).values("followup_id"))
         )  # fmt: skip
+
+
+class FacilityFilterSet(RecordFilterSet):
+    kind = django_filters.MultipleChoiceFilter(choices=FacilityKind.choices)
+    place = RecordChoiceFilter(
+        queryset=visible(Place),
+        method="filter_place",
+        help_text=_("In this place or any place in it."),
+    )
+    authority = RecordChoiceFilter(queryset=visible(Organization))
+    q = django_filters.CharFilter(
+        method="filter_q",
+        help_text=_(
+            "Words in the name or another name, in any script or spelling "
+            "(“Тверское” finds “Tverskoe”)."
+        ),
+    )
+    ordering = StableOrderingFilter(fields=("name", "kind", "created_at", "updated_at"))
+
+    class Meta:
+        model = Facility
+        fields = []
+
+    def filter_place(self, queryset, name, value):
+        return queryset.filter(place__in=_descendant_ids(Place, value))
+
+    def filter_q(self, queryset, name, value):
+        return queryset.matching(value)
+
+
+class GroupDetentionFilterSet(RecordFilterSet):
+    case = RecordChoiceFilter(queryset=visible(Case))
+    event = RecordChoiceFilter(
+        queryset=visible(Event),
+        method="filter_event",
+        help_text=_("At this event or any event within it."),
+    )
+    facility = RecordChoiceFilter(queryset=visible(Facility))
+    place = RecordChoiceFilter(
+        queryset=visible(Place),
+        method="filter_place",
+        help_text=_("Arrested in this place or any place in it."),
+    )
+    count_kind = django_filters.ChoiceFilter(
+        choices=CountKind.choices,
+        method="filter_count_kind",
+        help_text=_("Groups with a figure of this kind (e.g. fined)."),
+    )
+    date_from = ApproximateDateFilter(bound="start")
+    date_to = ApproximateDateFilter(bound="end")
+    ordering = StableOrderingFilter(fields=("date", "created_at", "updated_at"))
+
+    class Meta:
+        model = GroupDetention
+        fields = []
+
+    def filter_event(self, queryset, name, value):
+        return queryset.filter(event__in=_visible_descendant_ids(Event, value, self.request))
+
+    def filter_place(self, queryset, name, value):
+        return queryset.filter(place__in=_descendant_ids(Place, value))
+
+    def filter_count_kind(self, queryset, name, value):
+        return queryset.filter(figures__kind=value, figures__archived_at__isnull=True).distinct()
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        start, end = self.date_range()
+        if start or end:
+            queryset = queryset.filter(overlaps("date", start, end), date__isnull=False)
+        return queryset

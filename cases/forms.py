@@ -21,6 +21,7 @@ from cases.models import (
     Detention,
     DetentionStep,
     Event,
+    Facility,
     FollowUp,
     FollowUpResponse,
 )
@@ -343,6 +344,13 @@ class DetentionStepForm(RowForm):
         widget=forms.SelectMultiple(attrs={"size": 4}),
     )
 
+    administrative_articles = TreeMultipleChoiceField(
+        queryset=Term.objects.none(),
+        label=_("Administrative-code articles"),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 4}),
+    )
+
     class Meta:
         model = DetentionStep
         fields = [
@@ -350,16 +358,24 @@ class DetentionStepForm(RowForm):
             "date",
             "place",
             "facility",
+            "held_at",
             "authority",
             "articles",
+            "administrative_articles",
             "sentence_months",
             "life_sentence",
+            "fine_amount",
+            "fine_currency",
+            "arrest_days",
+            "community_work_hours",
             "note",
         ]
         widgets = {"note": forms.Textarea(attrs={"rows": 2})}
         help_texts = {
             "date": DATE_HELP,
             "sentence_months": _("For a sentence or an appeal: 7 years is 84."),
+            "fine_amount": _("For a fine: the amount, with its currency (TJS)."),
+            "arrest_days": _("For an administrative arrest: how many days."),
         }
 
     def __init__(self, *args, user, sources, **kwargs):
@@ -367,6 +383,10 @@ class DetentionStepForm(RowForm):
         self.fields["facility"].queryset = terms(user, Vocabulary.FACILITY)
         self.fields["place"].queryset = places(user)
         self.fields["articles"].queryset = terms(user, Vocabulary.CRIMINAL_ARTICLE)
+        self.fields["administrative_articles"].queryset = terms(
+            user, Vocabulary.ADMINISTRATIVE_ARTICLE
+        )
+        self.fields["held_at"].queryset = Facility.objects.visible_to(user).active()
         self.fields["authority"].queryset = organizations(user)
         keep_hidden_choice(self, "authority")
 
@@ -375,6 +395,7 @@ class DetentionStepForm(RowForm):
         return StepInput(
             step=self.instance,
             articles=list(self.cleaned_data.get("articles") or []),
+            administrative_articles=list(self.cleaned_data.get("administrative_articles") or []),
             citation=citation_input(self),
             expected_version=self.expected_version,
             changed=self.content_changed(),

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from cases.choices import (
     CasePersonRole,
     ClaimStatus,
+    CountKind,
     FigureQualifier,
     PerpetratorRole,
     StepKind,
@@ -36,6 +37,8 @@ from cases.models import (
     DetentionStep,
     Event,
     EventFigure,
+    GroupDetention,
+    GroupDetentionFigure,
 )
 from cases.models.cases import REFERENCE_PATTERN
 from cases.provenance import assess_independence, visible_citations
@@ -251,8 +254,6 @@ def figure_add(
     is also cited on the figure's value with the locator and credibility given, so the
     figure's provenance reads like any claim's.
     """
-    if not Source.objects.visible_to(actor).filter(pk=source.pk).exists():
-        raise NotVisible("Source not found")
     figure = EventFigure(
         event=event,
         kind=kind,
@@ -264,22 +265,76 @@ def figure_add(
         as_of=as_of,
         note=note,
     )
+    return _figure_record(
+        figure,
+        actor=actor,
+        citation={
+            "page": page,
+            "paragraph": paragraph,
+            "timestamp": timestamp,
+            "quote": quote,
+            "credibility": credibility,
+        },
+    )
+
+
+@transaction.atomic
+def group_figure_add(
+    *,
+    group: GroupDetention,
+    value: int,
+    claimed_by: str,
+    source: Source,
+    actor,
+    kind: str = CountKind.DETAINED,
+    qualifier: str = FigureQualifier.EXACT,
+    value_max: int | None = None,
+    as_of: ApproximateDate | str | None = None,
+    note: str = "",
+    page: str = "",
+    paragraph: str = "",
+    timestamp: str = "",
+    quote: str = "",
+    credibility: int = Credibility.CANNOT_JUDGE,
+) -> GroupDetentionFigure:
+    """Add one party's figure for a group detention ("25 detained, say monitors"; "10 fined,
+    says the court"), beside the others and cited on its value, as :func:`figure_add` does
+    for an event."""
+    figure = GroupDetentionFigure(
+        group=group,
+        kind=kind,
+        qualifier=qualifier,
+        value=value,
+        value_max=value_max,
+        claimed_by=claimed_by,
+        source=source,
+        as_of=as_of,
+        note=note,
+    )
+    return _figure_record(
+        figure,
+        actor=actor,
+        citation={
+            "page": page,
+            "paragraph": paragraph,
+            "timestamp": timestamp,
+            "quote": quote,
+            "credibility": credibility,
+        },
+    )
+
+
+def _figure_record(figure, *, actor, citation: dict):
+    """Save a new figure (its source visible to the actor, else :class:`NotVisible`) and cite
+    its source on its value."""
+    if not Source.objects.visible_to(actor).filter(pk=figure.source_id).exists():
+        raise NotVisible("Source not found")
     record_save(
         record=figure,
         actor=actor,
-        reason=_("Figure added: %(figure)s") % {"figure": f"{figure.display_value} {kind}"},
+        reason=_("Figure added: %(figure)s") % {"figure": f"{figure.display_value} {figure.kind}"},
     )
-    citation_add(
-        record=figure,
-        source=source,
-        actor=actor,
-        field_name="value",
-        page=page,
-        paragraph=paragraph,
-        timestamp=timestamp,
-        quote=quote,
-        credibility=credibility,
-    )
+    citation_add(record=figure, source=figure.source, actor=actor, field_name="value", **citation)
     return figure
 
 
@@ -368,6 +423,7 @@ class StepInput:
 
     step: DetentionStep
     articles: list | None = None  # None: leave the articles as they are
+    administrative_articles: list | None = None  # likewise
     citation: CitationInput | None = None
     expected_version: int | None = None
     changed: bool = True
@@ -524,6 +580,11 @@ def detention_record(
     detention = item.detention
     case = detention.case
     adding = detention._state.adding
+    group_before = (
+        None
+        if adding
+        else Detention._base_manager.filter(pk=detention.pk).values_list("group", flat=True)[0]
+    )
     if item.new_person:
         detention.person = _new_person(
             item.new_person, persons, case=case, actor=actor, reason=reason
@@ -563,7 +624,28 @@ def detention_record(
             new_source=new_source,
         )  # fmt: skip
     case_person_link(case=case, person=detention.person, actor=actor, reason=reason)
+    if detention.group_id != group_before:
+        _group_recount(detention, group_before, actor=actor)
     return detention
+
+
+def _group_recount(detention: Detention, group_before, *, actor) -> None:
+    """A named detainee attached to (or taken from) a group changes how many of it are still
+    unidentified: each group concerned gets a history row saying so."""
+    for group_id, attached in ((detention.group_id, True), (group_before, False)):
+        if group_id is None:
+            continue
+        group = GroupDetention._base_manager.get(pk=group_id)
+        message = (
+            _("Named detainee attached: %(named)s named, %(unidentified)s unidentified.")
+            if attached
+            else _("Named detainee detached: %(named)s named, %(unidentified)s unidentified.")
+        )
+        record_save(
+            record=group,
+            actor=actor,
+            reason=message % {"named": group.named(), "unidentified": group.unidentified()},
+        )
 
 
 @transaction.atomic
@@ -599,7 +681,7 @@ def detention_steps_record(
                         actor=actor,
                         reason=reason,
                         expected_version=item.expected_version,
-                        m2m=None if item.articles is None else {"articles": list(item.articles)},
+                        m2m=_step_m2m(item),
                     )
                 with _tagged("citation"):
                     citation_add_from(
@@ -618,6 +700,19 @@ def detention_steps_record(
     if errors:
         raise PartErrors(sorted(errors, key=lambda error: error.index))
     return [item.step for item in steps]
+
+
+def _step_m2m(item: StepInput) -> dict | None:
+    """The step's links to change: those given (None: none)."""
+    m2m = {
+        name: list(values)
+        for name, values in (
+            ("articles", item.articles),
+            ("administrative_articles", item.administrative_articles),
+        )
+        if values is not None
+    }
+    return m2m or None
 
 
 def _step_order_errors(detention: Detention, submitted: dict) -> list[PartError]:

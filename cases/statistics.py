@@ -36,6 +36,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cases.choices import FollowUpKind, FollowUpStatus, ResponseKind
+from cases.counts import DetainedOverview
 from cases.models import FollowUp, FollowUpResponse
 from monitor.selectors import visible_prefetch
 from people.models import Organization
@@ -283,4 +284,29 @@ def statistics_csv(stats: CommunicationStatistics) -> str:
             writer.writerow(
                 [neutralise("" if values[key] is None else values[key]) for key, _h in CSV_COLUMNS]
             )
+    return out.getvalue()
+
+
+# -- protest detentions ----------------------------------------------------------------------
+#
+# Everyone detained (named, or counted in group detentions), per place of detention, and
+# what became of them: administrative outcomes counted apart from criminal sentences. The
+# counting rules are cases.counts'; this is their CSV.
+
+
+def detention_statistics_csv(overview: DetainedOverview) -> str:
+    """The overview as CSV: one row per measure (``group``, ``measure``, ``people``)."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([_("group"), _("measure"), _("people")])
+    outcomes = overview.outcomes
+    writer.writerow([_("total"), _("detained"), outcomes.detained])
+    for _kind, label, people in outcomes.administrative:
+        writer.writerow([_("administrative outcome"), neutralise(str(label)), people])
+    writer.writerow([_("administrative outcome"), _("in all"), outcomes.administrative_total])
+    writer.writerow([_("criminal"), _("charged with a crime (counted in groups)"),
+                     outcomes.charged_in_groups])  # fmt: skip
+    writer.writerow([_("criminal"), _("sentenced"), outcomes.sentenced])
+    for facility, people in overview.by_facility:
+        writer.writerow([_("place of detention"), neutralise(facility.name), people])
     return out.getvalue()

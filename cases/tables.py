@@ -6,6 +6,7 @@ from collections import defaultdict
 
 from django.utils.translation import gettext_lazy as _
 
+from cases.counts import detained_by_event, detained_by_facility
 from cases.models import Allegation
 from cases.naming import linked_person, person_display_name
 from cases.provenance import (
@@ -122,13 +123,65 @@ class EventTable(ProvenanceTable):
                 key="parent",
             ),
             Field("places", lambda e: "; ".join(p.name for p in e.places.all()), label=_("Places")),
+            Field(
+                "detained",
+                lambda e: e.detained_count,
+                label=_("Detained"),
+                numeric=True,
+                prepare=self.count_detained,
+            ),
             self.review_state(label=_("Review"), key="review_state", sort="review_state"),
             self.confidentiality(),
+            Field(
+                "authorisation",
+                lambda e: e.get_assembly_status_display() if e.assembly_status else "",
+            ),
+            Field("tags", lambda e: "; ".join(t.label for t in e.tags.all())),
             Field("description", lambda e: e.description),
             *self.provenance(),
             self.archived(),
             self.link("event-detail"),
         ]
+
+    def count_detained(self, rows) -> None:
+        """People detained at each event (cases.counts), one query for every row."""
+        counts = detained_by_event(self.user, [row.pk for row in rows])
+        for row in rows:
+            row.detained_count = counts.get(row.pk, 0)
+
+
+class FacilityTable(Table):
+    """Places of detention, with how many people were taken to each."""
+
+    def fields(self):
+        return [
+            Field("name", lambda f: f.name, label=_("Name"), sort="name"),
+            Field("kind", lambda f: f.get_kind_display(), label=_("Kind"), sort="kind"),
+            Field("other names", lambda f: "; ".join(f.names[1:]), label=_("Other names")),
+            Field("address", lambda f: f.address),
+            Field("place", lambda f: f.place.name if f.place else "", label=_("Place")),
+            Field("latitude", lambda f: "" if f.latitude is None else str(f.latitude)),
+            Field("longitude", lambda f: "" if f.longitude is None else str(f.longitude)),
+            Field(
+                "coordinates source",
+                lambda f: str(f.coordinates_source) if f.coordinates_source else "",
+            ),
+            Field("run by", lambda f: str(f.authority) if f.authority else "", label=_("Run by")),
+            Field(
+                "detained",
+                lambda f: f.detained_count,
+                label=_("People taken there"),
+                numeric=True,
+                prepare=self.count_detained,
+            ),
+            self.archived(),
+            self.link("facility-detail"),
+        ]
+
+    def count_detained(self, rows) -> None:
+        counts = detained_by_facility(self.user, [row.pk for row in rows])
+        for row in rows:
+            row.detained_count = counts.get(row.pk, 0)
 
 
 class FollowUpTable(ProvenanceTable):

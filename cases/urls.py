@@ -10,7 +10,7 @@ anything else never reaches the view.
 from django.urls import path, re_path
 
 from cases import edit_views
-from cases.views import browse, calendar, deadlines, documents, register
+from cases.views import browse, calendar, deadlines, documents, protest, register
 
 urlpatterns = [
     path(
@@ -22,6 +22,16 @@ urlpatterns = [
         "statistics/communications/export.csv",
         deadlines.communication_statistics_export,
         name="communication-statistics-export",
+    ),
+    path(
+        "statistics/detentions/",
+        protest.detention_statistics_page,
+        name="detention-statistics",
+    ),
+    path(
+        "statistics/detentions/export.csv",
+        protest.detention_statistics_export,
+        name="detention-statistics-export",
     ),
     path("accounts/calendar/", deadlines.calendar_subscription, name="calendar-subscription"),
     path("cases/<uuid:pk>/un-submission/", documents.case_submission, name="case-un-submission"),
@@ -43,6 +53,9 @@ urlpatterns = [
     path("events/", browse.event_list, name="event-list"),
     path("events/export.csv", browse.event_export, name="event-export"),
     path("events/<uuid:pk>/", browse.event_detail, name="event-detail"),
+    path("facilities/", protest.facility_list, name="facility-list"),
+    path("facilities/export.csv", protest.facility_export, name="facility-export"),
+    path("facilities/<uuid:pk>/", protest.facility_detail, name="facility-detail"),
     path("allegations/", browse.allegation_list, name="allegation-list"),
     path("allegations/export.csv", browse.allegation_export, name="allegation-export"),
     path("detentions/", browse.detention_list, name="detention-list"),

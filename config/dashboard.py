@@ -20,7 +20,7 @@ from collections import Counter
 from itertools import chain
 
 from django.apps import apps
-from django.db.models import Count, Q
+from django.db.models import Count, Q, Sum
 from django.db.models.functions import ExtractMonth, ExtractYear
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from cases.choices import StepKind
+from cases.counts import counted_groups
 from cases.deadlines import overdue_deadlines, upcoming_deadlines
 from cases.filtersets import CaseFilterSet
 from cases.models import Allegation, Case, DetentionStep, FollowUp
@@ -238,22 +239,37 @@ def _chart(request) -> dict:
         allegations = allegations.filter(
             Q(place__in=places) | Q(place__isnull=True, case__in=in_case_places.values("case_id"))
         )
-    monthly = {"detentions": _per_month(arrests), "allegations": _per_month(allegations)}
+    # People detained together and counted (cases.counts): their own series, people rather
+    # than records, so 25 detained at a rally are not one allegation or one detention.
+    groups = counted_groups(user).filter(case__in=cases)
+    if place is not None:
+        groups = groups.filter(
+            Q(place__in=places) | Q(place__isnull=True, case__in=in_case_places.values("case_id"))
+        )
+    monthly = {
+        "detentions": _per_month(arrests),
+        "detained": _per_month(groups, total="counted"),
+        "allegations": _per_month(allegations),
+    }
     apart = {
         "detentions": _year_only(arrests),
+        "detained": _year_only(groups, total="counted"),
         "allegations": _year_only(allegations),
     }
     categories, series = _categories(monthly)
     chosen = [str(field.field.label) for field in context["chart_fields"] if data.get(field.name)]
     description = _(
-        "Bars per %(period)s: documented detentions (arrests) and allegations in the cases "
-        "you may see%(scope)s. Totals: %(detentions)s detentions, %(allegations)s allegations."
+        "Bars per %(period)s: documented detentions (arrests), people detained in group "
+        "detentions and allegations in the cases you may see%(scope)s. Totals: "
+        "%(detentions)s detentions, %(detained)s people detained in groups, "
+        "%(allegations)s allegations."
     ) % {
         "period": _("year") if categories and len(categories[0]) == 4 else _("month"),
         "scope": _(", for the chosen %(what)s") % {"what": _(" and ").join(chosen).lower()}
         if chosen
         else "",
         "detentions": sum(series["detentions"]),
+        "detained": sum(series["detained"]),
         "allegations": sum(series["allegations"]),
     }
     context["chart"] = bar_chart(
@@ -262,6 +278,7 @@ def _chart(request) -> dict:
         categories=categories,
         series=[
             ("detentions", _("detentions"), series["detentions"]),
+            ("detained", _("people detained in groups"), series["detained"]),
             ("allegations", _("allegations"), series["allegations"]),
         ],
     )
@@ -269,22 +286,30 @@ def _chart(request) -> dict:
     return context
 
 
-def _per_month(queryset) -> Counter:
+def _measure(total: str | None):
+    """Rows counted (``Count("pk")``), or a column summed (people in a group detention)."""
+    return (lambda **f: Count("pk", **f)) if total is None else (lambda **f: Sum(total, **f))
+
+
+def _per_month(queryset, total: str | None = None) -> Counter:
+    measure = _measure(total)
     rows = (
         queryset.filter(date__isnull=False, date_precision__gte=Precision.MONTH)
         .annotate(year=ExtractYear("date"), month=ExtractMonth("date"))
         .values("year", "month")
-        .annotate(count=Count("pk"))
+        .annotate(count=measure())
         .order_by()
     )
-    return Counter({(row["year"], row["month"]): row["count"] for row in rows})
+    return Counter({(row["year"], row["month"]): row["count"] or 0 for row in rows})
 
 
-def _year_only(queryset) -> dict:
-    return queryset.aggregate(
-        year_only=Count("pk", filter=Q(date_precision=Precision.YEAR)),
-        undated=Count("pk", filter=Q(date__isnull=True)),
+def _year_only(queryset, total: str | None = None) -> dict:
+    measure = _measure(total)
+    found = queryset.aggregate(
+        year_only=measure(filter=Q(date_precision=Precision.YEAR)),
+        undated=measure(filter=Q(date__isnull=True)),
     )
+    return {key: value or 0 for key, value in found.items()}
 
 
 def _categories(monthly: dict[str, Counter]) -> tuple[list[str], dict[str, list[int]]]:

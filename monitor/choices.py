@@ -66,4 +66,5 @@ class Vocabulary(models.TextChoices):
     UN_MANDATE = "un_mandate", _("UN special-procedures mandates")
     EVENT_TYPE = "event_type", _("event types")
     CRIMINAL_ARTICLE = "criminal_article", _("criminal-code articles")
+    ADMINISTRATIVE_ARTICLE = "administrative_article", _("administrative-code articles")
     TAG = "tag", _("tags")

@@ -137,6 +137,13 @@ DETENTION_STEP_KINDS = (
     T("died_in_custody", "Died in custody", "Died while deprived of liberty."),
     T("whereabouts_unknown", "Whereabouts unknown",
       "The authorities do not disclose where the person is held."),
+    T("released_without_charge", "Released without charge",
+      "Released with no administrative or criminal charge."),
+    T("warning", "Warning", "An administrative warning."),
+    T("fined", "Fined", "An administrative fine; the step carries the amount and currency."),
+    T("administrative_arrest", "Administrative arrest",
+      "Administrative arrest ordered by a court; the step carries the days."),
+    T("community_work", "Community work", "Compulsory community work."),
 )  # fmt: skip
 
 FACILITIES = (

@@ -25,6 +25,8 @@ from cases.choices import (
     CasePersonRole,
     CaseType,
     ClaimStatus,
+    CountKind,
+    FacilityKind,
     FigureKind,
     FigureQualifier,
     FollowUpKind,
@@ -41,8 +43,11 @@ from cases.models import (
     DetentionStep,
     Event,
     EventFigure,
+    Facility,
     FollowUp,
     FollowUpResponse,
+    GroupDetention,
+    GroupDetentionFigure,
 )
 from monitor.approxdate import ApproximateDate
 from monitor.choices import Confidentiality, Vocabulary
@@ -324,6 +329,36 @@ class DetentionStepFactory(DjangoModelFactory):
     life_sentence = False
 
 
+class FacilityFactory(DjangoModelFactory):
+    class Meta:
+        model = Facility
+
+    name = factory.Sequence(lambda n: f"Police station No. {n}")
+    kind = FacilityKind.POLICE_STATION
+
+
+class GroupDetentionFactory(DjangoModelFactory):
+    class Meta:
+        model = GroupDetention
+
+    case = factory.SubFactory(CaseFactory)
+    event = None
+    date = "16 May 2022"
+    facility = None
+
+
+class GroupDetentionFigureFactory(DjangoModelFactory):
+    class Meta:
+        model = GroupDetentionFigure
+
+    group = factory.SubFactory(GroupDetentionFactory)
+    kind = CountKind.DETAINED
+    qualifier = FigureQualifier.EXACT
+    value = 25
+    claimed_by = "Monitors"
+    source = factory.SubFactory(SourceFactory)
+
+
 def _due_on(followup) -> datetime.date | None:
     if not followup.sent:
         return None
@@ -385,6 +420,9 @@ FACTORIES: dict[type, type[DjangoModelFactory]] = {
     DetentionStep: DetentionStepFactory,
     FollowUp: FollowUpFactory,
     FollowUpResponse: FollowUpResponseFactory,
+    Facility: FacilityFactory,
+    GroupDetention: GroupDetentionFactory,
+    GroupDetentionFigure: GroupDetentionFigureFactory,
 }
 
 

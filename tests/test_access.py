@@ -21,8 +21,11 @@ from cases.models import (
     DetentionStep,
     Event,
     EventFigure,
+    Facility,
     FollowUp,
     FollowUpResponse,
+    GroupDetention,
+    GroupDetentionFigure,
 )
 from monitor.access import reveals_identity
 from monitor.choices import Confidentiality, Role
@@ -44,8 +47,11 @@ from tests.factories import (
     EventFactory,
     EventFigureFactory,
     EvidenceFileFactory,
+    FacilityFactory,
     FollowUpFactory,
     FollowUpResponseFactory,
+    GroupDetentionFactory,
+    GroupDetentionFigureFactory,
     OrganizationFactory,
     PersonFactory,
     PersonNameFactory,
@@ -136,6 +142,7 @@ def build_world(*, team, level) -> dict[type, object]:
     allegation = AllegationFactory(case=case, victim=person)
     detention = DetentionFactory(case=case, person=person)
     followup = FollowUpFactory(case=case)
+    group = GroupDetentionFactory(case=case, event=event)
     return {
         Case: case,
         Allegation: allegation,
@@ -150,6 +157,8 @@ def build_world(*, team, level) -> dict[type, object]:
         Citation: CitationFactory(source=source, record=allegation),
         Event: event,
         EventFigure: EventFigureFactory(event=event, source=source),
+        GroupDetention: group,
+        GroupDetentionFigure: GroupDetentionFigureFactory(group=group, source=source),
         Source: source,
         EvidenceFile: evidence,
         CustodyEvent: CustodyEventFactory(evidence=evidence),
@@ -470,6 +479,7 @@ def public_world(team, monitor_on_team, viewer):
     world[TaskProgress] = progress_start(owner=viewer, kind="export", title="An export")
     world[Term] = TermFactory()
     world[Place] = PlaceFactory()
+    world[Facility] = FacilityFactory()
     case = world[Case]
     case.team = team
     record_save(record=case, actor=monitor_on_team)

@@ -34,8 +34,11 @@ from cases.models import (
     DetentionStep,
     Event,
     EventFigure,
+    Facility,
     FollowUp,
     FollowUpResponse,
+    GroupDetention,
+    GroupDetentionFigure,
     ReminderLog,
 )
 from monitor.approxdate import Precision
@@ -166,6 +169,14 @@ def make_records(user: User, index: int = 0) -> dict[type, object]:
         response.save()
         citation = Citation(source=source, record=allegation, field_name="date")
         citation.save()
+        facility = Facility(name=f"Khorog police station {index}", kind="police_station")
+        facility.save()
+        group = GroupDetention(case=case, event=event, facility=facility, date="16 May 2022")
+        group.save()
+        group_figure = GroupDetentionFigure(
+            group=group, value=25, claimed_by="Monitors", source=source
+        )
+        group_figure.save()
     for obj in (
         town,
         team,
@@ -187,6 +198,9 @@ def make_records(user: User, index: int = 0) -> dict[type, object]:
         followup,
         response,
         citation,
+        facility,
+        group,
+        group_figure,
     ):
         records[type(obj)] = obj
     with acting_as(user):

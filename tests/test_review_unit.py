@@ -121,7 +121,7 @@ def test_the_service_itself_checks_the_fingerprint(team, monitor_on_team, review
 # -- the review unit comes from the model graph ----------------------------------------------------
 
 #: Audited records that stand on their own: reference data and records reviewed as a whole.
-STANDALONE = {"people.Organization", "monitor.Place", "monitor.Term"}
+STANDALONE = {"people.Organization", "monitor.Place", "monitor.Term", "cases.Facility"}
 
 
 def test_every_audited_model_is_reviewed_part_of_a_review_or_standalone():

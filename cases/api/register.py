@@ -9,12 +9,13 @@ column added there appears here too.
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
 from cases import register
+from cases.counts import detained_overview
 from cases.filtersets import DetentionFilterSet
 from cases.models import Detention
 from monitor.api.serializers import ErrorSerializer
@@ -66,12 +67,44 @@ class TallySerializer(serializers.Serializer):
     count = serializers.IntegerField()
 
 
+class DetainedOverviewSerializer(serializers.Serializer):
+    """Everyone detained, named or counted in group detentions (cases.counts)."""
+
+    detained = serializers.IntegerField(source="outcomes.detained")
+    administrative = serializers.SerializerMethodField(
+        help_text="People per administrative outcome, apart from criminal sentences."
+    )
+    administrative_total = serializers.IntegerField(source="outcomes.administrative_total")
+    charged_in_groups = serializers.IntegerField(source="outcomes.charged_in_groups")
+    sentenced = serializers.IntegerField(source="outcomes.sentenced")
+    by_facility = serializers.SerializerMethodField(help_text="People per place of detention.")
+
+    @extend_schema_field(TallySerializer(many=True))
+    def get_administrative(self, overview) -> list:
+        return [
+            {"key": kind, "label": str(label), "count": people}
+            for kind, label, people in overview.outcomes.administrative
+        ]
+
+    @extend_schema_field(TallySerializer(many=True))
+    def get_by_facility(self, overview) -> list:
+        return [
+            {"key": str(facility.pk), "label": facility.name, "count": people}
+            for facility, people in overview.by_facility
+        ]
+
+
 class RegisterCountsSerializer(serializers.Serializer):
     total = serializers.IntegerField()
     by_status = TallySerializer(many=True)
     by_article = TallySerializer(many=True)
     by_year = TallySerializer(many=True, help_text="By year of arrest.")
     no_arrest_date = serializers.IntegerField()
+    everyone_detained = DetainedOverviewSerializer(
+        read_only=True,
+        help_text="Everyone detained in the records you may see (not under the filters), "
+        "named or counted in group detentions.",
+    )
 
 
 class _RegisterBase(StrictQuery, GenericAPIView):
@@ -112,4 +145,6 @@ class RegisterCountsView(_RegisterBase):
     )
     def get(self, request):
         counts = register.register_counts(self.filter_queryset(self.get_queryset()))
-        return Response(RegisterCountsSerializer(counts).data)
+        data = RegisterCountsSerializer(counts).data
+        data["everyone_detained"] = DetainedOverviewSerializer(detained_overview(request.user)).data
+        return Response(data)

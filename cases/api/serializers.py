@@ -12,7 +12,14 @@ from cases.api.recording import (
     NewDetentionSerializer,
     NewSourceSerializer,
 )
-from cases.choices import ClaimStatus, FigureKind, FigureQualifier, FollowUpStatus, StepKind
+from cases.choices import (
+    ClaimStatus,
+    CountKind,
+    FigureKind,
+    FigureQualifier,
+    FollowUpStatus,
+    StepKind,
+)
 from cases.models import (
     Allegation,
     AllegationPerpetrator,
@@ -22,9 +29,13 @@ from cases.models import (
     DetentionStep,
     Event,
     EventFigure,
+    Facility,
     FollowUp,
     FollowUpResponse,
+    GroupDetention,
+    GroupDetentionFigure,
 )
+from cases.models.protest import ADMINISTRATIVE_CUSTODY_LIMIT_HOURS
 from cases.provenance import attach_provenance
 from monitor.api.fields import ApproximateDateField, RecordField
 from monitor.api.serializers import (
@@ -104,6 +115,33 @@ class BriefCaseSerializer(serializers.Serializer):
     title = serializers.CharField(read_only=True)
 
 
+def visible_facilities(user):
+    return Facility.objects.visible_to(user).active()
+
+
+def visible_groups(user):
+    return GroupDetention.objects.visible_to(user).active()
+
+
+class BriefFacilitySerializer(serializers.Serializer):
+    id = serializers.UUIDField(read_only=True)
+    name = serializers.CharField(read_only=True)
+    kind = serializers.CharField(read_only=True)
+
+
+class BriefGroupSerializer(serializers.Serializer):
+    id = serializers.UUIDField(read_only=True)
+    date = ApproximateDateField(read_only=True, allow_null=True)
+
+
+class CustodyHoursMixin(serializers.Serializer):
+    over_legal_limit = serializers.BooleanField(
+        read_only=True,
+        help_text=_("Held longer than the %(hours)d hours administrative detention allows.")
+        % {"hours": ADMINISTRATIVE_CUSTODY_LIMIT_HOURS},
+    )
+
+
 # -- events ------------------------------------------------------------------------------------
 
 
@@ -175,6 +213,22 @@ class EventSerializer(RecordSerializer):
     kind = VocabularyField(Vocabulary.EVENT_TYPE, allow_null=True, required=False)
     parent = RecordField(BriefEventSerializer, visible_events, allow_null=True, required=False)
     places = RecordField(BriefPlaceSerializer, visible_places, many=True, required=False)
+    organiser_persons = RecordField(
+        BriefPersonSerializer, visible_persons, many=True, required=False
+    )
+    organiser_organizations = RecordField(
+        BriefOrganizationSerializer, visible_organizations, many=True, required=False
+    )
+    tags = VocabularyField(Vocabulary.TAG, many=True, required=False)
+    detained = serializers.IntegerField(
+        read_only=True,
+        source="detained_count",
+        default=None,
+        help_text=_(
+            "People detained at this event in the group detentions you may see: named and "
+            "unidentified, each group counted at the highest figure a source gives."
+        ),
+    )
     team = TeamField()
     figures = EventFigureSerializer(
         many=True, read_only=True, help_text=_("Contested figures, each with its source.")
@@ -195,7 +249,12 @@ class EventSerializer(RecordSerializer):
             "end",
             "places",
             "description",
+            "assembly_status",
+            "organiser_persons",
+            "organiser_organizations",
+            "tags",
             "figures",
+            "detained",
             "provenance",
             "confidentiality",
             "team",
@@ -205,6 +264,139 @@ class EventSerializer(RecordSerializer):
             "change_reason",
         ]
         read_only_fields = (*AUDIT_FIELDS, "review_state")
+
+
+# -- places of detention and group detentions -------------------------------------------------
+
+
+class FacilitySerializer(RecordSerializer):
+    place = RecordField(BriefPlaceSerializer, visible_places, allow_null=True, required=False)
+    coordinates_source = RecordField(
+        BriefSourceSerializer, visible_sources, allow_null=True, required=False
+    )
+    authority = RecordField(
+        BriefOrganizationSerializer, visible_organizations, allow_null=True, required=False
+    )
+    names = serializers.ListField(
+        child=serializers.CharField(), read_only=True, help_text=_("The name, then the others.")
+    )
+
+    class Meta:
+        model = Facility
+        fields = [
+            "id",
+            "name",
+            "kind",
+            "other_names",
+            "names",
+            "address",
+            "place",
+            "latitude",
+            "longitude",
+            "coordinates_source",
+            "authority",
+            "note",
+            *AUDIT_FIELDS[1:],
+            "change_reason",
+        ]
+        read_only_fields = AUDIT_FIELDS
+
+
+class GroupFigureSerializer(serializers.ModelSerializer):
+    """One party's figure for a group detention (added through its workflow; read here)."""
+
+    source = RecordField(BriefSourceSerializer)
+    as_of = ApproximateDateField(read_only=True, allow_null=True)
+    display_value = serializers.CharField(read_only=True)
+    provenance = ClaimProvenanceSerializer()
+
+    class Meta:
+        model = GroupDetentionFigure
+        fields = [
+            "id",
+            "kind",
+            "qualifier",
+            "value",
+            "value_max",
+            "display_value",
+            "claimed_by",
+            "source",
+            "as_of",
+            "note",
+            "provenance",
+        ]
+        read_only_fields = fields
+
+
+class GroupFigureAddSerializer(FigureAddSerializer):
+    kind = serializers.ChoiceField(choices=CountKind.choices, default=CountKind.DETAINED)
+
+
+class GroupDetentionSerializer(CustodyHoursMixin, RecordSerializer):
+    case = RecordField(BriefCaseSerializer, visible_cases)
+    event = RecordField(BriefEventSerializer, visible_events, allow_null=True, required=False)
+    place = RecordField(BriefPlaceSerializer, visible_places, allow_null=True, required=False)
+    facility = RecordField(
+        BriefFacilitySerializer, visible_facilities, allow_null=True, required=False
+    )
+    figures = GroupFigureSerializer(
+        many=True, read_only=True, help_text=_("Figures side by side, each with its source.")
+    )
+    detained = serializers.SerializerMethodField(
+        help_text=_(
+            "How many were detained: the highest figure a source gives, never fewer than the "
+            "detainees named so far."
+        )
+    )
+    named = serializers.SerializerMethodField(help_text=_("Detainees named so far."))
+    unidentified = serializers.SerializerMethodField(help_text=_("Detained and not yet named."))
+    outcomes = serializers.SerializerMethodField(
+        help_text=_("The highest figure given for each outcome (fined, arrested…).")
+    )
+    provenance = ClaimProvenanceSerializer()
+
+    class Meta:
+        model = GroupDetention
+        fields = [
+            "id",
+            "case",
+            "event",
+            "date",
+            "place",
+            "facility",
+            "hours_held",
+            "over_legal_limit",
+            "description",
+            "figures",
+            "detained",
+            "named",
+            "unidentified",
+            "outcomes",
+            "provenance",
+            *AUDIT_FIELDS[1:],
+            "change_reason",
+        ]
+        read_only_fields = AUDIT_FIELDS
+
+    def get_fields(self):
+        fields = super().get_fields()
+        if isinstance(self.instance, GroupDetention):
+            fields["case"].read_only = True  # a group stays with its case
+        return fields
+
+    def get_detained(self, group) -> int:
+        return group.count()
+
+    def get_named(self, group) -> int:
+        return group.named()
+
+    def get_unidentified(self, group) -> int:
+        return group.unidentified()
+
+    @extend_schema_field(serializers.DictField(child=serializers.IntegerField()))
+    def get_outcomes(self, group) -> dict:
+        kinds = {f.kind for f in group.active_figures()} - {CountKind.DETAINED}
+        return {kind: group.count(kind) for kind in sorted(kinds)}
 
 
 # -- cases -------------------------------------------------------------------------------------
@@ -233,10 +425,18 @@ class CaseAllegationSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class AttachedPersonField(RecordField):
+    """A link read only as attached for the page (``people.selectors.attach_persons``): one
+    not attached reads as null rather than being fetched past ``visible_to``."""
+
+    def get_attribute(self, instance):
+        return instance._state.fields_cache.get(self.source_attrs[-1])
+
+
 class CaseDetentionSerializer(serializers.ModelSerializer):
     """A detention as a case lists it; the whole record is at /detentions/{id}/."""
 
-    person = RecordField(BriefPersonSerializer, allow_null=True)
+    person = AttachedPersonField(BriefPersonSerializer, allow_null=True)
     current_status = serializers.ChoiceField(
         choices=StepKind.choices, read_only=True, allow_null=True
     )
@@ -245,6 +445,25 @@ class CaseDetentionSerializer(serializers.ModelSerializer):
         model = Detention
         fields = ["id", "person", "current_status"]
         read_only_fields = fields
+
+
+class CaseGroupSerializer(serializers.ModelSerializer):
+    """A group detention as a case lists it; the whole record is at /group-detentions/{id}/."""
+
+    facility = RecordField(BriefFacilitySerializer, allow_null=True)
+    detained = serializers.SerializerMethodField()
+    unidentified = serializers.SerializerMethodField()
+
+    class Meta:
+        model = GroupDetention
+        fields = ["id", "date", "facility", "detained", "unidentified"]
+        read_only_fields = fields
+
+    def get_detained(self, group) -> int:
+        return group.count()
+
+    def get_unidentified(self, group) -> int:
+        return group.unidentified()
 
 
 class CaseSerializer(RecordSerializer):
@@ -277,6 +496,11 @@ class CaseSerializer(RecordSerializer):
     )
     allegations = CaseAllegationSerializer(many=True, read_only=True)
     detentions = CaseDetentionSerializer(many=True, read_only=True)
+    group_detentions = CaseGroupSerializer(
+        many=True,
+        read_only=True,
+        help_text=_("People detained together, counted rather than named."),
+    )
     provenance = ClaimProvenanceSerializer()
 
     # The parts recorded with the case (cases/api/recording.py): write-only.
@@ -318,6 +542,7 @@ class CaseSerializer(RecordSerializer):
             "persons",
             "allegations",
             "detentions",
+            "group_detentions",
             "provenance",
             "confidentiality",
             "team",
@@ -397,6 +622,12 @@ class DetentionStepSerializer(ChildSerializer):
         BriefOrganizationSerializer, visible_organizations, allow_null=True, required=False
     )
     articles = VocabularyField(Vocabulary.CRIMINAL_ARTICLE, many=True, required=False)
+    held_at = RecordField(
+        BriefFacilitySerializer, visible_facilities, allow_null=True, required=False
+    )
+    administrative_articles = VocabularyField(
+        Vocabulary.ADMINISTRATIVE_ARTICLE, many=True, required=False
+    )
     provenance = ClaimProvenanceSerializer()
 
     class Meta:
@@ -407,10 +638,16 @@ class DetentionStepSerializer(ChildSerializer):
             "date",
             "place",
             "facility",
+            "held_at",
             "authority",
             "articles",
+            "administrative_articles",
             "sentence_months",
             "life_sentence",
+            "fine_amount",
+            "fine_currency",
+            "arrest_days",
+            "community_work_hours",
             "claim_status",
             "note",
             "provenance",
@@ -420,8 +657,15 @@ class DetentionStepSerializer(ChildSerializer):
         # Saved as one batch by the steps service, which holds their order rules.
 
 
-class DetentionSerializer(RecordSerializer):
+class DetentionSerializer(CustodyHoursMixin, RecordSerializer):
     case = RecordField(BriefCaseSerializer, visible_cases)
+    group = RecordField(
+        BriefGroupSerializer,
+        visible_groups,
+        allow_null=True,
+        required=False,
+        help_text=_("The group detention (of the same case) this person was counted in."),
+    )
     # Null when read by someone who may see the case but not the person; required to write
     # (the model refuses a detention of nobody).
     person = RecordField(BriefPersonSerializer, visible_persons, allow_null=True)
@@ -451,6 +695,9 @@ class DetentionSerializer(RecordSerializer):
             "id",
             "case",
             "person",
+            "group",
+            "hours_held",
+            "over_legal_limit",
             "description",
             "current_status",
             "steps",

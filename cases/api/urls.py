@@ -5,7 +5,9 @@ from cases.api.views import (
     CaseViewSet,
     DetentionViewSet,
     EventViewSet,
+    FacilityViewSet,
     FollowUpViewSet,
+    GroupDetentionViewSet,
 )
 
 ROUTES = [
@@ -13,5 +15,7 @@ ROUTES = [
     ("events", EventViewSet, "event"),
     ("allegations", AllegationViewSet, "allegation"),
     ("detentions", DetentionViewSet, "detention"),
+    ("group-detentions", GroupDetentionViewSet, "group-detention"),
+    ("facilities", FacilityViewSet, "facility"),
     ("follow-ups", FollowUpViewSet, "follow-up"),
 ]

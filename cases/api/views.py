@@ -16,16 +16,22 @@ from cases.api.serializers import (
     ClaimStatusSerializer,
     DetentionSerializer,
     EventSerializer,
+    FacilitySerializer,
     FigureAddSerializer,
     FigureEditSerializer,
     FollowUpSerializer,
+    GroupDetentionSerializer,
+    GroupFigureAddSerializer,
 )
+from cases.counts import detained_by_event, with_named
 from cases.filtersets import (
     AllegationFilterSet,
     CaseFilterSet,
     DetentionFilterSet,
     EventFilterSet,
+    FacilityFilterSet,
     FollowUpFilterSet,
+    GroupDetentionFilterSet,
 )
 from cases.followups import (
     M2M_FIELDS,
@@ -43,8 +49,11 @@ from cases.models import (
     DetentionStep,
     Event,
     EventFigure,
+    Facility,
     FollowUp,
     FollowUpResponse,
+    GroupDetention,
+    GroupDetentionFigure,
 )
 from cases.provenance import attach_provenance
 from cases.services import (
@@ -58,6 +67,7 @@ from cases.services import (
     detention_steps_record,
     figure_add,
     figure_edit,
+    group_figure_add,
 )
 from monitor.api.exceptions import django_validation_detail, part_errors_detail
 from monitor.api.serializers import ReasonSerializer
@@ -66,7 +76,12 @@ from monitor.redaction import annotate as annotate_identity
 from monitor.selectors import visible_prefetch
 from monitor.services import PartError, PartErrors, record_archive, record_save
 from people.api.serializers import person_prefetch
+from people.selectors import attach_persons
 from sources.services import citation_add
+
+
+def active(rows):
+    return rows.filter(archived_at__isnull=True)
 
 
 def with_identity(user):
@@ -88,7 +103,11 @@ class ProvenanceMixin:
         """The record and the claims shown inside it (from its prefetches, no query)."""
         return [record]
 
+    def attach_links(self, records) -> None:
+        """Links and counts read for the whole page at once (none by default)."""
+
     def attach_provenance(self, records) -> None:
+        self.attach_links(records)
         claims = [claim for record in records for claim in self.claims_of(record)]
         attach_provenance(claims, self.request.user)
 
@@ -147,6 +166,9 @@ class EventViewSet(ProvenanceMixin, ReviewedViewSet):
             .prefetch_related(
                 visible_prefetch(Event, "parent", user),
                 visible_prefetch(Event, "places", user),
+                visible_prefetch(Event, "tags", user),
+                person_prefetch("organiser_persons", user),
+                visible_prefetch(Event, "organiser_organizations", user),
                 visible_prefetch(Event, "figures", user, figures),
             )
         )
@@ -169,6 +191,12 @@ class EventViewSet(ProvenanceMixin, ReviewedViewSet):
         if figure is None:
             raise NotFound()
         return figure
+
+    def attach_links(self, records) -> None:
+        # People detained at each event, from its group detentions (cases.counts), one query.
+        counts = detained_by_event(self.request.user, [record.pk for record in records])
+        for record in records:
+            record.detained_count = counts.get(record.pk, 0)
 
     @extend_schema(
         summary="Add a contested figure",
@@ -261,11 +289,15 @@ class CaseViewSet(ProvenanceMixin, ReviewedViewSet):
                 .prefetch_related(person_prefetch("victim", user))
             )
 
+        # The detainees themselves are attached after the page is read (attach_links): a
+        # prefetch of a link lists every linked id, and a page's detentions can be thousands.
         def detentions(rows):
-            return (
-                rows.filter(archived_at__isnull=True)
-                .with_status()
-                .prefetch_related(person_prefetch("person", user))
+            return rows.filter(archived_at__isnull=True).with_status()
+
+        def groups(rows):
+            return with_named(rows.filter(archived_at__isnull=True), user).prefetch_related(
+                visible_prefetch(GroupDetention, "facility", user),
+                visible_prefetch(GroupDetention, "figures", user, active),
             )
 
         return (
@@ -278,7 +310,16 @@ class CaseViewSet(ProvenanceMixin, ReviewedViewSet):
                 visible_prefetch(Case, "case_persons", user, links),
                 visible_prefetch(Case, "allegations", user, allegations),
                 visible_prefetch(Case, "detentions", user, detentions),
+                visible_prefetch(Case, "group_detentions", user, groups),
             )
+        )
+
+    def attach_links(self, records) -> None:
+        detentions = [d for case in records for d in case.detentions.all()]
+        attach_persons(
+            detentions,
+            self.request.user,
+            among=Detention.objects.filter(case__in=[case.pk for case in records]),
         )
 
     def save_record(self, plan, expected_version=None):
@@ -371,9 +412,10 @@ class DetentionViewSet(ProvenanceMixin, RecordViewSet):
         def steps(rows):
             return (
                 rows.filter(archived_at__isnull=True)
-                .select_related("place", "facility")
+                .select_related("place", "facility", "held_at")
                 .prefetch_related(
                     visible_prefetch(DetentionStep, "articles", user),
+                    visible_prefetch(DetentionStep, "administrative_articles", user),
                     visible_prefetch(DetentionStep, "authority", user),
                 )
                 .order_by("date", "date_precision", "created_at", "pk")
@@ -384,7 +426,9 @@ class DetentionViewSet(ProvenanceMixin, RecordViewSet):
             .with_status()
             .select_related("case", "created_by", "archived_by")
             .prefetch_related(
-                person_prefetch("person", user), visible_prefetch(Detention, "steps", user, steps)
+                person_prefetch("person", user),
+                visible_prefetch(Detention, "group", user),
+                visible_prefetch(Detention, "steps", user, steps),
             )
         )
 
@@ -445,7 +489,12 @@ class DetentionViewSet(ProvenanceMixin, RecordViewSet):
         if errors:
             raise ValidationError({list_field.field_name: errors})
         steps = [
-            StepInput(step=plan.record, articles=plan.m2m.get("articles")) for _, plan in plans
+            StepInput(
+                step=plan.record,
+                articles=plan.m2m.get("articles"),
+                administrative_articles=plan.m2m.get("administrative_articles"),
+            )
+            for _, plan in plans
         ]
         try:
             detention_steps_record(
@@ -455,6 +504,74 @@ class DetentionViewSet(ProvenanceMixin, RecordViewSet):
             for part in refused.parts:  # positions in the batch → positions in the request
                 part.index = plans[part.index][0]
             raise ValidationError(part_errors_detail(refused)) from refused
+
+
+class FacilityViewSet(RecordViewSet):
+    """Places of detention: police stations, holding facilities, pre-trial centres, colonies."""
+
+    model = Facility
+    serializer_class = FacilitySerializer
+    filterset_class = FacilityFilterSet
+
+    def get_queryset(self):
+        user = self.request.user
+        # Reference data (visible_to: any role). The coordinates' source and the authority
+        # are confidential records: through their own visible_to (hidden ones read as null).
+        return (
+            Facility.objects.visible_to(user)
+            .select_related("place", "created_by", "archived_by")
+            .prefetch_related(
+                visible_prefetch(Facility, "coordinates_source", user, with_identity(user)),
+                visible_prefetch(Facility, "authority", user),
+            )
+        )
+
+
+class GroupDetentionViewSet(ProvenanceMixin, RecordViewSet):
+    """People detained together, counted rather than named, and where they were taken."""
+
+    model = GroupDetention
+    serializer_class = GroupDetentionSerializer
+    filterset_class = GroupDetentionFilterSet
+
+    def get_queryset(self):
+        user = self.request.user
+
+        # Visible with their case (visible_to); the detainees named so far are counted in a
+        # subquery. The event is confidential (visible_to: a hidden one reads as null);
+        # figures follow their group and their source, each source brief.
+        def figures(rows):
+            return rows.filter(archived_at__isnull=True).prefetch_related(
+                visible_prefetch(GroupDetentionFigure, "source", user, with_identity(user))
+            )
+
+        return with_named(
+            GroupDetention.objects.visible_to(user).select_related(
+                "case", "place", "facility", "created_by", "archived_by"
+            ),
+            user,
+        ).prefetch_related(
+            visible_prefetch(GroupDetention, "event", user),
+            visible_prefetch(GroupDetention, "figures", user, figures),
+        )
+
+    def claims_of(self, record):
+        return [record, *record.figures.all()]
+
+    @extend_schema(
+        summary="Add a figure",
+        description='One party\'s figure ("25 detained, say monitors"; "10 fined, says the '
+        "court\"), kept beside the others; its source is cited on the figure's value.",
+        request=GroupFigureAddSerializer,
+    )
+    @action(detail=True, methods=["post"])
+    def figures(self, request, *args, **kwargs):
+        data = self.action_input(GroupFigureAddSerializer)
+        return self.transition(request, self._add_figure, **data)
+
+    @staticmethod
+    def _add_figure(*, record, actor, **data):
+        return group_figure_add(group=record, actor=actor, **data)
 
 
 class FollowUpViewSet(ProvenanceMixin, RecordViewSet):

@@ -4,6 +4,7 @@ from cases.models.cases import Allegation, AllegationPerpetrator, Case, CasePers
 from cases.models.detentions import Detention, DetentionStep
 from cases.models.events import Event, EventFigure
 from cases.models.followups import FollowUp, FollowUpResponse
+from cases.models.protest import Facility, GroupDetention, GroupDetentionFigure
 from cases.models.reminders import CalendarFeed, ReminderLog
 
 __all__ = [
@@ -16,7 +17,10 @@ __all__ = [
     "DetentionStep",
     "Event",
     "EventFigure",
+    "Facility",
     "FollowUp",
     "FollowUpResponse",
+    "GroupDetention",
+    "GroupDetentionFigure",
     "ReminderLog",
 ]

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from cases.choices import ClaimStatus, StepKind
+from cases.models.protest import ADMINISTRATIVE_CUSTODY_LIMIT_HOURS
 from monitor.approxdate import ApproximateDateField, approximate_date_constraints
 from monitor.choices import Vocabulary
 from monitor.models.base import AuditedModel, ChildQuerySet
@@ -42,6 +44,21 @@ class Detention(AuditedModel):
         on_delete=models.PROTECT,
         related_name="detentions",
     )
+    group = models.ForeignKey(
+        "cases.GroupDetention",
+        verbose_name=_("detained with the group"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="detainees",
+        help_text=_("A group detention of the same case this person was counted in."),
+    )
+    hours_held = models.PositiveIntegerField(
+        _("hours in custody"),
+        null=True,
+        blank=True,
+        help_text=_("Where that is what is known: how long the person was held, in hours."),
+    )
     description = models.TextField(_("description"), blank=True)
 
     objects = DetentionQuerySet.as_manager()
@@ -57,6 +74,17 @@ class Detention(AuditedModel):
     #: Part of that record: in its review (see ``AuditedModel.review_parent``).
     review_parent = "case"
 
+    def clean(self) -> None:
+        super().clean()
+        if (
+            self.group_id is not None
+            and self.case_id is not None
+            and self.group.case_id != self.case_id
+        ):
+            raise ValidationError(
+                {"group": _("A detainee is named from a group detention of the same case.")}
+            )
+
     def ordered_steps(self) -> list[DetentionStep]:
         """Steps in the order they happened (uses prefetched steps when present)."""
         steps = [step for step in self.steps.all() if step.archived_at is None]
@@ -64,11 +92,15 @@ class Detention(AuditedModel):
 
     @property
     def current_status(self) -> str | None:
-        annotated = self.__dict__.get("latest_step_kind")
-        if annotated is not None:
-            return annotated
+        if "latest_step_kind" in self.__dict__:  # annotated (with_status): no query
+            return self.__dict__["latest_step_kind"]
         steps = self.ordered_steps()
         return steps[-1].kind if steps else None
+
+    @property
+    def over_legal_limit(self) -> bool:
+        """Held longer than administrative detention allows (three hours)."""
+        return self.hours_held is not None and self.hours_held > ADMINISTRATIVE_CUSTODY_LIMIT_HOURS
 
     @property
     def arrest_step(self) -> DetentionStep | None:
@@ -115,8 +147,36 @@ class DetentionStep(AuditedModel):
         limit_choices_to={"vocabulary": Vocabulary.CRIMINAL_ARTICLE},
         related_name="+",
     )
+    held_at = models.ForeignKey(
+        "cases.Facility",
+        verbose_name=_("place of detention"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="detention_steps",
+        help_text=_("The police station, holding facility, pre-trial centre or colony."),
+    )
+    administrative_articles = models.ManyToManyField(
+        "monitor.Term",
+        verbose_name=_("administrative-code articles"),
+        blank=True,
+        limit_choices_to={"vocabulary": Vocabulary.ADMINISTRATIVE_ARTICLE},
+        related_name="+",
+    )
     sentence_months = models.PositiveIntegerField(_("sentence (months)"), null=True, blank=True)
     life_sentence = models.BooleanField(_("life sentence"), default=False)
+    fine_amount = models.DecimalField(
+        _("fine"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    fine_currency = models.CharField(
+        _("currency"), max_length=3, blank=True, help_text=_("ISO 4217 code, e.g. TJS.")
+    )
+    arrest_days = models.PositiveSmallIntegerField(
+        _("administrative arrest (days)"), null=True, blank=True
+    )
+    community_work_hours = models.PositiveSmallIntegerField(
+        _("community work (hours)"), null=True, blank=True
+    )
     # A step is a detention fact ("arrested on 3 June 2023", "sentenced to 7 years"): like an
     # allegation it is alleged until sources corroborate it (cases.services.claim_set_status).
     claim_status = models.CharField(
@@ -129,7 +189,7 @@ class DetentionStep(AuditedModel):
     note = models.TextField(_("note"), blank=True)
 
     # Many-to-many links are kept in the history too (simple-history m2m tracking).
-    _history_m2m_fields = ["articles"]
+    _history_m2m_fields = ["articles", "administrative_articles"]
 
     objects = ChildQuerySet.following(("detention__case", "cases.Case")).as_manager()
 
@@ -167,6 +227,40 @@ class DetentionStep(AuditedModel):
                 violation_error_message=_("A sentence is a term in months or life, not both."),
             ),
             models.CheckConstraint(
+                condition=(
+                    ~models.Q(kind=StepKind.FINED)
+                    | models.Q(fine_amount__isnull=False, fine_amount__gt=0)
+                    & ~models.Q(fine_currency="")
+                ),
+                name="cases_step_fine_has_amount",
+                violation_error_message=_("A fine needs its amount and currency."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kind=StepKind.FINED)
+                | models.Q(fine_amount__isnull=True, fine_currency=""),
+                name="cases_step_amount_only_on_fine",
+                violation_error_message=_("Only a fine carries an amount."),
+            ),
+            models.CheckConstraint(
+                condition=(
+                    ~models.Q(kind=StepKind.ADMIN_ARREST)
+                    | models.Q(arrest_days__isnull=False, arrest_days__gt=0)
+                ),
+                name="cases_step_admin_arrest_has_days",
+                violation_error_message=_("An administrative arrest needs its days."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kind=StepKind.ADMIN_ARREST) | models.Q(arrest_days__isnull=True),
+                name="cases_step_days_only_on_admin_arrest",
+                violation_error_message=_("Only an administrative arrest is counted in days."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kind=StepKind.COMMUNITY_WORK)
+                | models.Q(community_work_hours__isnull=True),
+                name="cases_step_hours_only_on_community_work",
+                violation_error_message=_("Only community work is counted in hours."),
+            ),
+            models.CheckConstraint(
                 condition=models.Q(claim_status__in=ClaimStatus.values),
                 name="cases_step_claim_status_valid",
                 violation_error_message=_("Unknown claim status."),
@@ -200,3 +294,14 @@ class DetentionStep(AuditedModel):
         if months:
             parts.append(ngettext("%(n)d month", "%(n)d months", months) % {"n": months})
         return " ".join(parts)
+
+    @property
+    def outcome_display(self) -> str:
+        """An administrative outcome's measure: "500.00 TJS", "10 days", "40 hours"."""
+        if self.kind == StepKind.FINED and self.fine_amount is not None:
+            return f"{self.fine_amount} {self.fine_currency}"
+        if self.kind == StepKind.ADMIN_ARREST and self.arrest_days:
+            return str(_("%(n)d days") % {"n": self.arrest_days})
+        if self.kind == StepKind.COMMUNITY_WORK and self.community_work_hours:
+            return str(_("%(n)d hours") % {"n": self.community_work_hours})
+        return self.sentence_display

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from cases.choices import FigureKind, FigureQualifier
+from cases.choices import AssemblyStatus, FigureKind, FigureQualifier
 from monitor.access import NOT_SHOWN, record_hidden
 from monitor.approxdate import ApproximateDateField, approximate_date_constraints
 from monitor.choices import Vocabulary
@@ -49,9 +49,41 @@ class Event(ReviewedModel):
     end = ApproximateDateField(_("end"), null=True, blank=True)
     places = models.ManyToManyField("monitor.Place", verbose_name=_("places"), blank=True)
     description = models.TextField(_("description"), blank=True)
+    # An assembly (a rally, a picket): whether it had the authorities' leave, who organised it.
+    assembly_status = models.CharField(
+        _("authorisation"),
+        max_length=20,
+        choices=AssemblyStatus.choices,
+        blank=True,
+        help_text=_("For an assembly: authorised, not authorised, or notified."),
+    )
+    organiser_persons = models.ManyToManyField(
+        "people.Person",
+        verbose_name=_("organisers (persons)"),
+        blank=True,
+        related_name="organised_events",
+    )
+    organiser_organizations = models.ManyToManyField(
+        "people.Organization",
+        verbose_name=_("organisers (organisations)"),
+        blank=True,
+        related_name="organised_events",
+    )
+    tags = models.ManyToManyField(
+        "monitor.Term",
+        verbose_name=_("tags"),
+        blank=True,
+        related_name="+",
+        limit_choices_to={"vocabulary": Vocabulary.TAG},
+    )
 
     # Many-to-many links are kept in the history too (simple-history m2m tracking).
-    _history_m2m_fields = ["places"]
+    _history_m2m_fields = [
+        "places",
+        "organiser_persons",
+        "organiser_organizations",
+        "tags",
+    ]
 
     objects = EventQuerySet.as_manager()
 
@@ -72,6 +104,12 @@ class Event(ReviewedModel):
                 ),
                 name="cases_event_ends_after_start",
                 violation_error_message=_("An event cannot end before it starts."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(assembly_status="")
+                | models.Q(assembly_status__in=AssemblyStatus.values),
+                name="cases_event_assembly_status_valid",
+                violation_error_message=_("Unknown authorisation of an assembly."),
             ),
             models.CheckConstraint(
                 condition=~models.Q(parent=models.F("id")),

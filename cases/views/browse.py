@@ -21,6 +21,7 @@ from django.utils.translation import ngettext_lazy
 from django.views.decorators.http import require_safe
 
 from cases.choices import FollowUpStatus, StepKind
+from cases.counts import counted_groups, detained_at_events, detained_by_case
 from cases.deadlines import expected_release
 from cases.filtersets import (
     AllegationFilterSet,
@@ -38,7 +39,9 @@ from cases.models import (
     Event,
     FollowUp,
     FollowUpResponse,
+    GroupDetention,
 )
+from cases.models.protest import ADMINISTRATIVE_CUSTODY_LIMIT_HOURS
 from cases.provenance import (
     figures_summary,
     provenance_for_records,
@@ -55,9 +58,11 @@ from monitor.pages.helpers import decisions_for, history_entries, latest_return
 from monitor.pages.listing import ListPage, format_date
 from monitor.selectors import visible_prefetch
 from people.selectors import (
+    attach_persons,
     organization_prefetch,
     person_prefetch,
     visible_organizations,
+    visible_persons,
 )
 
 # -- lists -------------------------------------------------------------------------------------
@@ -102,8 +107,19 @@ class EventListPage(ListPage):
         return (
             Event.objects.visible_to(user)
             .select_related("kind")
-            .prefetch_related(visible_prefetch(Event, "parent", user), "places")
+            .prefetch_related(
+                visible_prefetch(Event, "parent", user),
+                "places",
+                visible_prefetch(Event, "tags", user),
+            )
         )
+
+    def prepare_rows(self, rows, request):
+        self.table(request).count_detained(rows)
+        return rows
+
+    def summary_context(self, request, queryset):
+        return {"detained_total": detained_at_events(request.user, queryset)}
 
 
 class FollowUpListPage(ListPage):
@@ -220,7 +236,7 @@ class DetentionListPage(ListPage):
                     for part in (
                         format_date(step.date),
                         str(step.get_kind_display()),
-                        step.sentence_display,
+                        step.outcome_display,
                         step.facility.shown_label if step.facility else "",
                     )
                     if part
@@ -303,8 +319,19 @@ def case_detail(request, pk):
     )
     detentions = list(
         Detention.objects.filter(case=case, archived_at__isnull=True)
-        .prefetch_related(person_prefetch("person", user), _steps_prefetch(user))
+        .prefetch_related(_steps_prefetch(user))
         .order_by("created_at")
+    )
+    # Detainees chosen by a subquery, not a list of ids: a case may hold thousands.
+    attach_persons(detentions, user, among=Detention.objects.filter(case=case))
+    group_detentions = list(
+        counted_groups(user)
+        .filter(case=case)
+        .prefetch_related(
+            visible_prefetch(GroupDetention, "event", user),
+            visible_prefetch(GroupDetention, "facility", user),
+        )
+        .order_by("date", "date_precision", "created_at", "pk")
     )
     followups = list(
         FollowUp.objects.filter(case=case, archived_at__isnull=True)
@@ -333,6 +360,9 @@ def case_detail(request, pk):
         "tags": list(case.tags.all()),
         "allegations": allegations,
         "detentions": detentions,
+        "group_detentions": group_detentions,
+        "detained_total": detained_by_case(user, [case.pk]).get(case.pk, 0),
+        "custody_limit": ADMINISTRATIVE_CUSTODY_LIMIT_HOURS,
         "followups": followups,
         "decisions": decisions,
         "returned": latest_return(decisions) if case.review_state == ReviewState.RETURNED else None,
@@ -348,7 +378,11 @@ def event_detail(request, pk):
     event = get_object_or_404(
         Event.objects.visible_to(user)
         .select_related("kind", "team")
-        .prefetch_related(visible_prefetch(Event, "parent", user), "places"),
+        .prefetch_related(
+            visible_prefetch(Event, "parent", user),
+            "places",
+            visible_prefetch(Event, "tags", user),
+        ),
         pk=pk,
     )
     children = list(
@@ -376,6 +410,13 @@ def event_detail(request, pk):
         .select_related("detention__case", "place")
         .prefetch_related(person_prefetch("detention__person", user))
     )
+    group_detentions = list(
+        counted_groups(user)
+        .filter(event=event)
+        .select_related("case")
+        .prefetch_related(visible_prefetch(GroupDetention, "facility", user))
+        .order_by("date", "date_precision", "created_at", "pk")
+    )
     _attach_provenance([event], user)
     timeline = _event_timeline(event, children, allegations, arrests)
     decisions = decisions_for(event)
@@ -384,6 +425,15 @@ def event_detail(request, pk):
         "children": children,
         "cases": cases,
         "figures": figures,
+        "group_detentions": group_detentions,
+        "detained_total": sum(group.count() for group in group_detentions),
+        "custody_limit": ADMINISTRATIVE_CUSTODY_LIMIT_HOURS,
+        "organiser_persons": list(
+            visible_persons(user).filter(organised_events=event, archived_at__isnull=True)
+        ),
+        "organiser_organizations": list(
+            visible_organizations(user).filter(organised_events=event, archived_at__isnull=True)
+        ),
         "timeline": timeline,
         "decisions": decisions,
         "returned": latest_return(decisions)

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_safe
 
 from cases import register
 from cases.choices import StepKind
+from cases.counts import detained_overview
 from cases.filtersets import DetentionFilterSet
 from cases.models import Detention
 from monitor.charts import bar_chart
@@ -98,7 +99,13 @@ class RegisterPage(ListPage):
                 )
             ],
         )
-        return {"counts": counts, "chart": chart, "since": since_of(request)}
+        return {
+            "counts": counts,
+            "chart": chart,
+            "since": since_of(request),
+            # Group detentions too (cases.counts): people counted rather than named.
+            "overview": detained_overview(request.user),
+        }
 
     def extra_context(self, request):
         return {

@@ -21,8 +21,11 @@ from tests.factories import (
     EventFactory,
     EventFigureFactory,
     EvidenceFileFactory,
+    FacilityFactory,
     FollowUpFactory,
     FollowUpResponseFactory,
+    GroupDetentionFactory,
+    GroupDetentionFigureFactory,
     OrganizationFactory,
     PersonFactory,
     PersonNameFactory,
@@ -42,7 +45,9 @@ def _case(team, index):
     person = PersonFactory(team=team, is_protected=index % 2 == 0)
     CasePersonFactory(case=case, person=person, role=CasePersonRole.VICTIM)
     AllegationFactory(case=case, victim=person)
-    detention = DetentionFactory(case=case, person=person)
+    group = GroupDetentionFactory(case=case, facility=FacilityFactory())
+    GroupDetentionFigureFactory(group=group, source=SourceFactory(team=team))
+    detention = DetentionFactory(case=case, person=person, group=group)
     DetentionStepFactory(detention=detention, kind=StepKind.ARRESTED)
     return case
 
@@ -51,6 +56,11 @@ def _event(team, index):
     event = EventFactory(team=team, parent=EventFactory(team=team))
     event.places.add(PlaceFactory())
     EventFigureFactory(event=event, source=SourceFactory(team=team))
+    event.tags.add(TermFactory(vocabulary=Vocabulary.TAG))
+    event.organiser_persons.add(PersonFactory(team=team, is_protected=index % 2 == 0))
+    event.organiser_organizations.add(OrganizationFactory())
+    group = GroupDetentionFactory(case=CaseFactory(team=team), event=event)
+    GroupDetentionFigureFactory(group=group, source=SourceFactory(team=team))
     return event
 
 
@@ -71,7 +81,38 @@ def _detention(team, index):
         detention=detention, sentenced=True, authority=OrganizationFactory()
     )
     step.articles.add(TermFactory(vocabulary=Vocabulary.CRIMINAL_ARTICLE))
+    fine = DetentionStepFactory(
+        detention=detention,
+        kind=StepKind.FINED,
+        fine_amount=500,
+        fine_currency="TJS",
+        held_at=FacilityFactory(),
+    )
+    fine.administrative_articles.add(TermFactory(vocabulary=Vocabulary.ADMINISTRATIVE_ARTICLE))
     return detention
+
+
+def _group_detention(team, index):
+    case = CaseFactory(team=team)
+    group = GroupDetentionFactory(
+        case=case, event=EventFactory(team=team), facility=FacilityFactory(), place=PlaceFactory()
+    )
+    GroupDetentionFigureFactory(group=group, source=SourceFactory(team=team))
+    GroupDetentionFigureFactory(
+        group=group, kind="fined", value=3, source=SourceFactory(team=team, is_protected=True)
+    )
+    DetentionFactory(case=case, person=PersonFactory(team=team), group=group)
+    return group
+
+
+def _facility(team, index):
+    return FacilityFactory(
+        place=PlaceFactory(),
+        authority=OrganizationFactory(),
+        latitude="37.5",
+        longitude="71.5",
+        coordinates_source=SourceFactory(team=team, is_protected=index % 2 == 0),
+    )
 
 
 def _followup(team, index):
@@ -126,6 +167,8 @@ MAKERS = {
     "events": _event,
     "allegations": _allegation,
     "detentions": _detention,
+    "group-detentions": _group_detention,
+    "facilities": _facility,
     "follow-ups": _followup,
     "persons": _person,
     "organizations": _organization,

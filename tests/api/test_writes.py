@@ -57,6 +57,8 @@ def create_bodies(world, team) -> dict:
         },
         "terms": {"vocabulary": "tag", "code": "gbao", "label": "GBAO"},
         "places": {"name": "Rushan", "kind": "district", "parent": str(world["region"].pk)},
+        "group-detentions": {"case": str(world["case"].pk), "date": "2022-05-16"},
+        "facilities": {"name": "Khorog city police station", "kind": "police_station"},
     }
 
 
@@ -73,12 +75,15 @@ UPDATES = {
     "citations": {"page": "12"},
     "terms": {"description": "A tag"},
     "places": {"code": "TJ-GB-RU"},
+    "group-detentions": {"hours_held": 5},
+    "facilities": {"address": "Lenin Street 1, Khorog"},
 }
 
 
 @pytest.mark.parametrize("endpoint", list(UPDATES))
 def test_create_read_update_archive_restore(endpoint, world, team, api, personas):
-    monitor = api(personas["coordinator" if endpoint in ("terms", "places") else "monitor_on_team"])
+    reference = ("terms", "places", "facilities")
+    monitor = api(personas["coordinator" if endpoint in reference else "monitor_on_team"])
     created = monitor.post(
         f"{API}/{endpoint}/", create_bodies(world, team)[endpoint], format="json"
     )

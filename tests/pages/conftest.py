@@ -24,7 +24,10 @@ from tests.factories import (
     DetentionFactory,
     DetentionStepFactory,
     EventFactory,
+    FacilityFactory,
     FollowUpFactory,
+    GroupDetentionFactory,
+    GroupDetentionFigureFactory,
     PersonFactory,
     PersonNameFactory,
     SourceFactory,
@@ -84,6 +87,13 @@ def world(team):
     DetentionStepFactory(detention=open_detention, kind=StepKind.ARRESTED, date="2023-06-03")
     CitationFactory(source=public_source, record=open_allegation)
     internal_followup = FollowUpFactory(case=internal_case, title="Open letter", sent="2023-05-12")
+    # People detained together: 77 at the secret operation, 25 at the rally, both taken to
+    # the same police station (whose count differs by who may see the secret case).
+    station = FacilityFactory(name="Khorog city police station", other_names="ОВД Хорога")
+    secret_group = GroupDetentionFactory(case=secret_case, event=secret_event, facility=station)
+    GroupDetentionFigureFactory(group=secret_group, value=77, source=secret_source)
+    open_group = GroupDetentionFactory(case=internal_case, event=public_event, facility=station)
+    GroupDetentionFigureFactory(group=open_group, value=25, source=public_source)
     return {
         "secret_case": secret_case,
         "secret_event": secret_event,
@@ -96,6 +106,7 @@ def world(team):
         "protected_person": protected_person,
         "open_person": open_person,
         "internal_followup": internal_followup,
+        "station": station,
     }
 
 
@@ -118,5 +129,6 @@ LIST_NAMES = (
     "followup-list",
     "allegation-list",
     "detention-list",
+    "facility-list",
 )
 EXPORT_NAMES = tuple(name.replace("-list", "-export") for name in LIST_NAMES)

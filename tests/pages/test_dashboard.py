@@ -19,6 +19,8 @@ from tests.factories import (
     DetentionStepFactory,
     EventFactory,
     FollowUpFactory,
+    GroupDetentionFactory,
+    GroupDetentionFigureFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -125,16 +127,29 @@ def test_chart_counts_arrests_and_allegations_per_month(client, monitor_on_team,
     )
     AllegationFactory(case=case, date="May 2022")
     AllegationFactory(case=case, date="2022")  # year only: counted apart
+    # 25 people detained together at a rally: people, in a series of their own.
+    group = GroupDetentionFactory(case=case, date="2022-05-16")
+    GroupDetentionFigureFactory(group=group, value=25)
+    GroupDetentionFigureFactory(group=group, value=12)
     client.force_login(monitor_on_team)
     response = client.get(reverse("dashboard"))
     chart = response.context["chart"]
+    assert [series.key for series in chart.series] == ["detentions", "detained", "allegations"]
     assert chart.categories == ["May 2022", "Jun 2022", "Jul 2022"]
-    assert chart.rows == [("May 2022", [2, 1]), ("Jun 2022", [0, 0]), ("Jul 2022", [1, 0])]
+    assert chart.rows == [
+        ("May 2022", [2, 25, 1]),
+        ("Jun 2022", [0, 0, 0]),
+        ("Jul 2022", [1, 0, 0]),
+    ]
     assert response.context["chart_apart"]["allegations"]["year_only"] == 1
     html = response.content.decode()
     assert '<svg viewBox="0 0 720 280" role="img"' in html
     assert '<title id="chart-title">' in html and '<desc id="chart-desc">' in html
-    assert '<th scope="row">May 2022</th><td class="num">2</td><td class="num">1</td>' in html
+    assert (
+        '<th scope="row">May 2022</th><td class="num">2</td><td class="num">25</td>'
+        '<td class="num">1</td>'
+    ) in html
+    assert "25 people detained in groups" in html
 
 
 def test_chart_filters_by_event_and_place(client, monitor_on_team, team):
@@ -150,11 +165,11 @@ def test_chart_filters_by_event_and_place(client, monitor_on_team, team):
     AllegationFactory(case=elsewhere, date="June 2022")
     client.force_login(monitor_on_team)
     by_event = client.get(reverse("dashboard"), {"event": str(rally.pk)}).context["chart"]
-    assert by_event.totals == [0, 1]
+    assert by_event.totals == [0, 0, 1]
     by_place = client.get(reverse("dashboard"), {"place": str(khorog.pk)}).context["chart"]
-    assert by_place.totals == [0, 1]
+    assert by_place.totals == [0, 0, 1]
     everything = client.get(reverse("dashboard")).context["chart"]
-    assert everything.totals == [0, 3]
+    assert everything.totals == [0, 0, 3]
 
 
 def test_chart_refuses_an_event_the_user_may_not_see(client, monitor_off_team, team):

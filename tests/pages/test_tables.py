@@ -17,7 +17,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from cases.choices import StepKind
-from cases.models import Allegation, Case, Detention, Event, FollowUp
+from cases.models import Allegation, Case, Detention, Event, Facility, FollowUp
 from monitor.pages.listing import ListPage
 from people.models import Person
 from sources.models import Source
@@ -58,7 +58,7 @@ def test_every_list_is_routed_and_read_by_the_page_tests():
     pages = list_pages()
     assert set(pages) == set(LIST_NAMES) | set(TESTED_APART)
     models = {page.model for page in pages.values()}
-    assert models == {Case, Event, FollowUp, Person, Source, Allegation, Detention}
+    assert models == {Case, Event, FollowUp, Person, Source, Allegation, Detention, Facility}
 
 
 @pytest.mark.parametrize("name", LIST_NAMES)
@@ -167,3 +167,22 @@ def test_filters_narrow_the_export_like_the_list(client, personas, world):
     case = world["internal_case"]
     rows = _csv(client.get(reverse("detention-export"), {"case": case.pk}))
     assert {row["case"] for row in rows} == {case.reference}
+
+
+@pytest.mark.parametrize(
+    ("persona", "at_station", "at_rally"),
+    [("monitor_on_team", "102", "25"), ("monitor_off_team", "25", "25"), ("viewer", "25", "25")],
+)
+def test_people_detained_per_police_station_and_event_count_only_what_the_reader_sees(
+    client, personas, world, persona, at_station, at_rally
+):
+    client.force_login(personas[persona])
+    stations = _csv(client.get(reverse("facility-export")))
+    assert [(row["name"], row["detained"]) for row in stations] == [
+        ("Khorog city police station", at_station)
+    ]
+    events = {row["title"]: row["detained"] for row in _csv(client.get(reverse("event-export")))}
+    assert events["Khorog rally"] == at_rally
+    assert (f"{SECRET} operation" in events) == (persona == "monitor_on_team")
+    page = client.get(reverse("facility-list"), {"q": "Хорога"}).content.decode()
+    assert "Khorog city police station" in page

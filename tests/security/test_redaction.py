@@ -98,6 +98,9 @@ def test_every_model_pointing_at_a_protected_record_is_either_redacted_or_a_link
         "cases.Case",  # its persons
         "cases.FollowUp",  # the persons it concerns
         "cases.FollowUpResponse",  # its document
+        "cases.Event",  # its organisers
+        "cases.Facility",  # the source of its coordinates
+        "cases.GroupDetentionFigure",  # its source, like an event's figure
     }
     unknown = []
     for model in apps.get_models():
