@@ -29,7 +29,15 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from monitor.exports import CsvColumn, csv_response, log_export, xlsx_response
+from monitor.exports import (
+    EXPORT_CHUNK,
+    CsvColumn,
+    chunked,
+    csv_streaming_response,
+    log_export,
+    xlsx_response,
+)
+from monitor.suggest import SuggestInput, make_suggest_widget, register_filterset
 
 PER_PAGE = 25
 #: Names of filters shown in the search bar instead of the filter panel.
@@ -121,16 +129,29 @@ class ListPage:
         filterset = self.filterset_class(
             request.GET, queryset=self.get_queryset(request), request=request
         )
-        self._adjust_form(filterset.form)
+        self._adjust_form(filterset.form, request)
         return filterset
 
-    def _adjust_form(self, form) -> None:
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if getattr(cls, "filterset_class", None) is not None:
+            register_filterset(cls.filterset_class)
+
+    def _adjust_form(self, form, request) -> None:
         for name, field in form.fields.items():
             if not field.label or "[invalid name]" in str(field.label):
                 field.label = self.filter_labels.get(name) or name.replace("_", " ").capitalize()
             elif name in self.filter_labels:
                 field.label = self.filter_labels[name]
-            if isinstance(field, forms.ModelChoiceField) and hasattr(field.queryset, "with_label"):
+            if isinstance(field, forms.ModelChoiceField):
+                # Records of a register-sized model (persons, cases, events): a type-ahead
+                # field, not a <select> listing every one of them (monitor.suggest).
+                make_suggest_widget(form, self.filterset_class, name, request)
+            if isinstance(field.widget, SuggestInput):
+                pass
+            elif isinstance(field, forms.ModelChoiceField) and hasattr(
+                field.queryset, "with_label"
+            ):
                 # A person's label is their primary name (or the pseudonym): annotated, not a
                 # query per person.
                 field.queryset = field.queryset.with_label()
@@ -259,22 +280,27 @@ class ListPage:
         if queryset is None:
             # The same message as on the page: nothing is exported from a filter not understood.
             return self.list_view(request)
-        rows = self.prepare_rows(list(queryset), request)
         stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
         filename = f"{self.noun[1].replace(' ', '-')}-{stamp}.{kind}"
-        if kind == "xlsx":
-            title = str(self.model._meta.verbose_name_plural).capitalize()
-            response = xlsx_response(
-                self.xlsx_columns(request), rows, filename=filename, title=title
+        what = str(self.model._meta.verbose_name_plural)
+        filters = [key for key in request.GET if any(request.GET.getlist(key))]
+        if kind == "csv":
+            # Streamed: rows in chunks, each prepared in one batch (the page's own lookups),
+            # logged with the number of rows actually sent once the stream ends.
+            chunks = (
+                self.prepare_rows(chunk, request)
+                for chunk in chunked(queryset.iterator(chunk_size=EXPORT_CHUNK))
             )
-        else:
-            response = csv_response(self.csv_columns(request), rows, filename=filename)
-        log_export(
-            request,
-            what=str(self.model._meta.verbose_name_plural),
-            filters=[key for key in request.GET if any(request.GET.getlist(key))],
-            rows=len(rows),
-        )
+            return csv_streaming_response(
+                self.csv_columns(request),
+                chunks,
+                filename=filename,
+                finished=lambda rows: log_export(request, what=what, filters=filters, rows=rows),
+            )
+        rows = self.prepare_rows(list(queryset), request)
+        title = what.capitalize()
+        response = xlsx_response(self.xlsx_columns(request), rows, filename=filename, title=title)
+        log_export(request, what=what, filters=filters, rows=len(rows))
         return response
 
 

@@ -12,7 +12,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.urls import URLPattern, URLResolver, path
 
-from monitor import security, twofactor_views
+from monitor import security, suggest, twofactor_views
 
 
 def login_not_required_urls(urlconf):
@@ -49,6 +49,8 @@ def _wrapped(view):
 
 
 urlpatterns = [
+    # Type-ahead choices of the list filters (monitor.suggest): a session, like the pages.
+    path("suggest/<str:model>/<str:field>/", suggest.suggest_view, name="suggest"),
     path(
         "accounts/login/",
         login_not_required(twofactor_views.SignInView.as_view()),

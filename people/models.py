@@ -36,6 +36,10 @@ class PersonQuerySet(ConfidentialQuerySet):
             names = names.filter(folded__contains=term)
         return self.filter(pk__in=names.values("person_id"))
 
+    def suggest(self, text: str, *, user):
+        """The type-ahead of a person filter (``monitor.suggest``): by any name they may see."""
+        return self.matching_name(text, user=user)
+
     def with_primary_name(self):
         return self.annotate(
             primary_name=models.Subquery(
@@ -228,6 +232,10 @@ def detect_script(text: str) -> str:
 
 class OrganizationQuerySet(TreeQuerySetMixin, ConfidentialQuerySet):
     has_team = False
+
+    def suggest(self, text: str, *, user):
+        """The type-ahead of an organisation filter (``monitor.suggest``)."""
+        return self.filter(models.Q(name__icontains=text) | models.Q(acronym__icontains=text))
 
 
 class Organization(AuditedModel):
