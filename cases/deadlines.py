@@ -156,6 +156,31 @@ def overdue_deadlines(user, *, today: datetime.date | None = None, owned_by=None
     return sorted(items, key=_order)
 
 
+def dashboard_deadlines(
+    user, *, days: int, today: datetime.date | None = None
+) -> tuple[list[Deadline], list[Deadline]]:
+    """``(overdue_deadlines(…), upcoming_deadlines(…, days=days))`` with the expected
+    releases worked out once for both (the dashboard shows the two lists side by side)."""
+    today = today or timezone.localdate()
+    end = today + datetime.timedelta(days=days)
+    releases = _release_items(user, None, end, today=today)
+    overdue = [
+        *_response_items(user, FollowUp.objects.overdue(today), today=today, owned_by=None),
+        *(item for item in releases if item.overdue),
+    ]
+    due = FollowUp.objects.still_open(today).filter(due_on__gte=today, due_on__lte=end)
+    upcoming = [
+        item
+        for item in (
+            *_response_items(user, due, today=today, owned_by=None),
+            *_occurs_items(user, today, end, today=today, owned_by=None),
+            *(item for item in releases if item.last_date >= today),
+        )
+        if not item.overdue
+    ]
+    return sorted(overdue, key=_order), sorted(upcoming, key=_order)
+
+
 def deadlines_between(
     user,
     start: datetime.date | None,

@@ -15,6 +15,8 @@ nothing). A model is suggestible when its QuerySet has ``suggest``.
 
 from __future__ import annotations
 
+import uuid
+
 from django import forms
 from django.http import Http404, JsonResponse
 from django.urls import reverse
@@ -53,8 +55,12 @@ class SuggestInput(forms.TextInput):
         widget_attrs["data-suggest"] = self.url
         widget_attrs["autocomplete"] = "off"
         widget_attrs.setdefault("inputmode", "search")
-        if value not in (None, ""):
-            refs = describe_records({self.model: {value}}, self.user)
+        try:
+            chosen = uuid.UUID(str(value)) if value not in (None, "") else None
+        except ValueError:  # typed by hand: the form says what is wrong with it
+            chosen = None
+        if chosen is not None:
+            refs = describe_records({self.model: {chosen}}, self.user)
             found = next(iter(refs.values()), None)
             if found is not None:
                 widget_attrs["data-label"] = found.label

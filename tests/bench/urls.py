@@ -11,6 +11,7 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.urls import handler500  # noqa: F401 — the product's error handler
 from monitor.api.authentication import BearerTokenAuthentication
 from monitor.urls import login_not_required_urls
 
