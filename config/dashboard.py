@@ -20,6 +20,7 @@ from collections import Counter
 from itertools import chain
 
 from django.apps import apps
+from django.contrib.auth import get_user_model
 from django.db.models import CharField, Count, Q, Value
 from django.db.models.functions import ExtractMonth, ExtractYear
 from django.shortcuts import render
@@ -155,33 +156,37 @@ def _deadlines(user, today: datetime.date) -> dict:
 
 
 def _recent_changes(user) -> list[dict]:
-    """The latest history rows of records the user may see (one query per kind of record,
-    one per kind to label them). Rows are told by the record's label, who and when — not by
-    their change reason, which a protected person's pseudonym would not cover."""
-    rows = []
-    for model in [*reviewed_models(), FollowUp]:
+    """The latest history rows of records the user may see (one UNION over the kinds of
+    record, one query for who made them, one per kind to label them). Rows are told by the
+    record's label, who and when — not by their change reason, which a protected person's
+    pseudonym would not cover."""
+    models_by_label = {model._meta.label_lower: model for model in [*reviewed_models(), FollowUp]}
+    parts = []
+    for label, model in models_by_label.items():
         visible = model.objects.visible_to(user).values("pk")
-        rows += list(
+        parts.append(
             model.history.filter(id__in=visible)
-            .select_related("history_user")
-            .order_by("-history_date")[:RECENT_LIMIT]
+            .annotate(record_kind=Value(label, output_field=CharField()))
+            .order_by()
+            .values("record_kind", "id", "history_date", "history_user_id", "history_type")
         )
-    rows.sort(key=lambda row: row.history_date, reverse=True)
-    rows = rows[:RECENT_LIMIT]
+    union = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+    rows = list(union.order_by("-history_date")[:RECENT_LIMIT])
     wanted: dict[type, set] = {}
     for row in rows:
-        wanted.setdefault(row.instance_type, set()).add(row.id)
-    labels = describe_records(wanted, user)
+        wanted.setdefault(models_by_label[row["record_kind"]], set()).add(row["id"])
+    labels = describe_records(wanted, user) if rows else {}
+    users = get_user_model().objects.in_bulk({row["history_user_id"] for row in rows} - {None})
     actions = {"+": _("created"), "~": _("changed"), "-": _("deleted")}
     return [
         {
-            "ref": labels[row.id],
-            "at": row.history_date,
-            "user": row.history_user,
-            "action": actions.get(row.history_type, ""),
+            "ref": labels[row["id"]],
+            "at": row["history_date"],
+            "user": users.get(row["history_user_id"]),
+            "action": actions.get(row["history_type"], ""),
         }
         for row in rows
-        if row.id in labels
+        if row["id"] in labels
     ]
 
 

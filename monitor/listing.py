@@ -29,6 +29,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from monitor.accesslog import serving
 from monitor.exports import (
     EXPORT_CHUNK,
     CsvColumn,
@@ -295,13 +296,20 @@ class ListPage:
                 self.csv_columns(request),
                 chunks,
                 filename=filename,
-                finished=lambda rows: log_export(request, what=what, filters=filters, rows=rows),
+                finished=lambda rows: _log_streamed(request, what=what, filters=filters, rows=rows),
             )
         rows = self.prepare_rows(list(queryset), request)
         title = what.capitalize()
         response = xlsx_response(self.xlsx_columns(request), rows, filename=filename, title=title)
         log_export(request, what=what, filters=filters, rows=len(rows))
         return response
+
+
+def _log_streamed(request, **details) -> None:
+    # Runs once the last row is sent, after the view returned: the access log gets the
+    # request back (who, from where, which list).
+    with serving(request):
+        log_export(request, **details)
 
 
 def _error_summary(form) -> str:
