@@ -81,9 +81,13 @@ lint: $(VENV)/.installed-dev
 	$(TEST_ENV) $(BIN)/python manage.py check
 	$(TEST_ENV) $(BIN)/python manage.py makemigrations --check --dry-run
 
-## bench: API requests/second under gunicorn on 127.0.0.1, a throwaway SQLite database.
+## bench: the benchmark of record (tests/bench/run.py): PostgreSQL databases of 1k and 100k
+## cases and 1M persons (seeded once, kept), every endpoint under gunicorn, a table and JSON.
+## A quick run: make bench BENCH_SIZES=1000 BENCH_NAMES=0
+BENCH_SIZES ?= 1000,100000
+BENCH_NAMES ?= 1000000
 bench: $(VENV)/.installed-dev
-	$(BIN)/python tests/bench/api_bench.py
+	BENCH_SIZES=$(BENCH_SIZES) BENCH_NAMES=$(BENCH_NAMES) $(BIN)/python tests/bench/run.py
 
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache

@@ -156,6 +156,31 @@ def overdue_deadlines(user, *, today: datetime.date | None = None, owned_by=None
     return sorted(items, key=_order)
 
 
+def dashboard_deadlines(
+    user, *, days: int, today: datetime.date | None = None
+) -> tuple[list[Deadline], list[Deadline]]:
+    """``(overdue_deadlines(…), upcoming_deadlines(…, days=days))`` with the expected
+    releases worked out once for both (the dashboard shows the two lists side by side)."""
+    today = today or timezone.localdate()
+    end = today + datetime.timedelta(days=days)
+    releases = _release_items(user, None, end, today=today)
+    overdue = [
+        *_response_items(user, FollowUp.objects.overdue(today), today=today, owned_by=None),
+        *(item for item in releases if item.overdue),
+    ]
+    due = FollowUp.objects.still_open(today).filter(due_on__gte=today, due_on__lte=end)
+    upcoming = [
+        item
+        for item in (
+            *_response_items(user, due, today=today, owned_by=None),
+            *_occurs_items(user, today, end, today=today, owned_by=None),
+            *(item for item in releases if item.last_date >= today),
+        )
+        if not item.overdue
+    ]
+    return sorted(overdue, key=_order), sorted(upcoming, key=_order)
+
+
 def deadlines_between(
     user,
     start: datetime.date | None,
@@ -315,20 +340,83 @@ def _shift(day: datetime.date, months: int) -> datetime.date:
     return datetime.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
+def _release_window_q(start, end) -> models.Q:
+    """A pre-filter in SQL: detentions whose expected release *may* fall in [start, end].
+
+    It keeps a superset of what :func:`expected_release` finds in the window, so that a
+    register of 100,000 cases does not load every sentenced detention into Python on every
+    dashboard: the term step T (months m) counts from a sentence S no later than T, so the
+    release's last day is at most ``T.date_end + m`` and its first day at least
+    ``S.date + m`` for some sentence-kind step S. Detentions whose latest step is a release
+    or a death are left out by the caller (``with_status``). The exact rule stays in Python.
+    """
+    terms = DetentionStep.objects.filter(
+        detention=models.OuterRef("pk"),
+        archived_at__isnull=True,
+        kind__in=SENTENCE_KINDS,
+        sentence_months__gt=0,
+    )
+    condition = models.Q(models.Exists(terms))
+    if start is not None:
+        condition &= models.Q(
+            models.Exists(
+                terms.alias(last=_plus_months("date_end", "sentence_months")).filter(
+                    last__gte=start
+                )
+            )
+        )
+    if end is not None:
+        sentences = DetentionStep.objects.filter(
+            detention=models.OuterRef("detention"),
+            archived_at__isnull=True,
+            kind__in=SENTENCE_KINDS,
+        ).alias(first=_plus_months("date", models.OuterRef("sentence_months"), slack_days=3))
+        condition &= models.Q(
+            models.Exists(terms.filter(models.Exists(sentences.filter(first__lte=end))))
+        )
+    return condition
+
+
+def _plus_months(date_field: str, months, *, slack_days: int = 0) -> _PlusMonths:
+    """``date + months`` in SQL: PostgreSQL clamps to the month's last day like
+    :func:`_shift`; SQLite's ``date()`` rolls over into the next month (a later day), so a
+    lower bound there takes ``slack_days`` off."""
+    months = models.F(months) if isinstance(months, str) else months
+    return _PlusMonths(models.F(date_field), months, slack_days=slack_days)
+
+
+class _PlusMonths(models.Func):
+    output_field = models.DateField()
+
+    def __init__(self, *expressions, slack_days: int = 0, **extra):
+        super().__init__(*expressions, **extra)
+        self.slack_days = slack_days
+
+    def _parts(self, compiler):
+        date_sql, date_params = compiler.compile(self.source_expressions[0])
+        months_sql, months_params = compiler.compile(self.source_expressions[1])
+        return date_sql, months_sql, (*date_params, *months_params)
+
+    def as_sql(self, compiler, connection, **extra):
+        date_sql, months_sql, params = self._parts(compiler)
+        return f"(({date_sql}) + make_interval(months => ({months_sql})::int))::date", params
+
+    def as_sqlite(self, compiler, connection, **extra):
+        date_sql, months_sql, params = self._parts(compiler)
+        return (
+            f"date({date_sql}, '+' || ({months_sql}) || ' months', '-{int(self.slack_days)} days')",
+            params,
+        )
+
+
 def _release_items(user, start, end, *, today) -> list[Deadline]:
     detentions = (
         Detention.objects.visible_to(user)
         .filter(archived_at__isnull=True, case__archived_at__isnull=True)
-        .filter(
-            models.Exists(
-                DetentionStep.objects.filter(
-                    detention=models.OuterRef("pk"),
-                    archived_at__isnull=True,
-                    kind__in=SENTENCE_KINDS,
-                    sentence_months__gt=0,
-                )
-            )
-        )
+        .filter(_release_window_q(start, end))
+        # Released or dead: no expected release (``expected_release`` says the same).
+        .with_status()
+        .exclude(latest_step_kind__in=ENDED)
         .select_related("case", "person")
         .prefetch_related(
             visible_prefetch(

@@ -20,7 +20,8 @@ from collections import Counter
 from itertools import chain
 
 from django.apps import apps
-from django.db.models import Count, Q, Sum
+from django.contrib.auth import get_user_model
+from django.db.models import CharField, Count, Q, Sum, Value
 from django.db.models.functions import ExtractMonth, ExtractYear
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
@@ -30,15 +31,17 @@ from django.views.decorators.http import require_safe
 
 from cases.choices import StepKind
 from cases.counts import counted_groups
-from cases.deadlines import overdue_deadlines, upcoming_deadlines
+from cases.deadlines import dashboard_deadlines
 from cases.filtersets import CaseFilterSet
 from cases.models import Allegation, Case, DetentionStep, FollowUp
 from monitor.access import has_role
+from monitor.admin.review.queue import queue_count
 from monitor.approxdate import ApproximateDate, Precision
 from monitor.charts import bar_chart
 from monitor.choices import ReviewState
 from monitor.models import DecisionAction, Place, ReviewDecision, ReviewedModel
 from monitor.pages.helpers import describe_records
+from monitor.suggest import make_suggest_widget
 
 UPCOMING_DAYS = 14
 LIST_LIMIT = 10
@@ -71,12 +74,7 @@ def dashboard(request):
         **_chart(request),
     }
     if context["is_reviewer"]:
-        context["waiting_count"] = sum(
-            model.objects.visible_to(user)
-            .filter(review_state=ReviewState.SUBMITTED, archived_at__isnull=True)
-            .count()
-            for model in reviewed_models()
-        )
+        context["waiting_count"] = queue_count(user)
         try:
             context["review_queue_url"] = reverse("admin:review_queue")
         except NoReverseMatch:
@@ -88,33 +86,37 @@ def dashboard(request):
 
 
 def _my_records(user) -> dict[str, list]:
-    """My drafts and my returned records (created or edited by me), newest first."""
+    """My drafts and my returned records (created or edited by me), newest first.
+
+    One query per state (a UNION over the kinds of record, as the review queue does), not one
+    per kind: the dashboard's queries stay few and constant."""
     found: dict[str, list] = {}
-    wanted: dict[type, set] = {}
-    rows = []
-    for model in reviewed_models():
-        edited = model.history.filter(history_user=user).values("id")
-        records = list(
-            model.objects.visible_to(user)
-            .filter(
-                review_state__in=[ReviewState.DRAFT, ReviewState.RETURNED],
-                archived_at__isnull=True,
+    models_by_label = {model._meta.label_lower: model for model in reviewed_models()}
+    for state in (ReviewState.DRAFT, ReviewState.RETURNED):
+        parts = []
+        for label, model in models_by_label.items():
+            edited = model.history.filter(history_user=user).values("id")
+            parts.append(
+                model.objects.visible_to(user)
+                .filter(review_state=state, archived_at__isnull=True)
+                .filter(Q(created_by=user) | Q(pk__in=edited))
+                .annotate(record_kind=Value(label, output_field=CharField()))
+                .order_by()
+                .values("record_kind", "pk", "updated_at")
             )
-            .filter(Q(created_by=user) | Q(pk__in=edited))
-            .only("pk", "review_state", "updated_at")
-            .order_by("-updated_at", "pk")[: LIST_LIMIT * 2]
-        )
-        wanted[model] = {record.pk for record in records}
-        rows += records
-    labels = describe_records(wanted, user)
-    rows.sort(key=lambda record: record.updated_at, reverse=True)
-    for record in rows:
-        ref = labels.get(record.pk)
-        if ref is None:
-            continue
-        items = found.setdefault(record.review_state, [])
-        if len(items) < LIST_LIMIT:
-            items.append({"ref": ref, "updated_at": record.updated_at, "pk": record.pk})
+        union = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+        rows = list(union.order_by("-updated_at", "pk")[: LIST_LIMIT * 2])
+        wanted: dict[type, set] = {}
+        for row in rows:
+            wanted.setdefault(models_by_label[row["record_kind"]], set()).add(row["pk"])
+        labels = describe_records(wanted, user) if rows else {}
+        for row in rows:
+            ref = labels.get(row["pk"])
+            if ref is None:
+                continue
+            items = found.setdefault(state, [])
+            if len(items) < LIST_LIMIT:
+                items.append({"ref": ref, "updated_at": row["updated_at"], "pk": row["pk"]})
     return found
 
 
@@ -141,13 +143,12 @@ def _deadlines(user, today: datetime.date) -> dict:
             return reverse("followup-detail", kwargs={"pk": item.pk})
         return reverse("case-detail", kwargs={"pk": item.case_id})
 
+    late, coming = dashboard_deadlines(user, days=UPCOMING_DAYS, today=today)
     overdue = [
-        {"item": item, "url": link(item), "days_late": item.days_late(today)}
-        for item in overdue_deadlines(user, today=today)
+        {"item": item, "url": link(item), "days_late": item.days_late(today)} for item in late
     ]
     upcoming = [
-        {"item": item, "url": link(item), "in_days": (item.date - today).days}
-        for item in upcoming_deadlines(user, days=UPCOMING_DAYS, today=today)
+        {"item": item, "url": link(item), "in_days": (item.date - today).days} for item in coming
     ]
     return {"overdue": overdue, "upcoming": upcoming, "upcoming_days": UPCOMING_DAYS}
 
@@ -156,33 +157,37 @@ def _deadlines(user, today: datetime.date) -> dict:
 
 
 def _recent_changes(user) -> list[dict]:
-    """The latest history rows of records the user may see (one query per kind of record,
-    one per kind to label them). Rows are told by the record's label, who and when — not by
-    their change reason, which a protected person's pseudonym would not cover."""
-    rows = []
-    for model in [*reviewed_models(), FollowUp]:
+    """The latest history rows of records the user may see (one UNION over the kinds of
+    record, one query for who made them, one per kind to label them). Rows are told by the
+    record's label, who and when — not by their change reason, which a protected person's
+    pseudonym would not cover."""
+    models_by_label = {model._meta.label_lower: model for model in [*reviewed_models(), FollowUp]}
+    parts = []
+    for label, model in models_by_label.items():
         visible = model.objects.visible_to(user).values("pk")
-        rows += list(
+        parts.append(
             model.history.filter(id__in=visible)
-            .select_related("history_user")
-            .order_by("-history_date")[:RECENT_LIMIT]
+            .annotate(record_kind=Value(label, output_field=CharField()))
+            .order_by()
+            .values("record_kind", "id", "history_date", "history_user_id", "history_type")
         )
-    rows.sort(key=lambda row: row.history_date, reverse=True)
-    rows = rows[:RECENT_LIMIT]
+    union = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+    rows = list(union.order_by("-history_date")[:RECENT_LIMIT])
     wanted: dict[type, set] = {}
     for row in rows:
-        wanted.setdefault(row.instance_type, set()).add(row.id)
-    labels = describe_records(wanted, user)
+        wanted.setdefault(models_by_label[row["record_kind"]], set()).add(row["id"])
+    labels = describe_records(wanted, user) if rows else {}
+    users = get_user_model().objects.in_bulk({row["history_user_id"] for row in rows} - {None})
     actions = {"+": _("created"), "~": _("changed"), "-": _("deleted")}
     return [
         {
-            "ref": labels[row.id],
-            "at": row.history_date,
-            "user": row.history_user,
-            "action": actions.get(row.history_type, ""),
+            "ref": labels[row["id"]],
+            "at": row["history_date"],
+            "user": users.get(row["history_user_id"]),
+            "action": actions.get(row["history_type"], ""),
         }
         for row in rows
-        if row.id in labels
+        if row["id"] in labels
     ]
 
 
@@ -205,6 +210,8 @@ def _chart(request) -> dict:
     form.fields["event"].empty_label = _("All events")
     form.fields["place"].label = _("Place")
     form.fields["place"].empty_label = _("All places")
+    # Events grow with the register: a type-ahead, as on the case list (monitor.suggest).
+    make_suggest_widget(form, CaseFilterSet, "event", request)
     context = {"chart_form": form, "chart_fields": [form["event"], form["place"]]}
     if not filterset.is_valid():
         context["chart_error"] = _(

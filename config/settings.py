@@ -152,6 +152,13 @@ DATABASES = {
         "OPTIONS": {"transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"},
     }
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Seconds a worker keeps its connection between requests (0: one per request). Each
+    # gunicorn worker holds one: size workers × servers below PostgreSQL's max_connections
+    # (README, "Production: workers and connections").
+    DATABASES["default"]["CONN_MAX_AGE"] = env_int(
+        "MONITOR_DB_CONN_MAX_AGE", 60, minimum=0, maximum=3600
+    )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -24,3 +24,7 @@ urlpatterns = [
     path("", include("people.urls")),
     path("", include("sources.urls")),
 ]
+
+# An API request that fails outside its view (a middleware without a database) still answers
+# in the API's error shape: 503 JSON when the database refuses connections.
+handler500 = "monitor.api.exceptions.server_error"

@@ -12,7 +12,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.urls import URLPattern, URLResolver, path
 
-from monitor import export_jobs, i18n, progress_views, security
+from monitor import export_jobs, i18n, progress_views, security, suggest
 from monitor.security import twofactor_views
 
 
@@ -50,6 +50,8 @@ def _wrapped(view):
 
 
 urlpatterns = [
+    # Type-ahead choices of the list filters (monitor.suggest): a session, like the pages.
+    path("suggest/<str:model>/<str:field>/", suggest.suggest_view, name="suggest"),
     path(
         "accounts/login/",
         login_not_required(twofactor_views.SignInView.as_view()),

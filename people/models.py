@@ -26,6 +26,13 @@ from people.folding import fold_name
 
 
 class PersonQuerySet(ConfidentialQuerySet):
+    def suggest(self, text: str, *, user):
+        """The type-ahead of a person filter (``monitor.suggest``): by any name they may see,
+        ranked by the one matcher (``people.matching``)."""
+        from people.matching import ranked
+
+        return ranked(self, text, user=user)
+
     def with_primary_name(self):
         return self.annotate(
             primary_name=models.Subquery(
@@ -247,6 +254,10 @@ def detect_script(text: str) -> str:
 
 class OrganizationQuerySet(TreeQuerySetMixin, ConfidentialQuerySet):
     has_team = False
+
+    def suggest(self, text: str, *, user):
+        """The type-ahead of an organisation filter (``monitor.suggest``)."""
+        return self.filter(models.Q(name__icontains=text) | models.Q(acronym__icontains=text))
 
 
 class Organization(AuditedModel):

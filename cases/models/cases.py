@@ -26,7 +26,9 @@ REFERENCE_PATTERN = re.compile(r"^[A-Z]{3}-\d{4}-\d{4}$")
 
 
 class CaseQuerySet(ConfidentialQuerySet):
-    pass
+    def suggest(self, text: str, *, user):
+        """The type-ahead of a case filter (``monitor.suggest``): reference or title."""
+        return self.filter(models.Q(reference__icontains=text) | models.Q(title__icontains=text))
 
 
 class Case(ReviewedModel):

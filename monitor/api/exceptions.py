@@ -13,7 +13,10 @@ exceptions; they become:
 * ``ActionRefused`` → 403 when the refusal is about the actor's rights (``permission``), else
   400 with the refusal's own code (``four_eyes``, ``uncited``, ``state``, ``comment``…);
 * ``StaleEdit`` → 412 ``stale``; a Django ``ValidationError`` → 400 ``invalid``;
-* ``IntegrityError`` (a race past validation) → 409 ``conflict``.
+* ``IntegrityError`` (a race past validation) → 409 ``conflict``;
+* ``OperationalError`` (the database refuses connections: "too many clients", a restart)
+  → 503 ``unavailable`` with ``Retry-After``, in JSON, also when it happens in a middleware
+  before the view (:func:`server_error`, the project's ``handler500``).
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ import logging
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError
+from django.db import IntegrityError, OperationalError
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
@@ -49,6 +52,19 @@ class Conflict(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
     default_detail = _("The request conflicts with the current state of the data.")
     default_code = "conflict"
+
+
+class Unavailable(exceptions.APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = _(
+        "The database is not answering (it may be busy or restarting). Nothing was changed: "
+        "try again in a moment."
+    )
+    default_code = "unavailable"
+
+
+#: Seconds a client is asked to wait before retrying after a 503.
+RETRY_AFTER = 5
 
 
 class Refused(exceptions.APIException):
@@ -109,6 +125,9 @@ def translate(exc: Exception) -> Exception:
         # unique value; the loser is told so rather than shown a server error.
         logger.warning("API write lost a race: %s", exc)
         return Conflict()
+    if isinstance(exc, OperationalError):
+        logger.error("API request without a database: %s", exc)
+        return Unavailable()
     return exc
 
 
@@ -156,4 +175,27 @@ def exception_handler(exc, context):
     if response is None:
         return None
     response.data = {"error": error_body(exc)}
+    if isinstance(exc, Unavailable):
+        response["Retry-After"] = str(RETRY_AFTER)
     return response
+
+
+def server_error(request):
+    """The project's ``handler500``: an API request gets the one error shape in JSON (503
+    when the database refused the connection, in a middleware or the view), never the HTML
+    error page; pages get Django's own."""
+    import sys
+
+    from django.http import JsonResponse
+    from django.views.defaults import server_error as page_error
+
+    if not request.path.startswith("/api/"):
+        return page_error(request)
+    exc = sys.exc_info()[1]
+    if isinstance(exc, OperationalError):
+        error = Unavailable()
+        response = JsonResponse({"error": error_body(error)}, status=error.status_code)
+        response["Retry-After"] = str(RETRY_AFTER)
+        return response
+    body = {"code": "server_error", "message": str(_("Something went wrong on the server."))}
+    return JsonResponse({"error": body}, status=500)

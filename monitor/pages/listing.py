@@ -31,8 +31,18 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
 from monitor import export_jobs
-from monitor.exports import CsvColumn, csv_response, log_export, xlsx_response
+from monitor.access import as_viewer
+from monitor.exports import (
+    EXPORT_CHUNK,
+    CsvColumn,
+    chunked,
+    csv_streaming_response,
+    log_export,
+    xlsx_response,
+)
 from monitor.progress import progress_url
+from monitor.security.accesslog import serving
+from monitor.suggest import SuggestInput, make_suggest_widget, register_filterset
 
 PER_PAGE = 25
 #: The labels of filters that many lists share and that are named after no field of the
@@ -169,10 +179,15 @@ class ListPage:
             # Labels django-filter would make from English names ("Perpetrators organisation").
             if filter_._label is None and name in COMMON_FILTER_LABELS:
                 filter_.label = COMMON_FILTER_LABELS[name]
-        self._adjust_form(filterset.form)
+        self._adjust_form(filterset.form, request)
         return filterset
 
-    def _adjust_form(self, form) -> None:
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if getattr(cls, "filterset_class", None) is not None:
+            register_filterset(cls.filterset_class)
+
+    def _adjust_form(self, form, request) -> None:
         for name, field in form.fields.items():
             if not field.label or "[invalid name]" in str(field.label):
                 field.label = (
@@ -182,7 +197,15 @@ class ListPage:
                 )
             elif name in self.filter_labels:
                 field.label = self.filter_labels[name]
-            if isinstance(field, forms.ModelChoiceField) and hasattr(field.queryset, "with_label"):
+            if isinstance(field, forms.ModelChoiceField):
+                # Records of a register-sized model (persons, cases, events): a type-ahead
+                # field, not a <select> listing every one of them (monitor.suggest).
+                make_suggest_widget(form, self.filterset_class, name, request)
+            if isinstance(field.widget, SuggestInput):
+                pass
+            elif isinstance(field, forms.ModelChoiceField) and hasattr(
+                field.queryset, "with_label"
+            ):
                 # A person's label is their primary name (or the pseudonym): annotated, not a
                 # query per person.
                 field.queryset = field.queryset.with_label()
@@ -328,23 +351,40 @@ class ListPage:
                 rows=count,
             )
             return redirect(progress_url(progress))
-        rows = self.prepare_rows(list(queryset), request)
         stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
         filename = f"{self.noun[1].replace(' ', '-')}-{stamp}.{kind}"
-        if kind == "xlsx":
-            title = str(self.model._meta.verbose_name_plural).capitalize()
-            response = xlsx_response(
-                self.xlsx_columns(request), rows, filename=filename, title=title
+        what = str(self.model._meta.verbose_name_plural)
+        filters = [key for key in request.GET if any(request.GET.getlist(key))]
+        if kind == "csv":
+            # Streamed: rows in chunks, each prepared in one batch (the page's own lookups),
+            # logged with the number of rows actually sent once the stream ends.
+            # The rows are read after the view has returned: for the reader still (str() of
+            # a protected person is their pseudonym, of a hidden record "not shown").
+            chunks = as_viewer(
+                request.user,
+                (
+                    self.prepare_rows(chunk, request)
+                    for chunk in chunked(queryset.iterator(chunk_size=EXPORT_CHUNK))
+                ),
             )
-        else:
-            response = csv_response(self.csv_columns(request), rows, filename=filename)
-        log_export(
-            request,
-            what=what,
-            filters=[key for key in request.GET if any(request.GET.getlist(key))],
-            rows=len(rows),
-        )
+            return csv_streaming_response(
+                self.csv_columns(request),
+                chunks,
+                filename=filename,
+                finished=lambda rows: _log_streamed(request, what=what, filters=filters, rows=rows),
+            )
+        rows = self.prepare_rows(list(queryset), request)
+        title = what.capitalize()
+        response = xlsx_response(self.xlsx_columns(request), rows, filename=filename, title=title)
+        log_export(request, what=what, filters=filters, rows=len(rows))
         return response
+
+
+def _log_streamed(request, **details) -> None:
+    # Runs once the last row is sent, after the view returned: the access log gets the
+    # request back (who, from where, which list).
+    with serving(request):
+        log_export(request, **details)
 
 
 def _error_summary(form) -> str:

@@ -37,7 +37,7 @@ def _rows(client, name, params=None) -> list[dict[str, str]]:
     response = client.get(reverse(name), params or {})
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
-    text = response.content.decode("utf-8").removeprefix("\ufeff")
+    text = response.getvalue().decode("utf-8").removeprefix("\ufeff")
     return list(csv.DictReader(io.StringIO(text)))
 
 
@@ -95,7 +95,7 @@ def test_a_source_the_user_may_not_see_is_not_exported(client, personas, cited_c
     response = client.get(reverse("case-export"))
 
     assert response.status_code == 200
-    assert "Zeravshanskaya" not in response.content.decode("utf-8")
+    assert "Zeravshanskaya" not in response.getvalue().decode("utf-8")
 
 
 def test_the_sources_own_team_sees_it_in_the_export(client, cited_case):

@@ -77,7 +77,7 @@ def test_team_member_finds_the_protected_person_in_either_script(client, persona
 def test_person_export_withholds_identifying_fields(client, personas, world, persona):
     client.force_login(personas[persona])
     response = client.get(reverse("person-export"))
-    text = response.content.decode("utf-8").removeprefix("\ufeff")
+    text = response.getvalue().decode("utf-8").removeprefix("\ufeff")
     rows = {row[0]: row for row in list(csv.reader(io.StringIO(text)))[1:]}
     row = rows[world["protected_person"].pseudonym]
     assert row[1] == ""  # other names
@@ -116,7 +116,7 @@ def test_protected_source_shows_pseudonym_and_no_file_name(client, personas, wor
         reverse("source-export"),
         reverse("source-detail", kwargs={"pk": source.pk}),
     ):
-        content = client.get(url).content.decode("utf-8")
+        content = client.get(url).getvalue().decode("utf-8")
         assert "Farrukh" not in content and "farrukh" not in content, url
         assert "Khorog witness network" not in content, url
     detail = client.get(reverse("source-detail", kwargs={"pk": source.pk})).content.decode()

@@ -36,7 +36,7 @@ URL = "/register/"
 
 
 def _csv(response) -> list[list[str]]:
-    return list(csv.reader(io.StringIO(response.content.decode("utf-8").removeprefix("\ufeff"))))
+    return list(csv.reader(io.StringIO(response.getvalue().decode("utf-8").removeprefix("\ufeff"))))
 
 
 @pytest.fixture
@@ -116,7 +116,7 @@ def test_hidden_detentions_are_never_listed_and_protected_persons_never_named(
     for export in ("register-export", "register-export-xlsx"):
         body = client.get(reverse(export))
         assert body.status_code == 200
-        text = body.content if export == "register-export" else _xlsx_text(body)
+        text = body.getvalue() if export == "register-export" else _xlsx_text(body)
         assert HIDDEN_NAME.encode() not in _bytes(text)
         assert PROTECTED_NAME.encode() not in _bytes(text)
 
@@ -387,7 +387,7 @@ def test_case_csv_lists_victims_violations_detention_status_and_sentence(
     )
     client.force_login(viewer)
     response = client.get(reverse("case-export"))
-    assert PROTECTED_NAME not in response.content.decode("utf-8")
+    assert PROTECTED_NAME not in response.getvalue().decode("utf-8")
     lines = _csv(response)
     header = lines[0]
     rows = {line[0]: dict(zip(header, line, strict=True)) for line in lines[1:]}

@@ -100,7 +100,7 @@ def test_each_row_of_a_list_has_one_cell_per_column(client, personas, world, nam
 
 
 def _csv(response) -> list[dict]:
-    text = response.content.decode("utf-8").removeprefix("\ufeff")
+    text = response.getvalue().decode("utf-8").removeprefix("\ufeff")
     return list(csv.DictReader(io.StringIO(text)))
 
 
@@ -128,7 +128,7 @@ def test_a_reader_who_may_not_identify_the_victim_gets_the_pseudonym(
     client.force_login(personas[persona])
     response = client.get(reverse(name))
     assert response.status_code == 200
-    content = response.content.decode("utf-8")
+    content = response.getvalue().decode("utf-8")
     assert world["protected_person"].pseudonym in content
     assert PROTECTED_NAME not in content
     assert SECRET not in content  # the strict case's records are not listed at all

@@ -48,7 +48,7 @@ def test_outsider_never_sees_strict_records_in_lists_or_exports(client, personas
     for name in LIST_NAMES + EXPORT_NAMES:
         response = _get(client, personas[persona], reverse(name))
         assert response.status_code == 200, (persona, name)
-        assert SECRET.encode() not in response.content, (persona, name)
+        assert SECRET.encode() not in response.getvalue(), (persona, name)
 
 
 @pytest.mark.parametrize("persona", NOT_TEAM)
@@ -120,7 +120,7 @@ def test_outsider_filter_choices_hold_no_hidden_record(client, personas, world, 
 
 
 def _csv_rows(response) -> list[list[str]]:
-    text = response.content.decode("utf-8").removeprefix("\ufeff")
+    text = response.getvalue().decode("utf-8").removeprefix("\ufeff")
     return list(csv.reader(io.StringIO(text)))
 
 

@@ -28,7 +28,6 @@ from django.contrib import admin, messages
 from django.contrib.admin.views.main import ChangeList
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -43,6 +42,7 @@ from monitor.admin.base import ArchiveOnlyMixin
 from monitor.admin.review.queue import (
     PAGE_SIZE,
     QueueFilters,
+    QueuePaginator,
     QueueSummary,
     filter_choices,
     parse_uuid,
@@ -187,9 +187,10 @@ class ReviewDecisionAdmin(ArchiveOnlyMixin, admin.ModelAdmin):
         if request.method == "POST":
             return self.bulk_decide(request)
         filters = QueueFilters.from_params(request.GET)
-        page = Paginator(queue_rows(request.user, filters), PAGE_SIZE).get_page(
-            request.GET.get("page")
+        paginator = QueuePaginator(
+            queue_rows(request.user, filters), PAGE_SIZE, user=request.user, filters=filters
         )
+        page = paginator.get_page(request.GET.get("page"))
         page_params = filters.params()
         context = self._context(
             request,

@@ -10,6 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.apps import apps
+from django.core.paginator import Paginator
 from django.db import models
 from django.db.models.functions import Coalesce
 from django.urls import reverse
@@ -109,8 +110,50 @@ def queue_rows(user, filters: QueueFilters | None = None):
     return combined.order_by("submitted_at", "id")
 
 
-def queue_count(user) -> int:
-    return queue_rows(user).count()
+def queue_count(user, filters: QueueFilters | None = None) -> int:
+    """How many items :func:`queue_rows` holds, counted without its annotations.
+
+    Counting the UNION itself would work out when and by whom every waiting record was
+    submitted (a subquery per row: seconds at 100,000 cases) only to throw it away. A
+    submitter filter needs that annotation, and then counts through it.
+    """
+    filters = filters or QueueFilters()
+    if filters.submitter:
+        return queue_rows(user, filters).count()
+    parts = []
+    for model in reviewed_models():
+        if filters.kind and model._meta.label_lower != filters.kind:
+            continue
+        rows = visible(model, user).filter(
+            review_state=ReviewState.SUBMITTED, archived_at__isnull=True
+        )
+        if filters.team:
+            rows = rows.filter(team_id=filters.team)
+        # SELECT COUNT(id) … of each kind, in one UNION ALL: one round trip for all kinds.
+        parts.append(rows.order_by().annotate(n=_Count(models.F("pk"))).values("n"))
+    if not parts:
+        return 0
+    combined = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+    return sum(row["n"] for row in combined)
+
+
+class _Count(models.Func):
+    """``COUNT(x)`` as a plain function: the whole filtered set counted, no GROUP BY."""
+
+    function = "COUNT"
+    output_field = models.IntegerField()
+
+
+class QueuePaginator(Paginator):
+    """Pages of :func:`queue_rows`, counted by :func:`queue_count`."""
+
+    def __init__(self, rows, per_page, *, user, filters: QueueFilters):
+        super().__init__(rows, per_page)
+        self.user, self.filters = user, filters
+
+    @cached_property
+    def count(self) -> int:
+        return queue_count(self.user, self.filters)
 
 
 @dataclass
