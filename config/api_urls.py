@@ -18,6 +18,7 @@ from cases.api.deadlines import (
 )
 from cases.api.register import RegisterCountsView, RegisterView
 from cases.api.urls import ROUTES as CASE_ROUTES
+from imports.api.urls import ROUTES as IMPORT_ROUTES
 from monitor.api.views import ApiTokenViewSet, MeView, NotFoundView, PlaceViewSet, TermViewSet
 from people.api.urls import ROUTES as PEOPLE_ROUTES
 from sources.api.urls import ROUTES as SOURCE_ROUTES
@@ -31,7 +32,13 @@ ROUTES = [
 ]
 
 router = DefaultRouter()
-for prefix, viewset, basename in [*ROUTES, *SOURCE_ROUTES, *PEOPLE_ROUTES, *CASE_ROUTES]:
+for prefix, viewset, basename in [
+    *ROUTES,
+    *SOURCE_ROUTES,
+    *PEOPLE_ROUTES,
+    *CASE_ROUTES,
+    *IMPORT_ROUTES,
+]:
     router.register(prefix, viewset, basename=basename)
 
 urlpatterns = [

@@ -23,4 +23,5 @@ urlpatterns = [
     path("", include("cases.urls")),
     path("", include("people.urls")),
     path("", include("sources.urls")),
+    path("", include("imports.urls")),
 ]

@@ -38,12 +38,32 @@ class Precision(models.IntegerChoices):
 _MONTHS = {name.lower(): number for number, name in enumerate(calendar.month_name) if name}
 _MONTHS.update({name.lower(): number for number, name in enumerate(calendar.month_abbr) if name})
 _MONTHS["sept"] = 9
+# Russian month names (nominative, genitive, short) as spreadsheets from the region write
+# them: "май 2023", "12 мая 2023", "сент. 2022"; Tajik names too.
+_RU_MONTHS = (
+    ("январь", "января", "янв"), ("февраль", "февраля", "фев", "февр"), ("март", "марта", "мар"),
+    ("апрель", "апреля", "апр"), ("май", "мая"), ("июнь", "июня", "июн"),
+    ("июль", "июля", "июл"), ("август", "августа", "авг"),
+    ("сентябрь", "сентября", "сен", "сент"), ("октябрь", "октября", "окт"),
+    ("ноябрь", "ноября", "ноя", "нояб"), ("декабрь", "декабря", "дек"),
+)  # fmt: skip
+_TG_MONTHS = (
+    ("январ",), ("феврал",), ("март",), ("апрел",), ("май",), ("июн",), ("июл",),
+    ("август",), ("сентябр",), ("октябр",), ("ноябр",), ("декабр",),
+)  # fmt: skip
+for _number, _names in enumerate(_RU_MONTHS, start=1):
+    _MONTHS.update(dict.fromkeys(_names, _number))
+for _number, _names in enumerate(_TG_MONTHS, start=1):
+    _MONTHS.update(dict.fromkeys(_names, _number))
 # Longest first: with "c" first, "circa 2021" would leave "irca 2021" behind.
-_CIRCA = re.compile(r"^\s*(?:circa|ca\.?|c\.?|~|about|approx\.?)\s*", re.IGNORECASE)
+_CIRCA = re.compile(
+    r"^\s*(?:circa|ca\.?|c\.?|~|about|approx\.?|около|примерно|прибл\.?)\s*", re.IGNORECASE
+)
 _ISO = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
-_WORDS = re.compile(r"^(?:(\d{1,2})\s+)?([A-Za-z]+)\.?,?\s+(\d{4})$")
+_WORDS = re.compile(r"^(?:(\d{1,2})\s+)?([^\W\d_]+)\.?,?\s+(\d{4})(?:\s*(?:г|года?)\.?)?$")
 _WORDS_US = re.compile(r"^([A-Za-z]+)\.?\s+(\d{1,2}),?\s+(\d{4})$")
 _DMY = re.compile(r"^(\d{1,2})[./](\d{1,2})[./](\d{4})$")
+_MY = re.compile(r"^(\d{1,2})[./](\d{4})$")
 
 
 @dataclass(frozen=True)
@@ -82,8 +102,8 @@ class ApproximateDate:
         """Parse what a person or a client typed.
 
         Accepts ISO forms ("2022-05-18", "2022-05", "2022"), words ("18 May 2022",
-        "May 2022", "May 18, 2022"), "18.05.2022", and a circa prefix ("c. 2021",
-        "circa 2021", "~2021").
+        "May 2022", "May 18, 2022"; in Russian "12 мая 2023", "май 2023"), "18.05.2022",
+        "05.2022", and a circa prefix ("c. 2021", "circa 2021", "~2021", "около 2021").
 
         Raises:
             ValueError: with a message fit to show next to a form field.
@@ -114,6 +134,9 @@ class ApproximateDate:
             if m := _DMY.match(raw):
                 day, month, year = m.groups()
                 return cls(int(year), int(month), int(day), circa)
+            if m := _MY.match(raw):
+                month, year = m.groups()
+                return cls(int(year), int(month), None, circa)
         except (ValueError, KeyError):
             pass
         raise ValueError(
