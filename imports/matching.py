@@ -76,8 +76,8 @@ class Lookups:
     def _vocabulary(self, vocabulary: str) -> dict[str, Term]:
         if vocabulary not in self._terms:
             found: dict[str, Term] = {}
-            for term in Term.objects.visible_to(self.actor).of(vocabulary).filter(
-                archived_at__isnull=True
+            for term in (
+                Term.objects.visible_to(self.actor).of(vocabulary).filter(archived_at__isnull=True)
             ):
                 found[f"id:{term.pk}"] = term
                 found.setdefault(term.code.casefold(), term)

@@ -20,13 +20,14 @@ import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from xml.etree.ElementTree import iterparse  # noqa: S405 - the sheet's own markup, see _merged
+from xml.etree.ElementTree import iterparse
 
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
 from imports.choices import FileFormat
+from sources import evidence as evidence_types
 
 #: The encodings offered (``""``: detect). Excel in a Russian locale writes cp1251.
 ENCODINGS = ("utf-8", "utf-8-sig", "cp1251")
@@ -38,7 +39,7 @@ HEAD_BYTES = 256 * 1024
 MAX_CELL = 20_000
 
 
-class UnreadableFile(Exception):  # noqa: N818 - a refusal, like monitor.services.ActionRefused
+class UnreadableFile(Exception):
     """The file cannot be imported; ``message`` says why, for the user."""
 
     def __init__(self, message: str, code: str):
@@ -74,13 +75,8 @@ def max_rows() -> int:
     return settings.IMPORT_MAX_ROWS
 
 
-def read_table(path: str, *, size: int, encoding: str = "", delimiter: str = "") -> Table:
-    """Open the spreadsheet at ``path`` and check it whole (streamed): format, encoding,
-    columns, row count, merged cells.
-
-    Raises:
-        UnreadableFile: with the reason, for the user.
-    """
+def check_size(size: int) -> None:
+    """Refuse a file over the limit (before it is even copied), or an empty one."""
     if size > max_bytes():
         raise UnreadableFile(
             _("The file is %(size)s; the limit is %(limit)s. Split it into smaller files.")
@@ -89,6 +85,16 @@ def read_table(path: str, *, size: int, encoding: str = "", delimiter: str = "")
         )
     if size == 0:
         raise UnreadableFile(_("The file is empty."), "empty")
+
+
+def read_table(path: str, *, size: int, encoding: str = "", delimiter: str = "") -> Table:
+    """Open the spreadsheet at ``path`` and check it whole (streamed): format, encoding,
+    columns, row count, merged cells.
+
+    Raises:
+        UnreadableFile: with the reason, for the user.
+    """
+    check_size(size)
     with open(path, "rb") as handle:
         head = handle.read(HEAD_BYTES)
     kind = _format_of(path, head)
@@ -151,6 +157,19 @@ def read_table(path: str, *, size: int, encoding: str = "", delimiter: str = "")
 
 
 def _format_of(path: str, head: bytes) -> str:
+    kind = evidence_types.sniff(io.BytesIO(head))
+    readable = (
+        evidence_types.TEXT,
+        evidence_types.ZIP,
+        evidence_types.XLSX,
+        evidence_types.UTF16_TEXT,
+    )
+    if kind not in readable and kind is not evidence_types.OLE:
+        raise UnreadableFile(
+            _("The content is %(kind)s, not a spreadsheet. Upload a CSV or an XLSX file.")
+            % {"kind": kind.label},
+            "not_spreadsheet",
+        )
     if head.startswith(b"PK\x03\x04"):
         try:
             with zipfile.ZipFile(path) as archive:
@@ -303,9 +322,11 @@ def _cell_text(value) -> str:
 def _xlsx_rows(path: str, *, skip_header: bool):
     from openpyxl import load_workbook
 
+    handle = open(path, "rb")  # noqa: SIM115 - closed below, after the rows are read
     try:
-        workbook = load_workbook(path, read_only=True, data_only=False)
+        workbook = load_workbook(handle, read_only=True, data_only=False)
     except Exception as error:  # openpyxl raises many kinds on a damaged file
+        handle.close()
         raise UnreadableFile(
             _("The XLSX file cannot be opened: %(error)s") % {"error": error}, "xlsx"
         ) from error
@@ -323,6 +344,7 @@ def _xlsx_rows(path: str, *, skip_header: bool):
             yield number, cells
     finally:
         workbook.close()
+        handle.close()
 
 
 def rows_to_csv(headers: list[str], rows) -> str:

@@ -10,6 +10,7 @@ writes only through ``cases.services``, ``people.services``, ``sources.services`
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import re
 from dataclasses import dataclass, field
@@ -187,9 +188,7 @@ def _person(plan: RowPlan, job: ImportJob, name: str, label: str):
         ) % {"count": len(found.ambiguous), "name": name}
         return None
     if found.person is not None:
-        plan.matches[f"{label}: {name}"] = _("existing person “%(name)s”") % {
-            "name": found.person
-        }
+        plan.matches[f"{label}: {name}"] = _("existing person “%(name)s”") % {"name": found.person}
     else:
         plan.matches[f"{label}: {name}"] = _("new person")
     if found.likely:
@@ -317,7 +316,7 @@ def _plan_event(plan: RowPlan, job: ImportJob, lookups: Lookups, labels) -> None
 # -- recording ---------------------------------------------------------------------------------
 
 
-class RowRefused(Exception):  # noqa: N818 - a refusal with its message, like ActionRefused
+class RowRefused(Exception):
     def __init__(self, message: str, outcome: str = RowOutcome.FAILED):
         super().__init__(message)
         self.message = message
@@ -410,7 +409,7 @@ def edited_since(record, version: int) -> bool:
     """Whether anyone changed ``record`` after the import left it at ``version`` — a review
     decision (its state only) is not a change of what the import wrote."""
     rows = list(record.history.filter(version__gte=version).order_by("history_date"))
-    for older, newer in zip(rows, rows[1:], strict=False):
+    for older, newer in itertools.pairwise(rows):
         delta = newer.diff_against(older, excluded_fields=["review_state", "updated_at"])
         if delta.changed_fields:
             return True
@@ -418,8 +417,10 @@ def edited_since(record, version: int) -> bool:
 
 
 def _expected_version(record, previous) -> int:
-    if previous is not None and previous.record_version and edited_since(
-        record, previous.record_version
+    if (
+        previous is not None
+        and previous.record_version
+        and edited_since(record, previous.record_version)
     ):
         return previous.record_version  # stale on purpose: the save refuses (StaleEdit)
     return record.version
@@ -610,9 +611,9 @@ def _record_event(job, plan, lookups, reason, previous) -> Recorded:
             value=value,
             value_max=value_max,
             qualifier=qualifier,
-            claimed_by=(values.get("counted_by") or values.get("source_publisher") or job.file_name)[
-                :200
-            ],
+            claimed_by=(
+                values.get("counted_by") or values.get("source_publisher") or job.file_name
+            )[:200],
             source=source,
             actor=actor,
             as_of=parsed["date"],

@@ -33,7 +33,7 @@ from imports.choices import ImportKind, JobStatus, OnError, RowOutcome
 from imports.fields import fields_of, suggest_mapping
 from imports.matching import Lookups
 from imports.models import ImportJob, ImportRow, MappingTemplate
-from imports.reading import Table, UnreadableFile, read_table, rows_to_csv
+from imports.reading import Table, UnreadableFile, check_size, read_table, rows_to_csv
 from imports.rows import RowPlan, RowRefused, outcome_row, plan_row, record_row
 from monitor.access import has_role
 from monitor.choices import Confidentiality, ReviewState, Vocabulary
@@ -41,9 +41,13 @@ from monitor.exports import neutralise
 from monitor.models import Term
 from monitor.services import ActionRefused, NotVisible, review_return, review_submit, review_verify
 from people.models import Person
-from sources.models import EvidenceFile, Source
-from sources.services import evidence_open_for_download, evidence_upload, source_create_quick
-from sources.services import NewSource
+from sources.models import EvidenceFile
+from sources.services import (
+    NewSource,
+    evidence_open_for_download,
+    evidence_upload,
+    source_create_quick,
+)
 
 #: Rows committed together (with the job's progress): what a restart may have to redo.
 CHUNK_ROWS = 50
@@ -135,6 +139,7 @@ def import_upload(
         raise UnreadableFile(_("Choose UTF-8 or cp1251."), "encoding")
     name = os.path.basename(getattr(uploaded_file, "name", "") or "import.csv")[:200]
     size = _size(uploaded_file)
+    check_size(size)
     with _spooled(uploaded_file) as path:
         table = read_table(path, size=size, encoding=encoding, delimiter=delimiter)
         sha256 = _sha256(path)
@@ -352,9 +357,7 @@ def _count_proposals(proposals: dict, plan: RowPlan) -> None:
 
 
 def _locked_job(job: ImportJob, actor) -> ImportJob:
-    found = (
-        ImportJob.objects.visible_to(actor).select_for_update().filter(pk=job.pk).first()
-    )
+    found = ImportJob.objects.visible_to(actor).select_for_update().filter(pk=job.pk).first()
     if found is None:
         raise NotVisible("Import not found")
     return found
@@ -605,9 +608,7 @@ def batch_records(*, job: ImportJob, actor) -> list:
     persons — its review batch."""
     job = visible_job(pk=job.pk, actor=actor)
     rows = job.rows.filter(outcome__in=(RowOutcome.CREATED, RowOutcome.UPDATED))
-    cases = Case.objects.visible_to(actor).filter(
-        pk__in=rows.exclude(case=None).values("case")
-    )
+    cases = Case.objects.visible_to(actor).filter(pk__in=rows.exclude(case=None).values("case"))
     events = Event.objects.visible_to(actor).filter(pk__in=rows.exclude(event=None).values("event"))
     persons = Person.objects.visible_to(actor).filter(
         pk__in=rows.filter(person_is_new=True).exclude(person=None).values("person")

@@ -6,8 +6,9 @@ name or from the type the browser declared: a ``.pdf`` that is really an executa
 
 The allow-list is the files monitors actually receive: documents (PDF, Word, OpenDocument
 text, Excel workbooks, plain text), photos (JPEG, PNG, GIF, WebP, HEIC, AVIF), audio (MP3,
-Ogg, WAV, FLAC, AMR, M4A) and video (MP4, QuickTime, 3GP, WebM, Matroska). HTML is accepted only as a web
-capture, where it is the very thing being preserved; it is always served as a download.
+Ogg, WAV, FLAC, AMR, M4A) and video (MP4, QuickTime, 3GP, WebM, Matroska). HTML is accepted
+only as a web capture, where it is the very thing being preserved; it is always served as a
+download.
 Executables, scripts, archives, SVG/XML, RTF and old binary Office files are refused: they
 can carry code, and a document in them can be re-saved in an allowed format.
 """

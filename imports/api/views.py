@@ -26,9 +26,7 @@ from imports.reading import UnreadableFile
 from monitor.access import has_role
 
 
-class ImportJobViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
-):
+class ImportJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Imports of spreadsheets. POST a file (multipart) to upload it; then ``mapping``,
     ``preview``, ``start``; follow the job (``rows_done``/``rows_total``, ``seconds_left``);
     ``cancel``, ``resume``; ``failed`` (a CSV of the failed rows); the review ``batch``,
@@ -133,7 +131,9 @@ class ImportJobViewSet(
                 "counts": services.batch_counts(records),
                 "outcomes": services.outcome_counts(job),
                 "records": [batch_data(record) for record in records],
-                "sample": [batch_data(r) for r in services.batch_sample(job=job, actor=request.user)],
+                "sample": [
+                    batch_data(r) for r in services.batch_sample(job=job, actor=request.user)
+                ],
             }
         )
 

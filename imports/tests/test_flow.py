@@ -1,7 +1,7 @@
 """Upload → map → preview → run → report → review, through the services (the page and the API
 call the same): provenance, history, idempotency, updates, the review batch."""
 
-# ruff: noqa: F811 — the persona fixtures are imported, then named as test arguments
+# ruff: noqa: F401, F811 — the persona fixtures are imported, then named as test arguments
 
 from __future__ import annotations
 
@@ -86,8 +86,10 @@ def test_rows_become_draft_cases_citing_the_uploaded_file_with_row_numbers(
 
 def test_the_same_file_again_creates_nothing(monitor_on_team, team, vocabulary):
     content = csv_bytes(rows(4))
-    first = run(services.import_upload(
-        actor=monitor_on_team, uploaded_file=upload(content), team=team), monitor_on_team)
+    first = run(
+        services.import_upload(actor=monitor_on_team, uploaded_file=upload(content), team=team),
+        monitor_on_team,
+    )
     cases = Case.objects.count()
     second = services.import_upload(actor=monitor_on_team, uploaded_file=upload(content), team=team)
     assert second.evidence == first.evidence  # the file is not stored twice
@@ -112,7 +114,7 @@ def test_an_existing_person_written_the_same_way_is_matched_not_duplicated(
 
 def test_preview_shows_errors_and_matches_and_writes_nothing(monitor_on_team, team, vocabulary):
     bad = [
-        ["=HYPERLINK(\"http://evil\",\"Click\")", "1985", "12.05.2023", "Хорог", "", "", ""],
+        ['=HYPERLINK("http://evil","Click")', "1985", "12.05.2023", "Хорог", "", "", ""],
         ["Петров Пётр", "1985", "31.02.2023", "Неизвестный город", "ИВС-9", "", ""],
         ["Сидоров Сидор", "1985", "май 2023", "Хорог", "СИЗО №1", "", ""],
         ["Козлов Коля", "1985", "2022", "Хорог", "", "", ""],
@@ -136,9 +138,13 @@ def test_good_rows_are_imported_and_failed_rows_come_back_as_a_csv_to_fix(
 ):
     data = rows(5)
     data[1][2] = "not a date"
-    data[3][0] = "=HYPERLINK(\"x\")"
-    job = run(services.import_upload(
-        actor=monitor_on_team, uploaded_file=upload(csv_bytes(data)), team=team), monitor_on_team)
+    data[3][0] = '=HYPERLINK("x")'
+    job = run(
+        services.import_upload(
+            actor=monitor_on_team, uploaded_file=upload(csv_bytes(data)), team=team
+        ),
+        monitor_on_team,
+    )
     assert job.status == JobStatus.DONE
     assert job.rows_failed == 2
     text = services.failed_rows_csv(job=job, actor=monitor_on_team)
