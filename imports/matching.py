@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from django.db.models.functions import Lower
 
+from cases.services import case_reference_next
 from monitor.choices import Vocabulary
 from monitor.models import Place, Term
 from people.folding import fold_name
@@ -61,6 +62,7 @@ class Lookups:
         self._terms: dict[str, dict[str, Term]] = {}
         self._places: dict[str, Place] | None = None
         self._sources: dict[str, Source | None] = {}
+        self._reference: str | None = None
 
     def term(self, vocabulary: str, text: str, field_code: str = "") -> Term | None:
         """The term of ``vocabulary`` labelled or coded ``text`` (or mapped to it)."""
@@ -98,6 +100,21 @@ class Lookups:
         if mapped:
             return self._places.get(f"id:{mapped}")
         return self._places.get(text.casefold())
+
+    def next_reference(self) -> str:
+        """The next free case reference, counted once per run then in memory: numbering
+        each row's case by reading every reference of the year would make a run of n rows
+        read n² references. A reference another user takes meanwhile fails that row only
+        (the reference is unique), and the count is read again."""
+        if self._reference is None:
+            self._reference = case_reference_next()
+        else:
+            stem, number = self._reference.rsplit("-", 1)
+            self._reference = f"{stem}-{int(number) + 1:04d}"
+        return self._reference
+
+    def reference_taken(self) -> None:
+        self._reference = None
 
     def source_by_url(self, url: str) -> Source | None:
         """A visible source with this URL, recorded before (by hand or by an import)."""

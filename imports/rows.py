@@ -476,10 +476,7 @@ def _record_detention(job, plan, lookups, reason, previous) -> Recorded:
         )
         if parsed["release"]:
             steps.append(
-                StepInput(
-                    step=DetentionStep(kind=StepKind.RELEASED, date=parsed["release"]),
-                    citation=_citation(job, plan),
-                )
+                StepInput(step=DetentionStep(kind=StepKind.RELEASED, date=parsed["release"]))
             )
     detentions = [
         DetentionInput(
@@ -503,11 +500,12 @@ def _record_detention(job, plan, lookups, reason, previous) -> Recorded:
                 citation=_citation(job, plan),
             )
         )
+    given = case_reference_normalize(values.get("case_reference", ""))
     case = Case(
         title=title[:300],
         summary=summary,
         case_type=CaseType.INDIVIDUAL,
-        reference=case_reference_normalize(values.get("case_reference", "")),
+        reference=given or lookups.next_reference(),
         team=job.team,
         confidentiality=job.confidentiality,
     )

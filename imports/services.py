@@ -450,6 +450,8 @@ def _record(job: ImportJob, plan: RowPlan, lookups: Lookups) -> ImportRow:
         with transaction.atomic():
             recorded = record_row(job=job, plan=plan, lookups=lookups, previous=previous)
     except RowRefused as refusal:
+        if "reference" in refusal.message:
+            lookups.reference_taken()  # numbered meanwhile by someone else: count again
         return outcome_row(job, plan, None, error=refusal.message, outcome=refusal.outcome)
     except IntegrityError as error:  # a constraint the services' checks did not foresee
         return outcome_row(job, plan, None, error=str(error))
