@@ -182,12 +182,9 @@ class ImportRow(models.Model):
 
 class MappingTemplateQuerySet(models.QuerySet):
     def visible_to(self, user):
-        """A saved mapping is seen by its author and by the members of its team."""
-        if not has_role(user):
-            return self.none()
-        return self.filter(
-            models.Q(created_by=user) | models.Q(team__in=user.teams.all())
-        ).distinct()
+        """Saved mappings (column names and field codes, no record) are shared by everyone
+        with a role, like the vocabularies they map to."""
+        return self.all() if has_role(user) else self.none()
 
 
 class MappingTemplate(models.Model):

@@ -24,6 +24,7 @@ from cases.models import (
     FollowUp,
     FollowUpResponse,
 )
+from imports.models import ImportJob, MappingTemplate
 from monitor.access import reveals_identity
 from monitor.choices import Confidentiality, Role
 from monitor.models import Place, ReviewDecision, Term, User
@@ -470,6 +471,17 @@ def public_world(team, monitor_on_team):
     case.team = team
     record_save(record=case, actor=monitor_on_team)
     world[ReviewDecision] = review_submit(record=case, actor=monitor_on_team)
+    # An import of a public file, and a saved mapping (imports/).
+    evidence = world[EvidenceFile]
+    world[ImportJob] = ImportJob.objects.create(
+        created_by=monitor_on_team, team=None, confidentiality=PUBLIC, source=evidence.source,
+        evidence=evidence, file_name="public.csv", file_format="csv", headers=["Name"],
+        rows_total=1,
+    )  # fmt: skip
+    world[MappingTemplate] = MappingTemplate.objects.create(
+        name="Lists", kind="detentions", mapping={"person_name": "Name"},
+        created_by=monitor_on_team,
+    )  # fmt: skip
     return world
 
 

@@ -135,9 +135,11 @@ def test_a_bad_mapping_answers_400_naming_the_field(monitor_on_team, team):
 
 
 def test_who_may_not(monitor_on_team, monitor_off_team, viewer, no_role_user, team, vocabulary):
-    job = client(monitor_on_team).post(
-        API, {"file": upload(csv_bytes(rows(2))), "team": str(team.pk)}, format="multipart"
-    ).json()
+    job = (
+        client(monitor_on_team)
+        .post(API, {"file": upload(csv_bytes(rows(2))), "team": str(team.pk)}, format="multipart")
+        .json()
+    )
     url = f"{API}{job['id']}/"
     # Hidden (below the viewer's clearance, no role, anonymous): 404 or 401, never 403.
     assert client(viewer).get(url).status_code == 404

@@ -103,6 +103,8 @@ PAGE_TARGETS: dict[str, tuple[str, ...]] = {
     "source-edit": ("source", "protected_source"),
     "source-submit": ("source", "protected_source"),
     "sources:evidence-download": ("evidence",),
+    "import-detail": ("import_job",),
+    "import-failed": ("import_job",),
 }
 #: The API: router basename → kinds. Every route of a basename (detail, history, each
 #: action, with or without a format suffix) is tried, so a new action is covered unasked.
@@ -121,6 +123,7 @@ API_TARGETS: dict[str, tuple[str, ...]] = {
     "term": ("term",),
     "place": ("place",),
     "token": ("api_token",),
+    "import": ("import_job",),
 }
 #: The admin: registered model → kinds. Every page of its ModelAdmin is tried.
 ADMIN_TARGETS: dict[type, tuple[str, ...]] = {
@@ -297,7 +300,8 @@ def _counting_sql() -> str:
     tables = [
         model._meta.db_table
         for model in apps.get_models(include_auto_created=True)
-        if model._meta.app_label in {"monitor", "cases", "people", "sources", "auth", "axes"}
+        if model._meta.app_label
+        in {"monitor", "cases", "people", "sources", "imports", "auth", "axes"}
         and model not in skip
         and not model._meta.label.startswith("axes.AccessFailure")
     ]
