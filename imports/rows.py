@@ -471,7 +471,8 @@ def _record_detention(job, plan, lookups, reason, previous) -> Recorded:
                     place=parsed["place"],
                 ),
                 articles=parsed["articles"],
-                citation=_citation(job, plan),
+                # No citation of its own: the detention's ("row N") covers the row, and each
+                # citation costs a visibility check across every model (the bench's worst).
             )
         )
         if parsed["release"]:
