@@ -64,7 +64,9 @@ class Table:
         if self.format == FileFormat.XLSX:
             yield from _xlsx_rows(self.path, skip_header=True)
         else:
-            yield from _csv_rows(self.path, self.encoding, self.delimiter, skip_header=True)
+            yield from _csv_rows(
+                self.path, self.encoding or "utf-8", self.delimiter or ",", skip_header=True
+            )
 
 
 def max_bytes() -> int:

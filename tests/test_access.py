@@ -475,7 +475,8 @@ def public_world(team, monitor_on_team):
     evidence = world[EvidenceFile]
     world[ImportJob] = ImportJob.objects.create(
         created_by=monitor_on_team, team=None, confidentiality=PUBLIC, source=evidence.source,
-        evidence=evidence, file_name="public.csv", file_format="csv", headers=["Name"],
+        evidence=evidence, file_name="public.csv", file_format="csv",
+        encoding="utf-8", delimiter=",", headers=["Name"],
         rows_total=1,
     )  # fmt: skip
     world[MappingTemplate] = MappingTemplate.objects.create(

@@ -122,6 +122,7 @@ def build_hidden(*, team, owner, level) -> World:
         ImportJob.objects.create(
             created_by=owner, team=team, confidentiality=level, source=source,
             evidence=evidence, file_name=f"{label}.csv", file_format="csv",
+            encoding="utf-8", delimiter=",",
             headers=[label], rows_total=1,
         ),
     )  # fmt: skip
