@@ -18,6 +18,7 @@ from cases.api.deadlines import (
 )
 from cases.api.register import RegisterCountsView, RegisterView
 from cases.api.urls import ROUTES as CASE_ROUTES
+from imports.api.urls import ROUTES as IMPORT_ROUTES
 from monitor.api.strict import StrictQuery
 from monitor.api.views import (
     ApiTokenViewSet,
@@ -45,7 +46,13 @@ class ApiRootView(StrictQuery, APIRootView):
 
 router = DefaultRouter()
 router.APIRootView = ApiRootView
-for prefix, viewset, basename in [*ROUTES, *SOURCE_ROUTES, *PEOPLE_ROUTES, *CASE_ROUTES]:
+for prefix, viewset, basename in [
+    *ROUTES,
+    *SOURCE_ROUTES,
+    *PEOPLE_ROUTES,
+    *CASE_ROUTES,
+    *IMPORT_ROUTES,
+]:
     router.register(prefix, viewset, basename=basename)
 
 urlpatterns = [

@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "sources",
     "people",
     "cases",
+    "imports",  # spreadsheets brought in (issue 21): the top app, above cases
 ]
 
 MIDDLEWARE = [
@@ -227,6 +228,9 @@ STORAGES = {
 # views. There is deliberately no MEDIA_URL.
 EVIDENCE_ROOT = Path(env_str("MONITOR_EVIDENCE_ROOT", str(DATA_DIR / "evidence")) or "")
 EVIDENCE_MAX_BYTES = env_int("MONITOR_EVIDENCE_MAX_BYTES", 50 * 1024 * 1024, minimum=1)
+# Imports (issue 21): the largest spreadsheet taken, and the most rows in one file.
+IMPORT_MAX_BYTES = env_int("MONITOR_IMPORT_MAX_BYTES", 50 * 1024 * 1024, minimum=1)
+IMPORT_MAX_ROWS = env_int("MONITOR_IMPORT_MAX_ROWS", 100_000, minimum=1)
 
 
 def _demo_evidence_key() -> bytes:

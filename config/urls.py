@@ -23,6 +23,7 @@ urlpatterns = [
     path("", include("cases.urls")),
     path("", include("people.urls")),
     path("", include("sources.urls")),
+    path("", include("imports.urls")),
 ]
 
 # An API request that fails outside its view (a middleware without a database) still answers

@@ -82,7 +82,7 @@ _MONTHS.update(
 # Longest first: with "c" first, "circa 2021" would leave "irca 2021" behind. Russian: "ок.",
 # "около", "примерно", "прим."; Tajik: "тақрибан", "тақр.".
 _CIRCA = re.compile(
-    r"^\s*(?:circa|ca\.?|c\.?|~|about|approx\.?|около|ок\.?|примерно|прим\.?|тақрибан|тақр\.?)"
+    r"^\s*(?:circa|ca\.?|c\.?|~|about|approx\.?|около|ок\.?|примерно|прим\.?|прибл\.?|тақрибан|тақр\.?)"
     r"(?![^\W\d_])\s*",  # a whole word: "октябрь" is not "ок." + "тябрь"
     re.IGNORECASE,
 )
@@ -94,6 +94,7 @@ _ISO = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
 _WORDS = re.compile(r"^(?:(\d{1,2})\s+)?([^\W\d_]+)\.?,?\s+(?:соли\s+)?(\d{4})$")
 _WORDS_US = re.compile(r"^([^\W\d_]+)\.?\s+(\d{1,2}),?\s+(\d{4})$")
 _DMY = re.compile(r"^(\d{1,2})[./](\d{1,2})[./](\d{4})$")
+_MY = re.compile(r"^(\d{1,2})[./](\d{4})$")
 
 
 @dataclass(frozen=True)
@@ -132,8 +133,8 @@ class ApproximateDate:
         """Parse what a person or a client typed.
 
         Accepts ISO forms ("2022-05-18", "2022-05", "2022"), words ("18 May 2022",
-        "May 2022", "May 18, 2022"), "18.05.2022", and a circa prefix ("c. 2021",
-        "circa 2021", "~2021").
+        "May 2022", "May 18, 2022"; in Russian "12 мая 2023", "май 2023"), "18.05.2022",
+        "05.2022", and a circa prefix ("c. 2021", "circa 2021", "~2021", "около 2021").
 
         Raises:
             ValueError: with a message fit to show next to a form field.
@@ -164,6 +165,9 @@ class ApproximateDate:
             if m := _DMY.match(raw):
                 day, month, year = m.groups()
                 return cls(int(year), int(month), int(day), circa)
+            if m := _MY.match(raw):
+                month, year = m.groups()
+                return cls(int(year), int(month), None, circa)
         except (ValueError, KeyError):
             pass
         raise ValueError(

@@ -5,9 +5,10 @@ name or from the type the browser declared: a ``.pdf`` that is really an executa
 ``.jpg`` that is really an HTML page, is refused and the refusal says what the content is.
 
 The allow-list is the files monitors actually receive: documents (PDF, Word, OpenDocument
-text, plain text), photos (JPEG, PNG, GIF, WebP, HEIC, AVIF), audio (MP3, Ogg, WAV, FLAC, AMR,
-M4A) and video (MP4, QuickTime, 3GP, WebM, Matroska). HTML is accepted only as a web
-capture, where it is the very thing being preserved; it is always served as a download.
+text, Excel workbooks, plain text), photos (JPEG, PNG, GIF, WebP, HEIC, AVIF), audio (MP3,
+Ogg, WAV, FLAC, AMR, M4A) and video (MP4, QuickTime, 3GP, WebM, Matroska). HTML is accepted
+only as a web capture, where it is the very thing being preserved; it is always served as a
+download.
 Executables, scripts, archives, SVG/XML, RTF and old binary Office files are refused: they
 can carry code, and a document in them can be re-saved in an allowed format.
 """
@@ -63,6 +64,10 @@ DOCX = FileType(
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
 )
 ODT = FileType("odt", "an OpenDocument text", "application/vnd.oasis.opendocument.text")
+# Spreadsheets brought in by an import are kept as the evidence of their rows (issue 21).
+XLSX = FileType(
+    "xlsx", "an Excel workbook", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+)
 TEXT = FileType("text", "plain text", "text/plain")
 UTF16_TEXT = FileType("text", "plain text", "text/plain; charset=utf-16")
 # Allowed for web captures only (see ``check_upload``).
@@ -81,6 +86,7 @@ MACHO_EXECUTABLE = _refused("macho", "a macOS executable or a Java class")
 SCRIPT = _refused("script", "a script", "text/x-script")
 ZIP = _refused("zip", "a ZIP archive", "application/zip")
 DOCM = _refused("docm", "a Word document with macros")
+XLSM = _refused("xlsm", "an Excel workbook with macros")
 OFFICE_ZIP = _refused("office", "an Office file other than a Word document")
 RAR = _refused("rar", "a RAR archive")
 SEVEN_ZIP = _refused("7z", "a 7-Zip archive")
@@ -97,7 +103,7 @@ UNKNOWN = _refused("unknown", "of an unrecognised type")
 
 #: Every type accepted as ordinary evidence, in the order the refusal lists them.
 ALLOWED_TYPES = (
-    PDF, DOCX, ODT, TEXT, JPEG, PNG, GIF, WEBP, HEIC, AVIF,
+    PDF, DOCX, ODT, XLSX, TEXT, JPEG, PNG, GIF, WEBP, HEIC, AVIF,
     MP3, M4A, OGG, WAV, FLAC, AMR, MP4, MOV, THREE_GP, WEBM, MKV,
 )  # fmt: skip
 #: What a web capture may be: the page itself, a PDF print of it, or a screenshot.
@@ -217,6 +223,8 @@ def _sniff_zip(fileobj) -> FileType:
                 return OFFICE_ZIP if mimetype.startswith(b"application/vnd.oasis") else ZIP
             if "[Content_Types].xml" in names and "word/document.xml" in names:
                 return DOCM if "word/vbaProject.bin" in names else DOCX
+            if "[Content_Types].xml" in names and "xl/workbook.xml" in names:
+                return XLSM if "xl/vbaProject.bin" in names else XLSX
             if "[Content_Types].xml" in names:
                 return OFFICE_ZIP
     except (zipfile.BadZipFile, OSError, ValueError, KeyError):

@@ -27,6 +27,7 @@ from cases.models import (
     GroupDetention,
     GroupDetentionFigure,
 )
+from imports.models import ImportJob, MappingTemplate
 from monitor.access import reveals_identity
 from monitor.choices import Confidentiality, Role
 from monitor.models import Place, ReviewDecision, TaskProgress, Term, User
@@ -484,6 +485,18 @@ def public_world(team, monitor_on_team, viewer):
     case.team = team
     record_save(record=case, actor=monitor_on_team)
     world[ReviewDecision] = review_submit(record=case, actor=monitor_on_team)
+    # An import of a public file, and a saved mapping (imports/).
+    evidence = world[EvidenceFile]
+    world[ImportJob] = ImportJob.objects.create(
+        created_by=monitor_on_team, team=None, confidentiality=PUBLIC, source=evidence.source,
+        evidence=evidence, file_name="public.csv", file_format="csv",
+        encoding="utf-8", delimiter=",", headers=["Name"],
+        rows_total=1,
+    )  # fmt: skip
+    world[MappingTemplate] = MappingTemplate.objects.create(
+        name="Lists", kind="detentions", mapping={"person_name": "Name"},
+        created_by=monitor_on_team,
+    )  # fmt: skip
     return world
 
 

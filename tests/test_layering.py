@@ -1,6 +1,6 @@
 """The layers hold, and what a contributor must declare cannot be forgotten silently.
 
-Dependencies run one way: ``config → cases → people → sources → monitor``
+Dependencies run one way: ``config → imports → cases → people → sources → monitor``
 (``docs/architecture.md``). import-linter checks the imports (``make lint``); these tests check
 what it cannot see — a lower app naming an upper one in a string (``apps.get_model("cases",
 …)``, ``ForeignKey("cases.Case")``, ``{% url 'case-detail' %}`` in its templates) — and that
@@ -26,7 +26,7 @@ from monitor import roles
 
 ROOT = Path(settings.BASE_DIR)
 #: The apps from the bottom up; ``config`` (the project's wiring) sits above them all.
-APPS_BOTTOM_UP = ("monitor", "sources", "people", "cases")
+APPS_BOTTOM_UP = ("monitor", "sources", "people", "cases", "imports")
 LAYERS_TOP_DOWN = ("config", *reversed(APPS_BOTTOM_UP))
 
 

@@ -42,6 +42,25 @@ def test_parse_accepts_what_monitors_type(text, expected):
     assert parsed.circa is expected.circa
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("12.05.2023", ApproximateDate(2023, 5, 12)),
+        ("май 2023", ApproximateDate(2023, 5)),
+        ("Мая 2023 г.", ApproximateDate(2023, 5)),
+        ("12 мая 2023", ApproximateDate(2023, 5, 12)),
+        ("3 июня 2023 года", ApproximateDate(2023, 6, 3)),
+        ("сент. 2022", ApproximateDate(2022, 9)),
+        ("05.2023", ApproximateDate(2023, 5)),
+        ("около 2021", ApproximateDate(2021, circa=True)),
+        ("2022", ApproximateDate(2022)),
+    ],
+)
+def test_parse_reads_the_forms_of_russian_spreadsheets(text, expected):
+    """Spreadsheets from the region write dates in Russian (issue 21's imports)."""
+    assert ApproximateDate.parse(text) == expected
+
+
 def test_parse_of_a_plain_date_is_exact_to_the_day():
     assert ApproximateDate.parse(D(2022, 5, 18)) == ApproximateDate(2022, 5, 18)
     assert ApproximateDate.parse(datetime.datetime(2022, 5, 18, 9, 30)).precision == Precision.DAY

@@ -24,6 +24,7 @@ from django.contrib.auth.models import Group
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from cases.models import CalendarFeed, ReminderLog
+from imports.models import ImportJob
 from monitor.choices import Confidentiality, Role
 from monitor.models import AccessLog, ApiToken, IdempotencyKey
 from monitor.models.accesslog import AccessAction, AccessOutcome
@@ -117,6 +118,15 @@ def build_hidden(*, team, owner, level) -> World:
         ),
     )
     add("custody_event", CustodyEventFactory(evidence=evidence, actor=owner))
+    add(
+        "import_job",
+        ImportJob.objects.create(
+            created_by=owner, team=team, confidentiality=level, source=source,
+            evidence=evidence, file_name=f"{label}.csv", file_format="csv",
+            encoding="utf-8", delimiter=",",
+            headers=[label], rows_total=1,
+        ),
+    )  # fmt: skip
     person = add("person", PersonFactory(team=team, confidentiality=level, name=f"{label} Victim"))
     add("person_name", person.names.get())
     protected = add(

@@ -109,6 +109,8 @@ PAGE_TARGETS: dict[str, tuple[str, ...]] = {
     "task-progress-json": ("task_progress",),
     "task-progress-cancel": ("task_progress",),
     "export-download": ("task_progress",),
+    "import-detail": ("import_job",),
+    "import-failed": ("import_job",),
 }
 #: The API: router basename → kinds. Every route of a basename (detail, history, each
 #: action, with or without a format suffix) is tried, so a new action is covered unasked.
@@ -127,6 +129,7 @@ API_TARGETS: dict[str, tuple[str, ...]] = {
     "term": ("term",),
     "place": ("place",),
     "token": ("api_token",),
+    "import": ("import_job",),
 }
 #: The admin: registered model → kinds. Every page of its ModelAdmin is tried.
 ADMIN_TARGETS: dict[type, tuple[str, ...]] = {
@@ -304,7 +307,8 @@ def _counting_sql() -> str:
     tables = [
         model._meta.db_table
         for model in apps.get_models(include_auto_created=True)
-        if model._meta.app_label in {"monitor", "cases", "people", "sources", "auth", "axes"}
+        if model._meta.app_label
+        in {"monitor", "cases", "people", "sources", "imports", "auth", "axes"}
         and model not in skip
         and not model._meta.label.startswith("axes.AccessFailure")
     ]

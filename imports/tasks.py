@@ -1,0 +1,15 @@
+"""Background work of imports, through Django's tasks API (django-tasks): whichever backend
+``settings.TASKS`` names (the database queue by default) runs it."""
+
+from __future__ import annotations
+
+from django_tasks import task
+
+from imports.services import import_run
+
+
+@task()
+def import_run_task(job_id: str) -> dict:
+    """Run an import; its progress is on the job, its result says how it ended."""
+    job = import_run(job_id=job_id)
+    return {"job": str(job.pk), "status": job.status, "rows_done": job.rows_done}

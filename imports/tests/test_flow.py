@@ -1,0 +1,287 @@
+"""Upload → map → preview → run → report → review, through the services (the page and the API
+call the same): provenance, history, idempotency, updates, the review batch."""
+
+# ruff: noqa: F401, F811 — the persona fixtures are imported, then named as test arguments
+
+from __future__ import annotations
+
+import pytest
+
+from cases.models import Case, Detention, DetentionStep
+from imports import services
+from imports.choices import JobStatus, OnError, RowOutcome
+from imports.models import ImportRow
+from imports.tasks import import_run_task
+from imports.tests.conftest import (
+    HEADERS,
+    coordinator,
+    csv_bytes,
+    monitor_off_team,
+    monitor_on_team,
+    reviewer,
+    rows,
+    team,
+    upload,
+    viewer,
+    vocabulary,
+)
+from monitor.choices import ReviewState
+from monitor.services import ActionRefused, record_save
+from people.models import PersonName
+from sources.models import Citation, CustodyEvent
+from tests.factories import PersonFactory
+
+pytestmark = pytest.mark.django_db
+
+MAPPING = {
+    "person_name": "ФИО",
+    "birth_year": "Год рождения",
+    "arrest_date": "Дата задержания",
+    "place": "Город",
+    "facility": "СИЗО",
+    "articles": "Статья",
+    "notes": "Примечание",
+}
+
+
+def run(job, actor, *, on_error=OnError.SKIP, mapping=MAPPING):
+    services.import_map(job=job, actor=actor, mapping=mapping, on_error=on_error)
+    services.import_start(job=job, actor=actor)
+    import_run_task.call(str(job.pk))  # the task, run in this process
+    job.refresh_from_db()
+    return job
+
+
+def test_rows_become_draft_cases_citing_the_uploaded_file_with_row_numbers(
+    monitor_on_team, team, vocabulary
+):
+    job = services.import_upload(
+        actor=monitor_on_team, uploaded_file=upload(csv_bytes(rows(3))), team=team
+    )
+    assert job.headers == HEADERS
+    assert job.mapping["person_name"] == "ФИО"  # guessed from the column name
+    assert job.source.title == "Import: list.csv"
+    assert job.evidence.sha256 and job.evidence.wrapped_key  # hashed, encrypted at rest
+    assert CustodyEvent.objects.filter(evidence=job.evidence, action="upload").exists()
+    job = run(job, monitor_on_team)
+    assert job.status == JobStatus.DONE
+    assert (job.rows_done, job.rows_failed) == (3, 0)
+    cases = Case.objects.filter(pk__in=job.rows.values("case"))
+    assert cases.count() == 3
+    assert set(cases.values_list("review_state", flat=True)) == {ReviewState.DRAFT}
+    row = job.rows.get(number=2)
+    detention = Detention.objects.get(case=row.case)
+    assert str(detention.person) == "Иванов Иван 0"
+    arrest = DetentionStep.objects.get(detention=detention)
+    assert arrest.date.isoformat() == "2023-05-12"
+    assert arrest.facility == vocabulary["facility"]
+    assert list(arrest.articles.all()) == [vocabulary["article"]]
+    assert detention.person.birth_date.year == 1985
+    citation = Citation.objects.get(object_id=detention.pk, source=job.source)
+    assert citation.page == "row 2"
+    history = row.case.history.earliest("history_date")
+    assert history.history_change_reason == "imported from list.csv row 2"
+    assert history.history_user == monitor_on_team
+
+
+def test_the_same_file_again_creates_nothing(monitor_on_team, team, vocabulary):
+    content = csv_bytes(rows(4))
+    first = run(
+        services.import_upload(actor=monitor_on_team, uploaded_file=upload(content), team=team),
+        monitor_on_team,
+    )
+    cases = Case.objects.count()
+    second = services.import_upload(actor=monitor_on_team, uploaded_file=upload(content), team=team)
+    assert second.evidence == first.evidence  # the file is not stored twice
+    second = run(second, monitor_on_team)
+    assert Case.objects.count() == cases
+    assert services.outcome_counts(second)[RowOutcome.SKIPPED] == 4
+
+
+def test_an_existing_person_written_the_same_way_is_matched_not_duplicated(
+    monitor_on_team, team, vocabulary
+):
+    person = PersonFactory(team=team, name="Иванов Иван 0")
+    job = services.import_upload(
+        actor=monitor_on_team, uploaded_file=upload(csv_bytes(rows(1))), team=team
+    )
+    preview = services.import_preview(job=job, actor=monitor_on_team)
+    assert "existing person" in " ".join(preview.plans[0].matches.values())
+    job = run(job, monitor_on_team)
+    assert Detention.objects.get(case=job.rows.get().case).person == person
+    assert PersonName.objects.filter(full_name="Иванов Иван 0").count() == 1
+
+
+def test_preview_shows_errors_and_matches_and_writes_nothing(monitor_on_team, team, vocabulary):
+    bad = [
+        ['=HYPERLINK("http://evil","Click")', "1985", "12.05.2023", "Хорог", "", "", ""],
+        ["Петров Пётр", "1985", "31.02.2023", "Неизвестный город", "ИВС-9", "", ""],
+        ["Сидоров Сидор", "1985", "май 2023", "Хорог", "СИЗО №1", "", ""],
+        ["Козлов Коля", "1985", "2022", "Хорог", "", "", ""],
+    ]
+    job = services.import_upload(
+        actor=monitor_on_team, uploaded_file=upload(csv_bytes(bad)), team=team
+    )
+    services.import_map(job=job, actor=monitor_on_team, mapping=MAPPING)
+    before = Case.objects.count()
+    plans = services.import_preview(job=job, actor=monitor_on_team).plans
+    assert "formula" in plans[0].error_text()
+    assert "31.02.2023" in plans[1].error_text()
+    assert "proposed" in " ".join(plans[1].matches.values())  # unknown place and facility
+    assert plans[2].ok and plans[2].parsed["arrest"].isoformat() == "2023-05"
+    assert plans[3].ok and plans[3].parsed["arrest"].isoformat() == "2022"
+    assert Case.objects.count() == before
+
+
+def test_good_rows_are_imported_and_failed_rows_come_back_as_a_csv_to_fix(
+    monitor_on_team, team, vocabulary
+):
+    data = rows(5)
+    data[1][2] = "not a date"
+    data[3][0] = '=HYPERLINK("x")'
+    job = run(
+        services.import_upload(
+            actor=monitor_on_team, uploaded_file=upload(csv_bytes(data)), team=team
+        ),
+        monitor_on_team,
+    )
+    assert job.status == JobStatus.DONE
+    assert job.rows_failed == 2
+    text = services.failed_rows_csv(job=job, actor=monitor_on_team)
+    lines = text.lstrip("\ufeff").splitlines()
+    assert len(lines) == 3
+    assert "'=HYPERLINK" in text  # neutralised: a spreadsheet shows it, never runs it
+    # Fixed, the two rows go in; the three good ones are not imported twice.
+    data[1][2] = "13.05.2023"
+    data[3][0] = "Hyperlink Person"
+    again = run(services.import_upload(
+        actor=monitor_on_team, uploaded_file=upload(csv_bytes(data), "fixed.csv"), team=team),
+        monitor_on_team)  # fmt: skip
+    counts = services.outcome_counts(again)
+    assert (counts[RowOutcome.CREATED], counts[RowOutcome.SKIPPED]) == (2, 3)
+
+
+def test_stop_at_first_error_records_nothing(monitor_on_team, team, vocabulary):
+    data = rows(4)
+    data[2][2] = "never"
+    job = services.import_upload(
+        actor=monitor_on_team, uploaded_file=upload(csv_bytes(data)), team=team
+    )
+    before = Case.objects.count()
+    job = run(job, monitor_on_team, on_error=OnError.STOP)
+    assert job.status == JobStatus.FAILED
+    assert "row 4" in job.message
+    assert Case.objects.count() == before
+
+
+def test_external_id_updates_and_a_hand_edit_is_reported_not_overwritten(
+    monitor_on_team, team, vocabulary
+):
+    headers = [*HEADERS, "ID"]
+    mapping = {**MAPPING, "external_id": "ID"}
+    first = [[*rows(1)[0], "X-1"]]
+    job = run(services.import_upload(actor=monitor_on_team, team=team,
+              uploaded_file=upload(csv_bytes(first, headers=headers))), monitor_on_team,
+              mapping=mapping)  # fmt: skip
+    case = job.rows.get().case
+    changed = [[*rows(1)[0][:6], "новое примечание", "X-1"]]
+    job2 = run(services.import_upload(actor=monitor_on_team, team=team,
+               uploaded_file=upload(csv_bytes(changed, headers=headers), "v2.csv")),
+               monitor_on_team, mapping=mapping)  # fmt: skip
+    assert job2.rows.get().outcome == RowOutcome.UPDATED
+    case.refresh_from_db()
+    assert "новое примечание" in case.summary
+    # A hand edit since: the next import reports it and leaves it.
+    case.summary = "edited by hand"
+    record_save(record=case, actor=monitor_on_team, reason="by hand")
+    third = [[*rows(1)[0][:6], "третье", "X-1"]]
+    job3 = run(services.import_upload(actor=monitor_on_team, team=team,
+               uploaded_file=upload(csv_bytes(third, headers=headers), "v3.csv")),
+               monitor_on_team, mapping=mapping)  # fmt: skip
+    assert job3.rows.get().outcome == RowOutcome.CONFLICT
+    case.refresh_from_db()
+    assert case.summary == "edited by hand"
+
+
+def test_the_batch_is_submitted_by_the_importer_and_verified_by_another_reviewer(
+    monitor_on_team, reviewer, team, vocabulary
+):
+    job = run(services.import_upload(
+        actor=monitor_on_team, uploaded_file=upload(csv_bytes(rows(3))), team=team),
+        monitor_on_team)  # fmt: skip
+    records = services.batch_records(job=job, actor=reviewer)
+    assert len(records) == 6  # three cases, three new persons
+    with pytest.raises(ActionRefused):
+        services.batch_verify(job=job, actor=reviewer)  # nothing submitted yet
+    assert services.batch_submit(job=job, actor=monitor_on_team) == 6
+    with pytest.raises(ActionRefused) as refused:
+        services.batch_verify(job=job, actor=monitor_on_team)
+    assert refused.value.code in ("four_eyes", "permission")
+    assert services.batch_verify(job=job, actor=reviewer) == 6
+    states = {r.review_state for r in services.batch_records(job=job, actor=reviewer)}
+    assert states == {ReviewState.VERIFIED}
+
+
+def test_a_reviewer_returns_the_whole_batch_with_a_comment(
+    monitor_on_team, reviewer, team, vocabulary
+):
+    job = run(services.import_upload(
+        actor=monitor_on_team, uploaded_file=upload(csv_bytes(rows(2))), team=team),
+        monitor_on_team)  # fmt: skip
+    services.batch_submit(job=job, actor=monitor_on_team)
+    with pytest.raises(ActionRefused):
+        services.batch_return(job=job, actor=reviewer, comment="")
+    assert services.batch_return(job=job, actor=reviewer, comment="check the dates") == 4
+    states = {r.review_state for r in services.batch_records(job=job, actor=reviewer)}
+    assert states == {ReviewState.RETURNED}
+
+
+def test_cancel_stops_between_chunks_and_resume_finishes_without_doubles(
+    monitor_on_team, team, vocabulary, monkeypatch
+):
+    monkeypatch.setattr(services, "CHUNK_ROWS", 2)
+    job = services.import_upload(
+        actor=monitor_on_team, uploaded_file=upload(csv_bytes(rows(7))), team=team
+    )
+    services.import_map(job=job, actor=monitor_on_team, mapping=MAPPING)
+    services.import_start(job=job, actor=monitor_on_team)
+    original = services._run_chunk
+    calls = []
+
+    def cancel_after_first(job_, chunk, lookups, clock):
+        result = original(job_, chunk, lookups, clock)
+        calls.append(len(chunk))
+        if len(calls) == 1:
+            services.import_cancel(job=job_, actor=monitor_on_team)
+        return result
+
+    monkeypatch.setattr(services, "_run_chunk", cancel_after_first)
+    import_run_task.call(str(job.pk))
+    job.refresh_from_db()
+    assert job.status == JobStatus.CANCELLED
+    assert job.rows_done == 2
+    monkeypatch.setattr(services, "_run_chunk", original)
+    services.import_resume(job=job, actor=monitor_on_team)
+    import_run_task.call(str(job.pk))
+    job.refresh_from_db()
+    assert job.status == JobStatus.DONE
+    assert job.rows_done == 7
+    assert ImportRow.objects.filter(job=job).count() == 7
+    assert Case.objects.filter(pk__in=job.rows.values("case")).count() == 7
+
+
+def test_others_cannot_see_or_run_the_import(
+    monitor_on_team, monitor_off_team, viewer, reviewer, team, vocabulary
+):
+    job = services.import_upload(
+        actor=monitor_on_team, uploaded_file=upload(csv_bytes(rows(1))), team=team
+    )
+    # The viewer's clearance is below the job's source (confidential): the job is hidden.
+    assert not services.ImportJob.objects.visible_to(viewer).filter(pk=job.pk).exists()
+    for other in (reviewer, monitor_off_team):  # they see it, but did not upload it
+        with pytest.raises(ActionRefused):
+            services.import_start(job=job, actor=other)
+        with pytest.raises(ActionRefused):
+            services.import_map(job=job, actor=other, mapping=MAPPING)
+    with pytest.raises(ActionRefused):
+        services.import_upload(actor=viewer, uploaded_file=upload(csv_bytes(rows(1))))
