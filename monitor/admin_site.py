@@ -32,7 +32,7 @@ class MonitorAdminSite(admin.AdminSite):
             messages.error(request, _("Your account has no access to the admin."))
             return redirect("dashboard")
         # Signed in with a password only: the second factor, then back here.
-        from monitor import twofactor
+        from monitor.security import twofactor
 
         target = "two-factor-verify" if twofactor.is_enrolled(user) else "two-factor-setup"
         return redirect(f"{reverse(target)}?{query}")
