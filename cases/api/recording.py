@@ -24,12 +24,7 @@ from cases.choices import PerpetratorRole
 from cases.models import Allegation, Detention
 from cases.services import AllegationInput, DetentionInput
 from monitor.api.fields import ApproximateDateField, RecordField
-from monitor.api.serializers import (
-    BriefPlaceSerializer,
-    BriefTermSerializer,
-    terms_of,
-    visible_places,
-)
+from monitor.api.serializers import BriefPlaceSerializer, VocabularyField, visible_places
 from monitor.choices import Vocabulary
 from people.api.serializers import (
     BriefOrganizationSerializer,
@@ -70,7 +65,7 @@ class CitationInputSerializer(serializers.Serializer):
 
 class NewSourceSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=500)
-    kind = RecordField(BriefTermSerializer, terms_of(Vocabulary.SOURCE_KIND))
+    kind = VocabularyField(Vocabulary.SOURCE_KIND)
     publisher = serializers.CharField(required=False, allow_blank=True, max_length=300)
     url = serializers.URLField(required=False, allow_blank=True, max_length=1000)
     published = ApproximateDateField(required=False, allow_null=True)
@@ -95,7 +90,7 @@ class NewAllegationSerializer(serializers.Serializer):
         max_length=300,
         help_text=_("A new person's name, instead of victim: the person is created once."),
     )
-    violation_type = RecordField(BriefTermSerializer, terms_of(Vocabulary.VIOLATION_TYPE))
+    violation_type = VocabularyField(Vocabulary.VIOLATION_TYPE)
     date = ApproximateDateField(required=False, allow_null=True)
     place = RecordField(BriefPlaceSerializer, visible_places, allow_null=True, required=False)
     description = serializers.CharField(required=False, allow_blank=True)
@@ -133,9 +128,7 @@ class NewDetentionSerializer(serializers.Serializer):
     arrested_on = ApproximateDateField(
         required=False, allow_null=True, help_text=_("Recorded as the detention's arrest step.")
     )
-    held_at = RecordField(
-        BriefTermSerializer, terms_of(Vocabulary.FACILITY), allow_null=True, required=False
-    )
+    held_at = VocabularyField(Vocabulary.FACILITY, allow_null=True, required=False)
     description = serializers.CharField(required=False, allow_blank=True)
     citation = CitationInputSerializer(required=False, allow_null=True)
 
