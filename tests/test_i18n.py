@@ -20,6 +20,7 @@ from django.utils import translation
 from rest_framework.test import APIClient
 
 from cases.models import Case
+from cases.vocabularies_data import labels_of
 from monitor.approxdate import ApproximateDate
 from monitor.choices import Confidentiality, Vocabulary
 from monitor.models import Term
@@ -243,7 +244,12 @@ def test_every_starter_term_ships_in_russian_and_tajik():
     for vocabulary, starter, _parent, _position in iter_starter_terms():
         term = Term.objects.get(vocabulary=vocabulary, code=starter.code)
         assert term.labels.get("ru") and term.labels.get("tg"), (vocabulary, starter.code)
-        assert term.labels == STARTER_TRANSLATIONS[vocabulary][starter.code]
+        expected = STARTER_TRANSLATIONS.get(vocabulary, {}).get(starter.code)
+        if expected is None:  # a term the protest detentions added (cases/vocabularies_data.py)
+            added = labels_of(starter.code, vocabulary)
+            assert added is not None, (vocabulary, starter.code)
+            expected = {"ru": added.ru, "tg": added.tg}
+        assert term.labels == expected
 
 
 def test_terms_use_the_words_of_the_un_and_the_criminal_code():
