@@ -64,7 +64,7 @@ class MappingSerializer(serializers.Serializer):
     template_name = serializers.CharField(required=False, allow_blank=True, max_length=200)
 
 
-class CommentSerializer(serializers.Serializer):
+class BatchCommentSerializer(serializers.Serializer):
     comment = serializers.CharField(required=False, allow_blank=True, default="")
 
 
