@@ -40,8 +40,8 @@ class UploadSerializer(serializers.Serializer):
     encoding = serializers.ChoiceField(
         choices=["", "utf-8", "utf-8-sig", "cp1251"], default="", allow_blank=True
     )
-    delimiter = serializers.CharField(
-        default="", allow_blank=True, max_length=1, trim_whitespace=False
+    delimiter = serializers.ChoiceField(
+        choices=["", ",", ";", "\t", "|"], default="", allow_blank=True
     )
 
     def validate_team(self, value):
