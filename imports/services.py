@@ -33,7 +33,7 @@ from imports.choices import ImportKind, JobStatus, OnError, RowOutcome
 from imports.fields import fields_of, suggest_mapping
 from imports.matching import Lookups
 from imports.models import ImportJob, ImportRow, MappingTemplate
-from imports.reading import Table, UnreadableFile, check_size, read_table, rows_to_csv
+from imports.reading import DELIMITERS, Table, UnreadableFile, check_size, read_table, rows_to_csv
 from imports.rows import RowPlan, RowRefused, outcome_row, plan_row, record_row
 from monitor.access import has_role
 from monitor.choices import Confidentiality, ReviewState, Vocabulary
@@ -137,6 +137,8 @@ def import_upload(
         raise ActionRefused(_("Choose one of your teams."), "permission")
     if encoding and encoding not in ("utf-8", "utf-8-sig", "cp1251"):
         raise UnreadableFile(_("Choose UTF-8 or cp1251."), "encoding")
+    if delimiter and delimiter not in DELIMITERS:
+        raise UnreadableFile(_("Choose a comma, a semicolon, a tab or a bar."), "delimiter")
     name = os.path.basename(getattr(uploaded_file, "name", "") or "import.csv")[:200]
     size = _size(uploaded_file)
     check_size(size)

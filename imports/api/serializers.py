@@ -40,8 +40,8 @@ class UploadSerializer(serializers.Serializer):
     encoding = serializers.ChoiceField(
         choices=["", "utf-8", "utf-8-sig", "cp1251"], default="", allow_blank=True
     )
-    delimiter = serializers.CharField(
-        default="", allow_blank=True, max_length=1, trim_whitespace=False
+    delimiter = serializers.ChoiceField(
+        choices=["", ",", ";", "\t", "|"], default="", allow_blank=True
     )
 
     def validate_team(self, value):
@@ -64,7 +64,7 @@ class MappingSerializer(serializers.Serializer):
     template_name = serializers.CharField(required=False, allow_blank=True, max_length=200)
 
 
-class CommentSerializer(serializers.Serializer):
+class BatchCommentSerializer(serializers.Serializer):
     comment = serializers.CharField(required=False, allow_blank=True, default="")
 
 

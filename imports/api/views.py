@@ -13,7 +13,7 @@ from rest_framework.response import Response
 
 from imports import services
 from imports.api.serializers import (
-    CommentSerializer,
+    BatchCommentSerializer,
     ImportJobSerializer,
     MappingSerializer,
     MappingTemplateSerializer,
@@ -138,23 +138,23 @@ class ImportJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         )
 
     def _decide(self, request, decide):
-        serializer = CommentSerializer(data=request.data)
+        serializer = BatchCommentSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         count = decide(job=self.get_object(), actor=request.user,
                        comment=serializer.validated_data["comment"])  # fmt: skip
         return Response({"count": count})
 
-    @extend_schema(request=CommentSerializer, responses=dict)
+    @extend_schema(request=BatchCommentSerializer, responses=dict)
     @action(detail=True, methods=["post"])
     def submit(self, request, pk=None):
         return self._decide(request, services.batch_submit)
 
-    @extend_schema(request=CommentSerializer, responses=dict)
+    @extend_schema(request=BatchCommentSerializer, responses=dict)
     @action(detail=True, methods=["post"])
     def verify(self, request, pk=None):
         return self._decide(request, services.batch_verify)
 
-    @extend_schema(request=CommentSerializer, responses=dict)
+    @extend_schema(request=BatchCommentSerializer, responses=dict)
     @action(detail=True, methods=["post"], url_path="return")
     def return_batch(self, request, pk=None):
         return self._decide(request, services.batch_return)
