@@ -278,7 +278,7 @@ def test_admin_person_picker_finds_each_pair(signed_in, recorded, typed):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(("recorded", "typed"), ISSUE_PAIRS[::3])
+@pytest.mark.parametrize(("recorded", "typed"), BOTH_WAYS[::3])
 def test_typing_a_new_person_in_a_case_form_picker_warns_of_each_pair(
     signed_in, monitor_on_team, recorded, typed
 ):
