@@ -202,9 +202,10 @@ class DocsView(SpectacularSwaggerSplitView):
     a browser (asking for HTML) that is not signed in is sent to the sign-in page and back,
     not shown a bare "401 Unauthorized"; a script still gets the 401."""
 
-    @extend_schema(exclude=True)
-    def get(self, request, *args, **kwargs):
-        browser = "text/html" in request.headers.get("Accept", "")
-        if browser and not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
-        return super().get(request, *args, **kwargs)
+    def handle_exception(self, exc):
+        browser = "text/html" in self.request.headers.get("Accept", "")
+        if browser and isinstance(
+            exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed
+        ):
+            return redirect_to_login(self.request.get_full_path(), settings.LOGIN_URL)
+        return super().handle_exception(exc)

@@ -63,14 +63,15 @@ def etag(record, children: tuple[str, ...] = ()) -> str:
     change is refused. Their ids and versions are digested (one query per part).
     """
     tag = f"{record.pk}.{record.version}"
-    if children:
-        digest = hashlib.sha256()
-        for name in children:
-            related = getattr(type(record), name).rel.related_model
-            field = getattr(type(record), name).field.name
-            rows = related._base_manager.filter(**{field: record}).order_by("pk")
-            for pk, version in rows.values_list("pk", "version"):
-                digest.update(f"{name}:{pk}:{version};".encode())
+    digest, parts = hashlib.sha256(), 0
+    for name in children:
+        related = getattr(type(record), name).rel.related_model
+        field = getattr(type(record), name).field.name
+        rows = related._base_manager.filter(**{field: record}).order_by("pk")
+        for pk, version in rows.values_list("pk", "version"):
+            digest.update(f"{name}:{pk}:{version};".encode())
+            parts += 1
+    if parts:  # without parts, the plain "<id>.<version>" of every record
         tag = f"{tag}.{digest.hexdigest()[:16]}"
     return f'"{tag}"'
 

@@ -76,8 +76,8 @@ def test_a_race_past_the_precondition_is_still_412(world, api, monitor_on_team, 
     etag = client.get(url)["ETag"]
     real = viewsets.precondition
 
-    def precondition_then_someone_saves(request, record):
-        version = real(request, record)
+    def precondition_then_someone_saves(request, record, children=()):
+        version = real(request, record, children)
         other = Case.objects.get(pk=record.pk)
         other.summary = "slipped in"
         other.save()
