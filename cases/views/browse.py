@@ -271,8 +271,12 @@ def _steps_prefetch(user):
         user,
         lambda steps: (
             steps.filter(archived_at__isnull=True)
-            .select_related("place", "facility")
-            .prefetch_related("articles", organization_prefetch("authority", user))
+            .select_related("place", "facility", "held_at")
+            .prefetch_related(
+                "articles",
+                "administrative_articles",
+                organization_prefetch("authority", user),
+            )
         ),
     )
 

@@ -23,8 +23,10 @@ from tests.factories import (
     DetentionStepFactory,
     EventFactory,
     EvidenceFileFactory,
+    FacilityFactory,
     FollowUpFactory,
     FollowUpResponseFactory,
+    GroupDetentionFactory,
     OrganizationFactory,
     PersonFactory,
     PersonNameFactory,
@@ -89,6 +91,8 @@ def world(db, team):
     followup = FollowUpFactory(case=case, addressee=police, title="AL TJK 2/2023")
     response = FollowUpResponseFactory(followup=followup)
     affiliation = AffiliationFactory(person=victim, organization=police)
+    station = FacilityFactory(name="Khorog city police station")
+    group = GroupDetentionFactory(case=case, event=rally, facility=station)
     return {
         "country": country,
         "region": region,
@@ -115,6 +119,8 @@ def world(db, team):
         "followup": followup,
         "response": response,
         "affiliation": affiliation,
+        "station": station,
+        "group": group,
     }
 
 

@@ -127,6 +127,7 @@ def test_no_delete_anywhere(endpoint, world, api, personas):
         "detentions": "detention", "follow-ups": "followup", "persons": "victim",
         "organizations": "police", "affiliations": "affiliation", "sources": "source",
         "citations": "citation", "terms": "torture", "places": "town",
+        "group-detentions": "group", "facilities": "station",
     }[endpoint]  # fmt: skip
     response = api(personas["coordinator"]).delete(f"{API}/{endpoint}/{world[record].pk}/")
     assert response.status_code == 405

@@ -22,8 +22,11 @@ from tests.factories import (
     EventFactory,
     EventFigureFactory,
     EvidenceFileFactory,
+    FacilityFactory,
     FollowUpFactory,
     FollowUpResponseFactory,
+    GroupDetentionFactory,
+    GroupDetentionFigureFactory,
     OrganizationFactory,
     PersonFactory,
     PersonNameFactory,
@@ -158,6 +161,10 @@ def _fill_case(case, team, n):
         followup = FollowUpFactory(case=case, addressee=OrganizationFactory())
         FollowUpResponseFactory(followup=followup)
         case.events.add(EventFactory(team=team))
+        group = GroupDetentionFactory(
+            case=case, event=EventFactory(team=team), facility=FacilityFactory(), hours_held=5
+        )
+        GroupDetentionFigureFactory(group=group, source=source)
 
 
 def _fill_person(person, team, n):
