@@ -31,6 +31,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -174,12 +175,14 @@ def send_reminders(
         except IntegrityError:
             report.already_sent.append(name)
             continue
-        message = EmailMessage(
-            subject=digest.subject(),
-            body=digest.body(),
-            from_email=settings.DEFAULT_FROM_EMAIL,
-            to=[user.email],
-        )
+        # In the language the owner chose for the interface (issue 16).
+        with translation.override(getattr(user, "language", "") or settings.LANGUAGE_CODE):
+            message = EmailMessage(
+                subject=digest.subject(),
+                body=digest.body(),
+                from_email=settings.DEFAULT_FROM_EMAIL,
+                to=[user.email],
+            )
         try:
             message.send()
         except Exception:

@@ -496,3 +496,33 @@ def test_the_makefile_compiles_the_catalogs_for_the_demo_and_the_tests():
     run_demo = (BASE_DIR / "cases/management/commands/run_demo.py").read_text()
     assert 'call_command("compile_translations"' in run_demo
     assert "gettext" in (BASE_DIR / ".ci" / "run").read_text()
+
+
+# -- e-mails ---------------------------------------------------------------------------------
+
+
+def test_the_reminder_digest_is_written_in_the_owners_language(team):
+    from io import StringIO
+
+    from django.core import mail
+    from django.core.management import call_command
+
+    from monitor.choices import Role
+    from tests.factories import FollowUpFactory, UserFactory
+
+    owner = UserFactory(
+        username="dilnoza",
+        email="dilnoza@example.org",
+        role=Role.MONITOR,
+        clearance=Confidentiality.CONFIDENTIAL,
+        teams=[team],
+    )
+    owner.language = "ru"
+    owner.save()
+    case = CaseFactory(reference="TJK-2024-0001", team=team)
+    FollowUpFactory(case=case, sent="2023-05-12", owner=owner)  # due 11 July 2023: overdue
+    call_command("send_reminders", today="2024-06-01", stdout=StringIO(), stderr=StringIO())
+    [message] = [m for m in mail.outbox if "dilnoza@example.org" in m.to]
+    assert message.subject.startswith("Сроки в Monitor: 1 просрочен")
+    assert "Здравствуйте" in message.body and "11.07.2023" in message.body
+    assert "Hello" not in message.body and "Overdue" not in message.body
