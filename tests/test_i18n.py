@@ -526,3 +526,16 @@ def test_the_reminder_digest_is_written_in_the_owners_language(team):
     assert message.subject.startswith("Сроки в Monitor: 1 просрочен")
     assert "Здравствуйте" in message.body and "11.07.2023" in message.body
     assert "Hello" not in message.body and "Overdue" not in message.body
+
+
+def test_the_dashboard_chart_names_its_months_in_the_readers_language(client, monitor_on_team):
+    from tests.factories import AllegationFactory
+
+    case = CaseFactory(confidentiality=Confidentiality.PUBLIC)
+    torture = Term.objects.get(vocabulary="violation_type", code="torture")
+    AllegationFactory(case=case, violation_type=torture, date="2022-05-10")
+    AllegationFactory(case=case, violation_type=torture, date="2022-06-10")
+    client.force_login(monitor_on_team)
+    for language, month in (("ru", "июнь 2022"), ("tg", "моҳи июни 2022"), ("en", "Jun 2022")):
+        html = client.get(reverse("dashboard"), HTTP_ACCEPT_LANGUAGE=language).content.decode()
+        assert month in html, language
