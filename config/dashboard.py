@@ -24,8 +24,7 @@ from django.db.models import Count, Q
 from django.db.models.functions import ExtractMonth, ExtractYear
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
-from django.utils import timezone
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
