@@ -31,6 +31,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -175,15 +176,17 @@ def send_reminders(
         except IntegrityError:
             report.already_sent.append(name)
             continue
-        # What the owner may not know (a protected witness named in a follow-up's title)
-        # is withheld as on their pages.
+        # In the language the owner chose for the interface (issue 16); what the owner may
+        # not know (a protected witness named in a follow-up's title) is withheld as on their
+        # pages.
         scrub = text_scrubber(user)
-        message = EmailMessage(
-            subject=scrub(digest.subject()),
-            body=scrub(digest.body()),
-            from_email=settings.DEFAULT_FROM_EMAIL,
-            to=[user.email],
-        )
+        with translation.override(getattr(user, "language", "") or settings.LANGUAGE_CODE):
+            message = EmailMessage(
+                subject=scrub(digest.subject()),
+                body=scrub(digest.body()),
+                from_email=settings.DEFAULT_FROM_EMAIL,
+                to=[user.email],
+            )
         try:
             message.send()
         except Exception:

@@ -25,7 +25,7 @@ from django.db.models import CharField, Count, Q, Sum, Value
 from django.db.models.functions import ExtractMonth, ExtractYear
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
@@ -339,6 +339,12 @@ def _categories(monthly: dict[str, Counter]) -> tuple[list[str], dict[str, list[
         months.append((year, month))
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
     series = {name: [counter.get(key, 0) for key in months] for name, counter in monthly.items()}
-    # "May 2022", "май 2022", "моҳи майи 2022": months as people write them in each language.
-    labels = [str(ApproximateDate(y, m)) for y, m in months]
+    # "Jun 2022" in English; "июнь 2022", "моҳи июни 2022" as Russian and Tajik write them.
+    language = (translation.get_language() or "en").split("-")[0]
+    labels = [
+        ApproximateDate(y, m).display(language)
+        if language in ("ru", "tg")
+        else datetime.date(y, m, 1).strftime("%b %Y")
+        for y, m in months
+    ]
     return labels, series

@@ -502,3 +502,46 @@ def test_the_makefile_compiles_the_catalogs_for_the_demo_and_the_tests():
     run_demo = (BASE_DIR / "cases/management/commands/run_demo.py").read_text()
     assert 'call_command("compile_translations"' in run_demo
     assert "gettext" in (BASE_DIR / ".ci" / "run").read_text()
+
+
+# -- e-mails ---------------------------------------------------------------------------------
+
+
+def test_the_reminder_digest_is_written_in_the_owners_language(team):
+    from io import StringIO
+
+    from django.core import mail
+    from django.core.management import call_command
+
+    from monitor.choices import Role
+    from tests.factories import FollowUpFactory, UserFactory
+
+    owner = UserFactory(
+        username="dilnoza",
+        email="dilnoza@example.org",
+        role=Role.MONITOR,
+        clearance=Confidentiality.CONFIDENTIAL,
+        teams=[team],
+    )
+    owner.language = "ru"
+    owner.save()
+    case = CaseFactory(reference="TJK-2024-0001", team=team)
+    FollowUpFactory(case=case, sent="2023-05-12", owner=owner)  # due 11 July 2023: overdue
+    call_command("send_reminders", today="2024-06-01", stdout=StringIO(), stderr=StringIO())
+    [message] = [m for m in mail.outbox if "dilnoza@example.org" in m.to]
+    assert message.subject.startswith("Сроки в Monitor: 1 просрочен")
+    assert "Здравствуйте" in message.body and "11.07.2023" in message.body
+    assert "Hello" not in message.body and "Overdue" not in message.body
+
+
+def test_the_dashboard_chart_names_its_months_in_the_readers_language(client, monitor_on_team):
+    from tests.factories import AllegationFactory
+
+    case = CaseFactory(confidentiality=Confidentiality.PUBLIC)
+    torture = Term.objects.get(vocabulary="violation_type", code="torture")
+    AllegationFactory(case=case, violation_type=torture, date="2022-05-10")
+    AllegationFactory(case=case, violation_type=torture, date="2022-06-10")
+    client.force_login(monitor_on_team)
+    for language, month in (("ru", "июнь 2022"), ("tg", "моҳи июни 2022"), ("en", "Jun 2022")):
+        html = client.get(reverse("dashboard"), HTTP_ACCEPT_LANGUAGE=language).content.decode()
+        assert month in html, language
