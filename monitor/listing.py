@@ -29,6 +29,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from monitor.access import viewing_as
 from monitor.accesslog import serving
 from monitor.exports import (
     EXPORT_CHUNK,
@@ -273,6 +274,9 @@ class ListPage:
     def export_view(self, request):
         return self._export(request, "csv")
 
+    def _export_chunks(self, queryset, request):
+        return _export_chunks_as(self, queryset, request)
+
     def xlsx_export_view(self, request):
         return self._export(request, "xlsx")
 
@@ -288,10 +292,7 @@ class ListPage:
         if kind == "csv":
             # Streamed: rows in chunks, each prepared in one batch (the page's own lookups),
             # logged with the number of rows actually sent once the stream ends.
-            chunks = (
-                self.prepare_rows(chunk, request)
-                for chunk in chunked(queryset.iterator(chunk_size=EXPORT_CHUNK))
-            )
+            chunks = self._export_chunks(queryset, request)
             return csv_streaming_response(
                 self.csv_columns(request),
                 chunks,
@@ -303,6 +304,15 @@ class ListPage:
         response = xlsx_response(self.xlsx_columns(request), rows, filename=filename, title=title)
         log_export(request, what=what, filters=filters, rows=len(rows))
         return response
+
+
+def _export_chunks_as(page, queryset, request):
+    # The rows are read and written after the view returned (the response streams): the
+    # request's user is the viewer again meanwhile, so str() of a protected person is the
+    # pseudonym exactly as on the page (monitor.access.viewing_as).
+    with viewing_as(request.user), serving(request):
+        for chunk in chunked(queryset.iterator(chunk_size=EXPORT_CHUNK)):
+            yield page.prepare_rows(chunk, request)
 
 
 def _log_streamed(request, **details) -> None:
