@@ -30,7 +30,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from monitor.access import viewing_as
-from monitor.accesslog import serving
 from monitor.exports import (
     EXPORT_CHUNK,
     CsvColumn,
@@ -290,14 +289,11 @@ class ListPage:
         what = str(self.model._meta.verbose_name_plural)
         filters = [key for key in request.GET if any(request.GET.getlist(key))]
         if kind == "csv":
-            # Streamed: rows in chunks, each prepared in one batch (the page's own lookups),
-            # logged with the number of rows actually sent once the stream ends.
-            chunks = self._export_chunks(queryset, request)
+            # Streamed: rows in chunks, each prepared in one batch (the page's own lookups).
+            # Logged now, with the rows the same queryset holds (one COUNT), like every export.
+            log_export(request, what=what, filters=filters, rows=queryset.count())
             return csv_streaming_response(
-                self.csv_columns(request),
-                chunks,
-                filename=filename,
-                finished=lambda rows: _log_streamed(request, what=what, filters=filters, rows=rows),
+                self.csv_columns(request), self._export_chunks(queryset, request), filename=filename
             )
         rows = self.prepare_rows(list(queryset), request)
         title = what.capitalize()
@@ -310,16 +306,9 @@ def _export_chunks_as(page, queryset, request):
     # The rows are read and written after the view returned (the response streams): the
     # request's user is the viewer again meanwhile, so str() of a protected person is the
     # pseudonym exactly as on the page (monitor.access.viewing_as).
-    with viewing_as(request.user), serving(request):
+    with viewing_as(request.user):
         for chunk in chunked(queryset.iterator(chunk_size=EXPORT_CHUNK)):
             yield page.prepare_rows(chunk, request)
-
-
-def _log_streamed(request, **details) -> None:
-    # Runs once the last row is sent, after the view returned: the access log gets the
-    # request back (who, from where, which list).
-    with serving(request):
-        log_export(request, **details)
 
 
 def _error_summary(form) -> str:
