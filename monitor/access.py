@@ -159,13 +159,6 @@ def viewing_as(user) -> Iterator[None]:
         _viewer.reset(token)
 
 
-def as_viewer(user, iterable):
-    """``iterable`` consumed as ``user`` views it: for a streamed answer, whose rows are read
-    after the view (and :class:`ViewerMiddleware`) returned."""
-    with viewing_as(user):
-        yield from iterable
-
-
 def current_viewer():
     """The user rendering is done for (None outside a request or :func:`viewing_as`)."""
     viewer = _viewer.get()

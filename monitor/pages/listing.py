@@ -31,7 +31,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
 from monitor import export_jobs
-from monitor.access import as_viewer
+from monitor.access import viewing_as
 from monitor.exports import (
     EXPORT_CHUNK,
     CsvColumn,
@@ -41,7 +41,6 @@ from monitor.exports import (
     xlsx_response,
 )
 from monitor.progress import progress_url
-from monitor.security.accesslog import serving
 from monitor.suggest import SuggestInput, make_suggest_widget, register_filterset
 
 PER_PAGE = 25
@@ -330,6 +329,9 @@ class ListPage:
     def export_view(self, request):
         return self._export(request, "csv")
 
+    def _export_chunks(self, queryset, request):
+        return _export_chunks_as(self, queryset, request)
+
     def xlsx_export_view(self, request):
         return self._export(request, "xlsx")
 
@@ -356,22 +358,11 @@ class ListPage:
         what = str(self.model._meta.verbose_name_plural)
         filters = [key for key in request.GET if any(request.GET.getlist(key))]
         if kind == "csv":
-            # Streamed: rows in chunks, each prepared in one batch (the page's own lookups),
-            # logged with the number of rows actually sent once the stream ends.
-            # The rows are read after the view has returned: for the reader still (str() of
-            # a protected person is their pseudonym, of a hidden record "not shown").
-            chunks = as_viewer(
-                request.user,
-                (
-                    self.prepare_rows(chunk, request)
-                    for chunk in chunked(queryset.iterator(chunk_size=EXPORT_CHUNK))
-                ),
-            )
+            # Streamed: rows in chunks, each prepared in one batch (the page's own lookups).
+            # Logged now, with the rows the same queryset holds (one COUNT), like every export.
+            log_export(request, what=what, filters=filters, rows=count)
             return csv_streaming_response(
-                self.csv_columns(request),
-                chunks,
-                filename=filename,
-                finished=lambda rows: _log_streamed(request, what=what, filters=filters, rows=rows),
+                self.csv_columns(request), self._export_chunks(queryset, request), filename=filename
             )
         rows = self.prepare_rows(list(queryset), request)
         title = what.capitalize()
@@ -380,11 +371,13 @@ class ListPage:
         return response
 
 
-def _log_streamed(request, **details) -> None:
-    # Runs once the last row is sent, after the view returned: the access log gets the
-    # request back (who, from where, which list).
-    with serving(request):
-        log_export(request, **details)
+def _export_chunks_as(page, queryset, request):
+    # The rows are read and written after the view returned (the response streams): the
+    # request's user is the viewer again meanwhile, so str() of a protected person is the
+    # pseudonym exactly as on the page (monitor.access.viewing_as).
+    with viewing_as(request.user):
+        for chunk in chunked(queryset.iterator(chunk_size=EXPORT_CHUNK)):
+            yield page.prepare_rows(chunk, request)
 
 
 def _error_summary(form) -> str:

@@ -21,7 +21,6 @@ write a row is not swallowed: the request fails rather than the access going unr
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import logging
 from contextvars import ContextVar
@@ -41,18 +40,6 @@ _current_request: ContextVar = ContextVar("monitor_access_request", default=None
 
 def current_request():
     return _current_request.get()
-
-
-@contextlib.contextmanager
-def serving(request):
-    """``request`` as the current one again, for what runs after its view returned: a
-    streamed export is logged when its last row is sent, with the request's user, address
-    and view."""
-    token = _current_request.set(request)
-    try:
-        yield
-    finally:
-        _current_request.reset(token)
 
 
 def _signed_in(user):

@@ -35,7 +35,7 @@ def test_uncleared_user_sees_the_pseudonym_and_no_name_anywhere(client, personas
     client.force_login(personas[persona])
     pseudonym = world["protected_person"].pseudonym
     for url in _pages(world):
-        content = client.get(url).content.decode("utf-8")
+        content = client.get(url).getvalue().decode("utf-8")
         for text in IDENTIFYING:
             assert text not in content, (persona, url, text)
     listing = client.get(reverse("person-list")).content.decode()
