@@ -50,10 +50,12 @@ from monitor.models import (
     IdempotencyKey,
     Place,
     ReviewDecision,
+    TaskProgress,
     Team,
     Term,
     User,
 )
+from monitor.progress import progress_start
 from people.admin import PersonAdmin
 from people.choices import OrganizationKind
 from people.models import Affiliation, Organization, Person, PersonName
@@ -195,6 +197,7 @@ def make_records(user: User, index: int = 0) -> dict[type, object]:
         )
         decision.save()
     records[ReviewDecision] = decision
+    records[TaskProgress] = progress_start(owner=user, kind="export", title=f"Export {index}")
     records[ReminderLog] = ReminderLog.objects.create(
         user=user, date=datetime.date(2023, 7, 12) + datetime.timedelta(days=index)
     )
