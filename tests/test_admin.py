@@ -52,10 +52,12 @@ from monitor.models import (
     IdempotencyKey,
     Place,
     ReviewDecision,
+    TaskProgress,
     Team,
     Term,
     User,
 )
+from monitor.progress import progress_start
 from monitor.security.accesslog import record_access
 from people.admin import PersonAdmin
 from people.choices import OrganizationKind
@@ -209,6 +211,7 @@ def make_records(user: User, index: int = 0) -> dict[type, object]:
         )
         decision.save()
     records[ReviewDecision] = decision
+    records[TaskProgress] = progress_start(owner=user, kind="export", title=f"Export {index}")
     records[ReminderLog] = ReminderLog.objects.create(
         user=user, date=datetime.date(2023, 7, 12) + datetime.timedelta(days=index)
     )
