@@ -62,7 +62,7 @@ system-packages:
 # out other database connections, which must not leak into the tests that follow.
 test: $(VENV)/.installed-dev $(CHROMIUM) system-packages
 	$(TEST_ENV) $(BIN)/python manage.py compile_translations
-	$(TEST_ENV) $(BIN)/python -m pytest -n 2 -m "not browser" $(PYTEST_ARGS)
+	$(TEST_ENV) $(BIN)/python -m pytest -n 2 -m "not browser and not slow" $(PYTEST_ARGS)
 	$(TEST_ENV) $(BIN)/python -m pytest -p no:xdist -m browser $(PYTEST_ARGS)
 
 ## messages: update locale/ru and locale/tg from the code (needs GNU gettext), then compile.
