@@ -447,6 +447,8 @@ SPECTACULAR_SETTINGS = {
         "StepKindEnum": "cases.choices.StepKind",
         "FollowUpStatusEnum": "cases.choices.FollowUpStatus",
         "FigureKindEnum": "cases.choices.FigureKind",
+        "CountKindEnum": "cases.choices.CountKind",
+        "PerpetratorRoleEnum": "cases.choices.PerpetratorRole",
         "ImportKindEnum": "imports.choices.ImportKind",
         "ImportStatusEnum": "imports.choices.JobStatus",
     },

@@ -297,7 +297,7 @@ def _part(model, pk, then, now, fields, links, labels: Labels, root) -> Part | N
             continue  # a part's link to the reviewed record itself says nothing
         new, old = display(f, new_raw, labels), display(f, old_raw, labels)
         if new and (f.is_relation or f.flatchoices or not isinstance(f, models.TextField)):
-            short.append(new)
+            short.append(str(new))  # a lazy label (an approximate date's) joins as text
         if then is None:
             if new:
                 changes.append(Change(capfirst(f.verbose_name), "", new))

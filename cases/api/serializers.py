@@ -38,6 +38,7 @@ from cases.models import (
 from cases.models.protest import ADMINISTRATIVE_CUSTODY_LIMIT_HOURS
 from cases.provenance import attach_provenance
 from monitor.api.fields import ApproximateDateField, RecordField
+from monitor.api.schema import RecordFieldSchema
 from monitor.api.serializers import (
     AUDIT_FIELDS,
     BriefPlaceSerializer,
@@ -431,6 +432,12 @@ class AttachedPersonField(RecordField):
 
     def get_attribute(self, instance):
         return instance._state.fields_cache.get(self.source_attrs[-1])
+
+
+class AttachedPersonFieldSchema(RecordFieldSchema):
+    """In the schema, an attached link is a link like any RecordField."""
+
+    target_class = AttachedPersonField
 
 
 class CaseDetentionSerializer(serializers.ModelSerializer):

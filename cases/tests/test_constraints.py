@@ -18,8 +18,11 @@ from tests.factories import (
     DetentionStepFactory,
     EventFactory,
     EventFigureFactory,
+    FacilityFactory,
     FollowUpFactory,
     FollowUpResponseFactory,
+    GroupDetentionFactory,
+    GroupDetentionFigureFactory,
     PersonFactory,
     SourceFactory,
     TermFactory,
@@ -32,6 +35,23 @@ pytestmark = pytest.mark.django_db
 CONFIDENTIALITY = "Confidentiality must be public, internal, confidential or strict."
 
 COVERED = {
+    # Protest detentions: places of detention, group detentions and their figures, assemblies.
+    "cases_facility_kind_valid",
+    "cases_groupdetention_date_approx",
+    "cases_groupfigure_range_ordered",
+    "cases_groupfigure_kind_valid",
+    "cases_groupfigure_qualifier_valid",
+    "cases_groupdetentionfigure_as_of_approx",
+    "cases_event_assembly_status_valid",
+    # Refused in cases/tests/test_protest.py (test_facility_coordinates_come_in_pairs_and_a_
+    # source_needs_them, test_an_administrative_outcome_carries_its_own_measure_only).
+    "cases_facility_coordinates_valid",
+    "cases_facility_source_with_coordinates",
+    "cases_step_fine_has_amount",
+    "cases_step_amount_only_on_fine",
+    "cases_step_admin_arrest_has_days",
+    "cases_step_days_only_on_admin_arrest",
+    "cases_step_hours_only_on_community_work",
     "cases_case_confidentiality_valid",
     "cases_case_review_state_valid",
     "cases_case_type_valid",
@@ -315,6 +335,49 @@ def test_second_reminder_log_for_one_user_and_day_is_refused():
     ReminderLog.objects.create(user=user, date=datetime.date(2024, 6, 1))
     duplicate = ReminderLog(user=user, date=datetime.date(2024, 6, 1))
     assert_refused(duplicate, "This user already had their reminder on that day.")
+
+
+def test_place_of_detention_of_an_unknown_kind_is_refused():
+    assert_refused(
+        FacilityFactory.build(kind="cave"), "Unknown kind of place of detention.", field="kind"
+    )
+
+
+def test_group_detention_date_with_inconsistent_columns_is_refused():
+    assert_approximate_date_guarded(GroupDetentionFactory(date="16 May 2022"), "date")
+
+
+def test_group_figure_upper_value_below_the_value_is_refused():
+    figure = GroupDetentionFigureFactory.build(
+        group=GroupDetentionFactory(), source=SourceFactory(), value=40, value_max=10
+    )
+    assert_refused(figure, "The upper value cannot be below the value.")
+
+
+def test_group_figure_of_an_unknown_kind_is_refused():
+    figure = GroupDetentionFigureFactory.build(
+        group=GroupDetentionFactory(), source=SourceFactory(), kind="hugged"
+    )
+    assert_refused(figure, "Unknown kind of count.", field="kind")
+
+
+def test_group_figure_with_an_unknown_qualifier_is_refused():
+    figure = GroupDetentionFigureFactory.build(
+        group=GroupDetentionFactory(), source=SourceFactory(), qualifier="heaps"
+    )
+    assert_refused(figure, "Unknown qualifier.", field="qualifier")
+
+
+def test_group_figure_as_of_with_inconsistent_columns_is_refused():
+    assert_approximate_date_guarded(GroupDetentionFigureFactory(as_of="June 2022"), "as_of")
+
+
+def test_event_with_an_unknown_assembly_status_is_refused():
+    assert_refused(
+        EventFactory.build(assembly_status="tolerated"),
+        "Unknown authorisation of an assembly.",
+        field="assembly_status",
+    )
 
 
 def test_every_cases_constraint_has_a_rejection_case():

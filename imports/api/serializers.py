@@ -7,6 +7,7 @@ from rest_framework import serializers
 
 from imports.choices import ImportKind, OnError
 from imports.models import ImportJob, MappingTemplate
+from monitor.api.strict import StrictFields, StrictSerializer
 from monitor.choices import Confidentiality
 
 
@@ -30,7 +31,7 @@ class ImportJobSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class UploadSerializer(serializers.Serializer):
+class UploadSerializer(StrictSerializer):
     file = serializers.FileField()
     kind = serializers.ChoiceField(choices=ImportKind.choices, default=ImportKind.DETENTIONS)
     team = serializers.UUIDField(required=False, allow_null=True)
@@ -53,7 +54,7 @@ class UploadSerializer(serializers.Serializer):
         return team
 
 
-class MappingSerializer(serializers.Serializer):
+class MappingSerializer(StrictSerializer):
     mapping = serializers.DictField(child=serializers.CharField(allow_blank=True))
     kind = serializers.ChoiceField(choices=ImportKind.choices, required=False)
     value_map = serializers.DictField(
@@ -64,11 +65,18 @@ class MappingSerializer(serializers.Serializer):
     template_name = serializers.CharField(required=False, allow_blank=True, max_length=200)
 
 
-class BatchCommentSerializer(serializers.Serializer):
+class BatchCommentSerializer(StrictSerializer):
     comment = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class MappingTemplateSerializer(serializers.ModelSerializer):
+class MappingTemplateSerializer(StrictFields, serializers.ModelSerializer):
+    # As a job's mapping: a template without one is refused (400), not a 500.
+    mapping = serializers.DictField(child=serializers.CharField(allow_blank=True))
+    value_map = serializers.DictField(
+        child=serializers.DictField(child=serializers.CharField(allow_blank=True)),
+        required=False,
+    )
+
     class Meta:
         model = MappingTemplate
         fields = ["id", "name", "kind", "mapping", "value_map", "created_at"]

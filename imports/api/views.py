@@ -24,9 +24,12 @@ from imports.api.serializers import (
 from imports.models import ImportJob, MappingTemplate
 from imports.reading import UnreadableFile
 from monitor.access import has_role
+from monitor.api.strict import StrictQuery
 
 
-class ImportJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class ImportJobViewSet(
+    StrictQuery, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     """Imports of spreadsheets. POST a file (multipart) to upload it; then ``mapping``,
     ``preview``, ``start``; follow the job (``rows_done``/``rows_total``, ``seconds_left``);
     ``cancel``, ``resume``; ``failed`` (a CSV of the failed rows); the review ``batch``,
@@ -160,7 +163,7 @@ class ImportJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         return self._decide(request, services.batch_return)
 
 
-class MappingTemplateViewSet(mixins.ListModelMixin, mixins.CreateModelMixin,
+class MappingTemplateViewSet(StrictQuery, mixins.ListModelMixin, mixins.CreateModelMixin,
                              viewsets.GenericViewSet):  # fmt: skip
     """Saved mappings (yours and your teams')."""
 

@@ -24,6 +24,7 @@ COVERED = {
     "monitor_term_unique_code",
     "monitor_term_vocabulary_valid",
     "monitor_term_not_own_parent",
+    "monitor_progress_done_within_total",
 }
 
 
@@ -110,6 +111,13 @@ def test_full_clean_recomputes_approximate_date_companions_from_the_date():
     allegation.date_end = datetime.date(2022, 4, 1)
     allegation.full_clean()
     assert allegation.date_end == datetime.date(2022, 5, 31)
+
+
+def test_task_progress_with_more_steps_done_than_in_all_is_refused():
+    from monitor.models import TaskProgress
+
+    progress = TaskProgress(kind="export", title="Cases", owner=UserFactory(), total=3, done=4)
+    assert_refused(progress, "Constraint “monitor_progress_done_within_total” is violated.")
 
 
 def test_every_core_constraint_has_a_rejection_case():

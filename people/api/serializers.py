@@ -16,6 +16,7 @@ from monitor.api.serializers import (
     TeamField,
     visible_places,
 )
+from monitor.api.strict import StrictSerializer
 from people.models import Affiliation, Organization, Person, PersonName
 from people.selectors import (  # noqa: F401  (the API's links to persons come from here)
     person_prefetch,
@@ -65,7 +66,7 @@ class LikelyDuplicateSerializer(serializers.Serializer):
         return display_name(match.person, self.context)
 
 
-class MergeSerializer(serializers.Serializer):
+class MergeSerializer(StrictSerializer):
     duplicate = serializers.UUIDField(
         help_text=_("The person recorded twice: merged into this one.")
     )

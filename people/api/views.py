@@ -75,6 +75,13 @@ class PersonViewSet(ReviewedViewSet):
     serializer_class = PersonSerializer
     filterset_class = PersonFilterSet
 
+    def known_query_parameters(self) -> set[str]:
+        # ?confirm_new=true is read by a create only (see perform_write).
+        known = super().known_query_parameters()
+        if getattr(self, "action", None) == "create":
+            known.add("confirm_new")
+        return known
+
     @extend_schema(
         summary="Merge a duplicate into this person",
         description=(

@@ -12,7 +12,10 @@ import pytest
 from django.db import connection
 from django.test import Client
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# serialized_rollback, as every transactional test here (tests/task_backends.py): a plain
+# transactional test's flush re-creates the content types under new keys, and the next
+# serialized test's restore then collides with them (UNIQUE app_label, model).
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 @pytest.fixture

@@ -92,7 +92,9 @@ def world(team):
     station = FacilityFactory(name="Khorog city police station", other_names="ОВД Хорога")
     secret_group = GroupDetentionFactory(case=secret_case, event=secret_event, facility=station)
     GroupDetentionFigureFactory(group=secret_group, value=77, source=secret_source)
-    open_group = GroupDetentionFactory(case=internal_case, event=public_event, facility=station)
+    open_group = GroupDetentionFactory(
+        case=internal_case, event=public_event, facility=station, date="June 2023"
+    )
     GroupDetentionFigureFactory(group=open_group, value=25, source=public_source)
     return {
         "secret_case": secret_case,

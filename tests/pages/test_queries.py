@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from cases.choices import CasePersonRole, StepKind
 from monitor.choices import Vocabulary
+from people.matching import FEW_CANDIDATES
 from tests.factories import (
     AffiliationFactory,
     AllegationFactory,
@@ -168,6 +169,12 @@ def _fill_case(case, team, n):
 
 
 def _fill_person(person, team, n):
+    # Namesakes, enough for the matcher's first candidate query (people.matching): whether it
+    # also looks for names like any one word depends on the other test names in the database
+    # (one query more or less, whatever the rows), not on this person's rows.
+    name = person.names.get(is_primary=True).full_name
+    for _index in range(FEW_CANDIDATES):
+        PersonFactory(team=team, name=name)
     for _index in range(n):
         PersonNameFactory(person=person)
         AffiliationFactory(person=person)

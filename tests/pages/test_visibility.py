@@ -156,7 +156,9 @@ def test_dashboard_chart_counts_exclude_strict_records(client, personas, world, 
         assert "chart" not in response.context
         return
     chart = response.context["chart"]
-    assert chart.totals == [1, 1]  # the internal case's arrest and allegation only
+    # The internal case's arrest, its group of 25 detained and its allegation only: the
+    # strict case's group of 77 is not counted.
+    assert chart.totals == [1, 25, 1]
     assert "May 2023" not in chart.categories  # the strict allegation's month
     assert SECRET.encode() not in response.content
 
@@ -164,7 +166,7 @@ def test_dashboard_chart_counts_exclude_strict_records(client, personas, world, 
 @pytest.mark.parametrize("persona", TEAM)
 def test_dashboard_chart_counts_the_strict_records_for_the_team(client, personas, world, persona):
     chart = _get(client, personas[persona], reverse("dashboard")).context["chart"]
-    assert chart.totals == [2, 2]
+    assert chart.totals == [2, 25 + 77, 2]
 
 
 @pytest.mark.parametrize("persona", NOT_TEAM)

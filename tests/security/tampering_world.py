@@ -43,8 +43,11 @@ from tests.factories import (
     EventFactory,
     EventFigureFactory,
     EvidenceFileFactory,
+    FacilityFactory,
     FollowUpFactory,
     FollowUpResponseFactory,
+    GroupDetentionFactory,
+    GroupDetentionFigureFactory,
     OrganizationFactory,
     PersonFactory,
     PersonNameFactory,
@@ -70,7 +73,7 @@ OWN_LEVEL = {
     "no_role_user": Confidentiality.PUBLIC,
 }
 #: Reference data every role reads: hidden only from a user without a role.
-REFERENCE_KEYS = frozenset({"term", "place"})
+REFERENCE_KEYS = frozenset({"term", "place", "facility"})
 
 
 @dataclass
@@ -96,6 +99,7 @@ def build_hidden(*, team, owner, level) -> World:
     # in every form's choices — no canary.
     add("term", TermFactory(label="Reference term"))
     add("place", PlaceFactory(name="Reference village"))
+    facility = add("facility", FacilityFactory(name="Reference police station"))
     source = add(
         "source",
         SourceFactory(
@@ -178,6 +182,14 @@ def build_hidden(*, team, owner, level) -> World:
         "detention", DetentionFactory(case=case, person=protected, description=f"{label} cell")
     )
     add("step", DetentionStepFactory(detention=detention, note=label))
+    group = add(
+        "group_detention",
+        GroupDetentionFactory(case=case, facility=facility, description=f"{label} rally"),
+    )
+    add(
+        "group_detention_figure",
+        GroupDetentionFigureFactory(group=group, source=source, claimed_by=label, note=label),
+    )
     followup = add(
         "followup",
         FollowUpFactory(

@@ -46,8 +46,11 @@ from cases.models import (
     DetentionStep,
     Event,
     EventFigure,
+    Facility,
     FollowUp,
     FollowUpResponse,
+    GroupDetention,
+    GroupDetentionFigure,
     ReminderLog,
 )
 from monitor.admin.base import AuditedAdmin
@@ -100,6 +103,9 @@ PAGE_TARGETS: dict[str, tuple[str, ...]] = {
     "person-detail": ("person", "protected_person"),
     "person-edit": ("person", "protected_person"),
     "person-submit": ("person", "protected_person"),
+    "person-merge": ("person", "protected_person"),
+    "person-unmerge": ("person", "protected_person"),
+    "facility-detail": ("facility",),
     "source-detail": ("source", "protected_source"),
     "source-edit": ("source", "protected_source"),
     "source-submit": ("source", "protected_source"),
@@ -119,6 +125,8 @@ API_TARGETS: dict[str, tuple[str, ...]] = {
     "event": ("event",),
     "allegation": ("allegation",),
     "detention": ("detention",),
+    "group-detention": ("group_detention",),
+    "facility": ("facility",),
     "follow-up": ("followup",),
     "person": ("person", "protected_person"),
     "organization": ("organization",),
@@ -139,6 +147,9 @@ ADMIN_TARGETS: dict[type, tuple[str, ...]] = {
     AllegationPerpetrator: ("perpetrator",),
     Detention: ("detention",),
     DetentionStep: ("step",),
+    GroupDetention: ("group_detention",),
+    GroupDetentionFigure: ("group_detention_figure",),
+    Facility: ("facility",),
     Event: ("event",),
     EventFigure: ("event_figure",),
     FollowUp: ("followup",),
@@ -433,7 +444,18 @@ def attempts(pattern: Pattern, world: World, own: World, keys: set[str]):
                 )
             continue
         values = {name: pk for name in pattern.kwargs if name in ID_PARAMETERS}
-        yield pattern.path(**values), pattern.path(**dict.fromkeys(values, fake)), (pk, fake)
+        # A part named after the record (an event's ``figures/<figure>/``, a detention's
+        # ``steps/<step>/``): the hidden record's own, either way.
+        extra = {
+            name: str(world[key].pk)
+            for name, key in (("figure", "event_figure"), ("step", "step"))
+            if name in pattern.kwargs
+        }
+        yield (
+            pattern.path(**values, **extra),
+            pattern.path(**dict.fromkeys(values, fake), **extra),
+            (pk, fake, *extra.values()),
+        )
 
 
 def client_for(surface: str, user):
@@ -1120,6 +1142,8 @@ FILTER_TARGETS: dict[type, tuple[str, ...]] = {
     EvidenceFile: ("evidence",),
     Term: ("term",),
     Place: ("place",),
+    Facility: ("facility",),
+    GroupDetention: ("group_detention",),
 }
 #: Choices every role is offered by design: teams (named on every record) and colleagues
 #: (a follow-up's owner).
@@ -1238,10 +1262,13 @@ PAGE_LISTS = {
     "register-list": "cases.filtersets.DetentionFilterSet",
     "register-export": "cases.filtersets.DetentionFilterSet",
     "register-export-xlsx": "cases.filtersets.DetentionFilterSet",
+    "facility-list": "cases.filtersets.FacilityFilterSet",
+    "facility-export": "cases.filtersets.FacilityFilterSet",
 }
 #: Lists and exports that take no filter at all, with the reason.
 UNFILTERED_LISTS = {
     "communication-statistics-export": "the reply statistics: every communication one sees",
+    "detention-statistics-export": "the detention statistics: every detention one sees",
 }
 
 

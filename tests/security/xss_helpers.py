@@ -42,9 +42,13 @@ from cases.models import (
     DetentionStep,
     Event,
     EventFigure,
+    Facility,
     FollowUp,
     FollowUpResponse,
+    GroupDetention,
+    GroupDetentionFigure,
 )
+from imports.models import ImportJob, ImportRow, MappingTemplate
 from monitor.choices import Confidentiality, Role, Vocabulary
 from monitor.history import acting_as
 from monitor.models import (
@@ -55,10 +59,12 @@ from monitor.models import (
     IdempotencyKey,
     Place,
     ReviewDecision,
+    TaskProgress,
     Team,
     Term,
     User,
 )
+from monitor.progress import progress_start
 from monitor.services import review_return, review_submit
 from people.models import Affiliation, Organization, Person, PersonName
 from sources.models import Citation, CustodyEvent, EvidenceFile, Source
@@ -75,8 +81,11 @@ from tests.factories import (
     EventFactory,
     EventFigureFactory,
     EvidenceFileFactory,
+    FacilityFactory,
     FollowUpFactory,
     FollowUpResponseFactory,
+    GroupDetentionFactory,
+    GroupDetentionFigureFactory,
     OrganizationFactory,
     PersonFactory,
     PersonNameFactory,
@@ -87,7 +96,7 @@ from tests.factories import (
     UserFactory,
 )
 
-DOMAIN_APPS = ("monitor", "cases", "people", "sources")
+DOMAIN_APPS = ("monitor", "cases", "people", "sources", "imports")
 
 #: Text fields that cannot hold free text, with the reason. Keys are ``app.Model.field``;
 #: ``test_xss.py`` checks that each still names a text field, so the list cannot go stale.
@@ -104,8 +113,22 @@ SKIPPED: dict[str, str] = {
     "sources.EvidenceFile.wrapped_key": "the file's data key sealed by the app, base64",
     # Derived from a field that is tested.
     "people.PersonName.folded": "the search key folded from full_name (full_name is tested)",
+    "cases.Facility.folded": "the search key folded from name and other_names (both tested)",
     # Too short for markup, and a token by the HTTP grammar (no < > or quotes).
     "monitor.AccessLog.method": "the request's HTTP method, eight characters at most",
+    "monitor.TaskProgress.kind": "the kind of background job, a code the app sets",
+    "monitor.TaskProgress.task_id": "the id of the task runner's result, set by the app",
+    "imports.ImportJob.encoding": "a codec name the upload checks (the file is read with it)",
+    "imports.ImportJob.delimiter": "the file's column separator, two characters at most",
+    "imports.ImportRow.external_key": "a row's matching key, shown nowhere",
+    "imports.ImportRow.fingerprint": "a digest of the row's cells, computed by the app",
+    "cases.DetentionStep.fine_currency": "an ISO 4217 currency code, three characters at most",
+}
+
+#: Fields no HTML page or admin page shows (their only surface is the API, whose test reads
+#: them back unchanged): the HTML test cannot see them escaped. Keys as in :data:`SKIPPED`.
+API_ONLY: dict[str, str] = {
+    "imports.MappingTemplate.name": "saved import mappings are listed by the API alone",
 }
 
 #: Choices fields stored with markup anyway: these have no check constraint, so a bulk import
@@ -290,6 +313,27 @@ def _build_records(author, reviewer, admin, team, place, violation, source_kind)
     )
     detention = DetentionFactory(case=case, person=person, **values(Detention))
     step = DetentionStepFactory(detention=detention, **values(DetentionStep))
+    facility = FacilityFactory(place=place, **values(Facility))
+    group = GroupDetentionFactory(case=case, facility=facility, **values(GroupDetention))
+    group_figure = GroupDetentionFigureFactory(
+        group=group, source=source, **values(GroupDetentionFigure)
+    )
+    progress = progress_start(
+        owner=admin, kind="export", title=values(TaskProgress)["title"], params={}
+    )
+    import_job = ImportJob.objects.create(
+        created_by=reviewer, team=team, confidentiality=Confidentiality.INTERNAL, source=source,
+        evidence=evidence, file_format="csv", encoding="utf-8", delimiter=",", headers=["name"],
+        rows_total=1, rows_done=1, rows_failed=1, **values(ImportJob),
+    )  # fmt: skip
+    import_row = ImportRow.objects.create(
+        job=import_job, number=1, fingerprint="0" * 64, outcome="failed", cells=["x"],
+        **values(ImportRow),
+    )  # fmt: skip
+    template = MappingTemplate.objects.create(
+        kind=import_job.kind, mapping={}, created_by=reviewer, team=team,
+        **values(MappingTemplate),
+    )  # fmt: skip
     followup = FollowUpFactory(case=case, addressee=organization, owner=author, **values(FollowUp))
     response = FollowUpResponseFactory(followup=followup, **values(FollowUpResponse))
     citation = CitationFactory(source=source, record=allegation, **values(Citation))
@@ -337,6 +381,13 @@ def _build_records(author, reviewer, admin, team, place, violation, source_kind)
         perpetrator,
         detention,
         step,
+        facility,
+        group,
+        group_figure,
+        progress,
+        import_job,
+        import_row,
+        template,
         followup,
         response,
         citation,
@@ -347,6 +398,8 @@ def _build_records(author, reviewer, admin, team, place, violation, source_kind)
         author,
     ):
         records[obj._meta.label] = type(obj)._base_manager.get(pk=obj.pk)
+    # A second person, for the merge page (a person and the duplicate to merge into it).
+    records["duplicate_person"] = PersonFactory(team=team, name="Duplicate Person")
     records["review_items"] = [
         records[label] for label in ("cases.Case", "cases.Event", "people.Person", "sources.Source")
     ]
