@@ -391,6 +391,9 @@ SPECTACULAR_SETTINGS = {
         "StepKindEnum": "cases.choices.StepKind",
         "FollowUpStatusEnum": "cases.choices.FollowUpStatus",
         "FigureKindEnum": "cases.choices.FigureKind",
+        "FacilityKindEnum": "cases.choices.FacilityKind",
+        "CountKindEnum": "cases.choices.CountKind",
+        "AssemblyStatusEnum": "cases.choices.AssemblyStatus",
     },
 }
 
