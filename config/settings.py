@@ -451,6 +451,8 @@ SPECTACULAR_SETTINGS = {
         "PerpetratorRoleEnum": "cases.choices.PerpetratorRole",
         "ImportKindEnum": "imports.choices.ImportKind",
         "ImportStatusEnum": "imports.choices.JobStatus",
+        "FacilityKindEnum": "cases.choices.FacilityKind",
+        "AssemblyStatusEnum": "cases.choices.AssemblyStatus",
     },
 }
 

@@ -82,6 +82,7 @@ class ApproximateDateFieldSchema(OpenApiSerializerFieldExtension):
 
 class RecordFieldSchema(OpenApiSerializerFieldExtension):
     target_class = "monitor.api.fields.RecordField"
+    match_subclasses = True  # e.g. a link read only as attached (cases' AttachedPersonField)
 
     def map_serializer_field(self, auto_schema, direction):
         if direction == "response":
