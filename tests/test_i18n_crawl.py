@@ -54,6 +54,9 @@ NOT_ENGLISH = {
     "Authenticator", "1Password", "Ctrl", "Mac", "Bearer", "MONITOR_EVIDENCE_KEY",
     "DD", "MM", "YYYY", "app_label.model", "cases.allegation", "TOTP", "SHA-256",
     "Shoishirinov",  # the Latin spelling a search finds from «Шоиширинов» (a help text)
+    "Djumaev",  # and the one that finds «Джумаев»
+    "TJS",  # the somoni's ISO 4217 code
+    "BOM", "Excel",  # an encoding's byte-order mark; the spreadsheet program, by its name
     "Axes",  # the sign-in lockout library, by its name (its app has no verbose name)
     "True", "False",  # the alt text of the admin's yes/no icons, which Django never translates
 }  # fmt: skip

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from imports import services
 from imports.choices import JobStatus, RowOutcome
+from imports.fields import fields_of
 from imports.forms import CommentForm, MappingForm, UploadForm
 from imports.models import ImportJob
 from imports.reading import UnreadableFile
@@ -107,8 +108,15 @@ def import_detail(request, pk):
     if job.status in (JobStatus.DONE, JobStatus.FAILED, JobStatus.CANCELLED):
         records = services.batch_records(job=job, actor=request.user)
         counts = services.batch_counts(records)
+    # The preview and the report name each field by its label, not by its code.
+    labels = {field.code: field.label for field in fields_of(job.kind)}
     context = {
         "job": job,
+        "preview_rows": [
+            (plan, [(labels.get(code, code), value) for code, value in plan.values.items() if value])
+            for plan in (preview.plans if preview else [])
+        ],
+        "proposals": [(labels.get(code, code), values) for code, values in job.proposals.items()],
         "owner": owner,
         "form": form,
         "preview": preview,
