@@ -16,12 +16,14 @@ from html.parser import HTMLParser
 import pytest
 from django.apps import apps
 from django.contrib import admin
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import models
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from cases.choices import CasePersonRole, FollowUpKind, StepKind
+from imports.services import import_upload
 from monitor.choices import Confidentiality, Vocabulary
-from monitor.models import Term
+from monitor.models import TaskProgress, Term
 from tests.factories import (
     AllegationFactory,
     CaseFactory,
@@ -30,6 +32,7 @@ from tests.factories import (
     DetentionFactory,
     DetentionStepFactory,
     EventFactory,
+    FacilityFactory,
     FollowUpFactory,
     FollowUpResponseFactory,
     PersonFactory,
@@ -51,6 +54,9 @@ NOT_ENGLISH = {
     "Authenticator", "1Password", "Ctrl", "Mac", "Bearer", "MONITOR_EVIDENCE_KEY",
     "DD", "MM", "YYYY", "app_label.model", "cases.allegation", "TOTP", "SHA-256",
     "Shoishirinov",  # the Latin spelling a search finds from «Шоиширинов» (a help text)
+    "Djumaev",  # and the one that finds «Джумаев»
+    "TJS",  # the somoni's ISO 4217 code
+    "BOM", "Excel",  # an encoding's byte-order mark; the spreadsheet program, by its name
     "Axes",  # the sign-in lockout library, by its name (its app has no verbose name)
     "True", "False",  # the alt text of the admin's yes/no icons, which Django never translates
 }  # fmt: skip
@@ -63,14 +69,15 @@ NOT_PAGES = {
     "case-export", "event-export", "allegation-export", "detention-export",
     "followup-export", "person-export", "source-export", "case-submit", "person-submit",
     "source-submit", "two-factor-verify", "two-factor-setup", "password_change_done",
-    "login",
+    "login", "suggest", "task-progress-json", "task-progress-cancel", "export-download",
+    "import-failed", "person-unmerge", "detention-statistics-export", "facility-export",
 }  # fmt: skip
 
 WORD = re.compile(r"[A-Za-z][A-Za-z0-9_.'’-]*[A-Za-z0-9]|[A-Za-z]{2,}")
 
 
 @pytest.fixture
-def cyrillic_world(team):
+def cyrillic_world(team, personas):
     """Records written as monitors write them, in Russian and Tajik."""
     strict = {"confidentiality": Confidentiality.STRICT, "team": team}
     event = EventFactory(title="Разгон митинга в Хороге", **strict)
@@ -101,6 +108,17 @@ def cyrillic_world(team):
         sent="2023-06-01",
     )  # fmt: skip
     FollowUpResponseFactory(followup=followup, summary="Ответ правительства.")
+    facility = FacilityFactory(name="ИВС ОВД Хорога")
+    monitor = personas["monitor_on_team"]
+    spreadsheet = "ФИО;Дата задержания\nИванов Иван;12.05.2023\n".encode()
+    imported = import_upload(
+        actor=monitor,
+        uploaded_file=SimpleUploadedFile("список.csv", spreadsheet, content_type="text/csv"),
+        team=team,
+    )
+    progress = TaskProgress.objects.create(
+        kind="export", title="Экспорт дел", owner=monitor, state="running", total=10, done=3
+    )
     return {
         "case": case,
         "event": event,
@@ -108,6 +126,9 @@ def cyrillic_world(team):
         "person": person,
         "detention": detention,
         "followup": followup,
+        "facility": facility,
+        "import": imported,
+        "progress": progress,
     }
 
 
@@ -138,6 +159,10 @@ def _kwargs(name: str, world) -> dict | None:
         "followup-respond": {"pk": world["followup"].pk},
         "followup-un-letter": {"pk": world["followup"].pk},
         "person-detail": {"pk": world["person"].pk},
+        "person-merge": {"pk": world["person"].pk},
+        "facility-detail": {"pk": world["facility"].pk},
+        "import-detail": {"pk": world["import"].pk},
+        "task-progress": {"pk": world["progress"].pk},
         "person-edit": {"pk": world["person"].pk},
         "source-detail": {"pk": world["source"].pk},
         "source-edit": {"pk": world["source"].pk},

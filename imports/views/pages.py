@@ -4,19 +4,22 @@ failed rows, and the review of the batch. Every action calls :mod:`imports.servi
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import Http404, HttpResponse, HttpResponseForbidden
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
 from imports import services
 from imports.choices import JobStatus, RowOutcome
+from imports.fields import fields_of
 from imports.forms import CommentForm, MappingForm, UploadForm
 from imports.models import ImportJob
 from imports.reading import UnreadableFile
 from monitor.access import has_role
 from monitor.choices import ReviewState
 from monitor.exports import log_export
+from monitor.pages.editing import refused
 from monitor.services import ActionRefused, NotVisible
 
 
@@ -35,7 +38,9 @@ def import_index(request):
 @require_http_methods(["GET", "HEAD", "POST"])
 def import_new(request):
     if not services.may_import(request.user):
-        return HttpResponseForbidden(_("Only monitors, reviewers and coordinators import."))
+        return refused(
+            request, _("Only monitors, reviewers and coordinators import."), back=reverse("imports")
+        )
     form = UploadForm(request.POST or None, request.FILES or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -107,8 +112,18 @@ def import_detail(request, pk):
     if job.status in (JobStatus.DONE, JobStatus.FAILED, JobStatus.CANCELLED):
         records = services.batch_records(job=job, actor=request.user)
         counts = services.batch_counts(records)
+    # The preview and the report name each field by its label, not by its code.
+    labels = {field.code: field.label for field in fields_of(job.kind)}
     context = {
         "job": job,
+        "preview_rows": [
+            (
+                plan,
+                [(labels.get(code, code), value) for code, value in plan.values.items() if value],
+            )
+            for plan in (preview.plans if preview else [])
+        ],
+        "proposals": [(labels.get(code, code), values) for code, values in job.proposals.items()],
         "owner": owner,
         "form": form,
         "preview": preview,

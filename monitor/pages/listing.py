@@ -47,6 +47,7 @@ PER_PAGE = 25
 #: The labels of filters that many lists share and that are named after no field of the
 #: model (their label would otherwise be made from their English name).
 COMMON_FILTER_LABELS = {
+    "administrative_article": _("Administrative article"),
     "archived": _("Archived"),
     "arrest_year": _("Year of arrest"),
     "article": _("Article"),
@@ -57,6 +58,7 @@ COMMON_FILTER_LABELS = {
     "due_before": _("Due on or before"),
     "event": _("Event"),
     "facility": _("Facility"),
+    "held_at": _("Place of detention"),
     "language": _("Written in"),
     "name": _("Name"),
     "organization": _("Organisation"),
@@ -69,6 +71,8 @@ COMMON_FILTER_LABELS = {
     "published_to": _("Published to"),
     "q": _("Search"),
     "residence": _("Residence"),
+    "sent_from": _("Sent from"),
+    "sent_to": _("Sent to"),
     "sentence_min_months": _("Sentenced to at least (months)"),
     "status": _("Status"),
     "tag": _("Tag"),
