@@ -79,6 +79,11 @@ class StrictQuery:
         super().initial(request, *args, **kwargs)
         unknown = sorted(set(request.query_params) - self.known_query_parameters())
         if unknown:
+            # A record the client may not see answers 404 whatever it sent, as an id that
+            # does not exist: never a 400 that would confirm the record is there.
+            lookup = getattr(self, "lookup_url_kwarg", None) or getattr(self, "lookup_field", None)
+            if lookup and lookup in self.kwargs and hasattr(self, "get_object"):
+                self.get_object()
             known = self.known_query_parameters()
             message = (
                 str(UNKNOWN_PARAMETER) % {"known": _listed(known)} if known else str(NO_PARAMETER)
