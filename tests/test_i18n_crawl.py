@@ -275,12 +275,6 @@ def english_words(html: str, allowed: set[str]) -> list[str]:
     return found
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="KNOWN DEFECT after the merges of 2026-12-06: some list filters' labels "
-    "(Confidentiality, Review state, Case type, Kind, Claim status, Gender, Reliability) show "
-    "in English on the list pages in ru/tg; fix it and remove this mark (see the closing note)",
-)
 @pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize("persona", PERSONAS)
 def test_every_page_speaks_the_language_with_no_english_word(

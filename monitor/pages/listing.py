@@ -26,7 +26,8 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Case, Q, QuerySet, Value, When
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
@@ -182,6 +183,8 @@ class ListPage:
             # Labels django-filter would make from English names ("Perpetrators organisation").
             if filter_._label is None and name in COMMON_FILTER_LABELS:
                 filter_.label = COMMON_FILTER_LABELS[name]
+            else:
+                _translated_default_label(self.model, filter_)
         self._adjust_form(filterset.form, request)
         return filterset
 
@@ -382,6 +385,24 @@ def _export_chunks_as(page, queryset, request):
     with viewing_as(request.user):
         for chunk in chunked(queryset.iterator(chunk_size=EXPORT_CHUNK)):
             yield page.prepare_rows(chunk, request)
+
+
+def _translated_default_label(model, filter_) -> None:
+    """django-filter makes a filter's default label once, as text, in the language active at
+    that moment, and keeps it: made during an English request (or the API schema), it stays
+    English. A label that is its field's name is given back lazily, in the reader's language."""
+    try:
+        field = model._meta.get_field(filter_.field_name)
+    except Exception:  # a filter on a lookup path or a method: its label is its own
+        return
+    verbose_name = getattr(field, "verbose_name", None)
+    if verbose_name is None:
+        return
+    current = filter_._label
+    with translation.override("en"):
+        english = str(verbose_name)
+    if current is None or str(current).lower() == english.lower():
+        filter_.label = capfirst(verbose_name)
 
 
 def _error_summary(form) -> str:
