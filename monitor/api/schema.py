@@ -93,6 +93,7 @@ class RecordFieldSchema(OpenApiSerializerFieldExtension):
 
 class TermFieldSchema(OpenApiSerializerFieldExtension):
     target_class = "monitor.api.fields.TermField"
+    priority = 1  # before RecordFieldSchema, which matches its subclasses (TermField is one)
 
     def map_serializer_field(self, auto_schema, direction):
         vocabulary = self.target.vocabulary

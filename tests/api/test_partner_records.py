@@ -180,11 +180,6 @@ def test_a_term_of_another_vocabulary_is_refused_by_code(api, monitor_on_team, w
     assert "violation_type" in response.json()["error"]["fields"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="KNOWN DEFECT after the merges of 2026-12-06: a term field's schema lost its "
-    "description (KeyError 'description'); fix it and remove this mark (see the closing note)",
-)
 def test_the_schema_names_the_vocabulary_of_each_term_field():
     from drf_spectacular.generators import SchemaGenerator
 
