@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import django_filters
 from django.db.models import Q
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
+from django_filters.utils import label_for_filter
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
@@ -91,6 +93,54 @@ class ApproximateDateFilter(django_filters.Filter):
         return value.start if self.bound == "start" else value.end
 
 
+#: The labels of filters that many lists share and that are named after no field of the
+#: model (their label would otherwise be made from their English name).
+COMMON_FILTER_LABELS = {
+    "administrative_article": _("Administrative article"),
+    "archived": _("Archived"),
+    "arrest_year": _("Year of arrest"),
+    "article": _("Article"),
+    "changed_since": _("Changed since"),
+    "date_from": _("Date from"),
+    "date_to": _("Date to"),
+    "due_after": _("Due on or after"),
+    "due_before": _("Due on or before"),
+    "event": _("Event"),
+    "facility": _("Facility"),
+    "held_at": _("Place of detention"),
+    "language": _("Written in"),
+    "name": _("Name"),
+    "organization": _("Organisation"),
+    "overdue": _("Overdue"),
+    "parent": _("Part of"),
+    "person": _("Person"),
+    "perpetrator": _("Perpetrator"),
+    "place": _("Place"),
+    "published_from": _("Published from"),
+    "published_to": _("Published to"),
+    "q": _("Search"),
+    "residence": _("Residence"),
+    "sent_from": _("Sent from"),
+    "sent_to": _("Sent to"),
+    "sentence_min_months": _("Sentenced to at least (months)"),
+    "status": _("Status"),
+    "tag": _("Tag"),
+    "verified": _("Verified cases only"),
+    "violation_type": _("Violation"),
+    "within": _("Within"),
+}
+
+
+def _default_label(model, name: str, filter_) -> str:
+    """The label django-filter would make (its field's verbose name), in the reader's language."""
+    if name in COMMON_FILTER_LABELS:
+        return str(COMMON_FILTER_LABELS[name])
+    label = label_for_filter(model, filter_.field_name, filter_.lookup_expr, filter_.exclude)
+    if "[invalid name]" in label:
+        return name.replace("_", " ").capitalize()
+    return label
+
+
 ARCHIVED_CHOICES = (
     ("exclude", _("leave archived records out (the default)")),
     ("include", _("include archived records")),
@@ -107,6 +157,20 @@ class RecordFilterSet(django_filters.FilterSet):
         empty_label=None,
         help_text=_("Archived records are left out unless asked for."),
     )
+
+    @classmethod
+    def get_filters(cls):
+        """Every filter without a label of its own gets a lazy one, translated when shown.
+
+        django-filter makes a missing label once, as text, in the language active at that
+        moment (an English API schema, say) and keeps it for every later reader.
+        """
+        filters = super().get_filters()
+        model = cls._meta.model
+        for name, filter_ in filters.items():
+            if model is not None and filter_._label is None:
+                filter_.label = lazy(_default_label, str)(model, name, filter_)
+        return filters
 
     def filter_archived(self, queryset, name, value):
         return queryset  # applied in filter_queryset, where its default also lives

@@ -545,3 +545,23 @@ def test_the_dashboard_chart_names_its_months_in_the_readers_language(client, mo
     for language, month in (("ru", "июнь 2022"), ("tg", "моҳи июни 2022"), ("en", "Jun 2022")):
         html = client.get(reverse("dashboard"), HTTP_ACCEPT_LANGUAGE=language).content.decode()
         assert month in html, language
+
+
+def test_filter_labels_follow_the_reader_even_after_an_english_reader(client, monitor_on_team):
+    """django-filter makes a missing label once, in the language of that moment, and keeps it:
+    an English reader (or the API schema) first must not leave the Russian list in English."""
+    from cases.filtersets import CaseFilterSet
+
+    with translation.override("en"):
+        # The API schema reads each filter's label and form field (which keeps the label it got).
+        english = {name: str(f.field.label) for name, f in CaseFilterSet.base_filters.items()}
+        client.force_login(monitor_on_team)
+        assert (
+            "Confidentiality" in client.get("/cases/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+        )
+    assert english["confidentiality"] == "Confidentiality"
+    assert english["review_state"] == "Review state"
+    html = client.get("/cases/", HTTP_ACCEPT_LANGUAGE="ru").content.decode()
+    assert "Confidentiality" not in html and "Review state" not in html
+    with translation.override("ru"):
+        assert str(CaseFilterSet.base_filters["confidentiality"].label) in html

@@ -26,8 +26,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Case, Q, QuerySet, Value, When
 from django.shortcuts import redirect, render
-from django.utils import timezone, translation
-from django.utils.text import capfirst
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
@@ -45,42 +44,6 @@ from monitor.progress import progress_url
 from monitor.suggest import SuggestInput, make_suggest_widget, register_filterset
 
 PER_PAGE = 25
-#: The labels of filters that many lists share and that are named after no field of the
-#: model (their label would otherwise be made from their English name).
-COMMON_FILTER_LABELS = {
-    "administrative_article": _("Administrative article"),
-    "archived": _("Archived"),
-    "arrest_year": _("Year of arrest"),
-    "article": _("Article"),
-    "changed_since": _("Changed since"),
-    "date_from": _("Date from"),
-    "date_to": _("Date to"),
-    "due_after": _("Due on or after"),
-    "due_before": _("Due on or before"),
-    "event": _("Event"),
-    "facility": _("Facility"),
-    "held_at": _("Place of detention"),
-    "language": _("Written in"),
-    "name": _("Name"),
-    "organization": _("Organisation"),
-    "overdue": _("Overdue"),
-    "parent": _("Part of"),
-    "person": _("Person"),
-    "perpetrator": _("Perpetrator"),
-    "place": _("Place"),
-    "published_from": _("Published from"),
-    "published_to": _("Published to"),
-    "q": _("Search"),
-    "residence": _("Residence"),
-    "sent_from": _("Sent from"),
-    "sent_to": _("Sent to"),
-    "sentence_min_months": _("Sentenced to at least (months)"),
-    "status": _("Status"),
-    "tag": _("Tag"),
-    "verified": _("Verified cases only"),
-    "violation_type": _("Violation"),
-    "within": _("Within"),
-}
 #: Names of filters shown in the search bar instead of the filter panel.
 HIDDEN_FILTERS = ("ordering",)
 
@@ -179,12 +142,6 @@ class ListPage:
         filterset = self.filterset_class(
             request.GET, queryset=self.get_queryset(request), request=request
         )
-        for name, filter_ in filterset.filters.items():
-            # Labels django-filter would make from English names ("Perpetrators organisation").
-            if filter_._label is None and name in COMMON_FILTER_LABELS:
-                filter_.label = COMMON_FILTER_LABELS[name]
-            else:
-                _translated_default_label(self.model, filter_)
         self._adjust_form(filterset.form, request)
         return filterset
 
@@ -196,11 +153,7 @@ class ListPage:
     def _adjust_form(self, form, request) -> None:
         for name, field in form.fields.items():
             if not field.label or "[invalid name]" in str(field.label):
-                field.label = (
-                    self.filter_labels.get(name)
-                    or COMMON_FILTER_LABELS.get(name)
-                    or name.replace("_", " ").capitalize()
-                )
+                field.label = self.filter_labels.get(name) or name.replace("_", " ").capitalize()
             elif name in self.filter_labels:
                 field.label = self.filter_labels[name]
             if isinstance(field, forms.ModelChoiceField):
@@ -385,24 +338,6 @@ def _export_chunks_as(page, queryset, request):
     with viewing_as(request.user):
         for chunk in chunked(queryset.iterator(chunk_size=EXPORT_CHUNK)):
             yield page.prepare_rows(chunk, request)
-
-
-def _translated_default_label(model, filter_) -> None:
-    """django-filter makes a filter's default label once, as text, in the language active at
-    that moment, and keeps it: made during an English request (or the API schema), it stays
-    English. A label that is its field's name is given back lazily, in the reader's language."""
-    try:
-        field = model._meta.get_field(filter_.field_name)
-    except Exception:  # a filter on a lookup path or a method: its label is its own
-        return
-    verbose_name = getattr(field, "verbose_name", None)
-    if verbose_name is None:
-        return
-    current = filter_._label
-    with translation.override("en"):
-        english = str(verbose_name)
-    if current is None or str(current).lower() == english.lower():
-        filter_.label = capfirst(verbose_name)
 
 
 def _error_summary(form) -> str:
