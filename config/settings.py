@@ -243,7 +243,7 @@ def _demo_evidence_key() -> bytes:
     return parse_key("demo-evidence-key", path.read_text(encoding="utf-8"))
 
 
-# Evidence files are encrypted at rest (sources.at_rest): each with its own data key, wrapped
+# Evidence files are encrypted at rest (monitor.at_rest): each with its own data key, wrapped
 # by this master key, which never enters the database or a backup. Without one, uploads are
 # refused and `check --deploy` fails (monitor.E005); the demo keeps one in var/.
 EVIDENCE_KEY = env_key("MONITOR_EVIDENCE_KEY") or (_demo_evidence_key() if DEMO else None)

@@ -3,7 +3,7 @@
 One archive holds everything a restore needs but the keys: a consistent dump of the database
 (SQLite's online backup API; ``pg_dump`` custom format on PostgreSQL, from the same snapshot
 the row counts are taken in), every file under the evidence root (as stored: encrypted at
-rest, see :mod:`sources.at_rest`), and ``manifest.json`` (schema version = the latest
+rest, see :mod:`monitor.at_rest`), and ``manifest.json`` (schema version = the latest
 migration of every app, row counts per table, the SHA-256 of every file).
 
 The archive is a tar stream encrypted with age (https://age-encryption.org, through pyrage)

@@ -10,8 +10,9 @@ page, FilterSet, ``visible_to(owner)``, table and row writer
 (:func:`monitor.exports.csv_chunks` / :func:`monitor.exports.write_xlsx`) — batch by
 batch, reporting its progress and stopping when asked.
 
-The finished file waits in ``settings.EXPORT_DIR`` (outside the web root) until it expires
-(``settings.EXPORT_TTL_HOURS``, 24 unless set). :func:`export_download` gives it:
+The finished file waits, encrypted with a data key of its own (:mod:`monitor.at_rest`), in
+``settings.EXPORT_DIR`` (outside the web root) until it expires (``settings.EXPORT_TTL_HOURS``,
+24 unless set). :func:`export_download` gives it:
 
 * to the person who asked for it, and nobody else (anyone else: 404);
 * only while their access is what it was when the file was made: the same clearance, teams,
@@ -25,6 +26,7 @@ Making the file is logged in the access log like a direct export, and so is each
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import hashlib
 import itertools
@@ -35,14 +37,16 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db.models import Q
-from django.http import FileResponse, Http404, HttpRequest, QueryDict
+from django.http import Http404, HttpRequest, QueryDict, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 from django_tasks import task
 
+from monitor import at_rest
 from monitor.access import team_ids_of, viewing_as
 from monitor.exports import XLSX_CONTENT_TYPE, csv_chunks, log_export_by, write_xlsx
 from monitor.models import AccessAction, ProgressState, TaskProgress
@@ -195,16 +199,31 @@ def _export_list(tracker, progress, user) -> int:
                 tracker.advance(len(batch))
 
     try:
-        if params["format"] == "xlsx":
-            columns = page.xlsx_columns(request)
-            with partial.open("wb") as out:
-                write_xlsx(columns, batches(), out, title=params["what"].capitalize())
-        else:
-            columns = page.csv_columns(request)
-            with partial.open("w", encoding="utf-8", newline="") as out:
-                out.write("\ufeff")
-                for text in csv_chunks(columns, batches()):
-                    out.write(text)
+        # The file waits encrypted at rest (monitor.at_rest), with a data key of its own that
+        # only the database holds, sealed by the master key: a copied disk gives nothing away.
+        data_key = at_rest.new_data_key()
+        sealed_key = at_rest.wrap(data_key, evidence_id=f"export:{progress.pk}")
+    except at_rest.EvidenceKeyError:
+        tracker.fail(
+            _(
+                "Large exports cannot be kept: no encryption key is configured. An "
+                "administrator has to set MONITOR_EVIDENCE_KEY."
+            )
+        )
+        return 0
+    try:
+        with (
+            partial.open("wb") as raw,
+            contextlib.closing(at_rest.SealingWriter(raw, data_key)) as out,
+        ):
+            if params["format"] == "xlsx":
+                write_xlsx(
+                    page.xlsx_columns(request), batches(), out, title=params["what"].capitalize()
+                )
+            else:
+                out.write("\ufeff".encode())
+                for text in csv_chunks(page.csv_columns(request), batches()):
+                    out.write(text.encode())
         os.replace(partial, target)
     except BaseException:
         partial.unlink(missing_ok=True)
@@ -222,7 +241,8 @@ def _export_list(tracker, progress, user) -> int:
         result={
             "filename": f"{params['what'].replace(' ', '-')}-{stamp}.{params['format']}",
             "rows": written,
-            "bytes": target.stat().st_size,
+            "bytes": out.size,
+            "sealed_key": sealed_key,
             "download_url": reverse("export-download", kwargs={"pk": progress.pk}),
         },
         expires_at=timezone.now() + datetime.timedelta(hours=settings.EXPORT_TTL_HOURS),
@@ -316,11 +336,27 @@ def export_download(request, pk):
     content_type = (
         XLSX_CONTENT_TYPE if progress.params.get("format") == "xlsx" else "text/csv; charset=utf-8"
     )
-    response = FileResponse(
-        target.open("rb"),
-        as_attachment=True,
-        filename=progress.result.get("filename") or target.name,
-        content_type=content_type,
-    )
+    try:
+        data_key = at_rest.unwrap(
+            progress.result.get("sealed_key", ""), evidence_id=f"export:{progress.pk}"
+        )
+    except (at_rest.EvidenceKeyError, at_rest.DecryptionFailed):
+        _remove_files(progress)
+        return _refuse(
+            request,
+            progress,
+            status=410,
+            message=_(
+                "This export can no longer be opened (the key changed). Export the list again."
+            ),
+        )
+
+    def plaintext():
+        with target.open("rb") as stored:
+            yield from at_rest.decrypt_chunks(stored, data_key)
+
+    filename = progress.result.get("filename") or target.name
+    response = StreamingHttpResponse(plaintext(), content_type=content_type)
+    response["Content-Disposition"] = content_disposition_header(True, filename)
     response["Cache-Control"] = "no-store, private"
     return response

@@ -206,7 +206,7 @@ class EvidenceFile(AuditedModel):
     )
     is_web_capture = models.BooleanField(_("web capture"), default=False)
     description = models.TextField(_("description"), blank=True)
-    # The file's own data key, sealed by the evidence master key (sources.at_rest); empty for
+    # The file's own data key, sealed by the evidence master key (monitor.at_rest); empty for
     # a file stored before encryption at rest, until `manage.py encrypt_evidence` runs.
     wrapped_key = models.CharField(
         _("wrapped data key"), max_length=200, blank=True, editable=False
@@ -272,7 +272,7 @@ class EvidenceFile(AuditedModel):
 
     @property
     def is_encrypted(self) -> bool:
-        """Whether the stored bytes are encrypted at rest (sources.at_rest)."""
+        """Whether the stored bytes are encrypted at rest (monitor.at_rest)."""
         return bool(self.wrapped_key)
 
     @staticmethod

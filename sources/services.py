@@ -5,7 +5,7 @@ raises: :class:`~monitor.services.NotVisible` (a 404) when the actor may not see
 or the file, :class:`~monitor.services.ActionRefused` when they may not act, and
 ``ValidationError`` for bad input (a disguised or oversize file, an unknown field).
 
-Evidence files are stored encrypted (:mod:`sources.at_rest`) under a random name in the
+Evidence files are stored encrypted (:mod:`monitor.at_rest`) under a random name in the
 evidence storage (outside any URL), first under ``.incoming/`` and moved into place when
 their record commits; their SHA-256 and size are those of the very bytes received, and every
 upload, derivation, download, integrity check, encryption and re-keying leaves a
@@ -32,12 +32,12 @@ from django.core.files.base import ContentFile
 from django.db import models, transaction
 from django.utils.translation import gettext as _
 
+from monitor import at_rest
 from monitor.access import has_role, reveals_identity
 from monitor.history import acting_as
 from monitor.models import AccessAction, AuditedModel
 from monitor.security.accesslog import record_access
 from monitor.services import ActionRefused, NotVisible, edit_refusal, record_save
-from sources import at_rest
 from sources import evidence as filetypes
 from sources.choices import Credibility, CustodyAction, Reliability, Stance
 from sources.models import (
@@ -244,7 +244,7 @@ QUARANTINE_DIR = ".quarantine"
 
 
 class _EncryptingFile(File):
-    """Hands the storage the upload encrypted (sources.at_rest), chunk by chunk, hashing and
+    """Hands the storage the upload encrypted (monitor.at_rest), chunk by chunk, hashing and
     counting the plaintext it encrypts: the SHA-256 is that of the bytes received.
 
     The storage streams ``chunks()`` to disk (this wrapper has no ``temporary_file_path``, so
@@ -543,7 +543,7 @@ class DecryptingReader(io.RawIOBase):
     chunk as it is read: a download never puts the plaintext on disk or whole in memory.
 
     Every chunk is authenticated before it is handed out, so a file altered after it was
-    checked stops the stream with :class:`~sources.at_rest.DecryptionFailed`.
+    checked stops the stream with :class:`~monitor.at_rest.DecryptionFailed`.
     """
 
     def __init__(self, evidence: EvidenceFile):
@@ -831,7 +831,7 @@ def evidence_derive_copy(
 
 
 def evidence_encrypt(*, evidence: EvidenceFile, actor=None) -> Verification | None:
-    """Encrypt at rest a file stored before encryption existed (sources.at_rest).
+    """Encrypt at rest a file stored before encryption existed (monitor.at_rest).
 
     The plain bytes are encrypted to a new name, hashed as they are read: only if they still
     match the SHA-256 recorded at upload does the record switch to the encrypted file (an

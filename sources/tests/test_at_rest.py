@@ -18,8 +18,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.urls import reverse
 
+from monitor import at_rest
 from monitor.services import ActionRefused
-from sources import at_rest
 from sources.choices import CustodyAction
 from sources.models import EvidenceFile, evidence_storage
 from sources.services import (

@@ -15,6 +15,7 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from cases.choices import StepKind
+from monitor import at_rest
 from monitor.choices import Confidentiality
 from monitor.models import AccessAction, AccessLog, ProgressState, TaskProgress
 from tests.factories import (
@@ -91,6 +92,11 @@ def test_a_large_export_is_the_same_file_as_the_direct_one(
     progress = _background(client, url, task_backend)
 
     assert progress.total == progress.done == progress.result["rows"] > 2
+    # On disk it waits encrypted: no name, no reference, nothing readable.
+    (stored,) = settings.EXPORT_DIR.glob(f"{progress.pk}.csv")
+    on_disk = stored.read_bytes()
+    assert on_disk.startswith(at_rest.MAGIC)
+    assert b"Detainee" not in on_disk and b"TJK-2022" not in on_disk
     response = _download(client, progress)
     assert response.status_code == 200
     assert response["Content-Disposition"].startswith("attachment")
@@ -117,6 +123,44 @@ def test_the_register_xlsx_is_made_in_the_background_too(
     assert sheet.freeze_panes == "A2"
     assert sheet["A1"].font.bold
     assert list(sheet.values) == list(direct.active.values)
+
+
+def test_without_an_encryption_key_a_large_export_is_refused_and_nothing_is_written(
+    client,
+    settings,
+    monitor_on_team,
+    world,
+    task_backend,  # noqa: F811
+):
+    settings.EVIDENCE_KEY = None
+    settings.EXPORT_BACKGROUND_ROWS = 2
+    client.force_login(monitor_on_team)
+    client.get(reverse("case-export"))
+    progress = TaskProgress.objects.get()
+    task_backend.run_worker()
+    progress.refresh_from_db()
+    assert progress.state == ProgressState.FAILED
+    assert "no encryption key" in " ".join(progress.errors)
+    assert not list(settings.EXPORT_DIR.glob(f"{progress.pk}*"))
+    assert _download(client, progress).status_code != 200
+
+
+def test_an_export_whose_key_was_altered_is_not_given(
+    client,
+    settings,
+    monitor_on_team,
+    world,
+    task_backend,  # noqa: F811
+):
+    settings.EXPORT_BACKGROUND_ROWS = 2
+    client.force_login(monitor_on_team)
+    progress = _background(client, reverse("case-export"), task_backend)
+    other = TaskProgress.objects.get(pk=progress.pk)
+    other.result["sealed_key"] = at_rest.wrap(at_rest.new_data_key(), evidence_id="export:x")
+    other.save(update_fields=["result"])
+    response = _download(client, progress)
+    assert response.status_code == 410
+    assert not list(settings.EXPORT_DIR.glob(f"{progress.pk}*"))
 
 
 def test_the_list_says_a_large_export_is_made_in_the_background(

@@ -12,7 +12,7 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from sources import at_rest
+from monitor import at_rest
 from sources.models import EvidenceFile
 from sources.services import evidence_rewrap
 

@@ -1,4 +1,6 @@
-"""Evidence encrypted at rest: one data key per file, wrapped by the master key.
+"""Files encrypted at rest: one data key per file, wrapped by the master key.
+
+Used for evidence files (sources.services) and background exports (monitor.export_jobs).
 
 A seized disk or a copied evidence folder gives nothing away: every file is encrypted with a
 random 256-bit data key of its own (AES-256-GCM), and that key is stored in the database only
@@ -22,6 +24,7 @@ import base64
 import hashlib
 import os
 from collections.abc import Iterable, Iterator
+from types import SimpleNamespace
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -124,35 +127,59 @@ def _nonce(prefix: bytes, counter: int, last: bool) -> bytes:
     return prefix + counter.to_bytes(4, "big") + (b"\x01" if last else b"\x00")
 
 
-def _rechunk(chunks: Iterable[bytes], size: int) -> Iterator[bytes]:
-    """The same bytes in pieces of exactly ``size`` (the last one may be shorter or empty)."""
-    buffer = bytearray()
-    for chunk in chunks:
-        buffer += chunk
-        while len(buffer) >= size:
-            yield bytes(buffer[:size])
-            del buffer[:size]
-    yield bytes(buffer)
+class SealingWriter:
+    """A write-only file object that stores what is written to it encrypted (the format above),
+    for writers that push bytes (a ZIP or XLSX writer) rather than yield them. Call
+    :meth:`close` once at the end: it seals the last chunk. ``size`` counts the plaintext."""
+
+    def __init__(self, fileobj, data_key: bytes):
+        self._out = fileobj
+        self._prefix = os.urandom(PREFIX_BYTES)
+        self._header = MAGIC + self._prefix
+        self._aead = AESGCM(data_key)
+        self._buffer = bytearray()
+        self._counter = 0
+        self._closed = False
+        self.size = 0
+        fileobj.write(self._header)
+
+    def write(self, data: bytes) -> int:
+        self._buffer += data
+        self.size += len(data)
+        # A full chunk is sealed only once more follows: the last one carries the "last" flag.
+        while len(self._buffer) > CHUNK:
+            self._seal(bytes(self._buffer[:CHUNK]), last=False)
+            del self._buffer[:CHUNK]
+        return len(data)
+
+    def _seal(self, piece: bytes, *, last: bool) -> None:
+        if self._counter >= 2**32 - 1:  # pragma: no cover — 256 TiB
+            raise ValueError("File too large for one data key.")
+        self._out.write(
+            self._aead.encrypt(_nonce(self._prefix, self._counter, last), piece, self._header)
+        )
+        self._counter += 1
+
+    def flush(self) -> None:
+        self._out.flush()
+
+    def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            self._seal(bytes(self._buffer), last=True)
+            self._buffer.clear()
 
 
 def encrypt_chunks(plain: Iterable[bytes], data_key: bytes) -> Iterator[bytes]:
     """The encrypted file, piece by piece, for plaintext given piece by piece."""
-    prefix = os.urandom(PREFIX_BYTES)
-    header = MAGIC + prefix
-    yield header
-    aead = AESGCM(data_key)
-    pieces = _rechunk(plain, CHUNK)
-    current = next(pieces)
-    counter = 0
-    for following in pieces:
-        if not following and len(current) == CHUNK:
-            break  # ``current`` is the last full chunk
-        yield aead.encrypt(_nonce(prefix, counter, False), current, header)
-        counter += 1
-        current = following
-    if counter >= 2**32 - 1:  # pragma: no cover — 256 TiB
-        raise ValueError("File too large for one data key.")
-    yield aead.encrypt(_nonce(prefix, counter, True), current, header)
+    sealed: list[bytes] = []
+    writer = SealingWriter(SimpleNamespace(write=sealed.append), data_key)
+    for piece in plain:
+        writer.write(piece)
+        yield from sealed
+        sealed.clear()
+    writer.close()
+    yield from sealed
 
 
 def decrypt_chunks(fileobj, data_key: bytes) -> Iterator[bytes]:
