@@ -5,7 +5,8 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
 
@@ -22,6 +23,7 @@ from cases.api.serializers import (
     FollowUpSerializer,
     GroupDetentionSerializer,
     GroupFigureAddSerializer,
+    GroupFigureEditSerializer,
 )
 from cases.counts import detained_by_event, with_named
 from cases.filtersets import (
@@ -55,6 +57,7 @@ from cases.models import (
     GroupDetention,
     GroupDetentionFigure,
 )
+from cases.models.figures import SourcedFigure
 from cases.provenance import attach_provenance
 from cases.services import (
     AllegationInput,
@@ -67,7 +70,6 @@ from cases.services import (
     detention_steps_record,
     figure_add,
     figure_edit,
-    group_figure_add,
 )
 from monitor.api.exceptions import django_validation_detail, part_errors_detail
 from monitor.api.serializers import ReasonSerializer
@@ -142,8 +144,109 @@ FIGURE_PARAMETER = OpenApiParameter(
 )
 
 
-class EventViewSet(ProvenanceMixin, ReviewedViewSet):
+class FigureActions:
+    """Figures kept beside a record (an event, a group detention), side by side: add one,
+    correct one, archive one — each through its service, each changing the record's ETag.
+
+    A viewset sets ``figure_model`` and ``figure_link`` (the figure's link to the record) and,
+    where what is counted differs from an event's, its own ``add_serializer`` and
+    ``edit_serializer`` (with ``extend_schema_view`` for the schema).
+    """
+
+    figure_model: type[SourcedFigure]
+    figure_link: str
+    add_serializer: type[serializers.Serializer] = FigureAddSerializer
+    edit_serializer: type[serializers.Serializer] = FigureEditSerializer
+
+    #: Figures are kept beside the record: adding, correcting or archiving one changes its ETag.
+    etag_children = ("figures",)
+    idempotent_actions = ("figures",)
+
+    def claims_of(self, record):
+        return [record, *record.figures.all()]
+
+    def figure_of(self, record, figure_id, actor) -> SourcedFigure:
+        """The record's figure ``figure_id``, through its own visible_to (else 404)."""
+        try:
+            figures = self.figure_model.objects.visible_to(actor)
+            figure = figures.filter(**{self.figure_link: record}, pk=figure_id).first()
+        except (TypeError, ValueError, DjangoValidationError):
+            figure = None
+        if figure is None:
+            raise NotFound()
+        return figure
+
+    @extend_schema(
+        summary="Add a figure",
+        description='One party\'s figure ("more than 40 killed, say UN experts"; "25 detained, '
+        'say monitors"), kept beside the others, never replacing them; its source is cited '
+        "on the figure's value.",
+        request=FigureAddSerializer,
+    )
+    @action(detail=True, methods=["post"])
+    def figures(self, request, *args, **kwargs):
+        data = self.action_input(self.add_serializer)
+        return self.idempotent_transition(
+            request, self._add_figure, creates=self.figure_model, **data
+        )
+
+    @staticmethod
+    def _add_figure(*, record, actor, **data):
+        return figure_add(parent=record, actor=actor, **data)
+
+    @extend_schema(
+        summary="Correct a figure",
+        description="Change a figure's value, range, qualifier, who gives it, as of when or "
+        "its note; the change is kept in its history. Its source cannot change: add another "
+        "figure instead. Answers with the record; If-Match takes the record's ETag.",
+        request=FigureEditSerializer,
+        parameters=[FIGURE_PARAMETER],
+    )
+    @action(
+        detail=True,
+        methods=["patch"],
+        url_path=r"figures/(?P<figure>[^/.]+)",
+        url_name="figure",
+    )
+    def figure_edit(self, request, *args, figure=None, **kwargs):
+        data = dict(self.action_input(self.edit_serializer))
+        reason = data.pop("change_reason", "")
+
+        def edit(*, record, actor):
+            found = self.figure_of(record, figure, actor)
+            return figure_edit(figure=found, actor=actor, changes=data, reason=reason)
+
+        return self.transition(request, edit)
+
+    @extend_schema(
+        summary="Archive a figure",
+        description="Take a figure (a duplicate, a mistake) out of the record; it stays in the "
+        "history and can be restored by a coordinator. Coordinators only, as for any "
+        "archive. Answers with the record; If-Match takes the record's ETag.",
+        request=ReasonSerializer,
+        parameters=[FIGURE_PARAMETER],
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path=r"figures/(?P<figure>[^/.]+)/archive",
+        url_name="figure-archive",
+    )
+    def figure_archive(self, request, *args, figure=None, **kwargs):
+        data = self.action_input(ReasonSerializer)
+
+        def archive(*, record, actor):
+            found = self.figure_of(record, figure, actor)
+            return record_archive(record=found, actor=actor, reason=data.get("reason", ""))
+
+        return self.transition(request, archive)
+
+
+class EventViewSet(FigureActions, ProvenanceMixin, ReviewedViewSet):
     """Protests, security operations, trials, mass arrests; events nest."""
+
+    figure_model = EventFigure
+    figure_link = "event"
 
     model = Event
     serializer_class = EventSerializer
@@ -173,92 +276,11 @@ class EventViewSet(ProvenanceMixin, ReviewedViewSet):
             )
         )
 
-    #: Figures are kept beside the event: adding, correcting or archiving one changes its ETag.
-    etag_children = ("figures",)
-    idempotent_actions = ("figures",)
-
-    def claims_of(self, record):
-        return [record, *record.figures.all()]
-
-    @staticmethod
-    def figure_of(event, figure_id, actor) -> EventFigure:
-        """The event's figure ``figure_id``, through its own visible_to (else 404)."""
-        try:
-            figure = EventFigure.objects.visible_to(actor).filter(event=event, pk=figure_id)
-            figure = figure.first()
-        except (TypeError, ValueError, DjangoValidationError):
-            figure = None
-        if figure is None:
-            raise NotFound()
-        return figure
-
     def attach_links(self, records) -> None:
         # People detained at each event, from its group detentions (cases.counts), one query.
         counts = detained_by_event(self.request.user, [record.pk for record in records])
         for record in records:
             record.detained_count = counts.get(record.pk, 0)
-
-    @extend_schema(
-        summary="Add a contested figure",
-        description='One party\'s figure ("more than 40 killed, say UN experts"), kept beside '
-        "the others, never replacing them; its source is cited on the figure's value.",
-        request=FigureAddSerializer,
-    )
-    @action(detail=True, methods=["post"])
-    def figures(self, request, *args, **kwargs):
-        data = self.action_input(FigureAddSerializer)
-        return self.idempotent_transition(request, self._add_figure, creates=EventFigure, **data)
-
-    @staticmethod
-    def _add_figure(*, record, actor, **data):
-        return figure_add(event=record, actor=actor, **data)
-
-    @extend_schema(
-        summary="Correct a figure",
-        description="Change a figure's value, range, qualifier, who gives it, as of when or "
-        "its note; the change is kept in its history. Its source cannot change: add another "
-        "figure instead. Answers with the event; If-Match takes the event's ETag.",
-        request=FigureEditSerializer,
-        parameters=[FIGURE_PARAMETER],
-    )
-    @action(
-        detail=True,
-        methods=["patch"],
-        url_path=r"figures/(?P<figure>[^/.]+)",
-        url_name="figure",
-    )
-    def figure_edit(self, request, *args, figure=None, **kwargs):
-        data = dict(self.action_input(FigureEditSerializer))
-        reason = data.pop("change_reason", "")
-
-        def edit(*, record, actor):
-            found = self.figure_of(record, figure, actor)
-            return figure_edit(figure=found, actor=actor, changes=data, reason=reason)
-
-        return self.transition(request, edit)
-
-    @extend_schema(
-        summary="Archive a figure",
-        description="Take a figure (a duplicate, a mistake) out of the event; it stays in the "
-        "history and can be restored by a coordinator. Coordinators only, as for any "
-        "archive. Answers with the event; If-Match takes the event's ETag.",
-        request=ReasonSerializer,
-        parameters=[FIGURE_PARAMETER],
-    )
-    @action(
-        detail=True,
-        methods=["post"],
-        url_path=r"figures/(?P<figure>[^/.]+)/archive",
-        url_name="figure-archive",
-    )
-    def figure_archive(self, request, *args, figure=None, **kwargs):
-        data = self.action_input(ReasonSerializer)
-
-        def archive(*, record, actor):
-            found = self.figure_of(record, figure, actor)
-            return record_archive(record=found, actor=actor, reason=data.get("reason", ""))
-
-        return self.transition(request, archive)
 
 
 class CaseViewSet(ProvenanceMixin, ReviewedViewSet):
@@ -527,8 +549,17 @@ class FacilityViewSet(RecordViewSet):
         )
 
 
-class GroupDetentionViewSet(ProvenanceMixin, RecordViewSet):
+@extend_schema_view(
+    figures=extend_schema(request=GroupFigureAddSerializer),
+    figure_edit=extend_schema(request=GroupFigureEditSerializer),
+)
+class GroupDetentionViewSet(FigureActions, ProvenanceMixin, RecordViewSet):
     """People detained together, counted rather than named, and where they were taken."""
+
+    figure_model = GroupDetentionFigure
+    figure_link = "group"
+    add_serializer = GroupFigureAddSerializer
+    edit_serializer = GroupFigureEditSerializer
 
     model = GroupDetention
     serializer_class = GroupDetentionSerializer
@@ -554,24 +585,6 @@ class GroupDetentionViewSet(ProvenanceMixin, RecordViewSet):
             visible_prefetch(GroupDetention, "event", user),
             visible_prefetch(GroupDetention, "figures", user, figures),
         )
-
-    def claims_of(self, record):
-        return [record, *record.figures.all()]
-
-    @extend_schema(
-        summary="Add a figure",
-        description='One party\'s figure ("25 detained, say monitors"; "10 fined, says the '
-        "court\"), kept beside the others; its source is cited on the figure's value.",
-        request=GroupFigureAddSerializer,
-    )
-    @action(detail=True, methods=["post"])
-    def figures(self, request, *args, **kwargs):
-        data = self.action_input(GroupFigureAddSerializer)
-        return self.transition(request, self._add_figure, **data)
-
-    @staticmethod
-    def _add_figure(*, record, actor, **data):
-        return group_figure_add(group=record, actor=actor, **data)
 
 
 class FollowUpViewSet(ProvenanceMixin, RecordViewSet):
