@@ -40,6 +40,7 @@ from cases.models import (
     FollowUp,
     GroupDetention,
 )
+from cases.models.cases import words_in_text
 from cases.models.detentions import SENTENCE_KINDS
 from monitor.access import has_role
 from monitor.approxdate import overlaps
@@ -260,12 +261,7 @@ class CaseFilterSet(RecordFilterSet):
                 | Q(pk__in=victim.values("case_id"))
                 | Q(pk__in=detained.values("case_id"))
             )
-        return queryset.filter(
-            Q(reference__icontains=value)
-            | Q(title__icontains=value)
-            | Q(summary__icontains=value)
-            | named
-        )
+        return queryset.filter(Q(reference__icontains=value) | words_in_text(value) | named)
 
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)
