@@ -165,6 +165,17 @@ class FigureActions:
     def claims_of(self, record):
         return [record, *record.figures.all()]
 
+    def figures_prefetch(self, user):
+        """The record's figures not archived, each with its source through its visible_to
+        (brief, identified as ``user`` may identify it)."""
+
+        def figures(rows):
+            return rows.filter(archived_at__isnull=True).prefetch_related(
+                visible_prefetch(self.figure_model, "source", user, with_identity(user))
+            )
+
+        return visible_prefetch(self.model, "figures", user, figures)
+
     def figure_of(self, record, figure_id, actor) -> SourcedFigure:
         """The record's figure ``figure_id``, through its own visible_to (else 404)."""
         try:
@@ -258,11 +269,6 @@ class EventViewSet(FigureActions, ProvenanceMixin, ReviewedViewSet):
         # visible_to by confidentiality and team. The parent event is confidential too, so
         # it is prefetched through visible_to (a hidden parent reads as null). Figures follow
         # their event and their source (EventFigure.visible_to), each source brief.
-        def figures(rows):
-            return rows.filter(archived_at__isnull=True).prefetch_related(
-                visible_prefetch(EventFigure, "source", user, with_identity(user))
-            )
-
         return (
             Event.objects.visible_to(user)
             .select_related("kind", "team", "created_by", "archived_by")
@@ -272,7 +278,7 @@ class EventViewSet(FigureActions, ProvenanceMixin, ReviewedViewSet):
                 visible_prefetch(Event, "tags", user),
                 person_prefetch("organiser_persons", user),
                 visible_prefetch(Event, "organiser_organizations", user),
-                visible_prefetch(Event, "figures", user, figures),
+                self.figures_prefetch(user),
             )
         )
 
@@ -571,11 +577,6 @@ class GroupDetentionViewSet(FigureActions, ProvenanceMixin, RecordViewSet):
         # Visible with their case (visible_to); the detainees named so far are counted in a
         # subquery. The event is confidential (visible_to: a hidden one reads as null);
         # figures follow their group and their source, each source brief.
-        def figures(rows):
-            return rows.filter(archived_at__isnull=True).prefetch_related(
-                visible_prefetch(GroupDetentionFigure, "source", user, with_identity(user))
-            )
-
         return with_named(
             GroupDetention.objects.visible_to(user).select_related(
                 "case", "place", "facility", "created_by", "archived_by"
@@ -583,7 +584,7 @@ class GroupDetentionViewSet(FigureActions, ProvenanceMixin, RecordViewSet):
             user,
         ).prefetch_related(
             visible_prefetch(GroupDetention, "event", user),
-            visible_prefetch(GroupDetention, "figures", user, figures),
+            self.figures_prefetch(user),
         )
 
 
