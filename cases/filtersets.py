@@ -40,6 +40,7 @@ from cases.models import (
     FollowUp,
     GroupDetention,
 )
+from cases.models.cases import words_in_text
 from cases.models.detentions import SENTENCE_KINDS
 from monitor.access import has_role
 from monitor.approxdate import overlaps
@@ -77,6 +78,34 @@ def _visible_descendant_ids(model, root, request):
     return visible.with_descendants([root], through=visible).values("pk")
 
 
+class PlaceWithinFilter(RecordChoiceFilter):
+    """A place and every place in it: a region finds what happened in its districts."""
+
+    def __init__(self, *, help_text, field_name: str = "place", **kwargs):
+        super().__init__(
+            queryset=visible(Place), field_name=field_name, help_text=help_text, **kwargs
+        )
+
+    def filter(self, qs, value):
+        if value in django_filters.constants.EMPTY_VALUES:
+            return qs
+        found = qs.filter(**{f"{self.field_name}__in": _descendant_ids(Place, value)})
+        return found.distinct() if self.distinct else found
+
+
+class DatedFilterSet(RecordFilterSet):
+    """A filterset whose records have one approximate ``date``: its ``date_from``/``date_to``
+    (declared where they stand in its list) keep those whose date may fall in the range; an
+    undated record never does."""
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        start, end = self.date_range()
+        if start or end:
+            queryset = queryset.filter(overlaps("date", start, end), date__isnull=False)
+        return queryset
+
+
 def event_overlaps(start, end, prefix: str = "") -> Q:
     """Events whose span (start to end, or just start) may meet ``[start, end]``."""
     rule = Q()
@@ -97,9 +126,9 @@ class EventFilterSet(RecordFilterSet):
         help_text=_("This event and every event within it."),
     )
     kind = RecordChoiceFilter(queryset=visible(Term, vocabulary=Vocabulary.EVENT_TYPE))
-    place = RecordChoiceFilter(
-        queryset=visible(Place),
-        method="filter_place",
+    place = PlaceWithinFilter(
+        field_name="places",
+        distinct=True,
         help_text=_("Events in this place or any place in it."),
     )
     review_state = django_filters.MultipleChoiceFilter(choices=REVIEW_STATE_CHOICES)
@@ -128,9 +157,6 @@ class EventFilterSet(RecordFilterSet):
 
     def filter_within(self, queryset, name, value):
         return queryset.filter(pk__in=_visible_descendant_ids(Event, value, self.request))
-
-    def filter_place(self, queryset, name, value):
-        return queryset.filter(places__in=_descendant_ids(Place, value)).distinct()
 
     def filter_q(self, queryset, name, value):
         return queryset.filter(title__icontains=value)
@@ -235,12 +261,7 @@ class CaseFilterSet(RecordFilterSet):
                 | Q(pk__in=victim.values("case_id"))
                 | Q(pk__in=detained.values("case_id"))
             )
-        return queryset.filter(
-            Q(reference__icontains=value)
-            | Q(title__icontains=value)
-            | Q(summary__icontains=value)
-            | named
-        )
+        return queryset.filter(Q(reference__icontains=value) | words_in_text(value) | named)
 
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)
@@ -258,7 +279,7 @@ class CaseFilterSet(RecordFilterSet):
         return queryset
 
 
-class AllegationFilterSet(RecordFilterSet):
+class AllegationFilterSet(DatedFilterSet):
     case = RecordChoiceFilter(queryset=visible(Case))
     victim = RecordChoiceFilter(queryset=visible(Person))
     violation_type = RecordChoiceFilter(
@@ -271,11 +292,7 @@ class AllegationFilterSet(RecordFilterSet):
         choices=ContentLanguage.choices,
         help_text=_("The language the allegation is written in."),
     )
-    place = RecordChoiceFilter(
-        queryset=visible(Place),
-        method="filter_place",
-        help_text=_("In this place or any place in it."),
-    )
+    place = PlaceWithinFilter(help_text=_("In this place or any place in it."))
     perpetrator = RecordChoiceFilter(
         queryset=visible(Organization),
         field_name="perpetrators__organization",
@@ -292,16 +309,6 @@ class AllegationFilterSet(RecordFilterSet):
 
     def filter_violation_type(self, queryset, name, value):
         return queryset.filter(violation_type__in=_descendant_ids(Term, value))
-
-    def filter_place(self, queryset, name, value):
-        return queryset.filter(place__in=_descendant_ids(Place, value))
-
-    def filter_queryset(self, queryset):
-        queryset = super().filter_queryset(queryset)
-        start, end = self.date_range()
-        if start or end:
-            queryset = queryset.filter(overlaps("date", start, end), date__isnull=False)
-        return queryset
 
 
 class DetentionFilterSet(RecordFilterSet):
@@ -498,11 +505,7 @@ class FollowUpFilterSet(RecordFilterSet):
 
 class FacilityFilterSet(RecordFilterSet):
     kind = django_filters.MultipleChoiceFilter(choices=FacilityKind.choices)
-    place = RecordChoiceFilter(
-        queryset=visible(Place),
-        method="filter_place",
-        help_text=_("In this place or any place in it."),
-    )
+    place = PlaceWithinFilter(help_text=_("In this place or any place in it."))
     authority = RecordChoiceFilter(queryset=visible(Organization))
     q = django_filters.CharFilter(
         method="filter_q",
@@ -517,14 +520,11 @@ class FacilityFilterSet(RecordFilterSet):
         model = Facility
         fields = []
 
-    def filter_place(self, queryset, name, value):
-        return queryset.filter(place__in=_descendant_ids(Place, value))
-
     def filter_q(self, queryset, name, value):
         return queryset.matching(value)
 
 
-class GroupDetentionFilterSet(RecordFilterSet):
+class GroupDetentionFilterSet(DatedFilterSet):
     case = RecordChoiceFilter(queryset=visible(Case))
     event = RecordChoiceFilter(
         queryset=visible(Event),
@@ -532,11 +532,7 @@ class GroupDetentionFilterSet(RecordFilterSet):
         help_text=_("At this event or any event within it."),
     )
     facility = RecordChoiceFilter(queryset=visible(Facility))
-    place = RecordChoiceFilter(
-        queryset=visible(Place),
-        method="filter_place",
-        help_text=_("Arrested in this place or any place in it."),
-    )
+    place = PlaceWithinFilter(help_text=_("Arrested in this place or any place in it."))
     count_kind = django_filters.ChoiceFilter(
         choices=CountKind.choices,
         method="filter_count_kind",
@@ -553,15 +549,5 @@ class GroupDetentionFilterSet(RecordFilterSet):
     def filter_event(self, queryset, name, value):
         return queryset.filter(event__in=_visible_descendant_ids(Event, value, self.request))
 
-    def filter_place(self, queryset, name, value):
-        return queryset.filter(place__in=_descendant_ids(Place, value))
-
     def filter_count_kind(self, queryset, name, value):
         return queryset.filter(figures__kind=value, figures__archived_at__isnull=True).distinct()
-
-    def filter_queryset(self, queryset):
-        queryset = super().filter_queryset(queryset)
-        start, end = self.date_range()
-        if start or end:
-            queryset = queryset.filter(overlaps("date", start, end), date__isnull=False)
-        return queryset

@@ -23,7 +23,6 @@ from django.utils.translation import gettext as _
 from cases.choices import (
     CasePersonRole,
     ClaimStatus,
-    CountKind,
     FigureQualifier,
     PerpetratorRole,
     StepKind,
@@ -41,6 +40,7 @@ from cases.models import (
     GroupDetentionFigure,
 )
 from cases.models.cases import REFERENCE_PATTERN
+from cases.models.figures import SourcedFigure
 from cases.provenance import assess_independence, visible_citations
 from monitor.approxdate import ApproximateDate
 from monitor.history import acting_as
@@ -228,15 +228,22 @@ def claim_set_status(
 # -- contested figures ---------------------------------------------------------------------------
 
 
+#: The records that have sourced figures: their figure model and the figure's link to them.
+FIGURE_PARENTS: dict[type, tuple[type[SourcedFigure], str]] = {
+    Event: (EventFigure, "event"),
+    GroupDetention: (GroupDetentionFigure, "group"),
+}
+
+
 @transaction.atomic
 def figure_add(
     *,
-    event: Event,
-    kind: str,
+    parent: Event | GroupDetention,
     value: int,
     claimed_by: str,
     source: Source,
     actor,
+    kind: str | None = None,
     qualifier: str = FigureQualifier.EXACT,
     value_max: int | None = None,
     as_of: ApproximateDate | str | None = None,
@@ -246,17 +253,19 @@ def figure_add(
     timestamp: str = "",
     quote: str = "",
     credibility: int = Credibility.CANNOT_JUDGE,
-) -> EventFigure:
-    """Add one party's figure for an event ("more than 40 killed, say UN experts").
+) -> SourcedFigure:
+    """Add one party's figure for an event ("more than 40 killed, say UN experts") or a group
+    detention ("25 detained, say monitors"; "10 fined, says the court").
 
     A new figure never changes another: figures for the same count stand side by side, each
     with its source. The source must be visible to the actor (else :class:`NotVisible`); it
     is also cited on the figure's value with the locator and credibility given, so the
-    figure's provenance reads like any claim's.
+    figure's provenance reads like any claim's. ``kind`` is what is counted (a group
+    detention's figure counts the people detained unless told otherwise).
     """
-    figure = EventFigure(
-        event=event,
-        kind=kind,
+    model, link = FIGURE_PARENTS[type(parent)]
+    figure = model(
+        **{link: parent},
         qualifier=qualifier,
         value=value,
         value_max=value_max,
@@ -265,68 +274,8 @@ def figure_add(
         as_of=as_of,
         note=note,
     )
-    return _figure_record(
-        figure,
-        actor=actor,
-        citation={
-            "page": page,
-            "paragraph": paragraph,
-            "timestamp": timestamp,
-            "quote": quote,
-            "credibility": credibility,
-        },
-    )
-
-
-@transaction.atomic
-def group_figure_add(
-    *,
-    group: GroupDetention,
-    value: int,
-    claimed_by: str,
-    source: Source,
-    actor,
-    kind: str = CountKind.DETAINED,
-    qualifier: str = FigureQualifier.EXACT,
-    value_max: int | None = None,
-    as_of: ApproximateDate | str | None = None,
-    note: str = "",
-    page: str = "",
-    paragraph: str = "",
-    timestamp: str = "",
-    quote: str = "",
-    credibility: int = Credibility.CANNOT_JUDGE,
-) -> GroupDetentionFigure:
-    """Add one party's figure for a group detention ("25 detained, say monitors"; "10 fined,
-    says the court"), beside the others and cited on its value, as :func:`figure_add` does
-    for an event."""
-    figure = GroupDetentionFigure(
-        group=group,
-        kind=kind,
-        qualifier=qualifier,
-        value=value,
-        value_max=value_max,
-        claimed_by=claimed_by,
-        source=source,
-        as_of=as_of,
-        note=note,
-    )
-    return _figure_record(
-        figure,
-        actor=actor,
-        citation={
-            "page": page,
-            "paragraph": paragraph,
-            "timestamp": timestamp,
-            "quote": quote,
-            "credibility": credibility,
-        },
-    )
-
-
-def _figure_record(figure, *, actor, citation: dict):
-    """Save a new figure (its source visible to the actor, else :class:`NotVisible`) and cite
-    its source on its value."""
+    if kind is not None:
+        figure.kind = kind
     if not Source.objects.visible_to(actor).filter(pk=figure.source_id).exists():
         raise NotVisible("Source not found")
     record_save(
@@ -334,20 +283,41 @@ def _figure_record(figure, *, actor, citation: dict):
         actor=actor,
         reason=_("Figure added: %(figure)s") % {"figure": f"{figure.display_value} {figure.kind}"},
     )
-    citation_add(record=figure, source=figure.source, actor=actor, field_name="value", **citation)
+    citation = {"page": page, "paragraph": paragraph, "timestamp": timestamp, "quote": quote}
+    citation_add(
+        record=figure,
+        source=figure.source,
+        actor=actor,
+        field_name="value",
+        credibility=credibility,
+        **citation,
+    )
     return figure
 
 
-def figure_edit(*, figure: EventFigure, actor, changes: dict, reason: str = "") -> EventFigure:
+def figure_edit(
+    *,
+    figure: SourcedFigure,
+    actor,
+    changes: dict,
+    reason: str = "",
+    expected_version: int | None = None,
+) -> SourcedFigure:
     """Correct a figure: its value, range, qualifier, who gives it, as of when, the note.
 
     Its source stays: the figure is cited on it, and a figure from another source is another
     figure (add it; archive this one if it was a mistake). Nothing is overwritten silently:
-    the change is kept in the figure's history, with ``reason``.
+    the change is kept in the figure's history, with ``reason``; a form that read the figure
+    at an older version than ``expected_version`` is refused (:class:`StaleEdit`).
     """
     for name, value in changes.items():
         setattr(figure, name, value)
-    return record_save(record=figure, actor=actor, reason=reason or _("Figure corrected"))
+    return record_save(
+        record=figure,
+        actor=actor,
+        reason=reason or _("Figure corrected"),
+        expected_version=expected_version,
+    )
 
 
 # -- case references --------------------------------------------------------------------------

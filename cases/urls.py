@@ -10,7 +10,7 @@ anything else never reaches the view.
 from django.urls import path, re_path
 
 from cases import edit_views
-from cases.views import browse, calendar, deadlines, documents, protest, register
+from cases.views import browse, calendar, deadlines, documents, protest, protest_edit, register
 
 urlpatterns = [
     path(
@@ -55,7 +55,19 @@ urlpatterns = [
     path("events/<uuid:pk>/", browse.event_detail, name="event-detail"),
     path("facilities/", protest.facility_list, name="facility-list"),
     path("facilities/export.csv", protest.facility_export, name="facility-export"),
+    path("facilities/new/", protest_edit.facility_create, name="facility-create"),
     path("facilities/<uuid:pk>/", protest.facility_detail, name="facility-detail"),
+    path("facilities/<uuid:pk>/edit/", protest_edit.facility_edit, name="facility-edit"),
+    path(
+        "group-detentions/new/",
+        protest_edit.groupdetention_create,
+        name="groupdetention-create",
+    ),
+    path(
+        "group-detentions/<uuid:pk>/edit/",
+        protest_edit.groupdetention_edit,
+        name="groupdetention-edit",
+    ),
     path("allegations/", browse.allegation_list, name="allegation-list"),
     path("allegations/export.csv", browse.allegation_export, name="allegation-export"),
     path("detentions/", browse.detention_list, name="detention-list"),

@@ -605,7 +605,7 @@ def _record_event(job, plan, lookups, reason, previous) -> Recorded:
     if parsed.get("detained"):
         value, qualifier, value_max = parsed["detained"]
         figure_add(
-            event=event,
+            parent=event,
             kind=FigureKind.DETAINED,
             value=value,
             value_max=value_max,

@@ -24,8 +24,9 @@ from monitor.approxdate import ApproximateDate, ApproximateDateField
 from monitor.history import link_changes, link_ids, prefetch_links
 from monitor.labels import can_label, labelled, safe_label, visible
 
-#: Bookkeeping every save changes, or shown in the entry itself (who, when).
-SKIPPED = frozenset({"id", "version", "created_at", "updated_at", "created_by"})
+#: Bookkeeping every save changes, or shown in the entry itself (who, when); and the search
+#: keys folded from fields that are compared themselves (a name's, a case's text).
+SKIPPED = frozenset({"id", "version", "created_at", "updated_at", "created_by", "folded"})
 EMPTY = "—"
 NOT_VISIBLE = _("(a record you cannot see)")
 KINDS = {"+": _("created"), "~": _("changed"), "-": _("deleted")}

@@ -98,3 +98,28 @@ def fold_name(text: str) -> str:
 def fold_terms(text: str) -> list[str]:
     """The folded words of a search query, each to be found in a name."""
     return [term for term in fold_name(text).split(" ") if term]
+
+
+def fold_text(text: str) -> str:
+    """Free text (a title, a summary) as a case-insensitive search meets it in any script.
+
+    Letters are case-folded by Python, not by the database (SQLite's ``LIKE`` folds Latin
+    letters only: "удальцов" missed "Удальцов"), ё is written е as most Russian text does,
+    and white space is collapsed. Words keep their endings, so "Хорог" finds "в Хороге".
+    """
+    text = unicodedata.normalize("NFKC", text or "").casefold().replace("ё", "е")
+    return _SPACES.sub(" ", text).strip()
+
+
+def text_key(*texts: str) -> str:
+    """The search key of a record's free text: its :func:`fold_text` and, on a second line,
+    its :func:`fold_name` key, so a name in a title is found in any spelling ("Petr" finds
+    "Пётр") and a word in any letter case. Derived data: never typed, never shown."""
+    joined = " ".join(text for text in texts if text)
+    return f"{fold_text(joined)}\n{fold_name(joined)}"
+
+
+def text_terms(text: str) -> list[tuple[str, str]]:
+    """Each word of a query as the two forms :func:`text_key` holds: (text, name key)."""
+    words = fold_text(text).split(" ")
+    return [(word, fold_name(word)) for word in words if word and fold_name(word)]

@@ -333,6 +333,10 @@ class GroupFigureAddSerializer(FigureAddSerializer):
     kind = serializers.ChoiceField(choices=CountKind.choices, default=CountKind.DETAINED)
 
 
+class GroupFigureEditSerializer(FigureEditSerializer):
+    kind = serializers.ChoiceField(choices=CountKind.choices, required=False)
+
+
 class GroupDetentionSerializer(CustodyHoursMixin, RecordSerializer):
     case = RecordField(BriefCaseSerializer, visible_cases)
     event = RecordField(BriefEventSerializer, visible_events, allow_null=True, required=False)

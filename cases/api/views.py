@@ -5,7 +5,8 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
 
@@ -22,6 +23,7 @@ from cases.api.serializers import (
     FollowUpSerializer,
     GroupDetentionSerializer,
     GroupFigureAddSerializer,
+    GroupFigureEditSerializer,
 )
 from cases.counts import detained_by_event, with_named
 from cases.filtersets import (
@@ -55,6 +57,7 @@ from cases.models import (
     GroupDetention,
     GroupDetentionFigure,
 )
+from cases.models.figures import SourcedFigure
 from cases.provenance import attach_provenance
 from cases.services import (
     AllegationInput,
@@ -67,7 +70,6 @@ from cases.services import (
     detention_steps_record,
     figure_add,
     figure_edit,
-    group_figure_add,
 )
 from monitor.api.exceptions import django_validation_detail, part_errors_detail
 from monitor.api.serializers import ReasonSerializer
@@ -142,82 +144,72 @@ FIGURE_PARAMETER = OpenApiParameter(
 )
 
 
-class EventViewSet(ProvenanceMixin, ReviewedViewSet):
-    """Protests, security operations, trials, mass arrests; events nest."""
+class FigureActions:
+    """Figures kept beside a record (an event, a group detention), side by side: add one,
+    correct one, archive one — each through its service, each changing the record's ETag.
 
-    model = Event
-    serializer_class = EventSerializer
-    filterset_class = EventFilterSet
+    A viewset sets ``figure_model`` and ``figure_link`` (the figure's link to the record) and,
+    where what is counted differs from an event's, its own ``add_serializer`` and
+    ``edit_serializer`` (with ``extend_schema_view`` for the schema).
+    """
 
-    def get_queryset(self):
-        user = self.request.user
+    figure_model: type[SourcedFigure]
+    figure_link: str
+    add_serializer: type[serializers.Serializer] = FigureAddSerializer
+    edit_serializer: type[serializers.Serializer] = FigureEditSerializer
 
-        # visible_to by confidentiality and team. The parent event is confidential too, so
-        # it is prefetched through visible_to (a hidden parent reads as null). Figures follow
-        # their event and their source (EventFigure.visible_to), each source brief.
-        def figures(rows):
-            return rows.filter(archived_at__isnull=True).prefetch_related(
-                visible_prefetch(EventFigure, "source", user, with_identity(user))
-            )
-
-        return (
-            Event.objects.visible_to(user)
-            .select_related("kind", "team", "created_by", "archived_by")
-            .prefetch_related(
-                visible_prefetch(Event, "parent", user),
-                visible_prefetch(Event, "places", user),
-                visible_prefetch(Event, "tags", user),
-                person_prefetch("organiser_persons", user),
-                visible_prefetch(Event, "organiser_organizations", user),
-                visible_prefetch(Event, "figures", user, figures),
-            )
-        )
-
-    #: Figures are kept beside the event: adding, correcting or archiving one changes its ETag.
+    #: Figures are kept beside the record: adding, correcting or archiving one changes its ETag.
     etag_children = ("figures",)
     idempotent_actions = ("figures",)
 
     def claims_of(self, record):
         return [record, *record.figures.all()]
 
-    @staticmethod
-    def figure_of(event, figure_id, actor) -> EventFigure:
-        """The event's figure ``figure_id``, through its own visible_to (else 404)."""
+    def figures_prefetch(self, user):
+        """The record's figures not archived, each with its source through its visible_to
+        (brief, identified as ``user`` may identify it)."""
+
+        def figures(rows):
+            return rows.filter(archived_at__isnull=True).prefetch_related(
+                visible_prefetch(self.figure_model, "source", user, with_identity(user))
+            )
+
+        return visible_prefetch(self.model, "figures", user, figures)
+
+    def figure_of(self, record, figure_id, actor) -> SourcedFigure:
+        """The record's figure ``figure_id``, through its own visible_to (else 404)."""
         try:
-            figure = EventFigure.objects.visible_to(actor).filter(event=event, pk=figure_id)
-            figure = figure.first()
+            figures = self.figure_model.objects.visible_to(actor)
+            figure = figures.filter(**{self.figure_link: record}, pk=figure_id).first()
         except (TypeError, ValueError, DjangoValidationError):
             figure = None
         if figure is None:
             raise NotFound()
         return figure
 
-    def attach_links(self, records) -> None:
-        # People detained at each event, from its group detentions (cases.counts), one query.
-        counts = detained_by_event(self.request.user, [record.pk for record in records])
-        for record in records:
-            record.detained_count = counts.get(record.pk, 0)
-
     @extend_schema(
-        summary="Add a contested figure",
-        description='One party\'s figure ("more than 40 killed, say UN experts"), kept beside '
-        "the others, never replacing them; its source is cited on the figure's value.",
+        summary="Add a figure",
+        description='One party\'s figure ("more than 40 killed, say UN experts"; "25 detained, '
+        'say monitors"), kept beside the others, never replacing them; its source is cited '
+        "on the figure's value.",
         request=FigureAddSerializer,
     )
     @action(detail=True, methods=["post"])
     def figures(self, request, *args, **kwargs):
-        data = self.action_input(FigureAddSerializer)
-        return self.idempotent_transition(request, self._add_figure, creates=EventFigure, **data)
+        data = self.action_input(self.add_serializer)
+        return self.idempotent_transition(
+            request, self._add_figure, creates=self.figure_model, **data
+        )
 
     @staticmethod
     def _add_figure(*, record, actor, **data):
-        return figure_add(event=record, actor=actor, **data)
+        return figure_add(parent=record, actor=actor, **data)
 
     @extend_schema(
         summary="Correct a figure",
         description="Change a figure's value, range, qualifier, who gives it, as of when or "
         "its note; the change is kept in its history. Its source cannot change: add another "
-        "figure instead. Answers with the event; If-Match takes the event's ETag.",
+        "figure instead. Answers with the record; If-Match takes the record's ETag.",
         request=FigureEditSerializer,
         parameters=[FIGURE_PARAMETER],
     )
@@ -228,7 +220,7 @@ class EventViewSet(ProvenanceMixin, ReviewedViewSet):
         url_name="figure",
     )
     def figure_edit(self, request, *args, figure=None, **kwargs):
-        data = dict(self.action_input(FigureEditSerializer))
+        data = dict(self.action_input(self.edit_serializer))
         reason = data.pop("change_reason", "")
 
         def edit(*, record, actor):
@@ -239,9 +231,9 @@ class EventViewSet(ProvenanceMixin, ReviewedViewSet):
 
     @extend_schema(
         summary="Archive a figure",
-        description="Take a figure (a duplicate, a mistake) out of the event; it stays in the "
+        description="Take a figure (a duplicate, a mistake) out of the record; it stays in the "
         "history and can be restored by a coordinator. Coordinators only, as for any "
-        "archive. Answers with the event; If-Match takes the event's ETag.",
+        "archive. Answers with the record; If-Match takes the record's ETag.",
         request=ReasonSerializer,
         parameters=[FIGURE_PARAMETER],
     )
@@ -259,6 +251,42 @@ class EventViewSet(ProvenanceMixin, ReviewedViewSet):
             return record_archive(record=found, actor=actor, reason=data.get("reason", ""))
 
         return self.transition(request, archive)
+
+
+class EventViewSet(FigureActions, ProvenanceMixin, ReviewedViewSet):
+    """Protests, security operations, trials, mass arrests; events nest."""
+
+    figure_model = EventFigure
+    figure_link = "event"
+
+    model = Event
+    serializer_class = EventSerializer
+    filterset_class = EventFilterSet
+
+    def get_queryset(self):
+        user = self.request.user
+
+        # visible_to by confidentiality and team. The parent event is confidential too, so
+        # it is prefetched through visible_to (a hidden parent reads as null). Figures follow
+        # their event and their source (EventFigure.visible_to), each source brief.
+        return (
+            Event.objects.visible_to(user)
+            .select_related("kind", "team", "created_by", "archived_by")
+            .prefetch_related(
+                visible_prefetch(Event, "parent", user),
+                visible_prefetch(Event, "places", user),
+                visible_prefetch(Event, "tags", user),
+                person_prefetch("organiser_persons", user),
+                visible_prefetch(Event, "organiser_organizations", user),
+                self.figures_prefetch(user),
+            )
+        )
+
+    def attach_links(self, records) -> None:
+        # People detained at each event, from its group detentions (cases.counts), one query.
+        counts = detained_by_event(self.request.user, [record.pk for record in records])
+        for record in records:
+            record.detained_count = counts.get(record.pk, 0)
 
 
 class CaseViewSet(ProvenanceMixin, ReviewedViewSet):
@@ -527,8 +555,17 @@ class FacilityViewSet(RecordViewSet):
         )
 
 
-class GroupDetentionViewSet(ProvenanceMixin, RecordViewSet):
+@extend_schema_view(
+    figures=extend_schema(request=GroupFigureAddSerializer),
+    figure_edit=extend_schema(request=GroupFigureEditSerializer),
+)
+class GroupDetentionViewSet(FigureActions, ProvenanceMixin, RecordViewSet):
     """People detained together, counted rather than named, and where they were taken."""
+
+    figure_model = GroupDetentionFigure
+    figure_link = "group"
+    add_serializer = GroupFigureAddSerializer
+    edit_serializer = GroupFigureEditSerializer
 
     model = GroupDetention
     serializer_class = GroupDetentionSerializer
@@ -540,11 +577,6 @@ class GroupDetentionViewSet(ProvenanceMixin, RecordViewSet):
         # Visible with their case (visible_to); the detainees named so far are counted in a
         # subquery. The event is confidential (visible_to: a hidden one reads as null);
         # figures follow their group and their source, each source brief.
-        def figures(rows):
-            return rows.filter(archived_at__isnull=True).prefetch_related(
-                visible_prefetch(GroupDetentionFigure, "source", user, with_identity(user))
-            )
-
         return with_named(
             GroupDetention.objects.visible_to(user).select_related(
                 "case", "place", "facility", "created_by", "archived_by"
@@ -552,26 +584,8 @@ class GroupDetentionViewSet(ProvenanceMixin, RecordViewSet):
             user,
         ).prefetch_related(
             visible_prefetch(GroupDetention, "event", user),
-            visible_prefetch(GroupDetention, "figures", user, figures),
+            self.figures_prefetch(user),
         )
-
-    def claims_of(self, record):
-        return [record, *record.figures.all()]
-
-    @extend_schema(
-        summary="Add a figure",
-        description='One party\'s figure ("25 detained, say monitors"; "10 fined, says the '
-        "court\"), kept beside the others; its source is cited on the figure's value.",
-        request=GroupFigureAddSerializer,
-    )
-    @action(detail=True, methods=["post"])
-    def figures(self, request, *args, **kwargs):
-        data = self.action_input(GroupFigureAddSerializer)
-        return self.transition(request, self._add_figure, **data)
-
-    @staticmethod
-    def _add_figure(*, record, actor, **data):
-        return group_figure_add(group=record, actor=actor, **data)
 
 
 class FollowUpViewSet(ProvenanceMixin, RecordViewSet):

@@ -294,7 +294,7 @@ class Loader:
             if not exists:
                 # The figure's own service: the figure and the citation of its value.
                 figure_add(
-                    event=event,
+                    parent=event,
                     kind=figure.kind,
                     qualifier=figure.qualifier,
                     value=figure.value,

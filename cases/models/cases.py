@@ -20,15 +20,27 @@ from monitor.models.base import (
     confidentiality_constraint,
     review_state_constraint,
 )
+from people.folding import text_key, text_terms
 from sources.models import Citation
 
 REFERENCE_PATTERN = re.compile(r"^[A-Z]{3}-\d{4}-\d{4}$")
 
 
+def words_in_text(text: str) -> models.Q:
+    """Cases whose reference, title or summary holds every word of ``text``: in any letter
+    case, ё or е, and a name in any spelling (through ``Case.folded``, not the database's
+    ``LIKE``), so SQLite and PostgreSQL answer alike."""
+    terms = text_terms(text)
+    rule = models.Q() if terms else models.Q(pk__in=[])
+    for word, name_key in terms:
+        rule &= models.Q(folded__contains=word) | models.Q(folded__contains=name_key)
+    return rule
+
+
 class CaseQuerySet(ConfidentialQuerySet):
     def suggest(self, text: str, *, user):
-        """The type-ahead of a case filter (``monitor.suggest``): reference or title."""
-        return self.filter(models.Q(reference__icontains=text) | models.Q(title__icontains=text))
+        """The type-ahead of a case filter (``monitor.suggest``): reference, title, summary."""
+        return self.filter(models.Q(reference__icontains=text) | words_in_text(text))
 
 
 class Case(ReviewedModel):
@@ -45,6 +57,9 @@ class Case(ReviewedModel):
     )
     title = models.CharField(_("title"), max_length=300)
     summary = models.TextField(_("summary"), blank=True)
+    # Derived from the reference, title and summary (people.folding.text_key), like a slug:
+    # never typed, never shown, not compared in history (monitor.admin_history.SKIPPED).
+    folded = models.TextField(_("search key"), blank=True, editable=False)
     language = models.CharField(
         _("language of the text"),
         max_length=8,
@@ -102,6 +117,13 @@ class Case(ReviewedModel):
         if record_hidden(self):
             return NOT_SHOWN
         return f"{self.reference} — {self.title}"
+
+    def save(self, *args, **kwargs):
+        # The key is derived data, like a slug: it must never disagree with the text.
+        self.folded = text_key(self.reference, self.title, self.summary)
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "folded"}
+        super().save(*args, **kwargs)
 
     def verification_blockers(self) -> list[str]:
         """Every allegation and detention needs at least one citation to be verified."""

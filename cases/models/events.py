@@ -5,12 +5,12 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from cases.choices import AssemblyStatus, FigureKind, FigureQualifier
+from cases.choices import AssemblyStatus, FigureKind
+from cases.models.figures import SourcedFigure, kind_constraint, kind_field
 from monitor.access import NOT_SHOWN, record_hidden
 from monitor.approxdate import ApproximateDateField, approximate_date_constraints
 from monitor.choices import Vocabulary
 from monitor.models.base import (
-    AuditedModel,
     ChildQuerySet,
     ConfidentialQuerySet,
     ReviewedModel,
@@ -127,69 +127,24 @@ class Event(ReviewedModel):
         return self.title
 
 
-class EventFigure(AuditedModel):
+class EventFigure(SourcedFigure):
     """One party's figure for an event: "10 killed" say the authorities, "more than 40" a UN
     expert. Figures are kept side by side, each with its source; none overwrites another."""
 
     event = models.ForeignKey(
         Event, verbose_name=_("event"), on_delete=models.PROTECT, related_name="figures"
     )
-    kind = models.CharField(_("what is counted"), max_length=20, choices=FigureKind.choices)
-    qualifier = models.CharField(
-        _("qualifier"),
-        max_length=20,
-        choices=FigureQualifier.choices,
-        default=FigureQualifier.EXACT,
-    )
-    value = models.PositiveIntegerField(_("value"))
-    value_max = models.PositiveIntegerField(_("upper value"), null=True, blank=True)
-    claimed_by = models.CharField(
-        _("according to"), max_length=300, help_text=_("Who gives this figure.")
-    )
-    source = models.ForeignKey(
-        "sources.Source",
-        verbose_name=_("source"),
-        on_delete=models.PROTECT,
-        related_name="event_figures",
-    )
-    as_of = ApproximateDateField(_("as of"), null=True, blank=True)
-    note = models.TextField(_("note"), blank=True)
+    kind = kind_field(FigureKind, max_length=20)
 
     objects = ChildQuerySet.following(
         ("event", "cases.Event"), ("source", "sources.Source")
     ).as_manager()
 
-    class Meta:
+    class Meta(SourcedFigure.Meta):
         verbose_name = _("contested figure")
         verbose_name_plural = _("contested figures")
         ordering = ["event", "kind", "value"]
-        constraints = [
-            models.CheckConstraint(
-                condition=models.Q(value_max__isnull=True)
-                | models.Q(value_max__gte=models.F("value")),
-                name="cases_eventfigure_range_ordered",
-                violation_error_message=_("The upper value cannot be below the value."),
-            ),
-            models.CheckConstraint(
-                condition=models.Q(kind__in=FigureKind.values),
-                name="cases_eventfigure_kind_valid",
-                violation_error_message=_("Unknown kind of figure."),
-            ),
-            *approximate_date_constraints("as_of"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.display_value} {self.get_kind_display()} ({self.claimed_by})"
+        constraints = [*SourcedFigure.Meta.constraints, kind_constraint(FigureKind)]
 
     #: Part of that record: in its review (see ``AuditedModel.review_parent``).
     review_parent = "event"
-
-    @property
-    def display_value(self) -> str:
-        if self.value_max is not None:
-            return f"{self.value}–{self.value_max}"
-        if self.qualifier == FigureQualifier.EXACT:
-            return str(self.value)
-        if self.qualifier == FigureQualifier.DOZENS:
-            return str(_("dozens"))
-        return f"{self.get_qualifier_display()} {self.value}"

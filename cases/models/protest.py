@@ -16,7 +16,8 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from cases.choices import CountKind, FacilityKind, FigureQualifier
+from cases.choices import CountKind, FacilityKind
+from cases.models.figures import SourcedFigure, kind_constraint, kind_field
 from monitor.access import has_role
 from monitor.approxdate import ApproximateDateField, approximate_date_constraints
 from monitor.models.base import AuditedModel, AuditedQuerySet, ChildQuerySet
@@ -238,7 +239,7 @@ class GroupDetention(AuditedModel):
         return self.hours_held is not None and self.hours_held > ADMINISTRATIVE_CUSTODY_LIMIT_HOURS
 
 
-class GroupDetentionFigure(AuditedModel):
+class GroupDetentionFigure(SourcedFigure):
     """One party's figure for a group detention: "25 detained" say monitors, "12" the
     police; "10 fined", "3 arrested for 10 days". Kept side by side, each with its source."""
 
@@ -248,69 +249,17 @@ class GroupDetentionFigure(AuditedModel):
         on_delete=models.PROTECT,
         related_name="figures",
     )
-    kind = models.CharField(
-        _("what is counted"), max_length=24, choices=CountKind.choices, default=CountKind.DETAINED
-    )
-    qualifier = models.CharField(
-        _("qualifier"),
-        max_length=20,
-        choices=FigureQualifier.choices,
-        default=FigureQualifier.EXACT,
-    )
-    value = models.PositiveIntegerField(_("value"))
-    value_max = models.PositiveIntegerField(_("upper value"), null=True, blank=True)
-    claimed_by = models.CharField(
-        _("according to"), max_length=300, help_text=_("Who gives this figure.")
-    )
-    source = models.ForeignKey(
-        "sources.Source",
-        verbose_name=_("source"),
-        on_delete=models.PROTECT,
-        related_name="group_detention_figures",
-    )
-    as_of = ApproximateDateField(_("as of"), null=True, blank=True)
-    note = models.TextField(_("note"), blank=True)
+    kind = kind_field(CountKind, max_length=24, default=CountKind.DETAINED)
 
     objects = ChildQuerySet.following(
         ("group__case", "cases.Case"), ("source", "sources.Source")
     ).as_manager()
 
-    class Meta:
+    class Meta(SourcedFigure.Meta):
         verbose_name = _("group detention figure")
         verbose_name_plural = _("group detention figures")
         ordering = ["group", "kind", "value"]
-        constraints = [
-            models.CheckConstraint(
-                condition=models.Q(value_max__isnull=True)
-                | models.Q(value_max__gte=models.F("value")),
-                name="cases_groupfigure_range_ordered",
-                violation_error_message=_("The upper value cannot be below the value."),
-            ),
-            models.CheckConstraint(
-                condition=models.Q(kind__in=CountKind.values),
-                name="cases_groupfigure_kind_valid",
-                violation_error_message=_("Unknown kind of count."),
-            ),
-            models.CheckConstraint(
-                condition=models.Q(qualifier__in=FigureQualifier.values),
-                name="cases_groupfigure_qualifier_valid",
-                violation_error_message=_("Unknown qualifier."),
-            ),
-            *approximate_date_constraints("as_of"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.display_value} {self.get_kind_display()} ({self.claimed_by})"
+        constraints = [*SourcedFigure.Meta.constraints, kind_constraint(CountKind)]
 
     #: Part of that record: in its review (see ``AuditedModel.review_parent``).
     review_parent = "group"
-
-    @property
-    def display_value(self) -> str:
-        if self.value_max is not None:
-            return f"{self.value}–{self.value_max}"
-        if self.qualifier == FigureQualifier.EXACT:
-            return str(self.value)
-        if self.qualifier == FigureQualifier.DOZENS:
-            return str(_("dozens"))
-        return f"{self.get_qualifier_display()} {self.value}"

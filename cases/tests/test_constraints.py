@@ -38,9 +38,10 @@ COVERED = {
     # Protest detentions: places of detention, group detentions and their figures, assemblies.
     "cases_facility_kind_valid",
     "cases_groupdetention_date_approx",
-    "cases_groupfigure_range_ordered",
-    "cases_groupfigure_kind_valid",
-    "cases_groupfigure_qualifier_valid",
+    "cases_groupdetentionfigure_range_ordered",
+    "cases_groupdetentionfigure_kind_valid",
+    "cases_groupdetentionfigure_qualifier_valid",
+    "cases_eventfigure_qualifier_valid",
     "cases_groupdetentionfigure_as_of_approx",
     "cases_event_assembly_status_valid",
     # Refused in cases/tests/test_protest.py (test_facility_coordinates_come_in_pairs_and_a_
@@ -358,13 +359,22 @@ def test_group_figure_of_an_unknown_kind_is_refused():
     figure = GroupDetentionFigureFactory.build(
         group=GroupDetentionFactory(), source=SourceFactory(), kind="hugged"
     )
-    assert_refused(figure, "Unknown kind of count.", field="kind")
+    assert_refused(figure, "Unknown kind of figure.", field="kind")
 
 
-def test_group_figure_with_an_unknown_qualifier_is_refused():
-    figure = GroupDetentionFigureFactory.build(
-        group=GroupDetentionFactory(), source=SourceFactory(), qualifier="heaps"
-    )
+@pytest.mark.parametrize(
+    "figure",
+    [
+        lambda: GroupDetentionFigureFactory.build(group=GroupDetentionFactory()),
+        lambda: EventFigureFactory.build(event=EventFactory()),
+    ],
+    ids=["group detention", "event"],
+)
+def test_figure_with_an_unknown_qualifier_is_refused(figure):
+    # Declared once on the sourced-figure base: an event's figure is held to it as well.
+    figure = figure()
+    figure.source = SourceFactory()
+    figure.qualifier = "heaps"
     assert_refused(figure, "Unknown qualifier.", field="qualifier")
 
 

@@ -41,7 +41,7 @@ def un_experts(team):
 
 def add_authorities_figure(event, authorities, actor):
     return figure_add(
-        event=event,
+        parent=event,
         kind=FigureKind.KILLED,
         value=10,
         qualifier=FigureQualifier.EXACT,
@@ -60,7 +60,7 @@ def test_second_figure_for_the_same_count_leaves_the_first_unchanged(
     history_before = list(first.history.values_list("history_id", "value", "claimed_by"))
 
     second = figure_add(
-        event=event,
+        parent=event,
         kind=FigureKind.KILLED,
         value=40,
         qualifier=FigureQualifier.MORE_THAN,
@@ -88,7 +88,7 @@ def test_summary_shows_the_range_and_who_says_what_with_grading(
 ):
     add_authorities_figure(event, authorities, monitor_on_team)
     figure_add(
-        event=event,
+        parent=event,
         kind=FigureKind.KILLED,
         value=40,
         qualifier=FigureQualifier.MORE_THAN,
@@ -99,7 +99,7 @@ def test_summary_shows_the_range_and_who_says_what_with_grading(
         page="2",
     )
     figure_add(
-        event=event,
+        parent=event,
         kind=FigureKind.DETAINED,
         value=24,
         qualifier=FigureQualifier.DOZENS,
@@ -127,7 +127,7 @@ def test_figure_source_is_cited_on_its_value(event, un_experts, monitor_on_team)
     from cases.provenance import provenance_for
 
     figure = figure_add(
-        event=event,
+        parent=event,
         kind=FigureKind.INJURED,
         value=7,
         claimed_by="UN experts",
@@ -148,7 +148,7 @@ def test_figure_with_a_source_the_actor_cannot_see_is_refused_and_not_stored(
 
     with pytest.raises(NotVisible):
         figure_add(
-            event=event,
+            parent=event,
             kind=FigureKind.KILLED,
             value=3,
             claimed_by="someone",
@@ -164,7 +164,7 @@ def test_monitor_off_team_may_not_add_a_figure(event, un_experts, monitor_off_te
     un_experts.save()
     with pytest.raises(ActionRefused):
         figure_add(
-            event=event,
+            parent=event,
             kind=FigureKind.KILLED,
             value=3,
             claimed_by="someone",
@@ -180,7 +180,7 @@ def test_protected_source_of_a_figure_is_shown_by_its_pseudonym(
     event = EventFactory(team=None)
     witness = SourceFactory(title="Doctor in Khorog", is_protected=True, team=team)
     figure_add(
-        event=event,
+        parent=event,
         kind=FigureKind.INJURED,
         value=12,
         claimed_by="a doctor at Khorog hospital",

@@ -19,7 +19,7 @@ from cases.counts import (
     outcome_totals,
 )
 from cases.models import Detention, DetentionStep, Facility, GroupDetention
-from cases.services import DetentionInput, detention_record, group_figure_add
+from cases.services import DetentionInput, detention_record, figure_add
 from monitor.choices import Confidentiality, Vocabulary
 from monitor.models import Term
 from monitor.services import NotVisible
@@ -133,8 +133,8 @@ def group(team, rally, monitor_on_team):
     station = FacilityFactory(name="Khorog city police station")
     group = GroupDetentionFactory(case=case, event=rally, facility=station, hours_held=5)
     for value, who in ((25, "Monitors"), (12, "Police")):
-        group_figure_add(
-            group=group,
+        figure_add(
+            parent=group,
             value=value,
             claimed_by=who,
             source=SourceFactory(team=team),
@@ -194,9 +194,7 @@ def test_a_detainee_cannot_be_named_from_another_cases_group(group, monitor_on_t
 def test_a_figure_from_a_source_the_monitor_may_not_see_is_refused(group, monitor_off_team):
     hidden = SourceFactory(confidentiality=Confidentiality.STRICT)
     with pytest.raises(NotVisible):
-        group_figure_add(
-            group=group, value=99, claimed_by="x", source=hidden, actor=monitor_off_team
-        )
+        figure_add(parent=group, value=99, claimed_by="x", source=hidden, actor=monitor_off_team)
     assert group.figures.count() == 2
 
 
@@ -229,12 +227,12 @@ def test_a_strict_case_is_not_counted_for_whoever_may_not_see_it(group, rally, m
 def test_administrative_outcomes_are_counted_apart_from_criminal_sentences(
     group, team, monitor_on_team
 ):
-    group_figure_add(
-        group=group, kind=CountKind.FINED, value=10, claimed_by="Court",
+    figure_add(
+        parent=group, kind=CountKind.FINED, value=10, claimed_by="Court",
         source=SourceFactory(team=team), actor=monitor_on_team,
     )  # fmt: skip
-    group_figure_add(
-        group=group, kind=CountKind.ADMIN_ARREST, value=3, claimed_by="Court",
+    figure_add(
+        parent=group, kind=CountKind.ADMIN_ARREST, value=3, claimed_by="Court",
         source=SourceFactory(team=team), actor=monitor_on_team,
     )  # fmt: skip
     fined = DetentionFactory(case=CaseFactory(team=team))

@@ -21,7 +21,7 @@ from django.utils.translation import ngettext_lazy
 from django.views.decorators.http import require_safe
 
 from cases.choices import FollowUpStatus, StepKind
-from cases.counts import counted_groups, detained_at_events, detained_by_case
+from cases.counts import detained_at_events, detained_by_case
 from cases.deadlines import expected_release
 from cases.filtersets import (
     AllegationFilterSet,
@@ -39,7 +39,6 @@ from cases.models import (
     Event,
     FollowUp,
     FollowUpResponse,
-    GroupDetention,
 )
 from cases.models.protest import ADMINISTRATIVE_CUSTODY_LIMIT_HOURS
 from cases.provenance import (
@@ -53,6 +52,7 @@ from cases.tables import (
     EventTable,
     FollowUpTable,
 )
+from cases.views.protest import groups_shown
 from monitor.choices import ReviewState
 from monitor.pages.helpers import decisions_for, history_entries, latest_return
 from monitor.pages.listing import ListPage, format_date
@@ -328,15 +328,7 @@ def case_detail(request, pk):
     )
     # Detainees chosen by a subquery, not a list of ids: a case may hold thousands.
     attach_persons(detentions, user, among=Detention.objects.filter(case=case))
-    group_detentions = list(
-        counted_groups(user)
-        .filter(case=case)
-        .prefetch_related(
-            visible_prefetch(GroupDetention, "event", user),
-            visible_prefetch(GroupDetention, "facility", user),
-        )
-        .order_by("date", "date_precision", "created_at", "pk")
-    )
+    group_detentions = groups_shown(user, case=case)
     followups = list(
         FollowUp.objects.filter(case=case, archived_at__isnull=True)
         .with_status(today)
@@ -414,13 +406,7 @@ def event_detail(request, pk):
         .select_related("detention__case", "place")
         .prefetch_related(person_prefetch("detention__person", user))
     )
-    group_detentions = list(
-        counted_groups(user)
-        .filter(event=event)
-        .select_related("case")
-        .prefetch_related(visible_prefetch(GroupDetention, "facility", user))
-        .order_by("date", "date_precision", "created_at", "pk")
-    )
+    group_detentions = groups_shown(user, event=event)
     _attach_provenance([event], user)
     timeline = _event_timeline(event, children, allegations, arrests)
     decisions = decisions_for(event)

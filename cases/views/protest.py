@@ -27,10 +27,38 @@ def identity_annotated(user):
     return lambda sources: annotate(sources, user)
 
 
+def facilities_shown(user):
+    """Places of detention as the pages show them: with their settlement, and the authority
+    and the coordinates' source through their own visible_to."""
+    return (
+        Facility.objects.visible_to(user)
+        .select_related("place")
+        .prefetch_related(
+            visible_prefetch(Facility, "authority", user),
+            visible_prefetch(Facility, "coordinates_source", user, identity_annotated(user)),
+        )
+    )
+
+
+def groups_shown(user, **where) -> list[GroupDetention]:
+    """The group detentions a page lists (a case's, an event's, a facility's), each counted
+    (cases.counts), with its case, and its event and facility through their visible_to."""
+    return list(
+        counted_groups(user)
+        .filter(**where)
+        .select_related("case")
+        .prefetch_related(
+            visible_prefetch(GroupDetention, "event", user),
+            visible_prefetch(GroupDetention, "facility", user),
+        )
+        .order_by("date", "date_precision", "created_at", "pk")
+    )
+
+
 class FacilityListPage(ListPage):
     model = Facility
     filterset_class = FacilityFilterSet
-    template_name = "monitor/table_list.html"
+    template_name = "cases/facility_list.html"
     search_label = _("Search places of detention")
     search_help = _("Words in a name, in any script or spelling.")
     export_url_name = "facility-export"
@@ -39,15 +67,7 @@ class FacilityListPage(ListPage):
     table = FacilityTable
 
     def get_queryset(self, request):
-        user = request.user
-        return (
-            Facility.objects.visible_to(user)
-            .select_related("place")
-            .prefetch_related(
-                visible_prefetch(Facility, "authority", user),
-                visible_prefetch(Facility, "coordinates_source", user, identity_annotated(user)),
-            )
-        )
+        return facilities_shown(request.user)
 
     def prepare_rows(self, rows, request):
         table = self.table(request)
@@ -69,22 +89,8 @@ facility_export = require_safe(FacilityListPage().export_view)
 @require_safe
 def facility_detail(request, pk):
     user = request.user
-    facility = get_object_or_404(
-        Facility.objects.visible_to(user)
-        .select_related("place")
-        .prefetch_related(
-            visible_prefetch(Facility, "authority", user),
-            visible_prefetch(Facility, "coordinates_source", user, identity_annotated(user)),
-        ),
-        pk=pk,
-    )
-    groups = list(
-        counted_groups(user)
-        .filter(facility=facility)
-        .select_related("case")
-        .prefetch_related(visible_prefetch(GroupDetention, "event", user))
-        .order_by("date", "date_precision", "created_at", "pk")
-    )
+    facility = get_object_or_404(facilities_shown(user), pk=pk)
+    groups = groups_shown(user, facility=facility)
     context = {
         "facility": facility,
         "groups": groups,

@@ -197,3 +197,25 @@ def test_facilities_are_searched_by_any_spelling(api, coordinator, monitor_on_te
     )
     found = api(monitor_on_team).get(f"{API}/facilities/", {"q": "Tverkoe"}).json()["results"]
     assert [row["name"] for row in found] == ["Тверское ОВД"]
+
+
+def test_a_group_figure_is_corrected_and_archived_as_an_event_figure_is(
+    loaded, api, monitor_on_team, monitor_off_team, coordinator
+):
+    # One set of figure actions serves events and group detentions (cases.api.views).
+    group = GroupDetention.objects.get(event_id=loaded["events"]["March in Khorog"])
+    figure = group.figures.get(claimed_by="Police")
+    url = f"{API}/group-detentions/{group.pk}/figures/{figure.pk}/"
+    body = {"value": 35, "kind": "detained", "change_reason": "Police corrected"}
+    # Another team's monitor sees the (confidential) case but may not change it.
+    assert api(monitor_off_team).patch(url, body, format="json").status_code == 403
+    refused = api(monitor_on_team).patch(url, {"kind": "killed"}, format="json")
+    assert refused.status_code == 400 and "kind" in refused.json()["error"]["fields"]
+    answer = api(monitor_on_team).patch(url, body, format="json")
+    assert answer.status_code == 200, answer.content
+    assert sorted(f["value"] for f in answer.json()["figures"]) == [35, 100]
+    figure.refresh_from_db()
+    assert figure.history.first().history_change_reason == "Police corrected"
+    archived = api(coordinator).post(f"{url}archive/", {"reason": "duplicate"}, format="json")
+    assert archived.status_code == 200, archived.content
+    assert [f["value"] for f in archived.json()["figures"]] == [100]

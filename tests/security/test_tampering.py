@@ -106,6 +106,8 @@ PAGE_TARGETS: dict[str, tuple[str, ...]] = {
     "person-merge": ("person", "protected_person"),
     "person-unmerge": ("person", "protected_person"),
     "facility-detail": ("facility",),
+    "facility-edit": ("facility",),
+    "groupdetention-edit": ("group_detention",),
     "source-detail": ("source", "protected_source"),
     "source-edit": ("source", "protected_source"),
     "source-submit": ("source", "protected_source"),
@@ -563,11 +565,12 @@ def test_hidden_ids_in_every_url_answer_as_ids_that_do_not_exist(attacker, world
     assert compared >= {"pages": 40, "api": 200, "admin": 250}[surface]
 
 
-def test_followup_form_for_a_hidden_case_answers_404(attacker, worlds):
+@pytest.mark.parametrize("form", ["followup-create", "groupdetention-create"])
+def test_a_form_for_a_hidden_case_answers_404(attacker, worlds, form):
     name, user = attacker
     hidden, _own = worlds
     client = client_for("pages", user)
-    url = reverse("followup-create")
+    url = reverse(form)
     for method in ("get", "post"):
         found = getattr(client, method)(f"{url}?case={hidden['case'].pk}")
         missing = getattr(client, method)(f"{url}?case={uuid.uuid4()}")
@@ -838,6 +841,8 @@ def form_posts(own: World) -> list[FormPost]:
     }
     case_edit, steps = "/cases/{case}/edit/", "/cases/{case}/detentions/{detention}/steps/"
     followup_new = "/followups/new/?case={case}"
+    group_new = "/group-detentions/new/?case={case}"
+    figure = {"figures-0-value": "5", "figures-0-claimed_by": "Monitors"}
     return [
         FormPost("new case linked to a hidden event", "/cases/new/",
                  lambda ref: {**new_case, "events": [ref]}, "event"),
@@ -872,6 +877,12 @@ def form_posts(own: World) -> list[FormPost]:
                  lambda ref: {**new_followup, "other_addressees": [ref]}, "organization"),
         FormPost("new follow-up about a hidden person", followup_new,
                  lambda ref: {**new_followup, "persons": [ref]}, "person"),
+        FormPost("new group detention at a hidden event", group_new,
+                 lambda ref: {"event": ref}, "event"),
+        FormPost("new group detention's figure from a hidden source", group_new,
+                 lambda ref: {**figure, "figures-0-source": ref}, "source"),
+        FormPost("new group detention naming a hidden detention", group_new,
+                 lambda ref: {"detainees": [ref]}, "detention"),
         FormPost("new hearing in a hidden court", followup_new,
                  lambda ref: {**new_followup, "kind": "hearing", "occurs": "2023-09",
                               "court": ref}, "organization"),

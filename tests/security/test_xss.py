@@ -144,7 +144,10 @@ SUPERUSER_PAGES = {
     ),
 }
 #: Query strings a page needs.
-PAGE_QUERIES = {"followup-create": lambda world: {"case": world["cases.Case"].pk}}
+PAGE_QUERIES = {
+    "followup-create": lambda world: {"case": world["cases.Case"].pk},
+    "groupdetention-create": lambda world: {"case": world["cases.Case"].pk},
+}
 #: Which record fills a URL's ``pk``, by the URL name's first word; ``case_pk`` is the case.
 RECORD_OF_URL = {
     "case": "cases.Case",
@@ -154,6 +157,7 @@ RECORD_OF_URL = {
     "source": "sources.Source",
     "detention": "cases.Detention",
     "facility": "cases.Facility",
+    "groupdetention": "cases.GroupDetention",
     "task": "monitor.TaskProgress",
     "import": "imports.ImportJob",
 }

@@ -114,6 +114,7 @@ SKIPPED: dict[str, str] = {
     # Derived from a field that is tested.
     "people.PersonName.folded": "the search key folded from full_name (full_name is tested)",
     "cases.Facility.folded": "the search key folded from name and other_names (both tested)",
+    "cases.Case.folded": "the search key folded from reference, title, summary (all tested)",
     # Too short for markup, and a token by the HTTP grammar (no < > or quotes).
     "monitor.AccessLog.method": "the request's HTTP method, eight characters at most",
     "monitor.TaskProgress.kind": "the kind of background job, a code the app sets",
