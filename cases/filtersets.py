@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime
 
 import django_filters
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils import timezone
@@ -41,6 +42,7 @@ from cases.models import (
     GroupDetention,
 )
 from cases.models.detentions import SENTENCE_KINDS
+from monitor import redaction
 from monitor.access import has_role
 from monitor.approxdate import overlaps
 from monitor.choices import ContentLanguage, ReviewState, Vocabulary
@@ -57,6 +59,7 @@ from monitor.filtersets import (
 from monitor.models import Place, Term, User
 from people import matching
 from people.models import Organization, Person
+from sources.models import Citation, Source
 
 
 def colleagues(request):
@@ -221,9 +224,8 @@ class CaseFilterSet(RecordFilterSet):
     def filter_q(self, queryset, name, value):
         # A person's name through the one matcher (any spelling, script or letter case, the
         # names the user may see only): their cases as victim, detainee or linked person.
-        found = matching.rank_person_ids(
-            value, user=getattr(self.request, "user", None), min_score=matching.MATCH_SCORE
-        )
+        user = getattr(self.request, "user", None)
+        found = matching.rank_person_ids(value, user=user, min_score=matching.MATCH_SCORE)
         persons = [person_id for person_id, _score, _name in found[: matching.CANDIDATES]]
         named = Q(pk__in=[])
         if persons:
@@ -235,11 +237,17 @@ class CaseFilterSet(RecordFilterSet):
                 | Q(pk__in=victim.values("case_id"))
                 | Q(pk__in=detained.values("case_id"))
             )
+        if names_withheld_name(user, value):
+            # Free text may name a protected person the user may not identify: a match there
+            # would confirm who they are, so such a query looks at names the user may see only.
+            return queryset.filter(named)
         return queryset.filter(
             Q(reference__icontains=value)
             | Q(title__icontains=value)
             | Q(summary__icontains=value)
             | named
+            | Q(pk__in=_cases_alleging(value))
+            | Q(pk__in=_cases_quoting(value, user))
         )
 
     def filter_queryset(self, queryset):
@@ -565,3 +573,40 @@ class GroupDetentionFilterSet(RecordFilterSet):
         if start or end:
             queryset = queryset.filter(overlaps("date", start, end), date__isnull=False)
         return queryset
+
+
+def names_withheld_name(user, text: str) -> bool:
+    """Whether ``text`` holds the name of a protected person ``user`` may not identify (the
+    names match from a capital letter: a query typed in lower case is checked as a name)."""
+    scrubber = redaction.text_scrubber(user)
+    return bool(scrubber) and (scrubber.hides_in(text) or scrubber.hides_in(text.title()))
+
+
+def _cases_alleging(value: str):
+    """Cases with an allegation whose description or group of victims says ``value``."""
+    return (
+        Allegation.objects.filter(archived_at__isnull=True)
+        .filter(Q(description__icontains=value) | Q(victim_description__icontains=value))
+        .values("case_id")
+    )
+
+
+def _cases_quoting(value: str, user):
+    """Cases quoting ``value`` from a source ``user`` may see: a citation of the case, of one
+    of its allegations or of one of its detentions."""
+    quotes = Citation.objects.filter(
+        quote__icontains=value,
+        archived_at__isnull=True,
+        source__in=Source.objects.visible_to(user).values("pk"),
+    )
+
+    def cited(model):
+        return quotes.filter(content_type=ContentType.objects.get_for_model(model)).values(
+            "object_id"
+        )
+
+    return Case.objects.filter(
+        Q(pk__in=cited(Case))
+        | Q(pk__in=Allegation.objects.filter(pk__in=cited(Allegation)).values("case_id"))
+        | Q(pk__in=Detention.objects.filter(pk__in=cited(Detention)).values("case_id"))
+    ).values("pk")

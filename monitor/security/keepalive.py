@@ -1,0 +1,46 @@
+"""The session's clocks, for the warning before a session ends (``monitor/workday.js``).
+
+``GET`` tells how long the session has left without moving its idle clock (asking is not
+activity: a page left open must still be signed out after the idle limit); ``POST`` is the
+"Stay signed in" button: a request like any other, it moves the idle clock
+(:class:`monitor.security.SessionLimitsMiddleware`), and never the absolute limit, which no
+request extends.
+"""
+
+from __future__ import annotations
+
+import time
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_not_required
+from django.http import JsonResponse
+from django.views.decorators.http import require_http_methods
+
+from monitor.security import LAST_SEEN, SIGNED_IN_AT
+
+
+def seconds_left(session, now: float | None = None) -> dict[str, int]:
+    """Seconds until the idle limit and until the absolute limit (never below 0)."""
+    now = time.time() if now is None else now
+    signed_in = session.get(SIGNED_IN_AT, now)
+    last_seen = session.get(LAST_SEEN, signed_in)
+    idle = settings.SESSION_IDLE_MINUTES * 60 - (now - last_seen)
+    absolute = settings.SESSION_MAX_HOURS * 3600 - (now - signed_in)
+    return {"idle_left": max(0, int(idle)), "absolute_left": max(0, int(absolute))}
+
+
+# Answers a signed-out browser too ({"signed_in": false}), rather than a redirect to the
+# sign-in page the script could not read.
+@login_not_required
+@require_http_methods(["GET", "POST"])
+def session_status(request):
+    if not request.user.is_authenticated:
+        return JsonResponse({"signed_in": False, "idle_left": 0, "absolute_left": 0})
+    return JsonResponse(
+        {
+            "signed_in": True,
+            **seconds_left(request.session),
+            # How long a draft kept in the browser may live (monitor/workday.js).
+            "max_hours": settings.SESSION_MAX_HOURS,
+        }
+    )
