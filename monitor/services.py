@@ -269,7 +269,13 @@ def review_submit(*, record: ReviewedModel, actor, comment: str = "") -> ReviewD
             % {"state": record.get_review_state_display()},
             code="state",
         )
-    return _transition(record, actor, ReviewState.SUBMITTED, DecisionAction.SUBMITTED, comment)
+    decision = _transition(record, actor, ReviewState.SUBMITTED, DecisionAction.SUBMITTED, comment)
+    for companion in _companions(record, (ReviewState.DRAFT, ReviewState.RETURNED)):
+        if edit_refusal(record=companion, actor=actor) is None:
+            _transition(
+                companion, actor, ReviewState.SUBMITTED, DecisionAction.SUBMITTED, _with(record)
+            )
+    return decision
 
 
 @transaction.atomic
@@ -294,7 +300,17 @@ def review_verify(
     blockers = record.verification_blockers()
     if blockers:
         raise ActionRefused(" ".join(blockers), code="uncited")
-    return _transition(record, actor, ReviewState.VERIFIED, DecisionAction.VERIFIED, comment)
+    decision = _transition(record, actor, ReviewState.VERIFIED, DecisionAction.VERIFIED, comment)
+    for companion in _companions(record, (ReviewState.SUBMITTED,)):
+        # Each companion passes its own four eyes and blockers; one that does not stays in
+        # the queue for another reviewer.
+        if actor.pk not in contributors_since_verification(companion) and not (
+            companion.verification_blockers()
+        ):
+            _transition(
+                companion, actor, ReviewState.VERIFIED, DecisionAction.VERIFIED, _with(record)
+            )
+    return decision
 
 
 @transaction.atomic
@@ -307,7 +323,27 @@ def review_return(
     record = _locked(record, actor)
     _require_reviewer(record, actor)
     _require_seen(record, seen)
-    return _transition(record, actor, ReviewState.RETURNED, DecisionAction.RETURNED, comment)
+    decision = _transition(record, actor, ReviewState.RETURNED, DecisionAction.RETURNED, comment)
+    for companion in _companions(record, (ReviewState.SUBMITTED,)):
+        _transition(companion, actor, ReviewState.RETURNED, DecisionAction.RETURNED, _with(record))
+    return decision
+
+
+def _companions(record: ReviewedModel, states) -> list[ReviewedModel]:
+    """The record's companions (:meth:`ReviewedModel.review_companions`) in ``states``, each
+    locked for this transaction."""
+    found = []
+    for companion in record.review_companions():
+        locked = type(companion)._base_manager.select_for_update().get(pk=companion.pk)
+        if locked.review_state in states:
+            found.append(locked)
+    return found
+
+
+def _with(record: ReviewedModel) -> str:
+    """The comment kept on a companion's decision. It does not name the record it travelled
+    with: whoever reads the companion's decisions may not see that record."""
+    return _("Decided with the %(kind)s it was recorded in.") % {"kind": record._meta.verbose_name}
 
 
 def _require_seen(record: ReviewedModel, seen: str | None) -> None:

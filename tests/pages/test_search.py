@@ -57,7 +57,6 @@ def test_hidden_records_never_appear_and_the_page_looks_like_no_match(
 
     assert hidden.status_code == nothing.status_code == 200
     assert hidden.context["hits"] == []
-    assert SECRET not in without_tokens(hidden).replace(f'value="{SECRET}"', "")
     assert without_tokens(hidden).replace(SECRET, "Q") == without_tokens(nothing).replace(
         "Qwzxv", "Q"
     )
