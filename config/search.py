@@ -62,49 +62,33 @@ def _score(query: str, *texts: str) -> float:
     return 0.6
 
 
-def _through_filterset(request, query, filterset, model) -> list:
-    """The first records the list's own search (its FilterSet's ``q``) finds."""
-    rows = filterset(data={"q": query}, queryset=visible(model, request.user), request=request).qs
-    return list(labelled(rows, request.user)[:PER_KIND])
+@dataclass(frozen=True)
+class Kind:
+    """A kind of record found through its list's own search (its FilterSet's ``q``)."""
+
+    model: type
+    filterset: type
+    page: str  # the URL name of its page
+    words: tuple[str, ...]  # the fields a query ranks best in
+
+    def __call__(self, request, query) -> list[Hit]:
+        rows = self.filterset(
+            data={"q": query}, queryset=visible(self.model, request.user), request=request
+        ).qs
+        return [
+            Hit(
+                capfirst(self.model._meta.verbose_name),
+                safe_label(record),
+                reverse(self.page, args=[record.pk]),
+                _score(query, *(getattr(record, name) for name in self.words)),
+            )
+            for record in labelled(rows, request.user)[:PER_KIND]
+        ]
 
 
-def _cases(request, query) -> list[Hit]:
-    rows = _through_filterset(request, query, CaseFilterSet, Case)
-    return [
-        Hit(
-            capfirst(Case._meta.verbose_name),
-            str(case),
-            reverse("case-detail", args=[case.pk]),
-            _score(query, case.reference, case.title),
-        )
-        for case in rows
-    ]
-
-
-def _events(request, query) -> list[Hit]:
-    rows = _through_filterset(request, query, EventFilterSet, Event)
-    return [
-        Hit(
-            capfirst(Event._meta.verbose_name),
-            str(event),
-            reverse("event-detail", args=[event.pk]),
-            _score(query, event.title),
-        )
-        for event in rows
-    ]
-
-
-def _sources(request, query) -> list[Hit]:
-    rows = _through_filterset(request, query, SourceFilterSet, Source)
-    return [
-        Hit(
-            capfirst(Source._meta.verbose_name),
-            safe_label(source),
-            reverse("source-detail", args=[source.pk]),
-            _score(query, source.title),
-        )
-        for source in rows
-    ]
+_cases = Kind(Case, CaseFilterSet, "case-detail", ("reference", "title"))
+_events = Kind(Event, EventFilterSet, "event-detail", ("title",))
+_sources = Kind(Source, SourceFilterSet, "source-detail", ("title",))
 
 
 def _followups(request, query) -> list[Hit]:

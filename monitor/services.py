@@ -340,10 +340,10 @@ def _companions(record: ReviewedModel, states) -> list[ReviewedModel]:
     return found
 
 
-def _with(record: ReviewedModel) -> str:
+def _with(_record: ReviewedModel) -> str:
     """The comment kept on a companion's decision. It does not name the record it travelled
     with: whoever reads the companion's decisions may not see that record."""
-    return _("Decided with the %(kind)s it was recorded in.") % {"kind": record._meta.verbose_name}
+    return _("Decided together with the record it was created in.")
 
 
 def _require_seen(record: ReviewedModel, seen: str | None) -> None:

@@ -13,11 +13,18 @@ from django.urls import reverse
 
 from cases.choices import StepKind
 from cases.models import Detention, DetentionStep
-from monitor.choices import ReviewState, Vocabulary
+from monitor.choices import Confidentiality, ReviewState, Vocabulary
 from monitor.review_diff import Change
 from monitor.services import record_save, review_return, review_submit, review_verify
 from tests.factories import PersonFactory, TermFactory
-from tests.test_review_queue import cited_case, fresh, messages_of, submitted_case
+from tests.test_review_queue import (  # the fixtures are the admin queue's personas
+    cited_case,
+    fresh,
+    messages_of,
+    second_reviewer,  # noqa: F401 — a fixture, used by name
+    submitted_case,
+    uncleared_reviewer,  # noqa: F401 — a fixture, used by name
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -67,27 +74,18 @@ def test_who_is_not_a_reviewer_gets_403_on_the_queue_and_the_item(
 
 
 def test_a_reviewer_who_may_not_see_the_record_gets_404_like_a_missing_one(
-    client, team, monitor_on_team, uncleared_reviewer_strict
+    client,
+    team,
+    monitor_on_team,
+    uncleared_reviewer,  # noqa: F811 — the fixture imported above
 ):
-    from monitor.choices import Confidentiality
-
     case = submitted_case(monitor_on_team, team, confidentiality=Confidentiality.STRICT)
-    client.force_login(uncleared_reviewer_strict)
+    client.force_login(uncleared_reviewer)
     missing = reverse("review-item", args=["cases", "case", "00000000-0000-0000-0000-000000000000"])
 
     assert client.get(page(case)).status_code == 404
     assert client.get(missing).status_code == 404
     assert client.get(reverse("review-queue")).context["items"] == []
-
-
-@pytest.fixture
-def uncleared_reviewer_strict(db):
-    from monitor.choices import Confidentiality, Role
-    from tests.factories import UserFactory
-
-    return UserFactory(
-        username="una-reviewer", role=Role.REVIEWER, clearance=Confidentiality.CONFIDENTIAL
-    )
 
 
 def test_reviewer_verifies_from_the_page_with_the_fingerprint_of_what_they_saw(
@@ -226,7 +224,11 @@ def test_a_charge_added_after_the_return_is_in_the_diff(client, team, monitor_on
 
 
 def test_a_verified_then_edited_case_compares_with_the_verified_version(
-    client, team, monitor_on_team, reviewer, second_reviewer
+    client,
+    team,
+    monitor_on_team,
+    reviewer,
+    second_reviewer,  # noqa: F811 — the fixture imported above
 ):
     case = submitted_case(monitor_on_team, team, title="Arrest in Khorog")
     review_verify(record=case, actor=reviewer)
@@ -242,16 +244,3 @@ def test_a_verified_then_edited_case_compares_with_the_verified_version(
         ("Arrest in Khorog", "Arrest and trial in Khorog")
     ]
     assert "Changes since the last verified version" in response.content.decode()
-
-
-@pytest.fixture
-def second_reviewer(db, team):
-    from monitor.choices import Confidentiality, Role
-    from tests.factories import UserFactory
-
-    return UserFactory(
-        username="sam-reviewer",
-        role=Role.REVIEWER,
-        clearance=Confidentiality.CONFIDENTIAL,
-        teams=[team],
-    )
