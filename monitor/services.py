@@ -269,13 +269,7 @@ def review_submit(*, record: ReviewedModel, actor, comment: str = "") -> ReviewD
             % {"state": record.get_review_state_display()},
             code="state",
         )
-    decision = _transition(record, actor, ReviewState.SUBMITTED, DecisionAction.SUBMITTED, comment)
-    for companion in _companions(record, (ReviewState.DRAFT, ReviewState.RETURNED)):
-        if edit_refusal(record=companion, actor=actor) is None:
-            _transition(
-                companion, actor, ReviewState.SUBMITTED, DecisionAction.SUBMITTED, _with(record)
-            )
-    return decision
+    return _transition(record, actor, ReviewState.SUBMITTED, DecisionAction.SUBMITTED, comment)
 
 
 @transaction.atomic
@@ -301,9 +295,9 @@ def review_verify(
     if blockers:
         raise ActionRefused(" ".join(blockers), code="uncited")
     decision = _transition(record, actor, ReviewState.VERIFIED, DecisionAction.VERIFIED, comment)
-    for companion in _companions(record, (ReviewState.SUBMITTED,)):
-        # Each companion passes its own four eyes and blockers; one that does not stays in
-        # the queue for another reviewer.
+    for companion in _companions(record):
+        # Each companion passes its own four eyes and blockers; one that does not keeps its
+        # state, for another reviewer or a review of its own.
         if actor.pk not in contributors_since_verification(companion) and not (
             companion.verification_blockers()
         ):
@@ -323,21 +317,18 @@ def review_return(
     record = _locked(record, actor)
     _require_reviewer(record, actor)
     _require_seen(record, seen)
-    decision = _transition(record, actor, ReviewState.RETURNED, DecisionAction.RETURNED, comment)
-    for companion in _companions(record, (ReviewState.SUBMITTED,)):
-        _transition(companion, actor, ReviewState.RETURNED, DecisionAction.RETURNED, _with(record))
-    return decision
+    return _transition(record, actor, ReviewState.RETURNED, DecisionAction.RETURNED, comment)
 
 
-def _companions(record: ReviewedModel, states) -> list[ReviewedModel]:
-    """The record's companions (:meth:`ReviewedModel.review_companions`) in ``states``, each
-    locked for this transaction."""
-    found = []
-    for companion in record.review_companions():
-        locked = type(companion)._base_manager.select_for_update().get(pk=companion.pk)
-        if locked.review_state in states:
-            found.append(locked)
-    return found
+def _companions(record: ReviewedModel) -> list[ReviewedModel]:
+    """The record's companions (:meth:`ReviewedModel.review_companions`): shown on its review
+    page and verified with it, without queueing on their own; each locked for this
+    transaction."""
+    return [
+        type(companion)._base_manager.select_for_update().get(pk=companion.pk)
+        for companion in record.review_companions()
+        if companion.review_state != ReviewState.VERIFIED
+    ]
 
 
 def _with(_record: ReviewedModel) -> str:

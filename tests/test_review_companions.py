@@ -1,6 +1,7 @@
-"""A case's new persons and sources travel in the case's review (issue 19, point 5): submitted,
-returned and verified with it, each with its own decision and four-eyes check, so they leave
-"My drafts" instead of waiting there, forgotten."""
+"""A case's new persons and sources travel in the case's review (issue 19, point 5): its
+review page lists them, and verifying the case verifies them, each with its own decision and
+its own four-eyes check, so they leave "My drafts" instead of waiting there, forgotten. They
+do not queue on their own."""
 
 from __future__ import annotations
 
@@ -40,39 +41,53 @@ def states(*records) -> list[str]:
     return [fresh(record).review_state for record in records]
 
 
-def test_submitting_a_case_submits_its_new_persons_and_sources(team, monitor_on_team):
-    case, victim, source = case_with_new_victim_and_source(monitor_on_team, team)
-
-    review_submit(record=case, actor=monitor_on_team)
-
-    assert states(case, victim, source) == [ReviewState.SUBMITTED] * 3
-    decision = ReviewDecision.objects.for_record(victim).get()
-    assert decision.action == DecisionAction.SUBMITTED
-    assert case.reference not in decision.comment  # who reads it may not see the case
-
-
-def test_they_leave_my_drafts_once_the_case_is_submitted(client, team, monitor_on_team):
+def test_the_case_review_page_lists_them_and_the_queue_holds_the_case_alone(
+    client, team, monitor_on_team, reviewer
+):
     case, _victim, _source = case_with_new_victim_and_source(monitor_on_team, team)
+    review_submit(record=case, actor=monitor_on_team)
+    client.force_login(reviewer)
+
+    queue = client.get(reverse("review-queue")).context["items"]
+    opts = case._meta
+    page = client.get(reverse("review-item", args=[opts.app_label, opts.model_name, case.pk]))
+
+    assert [item.label for item in queue] == [str(case)]
+    assert [c["label"] for c in page.context["companions"]] == [
+        "Daler Imomali",
+        "Statement of the family",
+    ]
+
+
+def test_verifying_the_case_verifies_them_and_they_leave_my_drafts(
+    client, team, monitor_on_team, reviewer
+):
+    case, victim, source = case_with_new_victim_and_source(monitor_on_team, team)
     client.force_login(monitor_on_team)
     before = client.get(reverse("dashboard")).content.decode()
     assert "Daler Imomali" in before and "Statement of the family" in before
-
     review_submit(record=case, actor=monitor_on_team)
 
-    after = client.get(reverse("dashboard")).context["drafts"]
-    assert after == []
+    review_verify(record=fresh(case), actor=reviewer)
+
+    assert states(case, victim, source) == [ReviewState.VERIFIED] * 3
+    decision = ReviewDecision.objects.for_record(victim).get()
+    assert (decision.action, decision.actor) == (DecisionAction.VERIFIED, reviewer)
+    assert case.reference not in decision.comment  # who reads it may not see the case
+    assert client.get(reverse("dashboard")).context["drafts"] == []
 
 
-def test_returning_and_verifying_the_case_decides_on_them_too(team, monitor_on_team, reviewer):
+def test_returning_the_case_leaves_them_as_they_are(team, monitor_on_team, reviewer):
     case, victim, source = case_with_new_victim_and_source(monitor_on_team, team)
     review_submit(record=case, actor=monitor_on_team)
 
     review_return(record=fresh(case), actor=reviewer, comment="Add the date of the beating.")
-    assert states(case, victim, source) == [ReviewState.RETURNED] * 3
 
-    review_submit(record=fresh(case), actor=monitor_on_team)
-    review_verify(record=fresh(case), actor=reviewer)
-    assert states(case, victim, source) == [ReviewState.VERIFIED] * 3
+    assert states(case, victim, source) == [
+        ReviewState.RETURNED,
+        ReviewState.DRAFT,
+        ReviewState.DRAFT,
+    ]
 
 
 def test_a_person_someone_else_made_does_not_travel_with_the_case(team, monitor_on_team, reviewer):
@@ -86,23 +101,26 @@ def test_a_person_someone_else_made_does_not_travel_with_the_case(team, monitor_
         ),
         actor=monitor_on_team,
     )
-
     review_submit(record=fresh(case), actor=monitor_on_team)
+
+    review_verify(record=fresh(case), actor=reviewer)
 
     assert fresh(elsewhere).review_state == ReviewState.DRAFT
 
 
-def test_a_companion_edited_by_the_reviewer_waits_for_another_reviewer(
-    team, monitor_on_team, reviewer
-):
+def test_a_companion_the_reviewer_edited_is_not_verified_by_them(team, monitor_on_team, reviewer):
     """Four eyes hold for each companion: a reviewer who edited the victim verifies the case
     but not the victim."""
-    case, victim, _source = case_with_new_victim_and_source(monitor_on_team, team)
-    review_submit(record=case, actor=monitor_on_team)
+    case, victim, source = case_with_new_victim_and_source(monitor_on_team, team)
     person = Person._base_manager.get(pk=victim.pk)
     person.occupation = "Journalist"
     record_save(record=person, actor=reviewer)
+    review_submit(record=case, actor=monitor_on_team)
 
     review_verify(record=fresh(case), actor=reviewer)
 
-    assert states(case, victim) == [ReviewState.VERIFIED, ReviewState.SUBMITTED]
+    assert states(case, victim, source) == [
+        ReviewState.VERIFIED,
+        ReviewState.DRAFT,
+        ReviewState.VERIFIED,
+    ]

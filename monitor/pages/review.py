@@ -34,7 +34,7 @@ from monitor.admin.review.queue import (
     queue_rows,
 )
 from monitor.choices import ReviewState
-from monitor.labels import labelled, reviewed_model, visible
+from monitor.labels import labelled, reviewed_model, safe_label, visible
 from monitor.models import DecisionAction, ReviewDecision
 from monitor.pages.helpers import detail_url
 from monitor.review_diff import BASELINES, build_review, default_since
@@ -115,5 +115,26 @@ def item(request: HttpRequest, app_label: str, model_name: str, pk: uuid.UUID) -
             "decisions": decisions,
             "comment": request.POST.get("comment", ""),
             "record_url": detail_url(record),
+            "companions": _companions(record, request.user),
         },
     )
+
+
+def _companions(record, user) -> list[dict]:
+    """The records that travel in this one's review (a case's new victims and sources),
+    as the reviewer may see them: verified with it."""
+    wanted: dict[type, list] = {}
+    for companion in record.review_companions():
+        wanted.setdefault(type(companion), []).append(companion.pk)
+    shown = []
+    for model, pks in wanted.items():
+        for found in labelled(visible(model, user).filter(pk__in=pks), user):
+            shown.append(
+                {
+                    "kind": capfirst(model._meta.verbose_name),
+                    "label": safe_label(found),
+                    "url": detail_url(found),
+                    "state": found.get_review_state_display(),
+                }
+            )
+    return shown

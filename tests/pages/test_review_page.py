@@ -244,3 +244,17 @@ def test_a_verified_then_edited_case_compares_with_the_verified_version(
         ("Arrest in Khorog", "Arrest and trial in Khorog")
     ]
     assert "Changes since the last verified version" in response.content.decode()
+
+
+def test_the_queue_runs_as_many_queries_for_20_items_as_for_2(
+    client, team, monitor_on_team, reviewer
+):
+    from tests.pages.test_queries import _queries
+
+    for _index in range(2):
+        submitted_case(monitor_on_team, team)
+    client.force_login(reviewer)
+    few = _queries(client, reverse("review-queue"))
+    for _index in range(18):
+        submitted_case(monitor_on_team, team)
+    assert _queries(client, reverse("review-queue")) == few

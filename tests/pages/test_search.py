@@ -131,3 +131,31 @@ def test_the_cleared_find_the_protected_person_by_name(client, personas, world, 
 def test_a_user_without_a_role_finds_nothing(client, personas, world):
     client.force_login(personas["no_role_user"])
     assert search(client, "Open").context["hits"] == []
+
+
+def test_the_result_page_runs_as_many_queries_for_20_matches_of_each_kind_as_for_2(
+    client, reviewer, team
+):
+    from tests.factories import (
+        CaseFactory,
+        EventFactory,
+        FollowUpFactory,
+        PersonFactory,
+        SourceFactory,
+    )
+    from tests.pages.test_queries import _queries
+
+    def make(word: str, n: int) -> None:
+        for index in range(n):
+            case = CaseFactory(team=team, title=f"{word} detentions {index}")
+            EventFactory(team=team, title=f"{word} rally {index}")
+            SourceFactory(team=team, title=f"{word} report {index}")
+            FollowUpFactory(case=case, title=f"{word} letter {index}")
+            PersonFactory(team=team, name=f"Rustam {word} {index}")
+
+    make("Vanjskaya", 2)
+    make("Rushanskaya", 20)
+    client.force_login(reviewer)
+    few = _queries(client, reverse("search"), {"q": "Vanjskaya"})
+    many = _queries(client, reverse("search"), {"q": "Rushanskaya"})
+    assert many == few
