@@ -40,7 +40,9 @@ def session_status(request):
         {
             "signed_in": True,
             **seconds_left(request.session),
-            # How long a draft kept in the browser may live (monitor/workday.js).
+            # The warning comes a share of the idle limit before it (monitor/workday.js).
+            "idle_limit": settings.SESSION_IDLE_MINUTES * 60,
+            # How long a draft kept in the browser may live.
             "max_hours": settings.SESSION_MAX_HOURS,
         }
     )

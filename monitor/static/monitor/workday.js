@@ -250,7 +250,8 @@
       return;
     }
     var left = Math.min(status.idle_left, status.absolute_left);
-    var lead = Math.min(120, Math.max(5, Math.floor(status.idle_left / 2)));
+    // Two minutes before the end, or half the idle limit when that is shorter.
+    var lead = Math.min(120, Math.max(5, Math.floor((status.idle_limit || 1800) / 2)));
     if (left <= lead) {
       show(status.absolute_left <= status.idle_left ? "final" : "idle");
       timer = window.setTimeout(check, (left + 1) * 1000);
