@@ -222,11 +222,21 @@
   }
 
   function ask(method) {
-    var options = { method: method, credentials: "same-origin", headers: { Accept: "application/json" } };
+    var options = {
+      method: method,
+      credentials: "same-origin",
+      redirect: "manual", // a session that ended answers with the sign-in redirect
+      headers: { Accept: "application/json" }
+    };
     if (method === "POST") {
       options.headers["X-CSRFToken"] = csrfToken();
     }
-    return window.fetch(statusUrl, options).then(function (answer) { return answer.json(); });
+    return window.fetch(statusUrl, options).then(function (answer) {
+      if (answer.type === "opaqueredirect" || answer.status === 302 || answer.status === 403) {
+        return { signed_in: false };
+      }
+      return answer.json();
+    });
   }
 
   function show(state) {
