@@ -91,9 +91,9 @@ def test_returning_the_case_leaves_them_as_they_are(team, monitor_on_team, revie
 
 
 def test_a_person_someone_else_made_does_not_travel_with_the_case(team, monitor_on_team, reviewer):
-    case, _victim, _source = case_with_new_victim_and_source(monitor_on_team, team)
+    case, _victim, source = case_with_new_victim_and_source(monitor_on_team, team)
     elsewhere = PersonFactory(team=team, name="Tolib Ayombekov")  # not the case's author's
-    record_save(
+    allegation = record_save(
         record=Allegation(
             case=case,
             victim=elsewhere,
@@ -101,6 +101,7 @@ def test_a_person_someone_else_made_does_not_travel_with_the_case(team, monitor_
         ),
         actor=monitor_on_team,
     )
+    cite(monitor_on_team, allegation, fresh(source), quote="Seen by neighbours.")
     review_submit(record=fresh(case), actor=monitor_on_team)
 
     review_verify(record=fresh(case), actor=reviewer)

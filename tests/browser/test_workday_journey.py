@@ -253,7 +253,7 @@ def test_the_monitor_journey_counted_in_page_loads(new_page, screenshot, people)
     case = Case.objects.get()
 
     # The charge and the sentence: the detention's steps.
-    monitor.get_by_role("link", name="Add or correct steps").click()
+    monitor.get_by_role("link", name=re.compile("Record or correct the steps")).click()
     # The arrest is the first row; the page offers two empty rows after it.
     charged = monitor.locator("#row-steps-1")
     charged.get_by_label("Step").select_option(value="charged")
@@ -264,7 +264,8 @@ def test_the_monitor_journey_counted_in_page_loads(new_page, screenshot, people)
     sentenced.get_by_label("Date", exact=True).fill("October 2023")
     sentenced.get_by_label("Sentence (months)").fill("84")
     monitor.get_by_role("button", name="Save steps").click()
-    monitor.wait_for_url(re.compile(re.escape(reverse("case-detail", args=[case.pk]))))
+    expect(monitor.get_by_text(re.compile("Steps saved"))).to_be_visible()
+    monitor.get_by_role("link", name="back to the case form").click()
     monitor.get_by_role("button", name="Submit for review").click()
     expect(monitor.get_by_text("was submitted for review")).to_be_visible()
 
