@@ -166,8 +166,9 @@
     var forms = draftForms();
     var keys = forms.map(keyOf);
     var pending = store.getItem(PENDING);
-    if (pending && pending.indexOf(PREFIX + user + ":") === 0 && keys.indexOf(pending) === -1) {
-      // The form was sent and this page is not it again: it was saved.
+    var saved = document.querySelector(".message--success");
+    if (pending && pending.indexOf(PREFIX + user + ":") === 0 && (saved || keys.indexOf(pending) === -1)) {
+      // The form was sent and this page is not it again, or says it was saved: it was.
       forget(store, pending);
     }
     forms.forEach(function (form, index) {
