@@ -292,7 +292,7 @@ def test_the_monitor_journey_counted_in_page_loads(new_page, screenshot, people)
     reviewer.get_by_role("link", name="Review", exact=True).click()
     reviewer.get_by_role("link", name=re.compile(re.escape(case.reference))).click()
     expect(reviewer.get_by_role("heading", name="Changes since the last return")).to_be_visible()
-    expect(reviewer.locator(".word-diff ins")).to_contain_text("SCNS")
+    expect(reviewer.locator("#review-changes ins").first).to_contain_text("SCNS")
     reviewer.get_by_role("button", name="Verify").click()
     case.refresh_from_db()
     assert case.review_state == "verified"
