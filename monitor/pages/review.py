@@ -7,15 +7,15 @@ version last returned), and the services ``review_verify`` / ``review_return`` w
 fingerprint of what the reviewer saw (``seen``). Long texts are shown word by word
 (:attr:`monitor.review_diff.Change.words`, a rendering of the engine's values).
 
-Reviewers only: anyone else gets 403 on every address here, before any record is looked up,
-so the answer says nothing about what exists; a record the reviewer may not see is 404.
+Reviewers only: anyone else gets 403 on the queue and 404 on every record's address, before
+any record is looked up (exactly as for an id that does not exist); a record the reviewer may
+not see is 404 too.
 """
 
 from __future__ import annotations
 
 import uuid
 
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -36,6 +36,7 @@ from monitor.admin.review.queue import (
 from monitor.choices import ReviewState
 from monitor.labels import labelled, reviewed_model, safe_label, visible
 from monitor.models import DecisionAction, ReviewDecision
+from monitor.pages.editing import refused
 from monitor.pages.helpers import detail_url
 from monitor.review_diff import BASELINES, build_review, default_since
 from monitor.services import contributors_since_verification
@@ -47,14 +48,14 @@ def page_url(record) -> str:
     return reverse("review-item", args=[opts.app_label, opts.model_name, record.pk])
 
 
-def _require_reviewer(request: HttpRequest) -> None:
-    if not request.user.has_perm(VERIFY_PERMISSION):
-        raise PermissionDenied(_("Only reviewers open the review screen."))
+def _is_reviewer(request: HttpRequest) -> bool:
+    return request.user.has_perm(VERIFY_PERMISSION)
 
 
 def queue(request: HttpRequest) -> HttpResponse:
     """Every submitted record the reviewer may see, oldest first, filtered like the admin's."""
-    _require_reviewer(request)
+    if not _is_reviewer(request):
+        return refused(request, _("Only reviewers open the review screen."), back="/")
     filters = QueueFilters.from_params(request.GET)
     paginator = QueuePaginator(
         queue_rows(request.user, filters), PAGE_SIZE, user=request.user, filters=filters
@@ -83,7 +84,9 @@ def queue(request: HttpRequest) -> HttpResponse:
 def item(request: HttpRequest, app_label: str, model_name: str, pk: uuid.UUID) -> HttpResponse:
     """One record: what changed since the last verification or the last return, the sources
     behind each claim, the decisions so far, and Verify / Return beside them."""
-    _require_reviewer(request)
+    if not _is_reviewer(request):
+        # Not "forbidden": whether a record of that id exists is not theirs to learn.
+        raise Http404
     model = reviewed_model(app_label, model_name)
     record = labelled(visible(model, request.user).filter(pk=pk), request.user).first()
     if record is None:

@@ -60,16 +60,16 @@ def test_reviewer_sees_the_queue_in_the_app_with_links_to_the_review_page(
 
 
 @pytest.mark.parametrize("persona", ["monitor_on_team", "viewer", "coordinator", "no_role_user"])
-def test_who_is_not_a_reviewer_gets_403_on_the_queue_and_the_item(
+def test_who_is_not_a_reviewer_gets_403_on_the_queue_and_404_on_the_item(
     client, team, monitor_on_team, personas, persona
 ):
     case = submitted_case(monitor_on_team, team)
     client.force_login(personas[persona])
 
     assert client.get(reverse("review-queue")).status_code == 403
-    assert client.get(page(case)).status_code == 403
+    assert client.get(page(case)).status_code == 404  # as for an id that does not exist
     refused = client.post(page(case), {"action": "verify", "seen": ""})
-    assert refused.status_code == 403
+    assert refused.status_code == 404
     assert fresh(case).review_state == ReviewState.SUBMITTED
 
 
