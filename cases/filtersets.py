@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime
 
 import django_filters
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils import timezone
@@ -42,7 +43,8 @@ from cases.models import (
 )
 from cases.models.cases import words_in_text
 from cases.models.detentions import SENTENCE_KINDS
-from monitor.access import has_role
+from monitor import redaction
+from monitor.access import has_role, identity_q
 from monitor.approxdate import overlaps
 from monitor.choices import ContentLanguage, ReviewState, Vocabulary
 from monitor.filtersets import (
@@ -58,6 +60,7 @@ from monitor.filtersets import (
 from monitor.models import Place, Term, User
 from people import matching
 from people.models import Organization, Person
+from sources.models import Citation, Source
 
 
 def colleagues(request):
@@ -247,9 +250,8 @@ class CaseFilterSet(RecordFilterSet):
     def filter_q(self, queryset, name, value):
         # A person's name through the one matcher (any spelling, script or letter case, the
         # names the user may see only): their cases as victim, detainee or linked person.
-        found = matching.rank_person_ids(
-            value, user=getattr(self.request, "user", None), min_score=matching.MATCH_SCORE
-        )
+        user = getattr(self.request, "user", None)
+        found = matching.rank_person_ids(value, user=user, min_score=matching.MATCH_SCORE)
         persons = [person_id for person_id, _score, _name in found[: matching.CANDIDATES]]
         named = Q(pk__in=[])
         if persons:
@@ -261,7 +263,17 @@ class CaseFilterSet(RecordFilterSet):
                 | Q(pk__in=victim.values("case_id"))
                 | Q(pk__in=detained.values("case_id"))
             )
-        return queryset.filter(Q(reference__icontains=value) | words_in_text(value) | named)
+        if names_withheld_name(user, value):
+            # Free text may name a protected person the user may not identify: a match there
+            # would confirm who they are, so such a query looks at names the user may see only.
+            return queryset.filter(named)
+        return queryset.filter(
+            Q(reference__icontains=value)
+            | words_in_text(value)
+            | named
+            | Q(pk__in=_cases_alleging(value))
+            | Q(pk__in=_cases_quoting(value, user))
+        )
 
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)
@@ -551,3 +563,46 @@ class GroupDetentionFilterSet(DatedFilterSet):
 
     def filter_count_kind(self, queryset, name, value):
         return queryset.filter(figures__kind=value, figures__archived_at__isnull=True).distinct()
+
+
+def names_withheld_name(user, text: str) -> bool:
+    """Whether ``text`` holds a name, or a word of a name, of a protected person ``user`` may
+    not identify ("Qalandarov" alone as much as "Farrukh Qalandarov"), in any letter case."""
+    if identity_q(user) == Q():
+        return False  # the user may identify everyone
+    names = redaction.withheld_names(user)
+    words = {word.casefold() for name in names for word in name.split()}
+    asked = [word.casefold() for word in text.split() if len(word) >= redaction.MIN_NAME]
+    return any(word in words for word in asked) or text.casefold() in {
+        name.casefold() for name in names
+    }
+
+
+def _cases_alleging(value: str):
+    """Cases with an allegation whose description or group of victims says ``value``."""
+    return (
+        Allegation.objects.filter(archived_at__isnull=True)
+        .filter(Q(description__icontains=value) | Q(victim_description__icontains=value))
+        .values("case_id")
+    )
+
+
+def _cases_quoting(value: str, user):
+    """Cases quoting ``value`` from a source ``user`` may see: a citation of the case, of one
+    of its allegations or of one of its detentions."""
+    quotes = Citation.objects.filter(
+        quote__icontains=value,
+        archived_at__isnull=True,
+        source__in=Source.objects.visible_to(user).values("pk"),
+    )
+
+    def cited(model):
+        return quotes.filter(content_type=ContentType.objects.get_for_model(model)).values(
+            "object_id"
+        )
+
+    return Case.objects.filter(
+        Q(pk__in=cited(Case))
+        | Q(pk__in=Allegation.objects.filter(pk__in=cited(Allegation)).values("case_id"))
+        | Q(pk__in=Detention.objects.filter(pk__in=cited(Detention)).values("case_id"))
+    ).values("pk")

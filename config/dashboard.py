@@ -76,7 +76,7 @@ def dashboard(request):
     if context["is_reviewer"]:
         context["waiting_count"] = queue_count(user)
         try:
-            context["review_queue_url"] = reverse("admin:review_queue")
+            context["review_queue_url"] = reverse("review-queue")
         except NoReverseMatch:
             context["review_queue_url"] = ""
     return render(request, "dashboard.html", context)

@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from cases.urls import calendar_urlpatterns
-from config import dashboard
+from config import dashboard, search
 from monitor.urls import login_not_required_urls
 from sources.urls import evidence_urlpatterns
 
@@ -19,6 +19,8 @@ urlpatterns = [
     # The pages (issue 5): the dashboard, the account pages, then each app's pages (lists,
     # details, CSV exports, forms).
     path("", dashboard.dashboard, name="dashboard"),
+    # One search box in every page's header (issue 19).
+    path("search/", search.search, name="search"),
     path("", include("monitor.urls")),
     path("", include("cases.urls")),
     path("", include("people.urls")),

@@ -5,6 +5,8 @@ render it."""
 from __future__ import annotations
 
 import datetime
+import difflib
+import re
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -31,12 +33,40 @@ from monitor.labels import (
 from monitor.models import DecisionAction, ReviewDecision, ReviewedModel
 from monitor.registry import CITATION_MODEL
 
+#: A text this long (or with a line break) is compared word by word on the review page.
+LONG_TEXT = 80
+
 
 @dataclass
 class Change:
     label: str
     old: str
     new: str
+
+    @property
+    def words(self) -> list[tuple[str, str]] | None:
+        """A long text's change word by word: ``(op, text)`` pairs, ``op`` one of ``"same"``,
+        ``"del"``, ``"ins"``; None for a short value (shown whole).
+
+        Only a rendering of the one engine's old and new values (difflib over words), not a
+        second diff engine.
+        """
+        old, new = str(self.old), str(self.new)
+        if not old or not new or (max(len(old), len(new)) < LONG_TEXT and "\n" not in old + new):
+            return None
+        # Words with the spaces after them: a changed phrase reads as one change.
+        before, after = re.findall(r"\s*\S+\s*", old), re.findall(r"\s*\S+\s*", new)
+        segments: list[tuple[str, str]] = []
+        matcher = difflib.SequenceMatcher(a=before, b=after, autojunk=False)
+        for op, i1, i2, j1, j2 in matcher.get_opcodes():
+            if op == "equal":
+                segments.append(("same", "".join(before[i1:i2])))
+                continue
+            if i2 > i1:
+                segments.append(("del", "".join(before[i1:i2])))
+            if j2 > j1:
+                segments.append(("ins", "".join(after[j1:j2])))
+        return segments
 
 
 @dataclass
@@ -155,10 +185,14 @@ class Review:
 
     record: ReviewedModel
     label: str
+    #: The last verification, whatever the diff is compared with.
     verified: ReviewDecision | None
     parts: list[Part]
     identity_hidden: bool
     token: str
+    #: The decision the diff is compared with: the last verification (the default) or the
+    #: last return; None when there is none (everything is new).
+    since: ReviewDecision | None = None
 
     @property
     def own(self) -> Part:
@@ -172,7 +206,7 @@ class Review:
         return [
             part
             for part in self.parts[1:]
-            if part.status != "unchanged" and (self.verified or part.model is not citation)
+            if part.status != "unchanged" and (self.since or part.model is not citation)
         ]
 
     @property
@@ -191,22 +225,44 @@ def _citation_model():
     return CITATION_MODEL.get()
 
 
-def build_review(record: ReviewedModel, user) -> Review:
-    """Compare the record and its parts now with the last verified version.
-
-    The last verified version is the history row whose version the latest "verified"
-    decision names; its parts are as they stood at that row's time. Never verified: every
-    field and every part is new. Parts the reader may not see are left out entirely.
-    """
-    verified = (
+def last_decision(record: ReviewedModel, action: DecisionAction) -> ReviewDecision | None:
+    return (
         ReviewDecision.objects.for_record(record)
-        .filter(action=DecisionAction.VERIFIED)
+        .filter(action=action)
         .select_related("actor")
         .order_by("-at")
         .first()
     )
+
+
+#: What a review may be compared with: the last verified version, or the version returned.
+BASELINES = (DecisionAction.VERIFIED, DecisionAction.RETURNED)
+
+
+def default_since(record: ReviewedModel) -> DecisionAction:
+    """What a reviewer compares with first: the version returned, when the record was
+    returned after its last verification (or never verified), so a resubmitted record shows
+    what was fixed rather than "never verified"; otherwise the last verified version."""
+    decisions = ReviewDecision.objects.for_record(record).filter(action__in=BASELINES)
+    latest = decisions.order_by("-at").values_list("action", flat=True).first()
+    return DecisionAction.RETURNED if latest == DecisionAction.RETURNED else DecisionAction.VERIFIED
+
+
+def build_review(
+    record: ReviewedModel, user, *, since: DecisionAction = DecisionAction.VERIFIED
+) -> Review:
+    """Compare the record and its parts now with the last verified version (``since``
+    VERIFIED) or with the version last returned to its authors (``since`` RETURNED: what
+    was fixed after the return).
+
+    That version is the history row the decision names; its parts are as they stood at that
+    row's time. No such decision: every field and every part is new. Parts the reader may
+    not see are left out entirely.
+    """
+    verified = last_decision(record, DecisionAction.VERIFIED)
+    decision = verified if since == DecisionAction.VERIFIED else last_decision(record, since)
     own_rows = record.history.order_by("-history_date", "-history_id")
-    baseline = own_rows.filter(version=verified.version).first() if verified else None
+    baseline = own_rows.filter(version=decision.version).first() if decision else None
     since = baseline.history_date if baseline else None
 
     sections = []  # (model, rows then, rows now) per kind of record
@@ -270,6 +326,7 @@ def build_review(record: ReviewedModel, user) -> Review:
         parts=parts,
         identity_hidden=identity_hidden,
         token=record.review_fingerprint(),
+        since=decision if baseline else None,
     )
 
 

@@ -294,7 +294,17 @@ def review_verify(
     blockers = record.verification_blockers()
     if blockers:
         raise ActionRefused(" ".join(blockers), code="uncited")
-    return _transition(record, actor, ReviewState.VERIFIED, DecisionAction.VERIFIED, comment)
+    decision = _transition(record, actor, ReviewState.VERIFIED, DecisionAction.VERIFIED, comment)
+    for companion in _companions(record):
+        # Each companion passes its own four eyes and blockers; one that does not keeps its
+        # state, for another reviewer or a review of its own.
+        if actor.pk not in contributors_since_verification(companion) and not (
+            companion.verification_blockers()
+        ):
+            _transition(
+                companion, actor, ReviewState.VERIFIED, DecisionAction.VERIFIED, _with(record)
+            )
+    return decision
 
 
 @transaction.atomic
@@ -308,6 +318,23 @@ def review_return(
     _require_reviewer(record, actor)
     _require_seen(record, seen)
     return _transition(record, actor, ReviewState.RETURNED, DecisionAction.RETURNED, comment)
+
+
+def _companions(record: ReviewedModel) -> list[ReviewedModel]:
+    """The record's companions (:meth:`ReviewedModel.review_companions`): shown on its review
+    page and verified with it, without queueing on their own; each locked for this
+    transaction."""
+    return [
+        type(companion)._base_manager.select_for_update().get(pk=companion.pk)
+        for companion in record.review_companions()
+        if companion.review_state != ReviewState.VERIFIED
+    ]
+
+
+def _with(_record: ReviewedModel) -> str:
+    """The comment kept on a companion's decision. It does not name the record it travelled
+    with: whoever reads the companion's decisions may not see that record."""
+    return _("Decided together with the record it was created in.")
 
 
 def _require_seen(record: ReviewedModel, seen: str | None) -> None:

@@ -13,7 +13,8 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import URLPattern, URLResolver, path
 
 from monitor import export_jobs, i18n, progress_views, security, suggest
-from monitor.security import twofactor_views
+from monitor.pages import review
+from monitor.security import SESSION_STATUS_PATH, keepalive, twofactor_views
 
 
 def login_not_required_urls(urlconf):
@@ -83,6 +84,12 @@ urlpatterns = [
         security.sign_out_everywhere,
         name="sign-out-everywhere",
     ),
+    # The review screen inside the app (issue 19): reviewers only.
+    path("review/", review.queue, name="review-queue"),
+    path("review/<str:app_label>/<str:model_name>/<uuid:pk>/", review.item, name="review-item"),
+    # The session's clocks, and "Stay signed in" (monitor/workday.js). Its address is
+    # SESSION_STATUS_PATH: asking it does not move the idle clock.
+    path(SESSION_STATUS_PATH.strip("/") + "/", keepalive.session_status, name="session-status"),
     # Background work (monitor.progress): its progress, for its owner only; a finished export.
     path("work/<uuid:pk>/", progress_views.progress_page, name="task-progress"),
     path("work/<uuid:pk>.json", progress_views.progress_json, name="task-progress-json"),

@@ -410,14 +410,63 @@ def _require_may_add_file(source: Source, actor) -> None:
         raise ActionRefused(refusal, code="permission")
 
 
+@dataclass(frozen=True)
+class KeptUpload:
+    """An upload stored (encrypted, under ``.incoming/`` like every upload) while the rest of
+    its form failed, so the next save uses it without the file being chosen again. It has no
+    record: ``verify_evidence`` quarantines it if it is never used."""
+
+    stored: _Stored
+    original_name: str
+    mime: str
+    label: str
+    is_web_capture: bool
+
+    def as_dict(self) -> dict:
+        return {
+            **{k: str(v) if k == "evidence_id" else v for k, v in vars(self.stored).items()},
+            "original_name": self.original_name,
+            "mime": self.mime,
+            "label": self.label,
+            "is_web_capture": self.is_web_capture,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> KeptUpload:
+        fields = {name: data[name] for name in _Stored.__dataclass_fields__}
+        fields["evidence_id"] = uuid.UUID(fields["evidence_id"])
+        return cls(
+            stored=_Stored(**fields),
+            original_name=data["original_name"],
+            mime=data["mime"],
+            label=data["label"],
+            is_web_capture=data["is_web_capture"],
+        )
+
+
+def upload_keep(*, uploaded_file, is_web_capture: bool = False) -> KeptUpload:
+    """Keep an upload whose form failed for another reason (checked as an upload is)."""
+    limit = settings.EVIDENCE_MAX_BYTES
+    kind = filetypes.check_upload(uploaded_file, is_web_capture=is_web_capture, max_bytes=limit)
+    uploaded_file.seek(0)
+    return KeptUpload(
+        stored=_store(uploaded_file, limit=limit),
+        original_name=_original_name(getattr(uploaded_file, "name", "")),
+        mime=kind.mime,
+        label=str(kind.label),
+        is_web_capture=is_web_capture,
+    )
+
+
 def evidence_upload(
     *,
     source: Source,
-    uploaded_file,
+    uploaded_file=None,
     actor,
     description: str = "",
     is_web_capture: bool = False,
     client_address: str | None = None,
+    kept: KeptUpload | None = None,
 ) -> EvidenceFile:
     """Keep an uploaded file as evidence for ``source``, exactly as received.
 
@@ -440,8 +489,18 @@ def evidence_upload(
             },
             code="capture_incomplete",
         )
-    kind = filetypes.check_upload(uploaded_file, is_web_capture=is_web_capture, max_bytes=limit)
-    stored = _store(uploaded_file, limit=limit)
+    if kept is not None and uploaded_file is None:
+        # A file kept from a failed save (upload_keep): checked then, for the same use.
+        if kept.is_web_capture != is_web_capture:
+            raise ValidationError(
+                {"file": _("Choose the file again: whether it is a web capture changed.")},
+                code="file_type",
+            )
+        stored, mime, label, original = kept.stored, kept.mime, kept.label, kept.original_name
+    else:
+        kind = filetypes.check_upload(uploaded_file, is_web_capture=is_web_capture, max_bytes=limit)
+        stored, mime, label = _store(uploaded_file, limit=limit), kind.mime, kind.label
+        original = _original_name(getattr(uploaded_file, "name", ""))
     try:
         with transaction.atomic():
             evidence = EvidenceFile(
@@ -449,8 +508,8 @@ def evidence_upload(
                 source=source,
                 file=stored.name,
                 wrapped_key=stored.wrapped_key,
-                original_name=_original_name(getattr(uploaded_file, "name", "")),
-                content_type=kind.mime,
+                original_name=original,
+                content_type=mime,
                 size=stored.size,
                 sha256=stored.sha256,
                 is_web_capture=is_web_capture,
@@ -464,7 +523,7 @@ def evidence_upload(
                 sha256_seen=stored.sha256,
                 client_address=client_address,
                 note=_("Received as “%(name)s”: %(kind)s, %(size)s bytes.")
-                % {"name": evidence.original_name, "kind": kind.label, "size": stored.size},
+                % {"name": evidence.original_name, "kind": label, "size": stored.size},
             )
             _place_on_commit(stored)
     except BaseException:

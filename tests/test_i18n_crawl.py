@@ -72,6 +72,7 @@ NOT_PAGES = {
     "source-submit", "two-factor-verify", "two-factor-setup", "password_change_done",
     "login", "suggest", "task-progress-json", "task-progress-cancel", "export-download",
     "import-failed", "person-unmerge", "detention-statistics-export", "facility-export",
+    "session-status",
 }  # fmt: skip
 
 WORD = re.compile(r"[A-Za-z][A-Za-z0-9_.'’-]*[A-Za-z0-9]|[A-Za-z]{2,}")
@@ -152,6 +153,7 @@ def _page_routes():
 def _kwargs(name: str, world) -> dict | None:
     by_name = {
         "case-detail": {"pk": world["case"].pk},
+        "review-item": {"app_label": "cases", "model_name": "case", "pk": world["case"].pk},
         "case-edit": {"pk": world["case"].pk},
         "case-un-submission": {"pk": world["case"].pk},
         "detention-steps": {"case_pk": world["case"].pk, "pk": world["detention"].pk},

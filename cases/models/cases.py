@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from cases.choices import CasePersonRole, CaseType, ClaimStatus, PerpetratorRole
 from monitor.access import NOT_SHOWN, record_hidden
 from monitor.approxdate import ApproximateDateField, approximate_date_constraints
-from monitor.choices import ContentLanguage, Vocabulary, default_content_language
+from monitor.choices import ContentLanguage, ReviewState, Vocabulary, default_content_language
 from monitor.models.base import (
     AuditedModel,
     ChildQuerySet,
@@ -21,7 +21,7 @@ from monitor.models.base import (
     review_state_constraint,
 )
 from people.folding import text_key, text_terms
-from sources.models import Citation
+from sources.models import Citation, Source
 
 REFERENCE_PATTERN = re.compile(r"^[A-Z]{3}-\d{4}-\d{4}$")
 
@@ -148,6 +148,49 @@ class Case(ReviewedModel):
             _("Cite at least one source for each claim before verifying. Uncited: %(claims)s.")
             % {"claims": "; ".join(missing)}
         ]
+
+    def review_companions(self) -> list[ReviewedModel]:
+        """The persons (victims, perpetrators, detainees, linked persons) and the sources
+        (cited for the case or its parts) that are still drafts, returned or submitted and were
+        created by the case's author: what the case form created along with it
+        travels in the case's review instead of waiting, forgotten, in "My drafts"."""
+        from django.contrib.contenttypes.models import ContentType
+
+        from cases.models import Detention
+        from people.models import Person
+
+        unverified = [ReviewState.DRAFT, ReviewState.RETURNED, ReviewState.SUBMITTED]
+        live = {"archived_at__isnull": True}
+        allegations = Allegation._base_manager.filter(case=self, **live)
+        detentions = Detention._base_manager.filter(case=self, **live)
+        person_ids = (
+            models.Q(pk__in=allegations.values("victim_id"))
+            | models.Q(pk__in=detentions.values("person_id"))
+            | models.Q(
+                pk__in=CasePerson._base_manager.filter(case=self, **live).values("person_id")
+            )
+            | models.Q(
+                pk__in=AllegationPerpetrator._base_manager.filter(
+                    allegation__in=allegations, **live
+                ).values("person_id")
+            )
+        )
+        parts = {Case: [self.pk], Allegation: allegations, Detention: detentions}
+        cited = models.Q(pk__in=[])
+        for model, ids in parts.items():
+            rows = Citation._base_manager.filter(
+                content_type=ContentType.objects.get_for_model(model), object_id__in=ids, **live
+            )
+            cited |= models.Q(pk__in=rows.values("source_id"))
+        authors = {self.created_by_id} - {None}
+        companions = []
+        for model, rule in ((Person, person_ids), (Source, cited)):
+            companions += list(
+                model._base_manager.filter(
+                    rule, review_state__in=unverified, created_by_id__in=authors, **live
+                ).order_by("created_at", "pk")
+            )
+        return companions
 
 
 class CasePerson(AuditedModel):

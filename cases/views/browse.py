@@ -13,6 +13,7 @@ from those who may read it).
 
 from __future__ import annotations
 
+from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
@@ -301,7 +302,9 @@ def case_detail(request, pk):
         .prefetch_related(person_prefetch("person", user))
         .order_by("role", "created_at")
     )
-    allegations = list(
+    allegations = _page_of(
+        request,
+        "allegations",
         Allegation.objects.filter(case=case, archived_at__isnull=True)
         .select_related("violation_type", "place")
         .prefetch_related(
@@ -319,12 +322,14 @@ def case_detail(request, pk):
                 ),
             ),
         )
-        .order_by("date", "date_precision", "created_at")
+        .order_by("date", "date_precision", "created_at", "pk"),
     )
-    detentions = list(
+    detentions = _page_of(
+        request,
+        "detentions",
         Detention.objects.filter(case=case, archived_at__isnull=True)
         .prefetch_related(_steps_prefetch(user))
-        .order_by("created_at")
+        .order_by("created_at", "pk"),
     )
     # Detainees chosen by a subquery, not a list of ids: a case may hold thousands.
     attach_persons(detentions, user, among=Detention.objects.filter(case=case))
@@ -355,7 +360,9 @@ def case_detail(request, pk):
         "places": list(case.places.all()),
         "tags": list(case.tags.all()),
         "allegations": allegations,
+        "allegation_page": allegations.page,
         "detentions": detentions,
+        "detention_page": detentions.page,
         "group_detentions": group_detentions,
         "detained_total": detained_by_case(user, [case.pk]).get(case.pk, 0),
         "custody_limit": ADMINISTRATIVE_CUSTODY_LIMIT_HOURS,
@@ -366,6 +373,25 @@ def case_detail(request, pk):
         "step_order": [str(kind.label) for kind in StepKind],
     }
     return render(request, "cases/case_detail.html", context)
+
+
+#: A case's allegations and detentions shown on one page of the case: a group case (a mass
+#: arrest) holds dozens, and its page would otherwise run to tens of thousands of pixels.
+PARTS_PER_PAGE = 10
+
+
+class _Page(list):
+    """One page of a case's parts, with its :class:`~django.core.paginator.Page`."""
+
+    page = None
+
+
+def _page_of(request, name: str, queryset) -> _Page:
+    """The page of ``queryset`` that the ``name`` parameter asks for (the first by default)."""
+    page = Paginator(queryset, PARTS_PER_PAGE).get_page(request.GET.get(name))
+    rows = _Page(page.object_list)
+    rows.page = page
+    return rows
 
 
 @require_safe

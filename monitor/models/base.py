@@ -309,6 +309,13 @@ class ReviewedModel(AuditedModel):
         """Reasons this record cannot be verified yet (e.g. an uncited allegation)."""
         return []
 
+    def review_companions(self) -> list[ReviewedModel]:
+        """Other reviewed records made along with this one that travel in its review: a
+        case's new victims and sources, created from the case form. They are submitted,
+        returned and verified with it (``monitor.services``), each with its own decision and
+        its own four-eyes check. Only records not yet verified; none by default."""
+        return []
+
 
 def review_unit(root: type) -> list[tuple[type, str]]:
     """The parts of a ``root`` record, as ``(model, link to its parent)``, parents first.

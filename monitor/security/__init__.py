@@ -91,6 +91,8 @@ def username_digest(username: str | None) -> str:
 #: Session keys: when the user signed in, and when they were last seen (Unix seconds).
 SIGNED_IN_AT = "monitor.signed_in_at"
 LAST_SEEN = "monitor.last_seen"
+#: The address of :func:`monitor.security.keepalive.session_status` (monitor/urls.py).
+SESSION_STATUS_PATH = "/accounts/session/"
 
 
 def mark_signed_in(request) -> None:
@@ -143,8 +145,10 @@ class SessionLimitsMiddleware:
         reason = session_expiry_reason(session, now)
         if reason is None:
             # Every request moves the idle clock, to the fraction of a second: recorded once a
-            # minute, a session ended up to a minute before its idle limit (issue 20).
-            session[LAST_SEEN] = now
+            # minute, a session ended up to a minute before its idle limit (issue 20). Asking
+            # how long the session has left (monitor.security.keepalive) is not activity.
+            if not (request.method == "GET" and request.path_info == SESSION_STATUS_PATH):
+                session[LAST_SEEN] = now
             return
         from monitor.security.accesslog import record_session_expired
 

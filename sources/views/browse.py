@@ -92,10 +92,18 @@ def source_detail(request, pk):
         wanted[citation.content_type.model_class()].add(citation.object_id)
     records = describe_records(wanted, user)
     supports = []
+    by_record: dict = {}
     for citation in citations:
         record = records.get(citation.object_id)
         if record is not None:
             supports.append({"citation": citation, "record": record})
+            # The citations of one record together (issue 19): 88 rows in citation order
+            # could not be told apart.
+            by_record.setdefault(record.pk, {"record": record, "citations": []})
+            by_record[record.pk]["citations"].append(citation)
+    supported = sorted(
+        by_record.values(), key=lambda group: (group["record"].label, group["record"].pk)
+    )
     files = list(
         EvidenceFile.objects.visible_to(user)
         .filter(source=source, archived_at__isnull=True)
@@ -112,6 +120,7 @@ def source_detail(request, pk):
         "revealed": revealed,
         "withheld": WITHHELD,
         "supports": supports,
+        "supported": supported,
         "files": files,
         "derived_from": derived_from,
         "derivatives": derivatives,

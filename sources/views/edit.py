@@ -8,6 +8,9 @@ form would show who it is).
 
 from __future__ import annotations
 
+import secrets
+
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -23,10 +26,14 @@ from monitor.pages.editing import (
     submit_for_review,
     visible_or_404,
 )
-from monitor.services import record_save
+from monitor.services import ActionRefused, record_save
 from sources.forms import EvidenceUploadForm, SourceForm
 from sources.models import EvidenceFile, Source
-from sources.services import evidence_upload
+from sources.services import KeptUpload, evidence_upload, upload_keep
+
+#: Uploads kept across a failed save, in the session: token → KeptUpload (as a dict). Only
+#: the session that sent the file can name it again.
+KEPT_UPLOADS = "monitor.kept_uploads"
 
 
 class SourcePage(EditPage):
@@ -61,18 +68,55 @@ class SourcePage(EditPage):
                     m2m={"derived_from": form.cleaned_data.get("derived_from") or []},
                 )
         file = upload.cleaned_data.get("file")
-        if file is not None:
+        kept = None if file is not None else self.kept_upload()
+        if file is not None or kept is not None:
             # Last, so a refused upload rolls back the source with it and leaves no file.
             with blame(upload):
                 evidence_upload(
                     source=source,
                     uploaded_file=file,
+                    kept=kept,
                     actor=self.user,
                     description=upload.cleaned_data.get("description") or "",
                     is_web_capture=bool(upload.cleaned_data.get("is_web_capture")),
                     client_address=self.request.META.get("REMOTE_ADDR"),
                 )
+            if kept is not None:
+                self.request.session.get(KEPT_UPLOADS, {}).pop(self.kept_token(), None)
+                self.request.session.modified = True
         return source
+
+    # -- a file chosen for a save that failed is kept (issue 19) ----------------------------
+
+    def kept_token(self) -> str:
+        return self.request.POST.get("evidence-kept", "")
+
+    def kept_upload(self) -> KeptUpload | None:
+        found = self.request.session.get(KEPT_UPLOADS, {}).get(self.kept_token())
+        return KeptUpload.from_dict(found) if found else None
+
+    def keep_failed_upload(self) -> dict | None:
+        """After a save that failed: the file it carried, kept, to show as "kept: <name>"
+        and send again with the next save; None when there is none."""
+        if self.request.method != "POST":
+            return None
+        upload = self.forms["upload_form"]
+        file = upload.cleaned_data.get("file") if upload.is_valid() else None
+        if file is None:
+            kept = self.kept_upload()
+            token = self.kept_token() if kept else ""
+        else:
+            try:
+                kept = upload_keep(
+                    uploaded_file=file,
+                    is_web_capture=bool(upload.cleaned_data.get("is_web_capture")),
+                )
+            except (ValidationError, ActionRefused):
+                return None  # the form says why the file was refused
+            token = secrets.token_urlsafe(16)
+            self.request.session.setdefault(KEPT_UPLOADS, {})[token] = kept.as_dict()
+            self.request.session.modified = True
+        return {"token": token, "name": kept.original_name} if kept else None
 
     def success_url(self, record) -> str:
         return safe_next(self.request, reverse("source-edit", args=[record.pk]))
@@ -86,6 +130,7 @@ class SourcePage(EditPage):
                 .order_by("created_at")
             )
         return {
+            "kept_upload": self.keep_failed_upload(),
             "evidence_files": files,
             "next": safe_next(self.request, ""),
             "cancel_url": reverse("source-detail", args=[self.record.pk])

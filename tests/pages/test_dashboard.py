@@ -77,7 +77,7 @@ def test_reviewer_sees_the_count_waiting_and_the_review_queue_link(
     client.force_login(reviewer)
     response = client.get(reverse("dashboard"))
     assert response.context["waiting_count"] == 2
-    assert f'href="{reverse("admin:review_queue")}"'.encode() in response.content
+    assert f'href="{reverse("review-queue")}"'.encode() in response.content
 
 
 def test_monitor_sees_no_review_section(client, monitor_on_team):

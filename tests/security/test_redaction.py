@@ -288,7 +288,7 @@ def urls(world: World):
     filters = _filter_values(world)
     for pattern in every_pattern():
         surface = surface_of(pattern)
-        if pattern.name == "admin:review_item":  # the reviewer's diff of each protected record
+        if pattern.name in ("admin:review_item", "review-item"):  # the diff of each protected one
             for key in ("protected_person", "protected_source"):
                 opts = world[key]._meta
                 yield (

@@ -184,6 +184,7 @@ SPECIAL = {
     "detention-steps",  # a case and one of its detentions
     "admin:view_on_site",  # a content type and an object of it
     "admin:review_item",  # app label, model name and the id of a reviewed record
+    "review-item",  # the same, on the review page inside the app (issue 19)
 }
 #: The records the review queue's item page takes.
 REVIEWED_KEYS = ("case", "event", "person", "protected_person", "source", "protected_source")
@@ -402,7 +403,7 @@ def attempts(pattern: Pattern, world: World, own: World, keys: set[str]):
             (str(hidden.pk), made_up),
         )
         return
-    if pattern.name == "admin:review_item":
+    if pattern.name in ("admin:review_item", "review-item"):
         for key in REVIEWED_KEYS:
             record = world[key]
             opts = record._meta

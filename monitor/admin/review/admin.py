@@ -40,14 +40,19 @@ from django.utils.translation import gettext_lazy
 from monitor.access import has_role
 from monitor.admin.base import ArchiveOnlyMixin
 from monitor.admin.review.queue import (
+    DONE,
     PAGE_SIZE,
+    SERVICES,
+    VERIFY_PERMISSION,
     QueueFilters,
     QueuePaginator,
     QueueSummary,
+    decide,
     filter_choices,
     parse_uuid,
     queue_items,
     queue_rows,
+    reason,
 )
 from monitor.choices import ReviewState
 from monitor.labels import (
@@ -63,14 +68,7 @@ from monitor.services import (
     ActionRefused,
     NotVisible,
     contributors_since_verification,
-    review_return,
-    review_verify,
 )
-
-VERIFY_PERMISSION = "monitor.verify_record"
-SERVICES = {"verify": review_verify, "return": review_return}
-DONE = {"verify": gettext_lazy("verified"), "return": gettext_lazy("returned")}
-
 
 # -- the admin -------------------------------------------------------------------------------
 
@@ -236,7 +234,7 @@ class ReviewDecisionAdmin(ArchiveOnlyMixin, admin.ModelAdmin):
             except (ActionRefused, ValidationError) as refusal:
                 messages.error(
                     request,
-                    _("%(item)s — refused: %(why)s") % {"item": label, "why": _reason(refusal)},
+                    _("%(item)s — refused: %(why)s") % {"item": label, "why": reason(refusal)},
                 )
             else:
                 messages.success(request, f"{label} — {DONE[action]}")
@@ -301,31 +299,7 @@ class ReviewDecisionAdmin(ArchiveOnlyMixin, admin.ModelAdmin):
 
     def decide(self, request, review: Review) -> bool:
         """Verify or return the record as the request's user; True when it was done."""
-        action = request.POST.get("action", "")
-        if action not in SERVICES:
-            messages.error(request, _("Choose Verify or Return."))
-            return False
-        try:
-            # The reviewer decides on what they saw (the service compares the fingerprint).
-            SERVICES[action](
-                record=review.record,
-                actor=request.user,
-                comment=request.POST.get("comment", ""),
-                seen=request.POST.get("seen", ""),
-            )
-        except NotVisible:
-            raise Http404 from None
-        except (ActionRefused, ValidationError) as refusal:
-            messages.error(request, _reason(refusal))
-            return False
-        messages.success(request, f"{review.label} — {DONE[action]}")
-        return True
-
-
-def _reason(refusal: ActionRefused | ValidationError) -> str:
-    if isinstance(refusal, ActionRefused):
-        return refusal.message
-    return " ".join(refusal.messages)
+        return decide(request, review)
 
 
 # -- the admin index -----------------------------------------------------------------------

@@ -10,14 +10,19 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.apps import apps
+from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import models
 from django.db.models.functions import Coalesce
+from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.text import capfirst
 from django.utils.timesince import timesince
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from monitor.choices import ReviewState
 from monitor.labels import (
@@ -29,6 +34,8 @@ from monitor.labels import (
     visible,
 )
 from monitor.models import DecisionAction, ReviewDecision, Team, User
+from monitor.review_diff import Review
+from monitor.services import ActionRefused, NotVisible, review_return, review_verify
 
 #: Decisions that put a record in the queue: a submission, or an edit after verification.
 QUEUE_ACTIONS = (DecisionAction.SUBMITTED, DecisionAction.REOPENED)
@@ -235,3 +242,40 @@ class QueueSummary:
     @cached_property
     def url(self) -> str:
         return reverse("admin:review_queue")
+
+
+# -- deciding (the admin's item page and the review page) --------------------------------------
+
+VERIFY_PERMISSION = "monitor.verify_record"
+SERVICES = {"verify": review_verify, "return": review_return}
+DONE = {"verify": gettext_lazy("verified"), "return": gettext_lazy("returned")}
+
+
+def decide(request, review: Review) -> bool:
+    """Verify or return the record as the request's user; True when it was done. A refusal
+    (four eyes, a changed record, a missing comment) is reported as a message."""
+    action = request.POST.get("action", "")
+    if action not in SERVICES:
+        messages.error(request, _("Choose Verify or Return."))
+        return False
+    try:
+        # The reviewer decides on what they saw (the service compares the fingerprint).
+        SERVICES[action](
+            record=review.record,
+            actor=request.user,
+            comment=request.POST.get("comment", ""),
+            seen=request.POST.get("seen", ""),
+        )
+    except NotVisible:
+        raise Http404 from None
+    except (ActionRefused, ValidationError) as refusal:
+        messages.error(request, reason(refusal))
+        return False
+    messages.success(request, f"{review.label} — {DONE[action]}")
+    return True
+
+
+def reason(refusal: ActionRefused | ValidationError) -> str:
+    if isinstance(refusal, ActionRefused):
+        return refusal.message
+    return " ".join(refusal.messages)
