@@ -380,7 +380,12 @@ def run_database(database: str, cases: int, names: int) -> dict:
                 process.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 process.kill()
-    return summarise(setup, samples) | {"seeded_seconds": setup["seeded_seconds"]}
+    return summarise(setup, samples) | {
+        "seeded_seconds": setup["seeded_seconds"],
+        # The machine's load while measuring (1-minute average at the end): on a shared
+        # machine, the ratios to the hello baselines are what compare between runs.
+        "load_average": round(os.getloadavg()[0], 1),
+    }
 
 
 def summarise(setup: dict, samples: dict[str, list[dict]]) -> dict:
@@ -430,7 +435,7 @@ def print_table(title: str, results: dict) -> None:
         f"{'× hello':>9}{'queries':>9}{'KiB':>9}"
     )
     for name, r in results.items():
-        if name == "seeded_seconds":
+        if name in ("seeded_seconds", "load_average"):
             continue
         if "rate_median" not in r:
             print(
@@ -451,7 +456,7 @@ def print_comparison(small: int, large: int, results: dict) -> None:
     a, b = results[str(small)], results[str(large)]
     print(f"\n{large} vs {small} cases (p50 ratio; queries)")
     for name, r in b.items():
-        if name == "seeded_seconds" or name not in a:
+        if name in ("seeded_seconds", "load_average") or name not in a:
             continue
         if "p50_ms" in r:
             ratio = r["p50_ms"] / max(a[name]["p50_ms"], 0.001)
@@ -485,7 +490,11 @@ def main() -> int:
     }
     for size in SIZES:
         results[str(size)] = run_database(f"{PREFIX}_{size}", size, 0)
-        print_table(f"{size} cases ({WORKERS} gunicorn sync workers)", results[str(size)])
+        print_table(
+            f"{size} cases ({WORKERS} gunicorn sync workers; load average "
+            f"{results[str(size)]['load_average']} on {os.cpu_count()} CPUs)",
+            results[str(size)],
+        )
     if NAMES:
         results["names"] = run_database(f"{PREFIX}_names", 1000, NAMES)
         print_table(f"person search: {NAMES} persons, {2 * NAMES} names", results["names"])
