@@ -30,6 +30,7 @@ The rule is computed per row in SQL where a page lists many (:func:`annotate`), 
 
 from __future__ import annotations
 
+import functools
 import html
 import json
 import re
@@ -292,7 +293,7 @@ WITHHELD_NAME = _("[name withheld]")
 MIN_NAME = 4
 #: Up to this many letters after a name are taken as its grammatical ending (Рахимова,
 #: Рахимову, Рахимовым).
-ENDING = r"\w{0,3}"
+ENDING_LETTERS = 3
 ENDING_VOWELS = "аяеёоуыиьйaeiouy"
 
 
@@ -318,11 +319,18 @@ def withheld_names(user) -> set[str]:
 
 
 class TextScrubber:
-    """Replaces the withheld names in a text, with a grammatical ending.
+    r"""Replaces the withheld names in a text, with a grammatical ending.
 
     A name matches from its capital letter on (``Rahimov``, ``RAHIMOV``), never in lower
     case: markup, attributes and JSON keys are lower case, and a name must not match inside
     them.
+
+    It works as the regular expression ``(?<!\w)(?:N₁|N₂|…)\w{0,3}(?!\w)`` would, each
+    ``Nᵢ`` a variant's first letter as written and the rest in any case, longest first — but
+    without one: a register withholds tens of thousands of names, and such an alternation
+    takes seconds to compile and tries every name at every word. Here the variants are
+    indexed by their first four letters, so a text is read once, whatever the number of names
+    (``tests/security/test_names_in_text.py`` holds the expression as the reference).
     """
 
     def __init__(self, names: set[str]):
@@ -335,36 +343,79 @@ class TextScrubber:
         variants = {
             v[:-1] if v[-1].lower() in ENDING_VOWELS and len(v) > MIN_NAME else v for v in variants
         }
-        longest_first = sorted(variants, key=len, reverse=True)
-        self._pattern = (
-            re.compile(
-                r"(?<!\w)(?:"
-                + "|".join(re.escape(v[0]) + "(?i:" + re.escape(v[1:]) + ")" for v in longest_first)
-                + r")"
-                + ENDING
-                + r"(?!\w)"
-            )
-            if longest_first
-            else None
-        )
+        # Every variant has at least MIN_NAME (4) letters: its first as written, the next
+        # three in lower case, make its key; the candidates of a key are tried longest first.
+        self._index: dict[str, list[tuple[int, str]]] = {}
+        for variant in sorted(variants, key=len, reverse=True):
+            key = variant[0] + variant[1:MIN_NAME].lower()
+            self._index.setdefault(key, []).append((len(variant), variant[1:].lower()))
+        # Where a name may start: one of their first letters, not inside a word.
+        firsts = "".join(sorted({re.escape(variant[0]) for variant in variants}))
+        self._starts = re.compile(rf"(?<!\w)[{firsts}]") if variants else None
 
     def __bool__(self) -> bool:
-        return self._pattern is not None
+        return self._starts is not None
+
+    def _end_of_name_at(self, text: str, start: int) -> int | None:
+        """Where the name that starts at ``start`` ends, with its ending (None: no name)."""
+        key = text[start] + text[start + 1 : start + MIN_NAME].lower()
+        for length, rest in self._index.get(key, ()):
+            if text[start + 1 : start + length].lower() != rest:
+                continue
+            end = start + length
+            stop = min(end + ENDING_LETTERS, len(text))  # an ending, then no more letters
+            while end < stop and _is_word(text[end]):
+                end += 1
+            if end < len(text) and _is_word(text[end]):
+                continue
+            return end
+        return None
+
+    def _spans(self, text: str):
+        """The (start, end) of each withheld name in ``text``, left to right."""
+        position = 0
+        while found := self._starts.search(text, position):
+            start = found.start()
+            end = self._end_of_name_at(text, start)
+            if end is None:
+                position = start + 1
+            else:
+                yield start, end
+                position = end
 
     def __call__(self, text: str) -> str:
-        if self._pattern is None or not text:
+        if self._starts is None or not text:
             return text
-        return self._pattern.sub(str(WITHHELD_NAME), text)
+        parts, position = [], 0
+        for start, end in self._spans(text):
+            parts += [text[position:start], str(WITHHELD_NAME)]
+            position = end
+        if not parts:
+            return text
+        parts.append(text[position:])
+        return "".join(parts)
 
     def hides_in(self, text: str) -> bool:
-        return bool(self._pattern and text and self._pattern.search(text))
+        return bool(self._starts and text and next(self._spans(text), None))
+
+
+def _is_word(char: str) -> bool:
+    r"""A character of a word, as ``\w`` has it."""
+    return char.isalnum() or char == "_"
+
+
+@functools.lru_cache(maxsize=16)
+def _scrubber(names: frozenset[str]) -> TextScrubber:
+    """The scrubber of a set of names, made once while the set stays the same: every answer
+    to a signed-in reader is scrubbed, and the set changes only when a protected name does."""
+    return TextScrubber(set(names))
 
 
 def text_scrubber(user) -> TextScrubber:
     """The scrubber of what ``user`` reads; a user who may identify everyone gets none."""
     if identity_q(user) == Q():
-        return TextScrubber(set())
-    return TextScrubber(withheld_names(user))
+        return _scrubber(frozenset())
+    return _scrubber(frozenset(withheld_names(user)))
 
 
 #: The content types whose bodies are text a person or a client reads.

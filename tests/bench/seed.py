@@ -107,6 +107,63 @@ def facts(label: str) -> dict:
         return json.loads(cursor.fetchone()[0])
 
 
+#: The tables the bulk SQL writes (its INSERTs name only the columns the bench varies).
+SEEDED_TABLES = (
+    "cases_case", "cases_caseperson", "cases_allegation", "cases_detention",
+    "cases_detentionstep", "people_person", "people_personname", "sources_citation",
+)  # fmt: skip
+
+
+class _ModelDefaults:
+    """While seeding, every NOT NULL column of :data:`SEEDED_TABLES` without a database
+    default takes its model field's default (or "" for text) as one, dropped again
+    afterwards: a field added to a model later does not break the bench's INSERTs."""
+
+    def __init__(self, cursor):
+        self.cursor, self.set = cursor, []
+
+    def __enter__(self):
+        from django.apps import apps
+        from psycopg import sql
+
+        models = {model._meta.db_table: model for model in apps.get_models()}
+        self.cursor.execute(
+            "SELECT table_name, column_name FROM information_schema.columns WHERE "
+            "is_nullable = 'NO' AND column_default IS NULL AND table_name = ANY(%s)",
+            [list(SEEDED_TABLES)],
+        )
+        for table, column in self.cursor.fetchall():
+            field = next(
+                (f for f in models[table]._meta.concrete_fields if f.column == column), None
+            )
+            if field is None or field.primary_key:
+                continue
+            if not (field.has_default() or field.empty_strings_allowed):
+                continue  # no default to give: the INSERT must name it
+            value = field.get_db_prep_save(field.get_default(), connection)
+            self.cursor.execute(
+                sql.SQL("ALTER TABLE {} ALTER COLUMN {} SET DEFAULT {}").format(
+                    sql.Identifier(table), sql.Identifier(column), sql.Literal(value)
+                )
+            )
+            self.set.append((table, column))
+        return self
+
+    def __exit__(self, *exc):
+        from psycopg import sql
+
+        if exc[0] is not None:
+            return  # the transaction rolls back, defaults with it
+        # Foreign keys are checked at commit; ALTER TABLE wants them checked first.
+        self.cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        for table, column in self.set:
+            self.cursor.execute(
+                sql.SQL("ALTER TABLE {} ALTER COLUMN {} DROP DEFAULT").format(
+                    sql.Identifier(table), sql.Identifier(column)
+                )
+            )
+
+
 def _content_type_id(app_label: str, model: str) -> int:
     from django.contrib.contenttypes.models import ContentType
 
@@ -370,9 +427,10 @@ def seed(cases: int, names: int = 0) -> dict:
         return facts(label)
     with transaction.atomic():
         base = seed_base()
-        seed_cases(cases, base)
-        if names:
-            seed_names(names, base)
+        with connection.cursor() as cursor, _ModelDefaults(cursor):
+            seed_cases(cases, base)
+            if names:
+                seed_names(names, base)
         with connection.cursor() as cursor:
             _mark(cursor, label, base)
     return base
