@@ -84,6 +84,8 @@ class PersonViewSet(ReviewedViewSet):
     model = Person
     serializer_class = PersonSerializer
     filterset_class = PersonFilterSet
+    #: The duplicate review is paginated too (``?page=``, ``?page_size=``).
+    paginated_actions = (*ReviewedViewSet.paginated_actions, "duplicates")
 
     def known_query_parameters(self) -> set[str]:
         # ?confirm_new=true is read by a create only (see perform_write).
