@@ -28,18 +28,21 @@ protected person's real name can never be confirmed by searching for it.
 from __future__ import annotations
 
 import functools
+import operator
 import re
+import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from django.contrib.postgres.lookups import TrigramWordSimilar
 from django.contrib.postgres.search import TrigramWordSimilarity
 from django.db import connection, models, transaction
+from django.db.models.functions import Length
 from django.utils.translation import gettext as _
 from rapidfuzz.distance import Indel
 
 from people.folding import fold_name
-from people.models import Person
+from people.models import Person, PersonName
 from people.selectors import visible_names, visible_persons
 
 #: A person whose best name scores at least this is "the same name" (the duplicate warning,
@@ -54,6 +57,9 @@ WORD_SIMILARITY = 0.80
 SURE_WORD = 0.94
 #: How many candidate names the database hands to the scorer, best first (PostgreSQL).
 CANDIDATES = 400
+#: How many names of the register one stage of the candidates reads at most, before
+#: visibility narrows them to :data:`CANDIDATES` (PostgreSQL).
+POOL = 1000
 #: At most this many names are compared at once (a person's variants, a form's rows).
 MANY = 20
 #: Fewer candidates than this for every word of a query: look for any word too.
@@ -214,62 +220,99 @@ def same_name_score(one: str, other: str) -> float:
 # -- finding -----------------------------------------------------------------------------------
 
 
-def _word_rule(word: str) -> models.Q:
-    """Names with a word like ``word``: containing it (or a nominative it may be a case of),
-    or trigram-similar to it (``word_similarity`` over the threshold, the GIN index)."""
+def _contains_rule(word: str) -> models.Q:
+    """Names with ``word`` in their key, or a nominative it may be a case of (``LIKE``:
+    the GIN trigram index answers it without reading the names)."""
     rule = models.Q(folded__contains=word)
-    if len(word) >= 3:
-        rule |= models.Q(TrigramWordSimilar(models.F("folded"), word))
     for form, _score in declined_forms(word):
         rule |= models.Q(folded__contains=form)
     return rule
 
 
+def _similar_rule(word: str) -> models.Q:
+    """Names with a word like ``word`` (trigram ``word_similarity`` over the threshold)."""
+    rule = _contains_rule(word)
+    if len(word) >= 3:
+        rule |= models.Q(TrigramWordSimilar(models.F("folded"), word))
+    return rule
+
+
+def _contained(words: Sequence[str]):
+    """How many of ``words`` a name's key contains: the order of the containment stages."""
+    return sum(
+        (
+            models.Case(models.When(_contains_rule(word), then=1), default=0)
+            for word in dict.fromkeys(words)
+        ),
+        start=models.Value(0),
+    )
+
+
 def _candidates(queries: Sequence[Sequence[str]], user) -> list[tuple]:
     """``(person_id, full_name, folded)`` of the visible names worth scoring for any of the
-    ``queries`` (each the folded words of one query), in one database query.
+    ``queries`` (each the folded words of one query), best first.
 
-    PostgreSQL: names like every word of a query first (initials aside: they would match
-    nearly every name), best trigram similarity first; if that leaves few, names like any
-    word (a query with a word the name lacks: "Rustam Jumaev" for "Jumaev"). SQLite: every
-    visible name (no trigram index there; rapidfuzz scores them in C).
+    PostgreSQL, in stages that stop as soon as there are enough, each answered by the GIN
+    trigram index on ``folded``:
+
+    1. names that contain every word of a query (initials aside: they would match nearly
+       every name) — the deterministic key makes this the usual case;
+    2. names that contain any word (a query with a word the name lacks: "Rustam Jumaev"
+       for "J. Jumaev"), those with the most words first;
+    3. names with words trigram-similar to the query's (a misspelt word: the fuzzy layer),
+       the most similar first.
+
+    Each stage reads at most :data:`POOL` names, the shortest first, before visibility is
+    applied (:func:`people.selectors.visible_names` on those few names, not on the register):
+    the database work is bounded whatever the register's size. SQLite: every visible name
+    (no trigram index there; rapidfuzz scores them in C).
     """
     names = visible_names(user)
     if connection.vendor != "postgresql":
         return list(names.values_list("person_id", "full_name", "folded"))
     queries = [[w for w in words if len(w) >= 2] or list(words) for words in queries][:MANY]
-    every, any_ = models.Q(pk__in=[]), models.Q(pk__in=[])
-    for words in queries:
-        rule = models.Q()
-        for word in words:
-            rule &= _word_rule(word)
-            any_ |= _word_rule(word)
-        every |= rule
-    similarity = sum(
+    every = functools.reduce(operator.or_, [_all(words, _contains_rule) for words in queries])
+    any_ = functools.reduce(operator.or_, [_contains_rule(w) for words in queries for w in words])
+    fuzzy = functools.reduce(operator.or_, [_all(words, _similar_rule) for words in queries])
+    contained = _contained(queries[0])
+    similar = sum(
         (TrigramWordSimilarity(word, "folded") for word in dict.fromkeys(queries[0])),
-        start=models.Value(0.0),
+        start=contained,
     )
-
-    def fetch(rule) -> list[tuple]:
-        query = (
-            names.filter(rule)
-            .annotate(similarity=similarity)
-            .order_by("-similarity", "pk")
-            .values_list("person_id", "full_name", "folded")[:CANDIDATES]
-        )
-        return list(query)
-
+    found: list[tuple] = []
     with transaction.atomic():  # set_config(…, true) lasts for this transaction only
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT set_config('pg_trgm.word_similarity_threshold', %s, true)",
                 [str(TRIGRAM_THRESHOLD)],
             )
-        found = fetch(every)
-        if any(len(words) > 1 for words in queries) and len(found) < FEW_CANDIDATES:
+        stages = [(every, contained), (any_, contained), (fuzzy, similar)]
+        for stage, (rule, order) in enumerate(stages):
+            if stage and len(found) >= FEW_CANDIDATES:
+                break
+            if stage == 1 and all(len(words) == 1 for words in queries):
+                continue  # one word: stage 2 is stage 1
+            pool = (
+                PersonName.objects.filter(rule, archived_at__isnull=True)
+                .annotate(rank=order, length=Length("folded"))
+                .order_by("-rank", "length", "pk")
+                .values_list("pk", flat=True)[:POOL]
+            )
+            # The ids as a list: the names are then read by their primary key, where a
+            # subquery would have the planner join the whole register.
             seen = set(found)
-            found += [row for row in fetch(any_) if row not in seen]
-        return found
+            rows = names.filter(pk__in=list(pool)).annotate(rank=order, length=Length("folded"))
+            rows = rows.order_by("-rank", "length", "pk")[:CANDIDATES]
+            found += [
+                row
+                for row in rows.values_list("person_id", "full_name", "folded")
+                if row not in seen
+            ]
+    return found
+
+
+def _all(words: Sequence[str], rule) -> models.Q:
+    return functools.reduce(operator.and_, [rule(word) for word in words], models.Q())
 
 
 def rank_person_ids(
@@ -302,6 +345,8 @@ def match_persons(
     ranked = rank_person_ids(query, user=user, min_score=min_score)
     persons = visible_persons(user) if queryset is None else queryset
     ids = [person_id for person_id, _score, _name in ranked]
+    if queryset is None and limit is not None:
+        ids = ids[:limit]  # every ranked person is visible: read only those shown
     found = persons.in_bulk(ids)
     matches = [
         Match(person=found[person_id], score=round(score, 3), variant=name)
@@ -396,50 +441,89 @@ class DuplicatePair:
     reasons: tuple[str, ...]
 
 
-def duplicate_pairs(user) -> list[DuplicatePair]:
-    """Pairs of visible, not archived persons whose names are a sure match, best first.
+def duplicate_rows(user, *, tracker=None) -> list[tuple[str, str, float, str, str]]:
+    """``(one id, other id, score, one's name id, other's name id)`` of the pairs of
+    visible, not archived persons whose names are a sure match, best first.
 
     Names are compared in blocks that share a word of their folded key (or all their words,
     in any order), so the work grows with the register's common words, not with its square.
     Only names the user may see take part: a protected person they may not identify is never
-    paired, so the list cannot confirm who a pseudonym is.
+    paired, so the list cannot confirm who a pseudonym is. ``tracker`` (a
+    :class:`monitor.progress.Tracker`, for the background review) hears of each block and
+    may stop the work.
     """
     rows = list(
         visible_names(user)
         .filter(person__archived_at__isnull=True)
-        .values_list("person_id", "full_name", "folded")
+        .values_list("pk", "person_id", "folded")
     )
     blocks: dict[str, list[int]] = {}
-    for index, (_person, _name, folded) in enumerate(rows):
+    for index, (_name, _person, folded) in enumerate(rows):
         words = [word for word in words_of(folded) if not is_patronymic(word)]
         blocks.setdefault(" ".join(sorted(words)), []).append(index)
         for word in words:
             if len(word) >= 4:
                 blocks.setdefault(f"word:{word}", []).append(index)
-    best: dict[tuple, tuple[float, str, str]] = {}
-    for members in blocks.values():
-        if len(members) < 2 or len(members) > BLOCK_LIMIT:
-            continue
+    compared = [members for members in blocks.values() if 2 <= len(members) <= BLOCK_LIMIT]
+    if tracker is not None:
+        tracker.begin(len(compared))
+    best: dict[tuple, tuple[float, object, object]] = {}
+    for members in compared:
         for position, first in enumerate(members):
             for second in members[position + 1 :]:
-                (a, a_name, a_key), (b, b_name, b_key) = rows[first], rows[second]
+                (a_name, a, a_key), (b_name, b, b_key) = rows[first], rows[second]
                 if a == b:
                     continue
-                pair = (a, b) if str(a) < str(b) else (b, a)
+                if str(a) > str(b):
+                    (a_name, a), (b_name, b) = (b_name, b), (a_name, a)
                 score = same_name_score(a_key, b_key)
-                if score >= MATCH_SCORE and score > best.get(pair, (0.0, "", ""))[0]:
-                    best[pair] = (score, a_name, b_name)
-    if not best:
+                if score >= MATCH_SCORE and score > best.get((a, b), (0.0,))[0]:
+                    best[(a, b)] = (score, a_name, b_name)
+        if tracker is not None:
+            tracker.advance()
+            tracker.check_stop()
+    found = [
+        (str(a), str(b), round(score, 3), str(a_name), str(b_name))
+        for (a, b), (score, a_name, b_name) in best.items()
+    ]
+    found.sort(key=lambda row: (-row[2], row[0], row[1]))
+    return found
+
+
+def resolve_pairs(rows: Sequence[Sequence], user) -> list[DuplicatePair]:
+    """The :class:`DuplicatePair` of each row of :func:`duplicate_rows` that ``user`` may
+    still see (both persons visible and not archived, both names visible), in two queries
+    whatever the number of rows: a row computed earlier (the background review) is read
+    with the reader's access of now."""
+    if not rows:
         return []
-    persons = visible_persons(user).in_bulk({pk for pair in best for pk in pair})
+    persons = (
+        visible_persons(user)
+        .filter(archived_at__isnull=True)
+        .in_bulk({pk for row in rows for pk in row[:2]})
+    )
+    names = dict(
+        visible_names(user)
+        .filter(pk__in={pk for row in rows for pk in row[3:5]})
+        .values_list("pk", "full_name")
+    )
     pairs = []
-    for (a, b), (score, a_name, b_name) in best.items():
-        if a not in persons or b not in persons:
+    for a, b, score, a_name, b_name in rows:
+        one, other = persons.get(_uuid(a)), persons.get(_uuid(b))
+        one_name, other_name = names.get(_uuid(a_name)), names.get(_uuid(b_name))
+        if None in (one, other, one_name, other_name):
             continue
-        one, other = persons[a], persons[b]
-        reasons = [describe_likeness(a_name, b_name, score)]
+        reasons = [describe_likeness(one_name, other_name, score)]
         if one.birth_date and other.birth_date and one.birth_date.year == other.birth_date.year:
             reasons.append(_("born the same year (%(year)s)") % {"year": one.birth_date.year})
-        pairs.append(DuplicatePair(one, other, round(score, 3), tuple(reasons)))
-    pairs.sort(key=lambda pair: (-pair.score, -len(pair.reasons), str(pair.one.pk)))
+        pairs.append(DuplicatePair(one, other, score, tuple(reasons)))
     return pairs
+
+
+def _uuid(value) -> uuid.UUID:
+    return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+
+
+def duplicate_pairs(user) -> list[DuplicatePair]:
+    """Every pair of :func:`duplicate_rows`, resolved: the review of a small register."""
+    return resolve_pairs(duplicate_rows(user), user)

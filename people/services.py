@@ -252,6 +252,20 @@ def _save_as(actor, record, reason: str) -> None:
         record.save()
 
 
+def _reopen_edited(actor, records, *, besides: Sequence[Person]) -> None:
+    """Send the reviewed records the moved rows belong to (a case whose person link moved,
+    through its ``review_parent``: ``monitor.models.base.review_unit``) back to review, as
+    any edit of a part does: four eyes on every record a merge or an unmerge changed. The
+    persons ``besides`` are sent back by the service itself."""
+    done = {(Person, person.pk) for person in besides}
+    for record in records:
+        root = record.review_root()
+        if root is None or (type(root), root.pk) in done:
+            continue
+        done.add((type(root), root.pk))
+        reopen_if_verified(root, actor)
+
+
 def _breaks_uniqueness(row) -> bool:
     for constraint in type(row)._meta.constraints:
         if isinstance(constraint, models.UniqueConstraint):
@@ -310,6 +324,7 @@ def person_merge(*, actor, survivor: Person, duplicate: Person, reason: str) -> 
         },
         "moved": [],
     }
+    edited = []  # the rows moved or archived, whose records go back to review
     for model, field, many in _links_to_persons():
         if many:
             # The link row itself moves (its id kept, so an unmerge puts back the same row);
@@ -325,6 +340,7 @@ def person_merge(*, actor, survivor: Person, duplicate: Person, reason: str) -> 
                 setattr(link, person_column, survivor)
                 link.save()
                 _save_as(actor, owner, note)  # its history row takes the links as they stand
+                edited.append(owner)
                 log["moved"].append(
                     {"model": through._meta.label, "pk": link.pk, "field": person_column,
                      "owner": [_label(model), str(owner.pk)]}
@@ -343,9 +359,11 @@ def person_merge(*, actor, survivor: Person, duplicate: Person, reason: str) -> 
                     row.archived_at, row.archived_by = timezone.now(), actor
                     entry["archived"] = True
                     _save_as(actor, row, note)
+                    edited.append(row)
                     log["moved"].append({**entry, "stays": True})
                 continue
             _save_as(actor, row, note)
+            edited.append(row)
             log["moved"].append(entry)
     citations = Citation.objects.filter(
         content_type=ContentType.objects.get_for_model(Person), object_id=duplicate.pk
@@ -359,6 +377,7 @@ def person_merge(*, actor, survivor: Person, duplicate: Person, reason: str) -> 
     survivor.is_protected = survivor.is_protected or duplicate.is_protected
     record_save(record=survivor, actor=actor, reason=note)
     reopen_if_verified(survivor, actor)  # a merge is an edit of the survivor: reviewed
+    _reopen_edited(actor, edited, besides=[survivor, duplicate])
     duplicate.merged_into = survivor
     duplicate.merge_log = log
     _save_as(actor, duplicate, note)
@@ -393,6 +412,7 @@ def person_unmerge(*, actor, duplicate: Person, reason: str) -> Person:
     # Moved names first lose nothing: the survivor's names are untouched; a name moved
     # back as primary waits until the duplicate's other names are back.
     entries.sort(key=lambda entry: bool(entry.get("was_primary")))
+    edited = []
     for entry in entries:
         model = apps.get_model(entry["model"])
         row = model._base_manager.filter(pk=entry["pk"]).first()
@@ -405,6 +425,7 @@ def person_unmerge(*, actor, duplicate: Person, reason: str) -> Person:
             owner = apps.get_model(owner_model)._base_manager.filter(pk=owner_pk).first()
             if owner is not None:
                 _save_as(actor, owner, note)
+                edited.append(owner)
             continue
         if entry.get("citation"):
             row.object_id = duplicate.pk
@@ -417,6 +438,7 @@ def person_unmerge(*, actor, duplicate: Person, reason: str) -> Person:
             if entry.get("was_primary"):
                 row.is_primary = True
             _save_as(actor, row, note)
+        edited.append(row)
     before = log.get("survivor_before", {})
     survivor.confidentiality = before.get("confidentiality", survivor.confidentiality)
     survivor.is_protected = before.get("is_protected", survivor.is_protected)
@@ -424,5 +446,10 @@ def person_unmerge(*, actor, duplicate: Person, reason: str) -> Person:
     duplicate.merged_into = None
     duplicate.merge_log = {}
     _save_as(actor, duplicate, note)
+    # Both persons changed: each goes (back) to review, and so do the records whose links
+    # moved back.
+    reopen_if_verified(survivor, actor)
+    reopen_if_verified(duplicate, actor)
+    _reopen_edited(actor, edited, besides=[survivor, duplicate])
     duplicate.refresh_from_db()
     return duplicate

@@ -74,12 +74,55 @@ class Register:
         return sorted(best.items(), key=lambda item: (-item[1], item[0]))[:limit]
 
 
-def evaluate() -> Result:
+class DatabaseRegister:
+    """The same register in the database, searched by :func:`people.matching.match_persons`
+    as ``user``: the candidates come from the database (on PostgreSQL, its trigram index
+    and the matcher's stages) instead of from the first letters."""
+
+    def __init__(self, names: list[tuple[str, str]], *, user):
+        import uuid
+
+        from monitor.choices import Confidentiality
+        from people.models import Person, PersonName
+
+        self.user = user
+        self.keys: dict[object, str] = {}
+        persons: dict[str, Person] = {}
+        rows = []
+        for key, name in dict.fromkeys(names):  # a person's name once (a unique variant)
+            if key not in persons:
+                persons[key] = Person(id=uuid.uuid4(), confidentiality=Confidentiality.INTERNAL)
+                self.keys[persons[key].pk] = key
+            rows.append(
+                PersonName(
+                    id=uuid.uuid4(),
+                    person=persons[key],
+                    full_name=name,
+                    folded=fold_name(name),
+                    is_primary=not any(row.person is persons[key] for row in rows),
+                )
+            )
+        # The base managers: a load of test data, not a workflow (no history).
+        Person._base_manager.bulk_create(persons.values())
+        PersonName._base_manager.bulk_create(rows)
+
+    def top(self, query: str, limit: int = 5) -> list[tuple[str, float]]:
+        found = matching.match_persons(query, user=self.user, limit=limit)
+        return [(self.keys[match.person.pk], match.score) for match in found]
+
+
+def register_names() -> list[tuple[str, str]]:
+    """``(person key, recorded name)`` of every person of the corpus's register."""
     same, different = same_pairs(), different_pairs()
-    register = Register(
-        [(person, recorded) for _query, recorded, person in same]
-        + [(f"other-{i}", other) for i, (_query, other) in enumerate(different)]
-    )
+    return [(person, recorded) for _query, recorded, person in same] + [
+        (f"other-{i}", other) for i, (_query, other) in enumerate(different)
+    ]
+
+
+def evaluate(register=None) -> Result:
+    """Recall and false matches of ``register`` (default: :class:`Register`, pure Python)."""
+    same, different = same_pairs(), different_pairs()
+    register = register or Register(register_names())
     misses = []
     for query, recorded, person in same:
         found = {p for p, score in register.top(query) if score >= matching.MATCH_SCORE}

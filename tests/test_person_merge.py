@@ -10,6 +10,7 @@ merge and after its undoing: run it on SQLite (the default) and on PostgreSQL
 from __future__ import annotations
 
 import pytest
+from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.forms.models import model_to_dict
@@ -17,7 +18,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from cases.models import FollowUp
+from cases.models import CasePerson, FollowUp
+from monitor.admin.review.queue import waiting
 from monitor.choices import Confidentiality, ReviewState, Role
 from monitor.models import DecisionAction, ReviewDecision
 from monitor.services import ActionRefused, NotVisible, review_submit, review_verify
@@ -216,6 +218,73 @@ def test_a_merge_is_reviewed_by_other_eyes(pair, coordinator, reviewer):
     assert survivor.review_state == ReviewState.VERIFIED
 
 
+@pytest.fixture
+def merger(coordinator):
+    """A coordinator who also reviews: the four-eyes rule, not the role, must stop them
+    verifying what they merged."""
+    coordinator.groups.add(Group.objects.get(name=str(Role.REVIEWER)))
+    return coordinator
+
+
+def _verified(record):
+    """``record`` as verified by a reviewer before the merge (a state set for the test, as
+    a reviewer's verification would leave it)."""
+    type(record)._base_manager.filter(pk=record.pk).update(review_state=ReviewState.VERIFIED)
+    record.refresh_from_db()
+    return record
+
+
+def _queued(record, reviewer) -> bool:
+    return waiting(type(record), reviewer).filter(pk=record.pk).exists()
+
+
+def test_a_merge_sends_the_survivor_and_the_cases_whose_links_moved_to_review(
+    pair, merger, reviewer
+):
+    survivor, duplicate = pair
+    case = CasePerson.objects.get(person=duplicate).case
+    untouched = _verified(CaseFactory(confidentiality=Confidentiality.INTERNAL))
+    _verified(survivor), _verified(case)
+
+    person_merge(actor=merger, survivor=survivor, duplicate=duplicate, reason="Same man")
+
+    assert _queued(survivor, reviewer) and _queued(case, reviewer)
+    assert not _queued(untouched, reviewer)
+    for record in (survivor, case):
+        record.refresh_from_db()
+        assert record.review_state == ReviewState.SUBMITTED
+        # The merger edited both: another person verifies them.
+        with pytest.raises(ActionRefused) as refusal:
+            review_verify(record=record, actor=merger)
+        assert refusal.value.code == "four_eyes"
+    review_verify(record=survivor, actor=reviewer)
+    # History on both persons says who merged, when and why.
+    for person in (survivor, duplicate):
+        row = person.history.filter(history_change_reason__contains="Same man").first()
+        assert row.history_user == merger and row.history_date is not None
+
+
+def test_an_unmerge_sends_both_persons_and_the_cases_back_to_review(pair, merger, reviewer):
+    survivor, duplicate = pair
+    case = CasePerson.objects.get(person=duplicate).case
+    person_merge(actor=merger, survivor=survivor, duplicate=duplicate, reason="Same man")
+    _verified(survivor), _verified(case)
+    Person._base_manager.filter(pk=duplicate.pk).update(review_state=ReviewState.VERIFIED)
+
+    person_unmerge(actor=merger, duplicate=Person.objects.get(pk=duplicate.pk), reason="Two men")
+
+    for record in (survivor, Person.objects.get(pk=duplicate.pk), case):
+        assert _queued(record, reviewer), record
+        with pytest.raises(ActionRefused) as refusal:
+            review_verify(record=type(record).objects.get(pk=record.pk), actor=merger)
+        assert refusal.value.code == "four_eyes"
+    review_verify(record=Person.objects.get(pk=survivor.pk), actor=reviewer)
+    assert Person.objects.get(pk=survivor.pk).review_state == ReviewState.VERIFIED
+    for person in (survivor, duplicate):
+        row = person.history.filter(history_change_reason__contains="Two men").first()
+        assert row.history_user == merger
+
+
 # -- pages and API --------------------------------------------------------------------------------
 
 
@@ -337,7 +406,9 @@ def test_duplicate_review_queries_do_not_grow_with_the_pairs(client, coordinator
     PersonFactory(name="Джумаев Рустам", confidentiality=Confidentiality.INTERNAL)
     count()  # the user's permissions are cached from the first request on
     few = count()
-    assert few == 2  # the visible names, then the persons of the pairs
+    # How many names (inline or in the background), the names, the persons of the page, and
+    # the names of the page again (a stored page is re-read with the reader's access).
+    assert few == 4
     for first, second in [("Umed Yusufov", "Умед Юсупов"), ("Farhod Irgashov", "Фарход Иргашев")]:
         PersonFactory(name=first, confidentiality=Confidentiality.INTERNAL)
         PersonFactory(name=second, confidentiality=Confidentiality.INTERNAL)

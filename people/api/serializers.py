@@ -80,6 +80,14 @@ class DuplicatePairSerializer(serializers.Serializer):
     reasons = serializers.ListField(child=serializers.CharField(), read_only=True)
 
 
+class DuplicatesJobSerializer(serializers.Serializer):
+    id = serializers.UUIDField(read_only=True)
+    state = serializers.CharField(read_only=True)
+    progress_url = serializers.URLField(
+        read_only=True, help_text=_("Where the search stands (JSON), for its owner only.")
+    )
+
+
 class BriefOrganizationSerializer(serializers.Serializer):
     id = serializers.UUIDField(read_only=True)
     name = serializers.CharField(read_only=True)

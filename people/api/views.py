@@ -18,6 +18,7 @@ from monitor.selectors import visible_prefetch
 from people.api.serializers import (
     AffiliationSerializer,
     DuplicatePairSerializer,
+    DuplicatesJobSerializer,
     LikelyDuplicateSerializer,
     MergeSerializer,
     OrganizationSerializer,
@@ -25,10 +26,19 @@ from people.api.serializers import (
     person_prefetch,
     with_primary_name,
 )
+from people.duplicates import duplicate_review, duplicates_start
 from people.filtersets import AffiliationFilterSet, OrganizationFilterSet, PersonFilterSet
-from people.matching import duplicate_pairs, likely_duplicates
+from people.matching import likely_duplicates, resolve_pairs
 from people.models import Affiliation, Organization, Person, PersonName
 from people.services import person_create, person_merge, person_names_check, person_unmerge
+
+
+def _job(progress, request) -> dict:
+    """A background search for duplicates, as the API shows it."""
+    url = reverse("task-progress-json", kwargs={"pk": progress.pk}, request=request)
+    return DuplicatesJobSerializer(
+        {"id": progress.pk, "state": progress.state, "progress_url": url}
+    ).data
 
 
 def _flag(value) -> bool:
@@ -74,6 +84,8 @@ class PersonViewSet(ReviewedViewSet):
     model = Person
     serializer_class = PersonSerializer
     filterset_class = PersonFilterSet
+    #: The duplicate review is paginated too (``?page=``, ``?page_size=``).
+    paginated_actions = (*ReviewedViewSet.paginated_actions, "duplicates")
 
     def known_query_parameters(self) -> set[str]:
         # ?confirm_new=true is read by a create only (see perform_write).
@@ -136,11 +148,33 @@ class PersonViewSet(ReviewedViewSet):
     def duplicates(self, request, *args, **kwargs):
         if not request.user.has_perm("monitor.archive_record"):
             raise exceptions.PermissionDenied()
-        page = self.paginate_queryset(duplicate_pairs(request.user))
+        review = duplicate_review(request.user)
+        page = resolve_pairs(self.paginate_queryset(review.rows), request.user)
         context = self.get_serializer_context()
-        return self.get_paginated_response(
+        response = self.get_paginated_response(
             DuplicatePairSerializer(page, many=True, context=context).data
         )
+        response.data["computed_at"] = review.computed.finished_at if review.computed else None
+        response.data["recompute"] = _job(review.running, request) if review.running else None
+        return response
+
+    @extend_schema(
+        summary="Look for likely duplicates again",
+        description=(
+            "Coordinators only: start finding the pairs in the background (on a large "
+            "register `duplicates` reads the latest result); answers 202 with the work's "
+            "progress (`progress_url`). A search already under way is answered, not doubled."
+        ),
+        request=None,
+        responses={202: DuplicatesJobSerializer},
+        filters=False,
+    )
+    @duplicates.mapping.post
+    def duplicates_recompute(self, request, *args, **kwargs):
+        if not request.user.has_perm("monitor.archive_record"):
+            raise exceptions.PermissionDenied()
+        job = _job(duplicates_start(request.user), request)
+        return Response(job, status=status.HTTP_202_ACCEPTED)
 
     def handle_exception(self, exc):
         response = super().handle_exception(exc)

@@ -2,8 +2,9 @@
 services and the same matcher).
 
 * ``persons/duplicates/``: pairs of persons the coordinator may see whose names are a sure
-  match (:func:`people.matching.duplicate_pairs`), best first, with the score and the
-  reasons, paginated; each pair leads to the merge page.
+  match, best first, with the score and the reasons, paginated; each pair leads to the
+  merge page. On a large register the pairs are computed in the background: the page shows
+  the latest result and starts a new computation (:mod:`people.duplicates`).
 * ``persons/<survivor>/merge/``: merge a duplicate into that person, with a reason
   (:func:`people.services.person_merge`); the survivor then goes back to review.
 * ``persons/<duplicate>/unmerge/``: undo a merge (:func:`people.services.person_unmerge`).
@@ -20,12 +21,14 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_POST
 
 from monitor.access import reveals_identity
 from monitor.pages.editing import refused, visible_or_404
+from monitor.progress import progress_url
 from monitor.services import ActionRefused, NotVisible
 from people import matching
+from people.duplicates import duplicate_review, duplicates_start
 from people.models import Person
 from people.services import person_merge as merge_service
 from people.services import person_unmerge as unmerge_service
@@ -53,11 +56,16 @@ def _not_coordinator(user) -> bool:
     return not user.has_perm("monitor.archive_record")
 
 
-@require_safe
+@require_http_methods(["GET", "POST"])
 def person_duplicates(request):
+    """The pairs (:func:`people.duplicates.duplicate_review`); a POST starts computing them
+    again in the background and leads to its progress."""
     if _not_coordinator(request.user):
         return refused(request, str(_("Only coordinators review duplicates.")))
-    paginator = Paginator(matching.duplicate_pairs(request.user), PAIRS_PER_PAGE)
+    if request.method == "POST":
+        return redirect(progress_url(duplicates_start(request.user)))
+    review = duplicate_review(request.user)
+    paginator = Paginator(review.rows, PAIRS_PER_PAGE)
     page = paginator.get_page(request.GET.get("page"))
     return render(
         request,
@@ -65,8 +73,9 @@ def person_duplicates(request):
         {
             "page_obj": page,
             "page_range": list(paginator.get_elided_page_range(page.number)),
-            "pairs": page.object_list,
+            "pairs": matching.resolve_pairs(page.object_list, request.user),
             "count": paginator.count,
+            "review": review,
         },
     )
 

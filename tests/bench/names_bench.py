@@ -4,6 +4,7 @@ search on a large generated register in PostgreSQL.
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/monitor_names_bench \\
         .venv/bin/python tests/bench/names_bench.py
     BENCH_NAMES=1000000 BENCH_QUERIES=200 … (the defaults: 1,000,000 names, 200 queries)
+    BENCH_KEEP=1 …   keep the register's database; BENCH_REUSE=1 … search it again
 
 1. **Corpus** (``tests/data/names_*.csv``, see ``tests/names_corpus.py``): recall (the right
    person in the first five, as a sure match) and the false-match rate (a different person
@@ -37,6 +38,8 @@ os.environ.setdefault(
 
 NAMES = int(os.environ.get("BENCH_NAMES", "1000000"))
 QUERIES = int(os.environ.get("BENCH_QUERIES", "200"))
+#: Search the register a run with BENCH_KEEP left, instead of loading a new one.
+REUSE = bool(os.environ.get("BENCH_REUSE"))
 
 
 def corpus() -> None:
@@ -70,16 +73,23 @@ def register() -> None:
     name = f"{base}_names_bench"
     # Through the server's maintenance database: DATABASE_URL's own need not exist.
     with connection._nodb_cursor() as cursor:
-        cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        cursor.execute(f'CREATE DATABASE "{name}"')
+        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+        reuse = REUSE and cursor.fetchone() is not None
+        if not reuse:
+            cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
+            cursor.execute(f'CREATE DATABASE "{name}"')
     connection.close()
     settings.DATABASES["default"]["NAME"] = name
     try:
-        _fill_and_search()
+        if reuse:
+            print(f"register: the kept database {name} (BENCH_REUSE)")
+        else:
+            _fill()
+        _search()
     finally:
         connection.close()
         settings.DATABASES["default"]["NAME"] = base
-        if os.environ.get("BENCH_KEEP"):  # to look at the plans afterwards
+        if os.environ.get("BENCH_KEEP") or REUSE:  # to look at the plans afterwards
             print(f"kept the database {name}")
         else:
             with connection._nodb_cursor() as cursor:
@@ -87,17 +97,14 @@ def register() -> None:
             connection.close()
 
 
-def _fill_and_search() -> None:
+def _fill() -> None:
     from django.core.management import call_command
     from django.db import connection, transaction
 
-    from monitor.choices import Confidentiality, Role
-    from people import matching
+    from monitor.choices import Confidentiality
     from people.folding import fold_name
     from people.models import Person, PersonName
     from tests.data.make_names_corpus import MEN, SURNAMES, SYSTEMS, WOMEN, spell
-    from tests.factories import UserFactory
-    from tests.names_corpus import same_pairs
 
     call_command("migrate", verbosity=0)
     rng = random.Random(15)  # noqa: S311  (a reproducible register, not a secret)
@@ -128,9 +135,25 @@ def _fill_and_search() -> None:
             Person._base_manager.bulk_create(persons)
             PersonName._base_manager.bulk_create(names)
     with connection.cursor() as cursor:
+        # What autovacuum does after a load: the planner's statistics of both tables.
+        cursor.execute("ANALYZE people_person")
         cursor.execute("ANALYZE people_personname")
     print(f"register: {NAMES:,} names loaded in {time.perf_counter() - started:.0f} s")
-    user = UserFactory(role=Role.COORDINATOR, clearance=Confidentiality.STRICT)
+
+
+def _search() -> None:
+    from monitor.choices import Confidentiality, Role
+    from people import matching
+    from people.models import PersonName
+    from tests.factories import UserFactory
+    from tests.names_corpus import same_pairs
+
+    user = UserFactory(
+        username=f"bench-{uuid.uuid4().hex[:12]}",  # a kept register has users already
+        role=Role.COORDINATOR,
+        clearance=Confidentiality.STRICT,
+    )
+    names = PersonName._base_manager.count()
     queries = [query for query, _recorded, _person in same_pairs()][:QUERIES]
     timings = []
     for query in queries:
@@ -140,7 +163,7 @@ def _fill_and_search() -> None:
     timings.sort()
     p95 = timings[int(len(timings) * 0.95) - 1]
     print(
-        f"search on {NAMES:,} names, {len(timings)} queries: "
+        f"search on {names:,} names, {len(timings)} queries: "
         f"p50 {statistics.median(timings) * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms, "
         f"max {timings[-1] * 1000:.0f} ms"
     )
