@@ -73,7 +73,7 @@ from cases.services import (
 )
 from monitor.api.exceptions import django_validation_detail, part_errors_detail
 from monitor.api.serializers import ReasonSerializer
-from monitor.api.viewsets import RecordViewSet, ReviewedViewSet
+from monitor.api.viewsets import BatchCreateMixin, RecordViewSet, ReviewedViewSet
 from monitor.redaction import annotate as annotate_identity
 from monitor.selectors import visible_prefetch
 from monitor.services import PartError, PartErrors, record_archive, record_save
@@ -253,7 +253,7 @@ class FigureActions:
         return self.transition(request, archive)
 
 
-class EventViewSet(FigureActions, ProvenanceMixin, ReviewedViewSet):
+class EventViewSet(BatchCreateMixin, FigureActions, ProvenanceMixin, ReviewedViewSet):
     """Protests, security operations, trials, mass arrests; events nest."""
 
     figure_model = EventFigure
@@ -289,7 +289,7 @@ class EventViewSet(FigureActions, ProvenanceMixin, ReviewedViewSet):
             record.detained_count = counts.get(record.pk, 0)
 
 
-class CaseViewSet(ProvenanceMixin, ReviewedViewSet):
+class CaseViewSet(BatchCreateMixin, ProvenanceMixin, ReviewedViewSet):
     """Cases: one file of documentation work each, with what it holds in brief."""
 
     model = Case
@@ -371,7 +371,7 @@ class CaseViewSet(ProvenanceMixin, ReviewedViewSet):
             raise
 
 
-class AllegationViewSet(ProvenanceMixin, RecordViewSet):
+class AllegationViewSet(BatchCreateMixin, ProvenanceMixin, RecordViewSet):
     """Who did what to whom: victim, perpetrators, violation, when, where."""
 
     model = Allegation
@@ -424,7 +424,7 @@ class AllegationViewSet(ProvenanceMixin, RecordViewSet):
         return claim_set_status(claim=record, status=status, actor=actor, comment=comment)
 
 
-class DetentionViewSet(ProvenanceMixin, RecordViewSet):
+class DetentionViewSet(BatchCreateMixin, ProvenanceMixin, RecordViewSet):
     """A person's deprivation of liberty, with its dated steps from arrest to release."""
 
     model = Detention
@@ -588,7 +588,7 @@ class GroupDetentionViewSet(FigureActions, ProvenanceMixin, RecordViewSet):
         )
 
 
-class FollowUpViewSet(ProvenanceMixin, RecordViewSet):
+class FollowUpViewSet(BatchCreateMixin, ProvenanceMixin, RecordViewSet):
     """UN communications, letters, hearings, appeals, visits — and the answers."""
 
     model = FollowUp

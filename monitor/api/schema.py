@@ -25,6 +25,7 @@ from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.plumbing import build_basic_type
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
+from rest_framework import serializers
 
 from monitor.api.fields import APPROXIMATE_DATE_PATTERN
 from monitor.api.serializers import ErrorSerializer
@@ -124,10 +125,14 @@ class MonitorAutoSchema(AutoSchema):
             return "record_action"  # submit, verify, archive…: all take If-Match, give ETag
         return action
 
+    def _is_create_operation(self) -> bool:
+        # A batch creates too: 201.
+        return super()._is_create_operation() or self._action() == "batch"
+
     def _is_idempotent(self) -> bool:
         action = getattr(self.view, "action", None)
         return self._is_record_view() and (
-            action == "create" or action in getattr(self.view, "idempotent_actions", ())
+            action in {"create", "batch"} or action in getattr(self.view, "idempotent_actions", ())
         )
 
     def get_description(self) -> str:
@@ -136,6 +141,13 @@ class MonitorAutoSchema(AutoSchema):
         if action_doc:
             return action_doc.replace("``", "`")
         return public_doc(type(self.view))
+
+    def _map_serializer_field(self, field, direction, bypass_extensions=False):
+        result = super()._map_serializer_field(field, direction, bypass_extensions)
+        if result and isinstance(field, serializers.ListSerializer):  # a batch's items: bounds
+            bounds = {"minItems": field.min_length, "maxItems": field.max_length}
+            result.update({key: value for key, value in bounds.items() if value is not None})
+        return result
 
     def _map_basic_serializer(self, serializer, direction):
         result = super()._map_basic_serializer(serializer, direction)

@@ -15,8 +15,10 @@ its joins and prefetches), how to show them (``serializer_class``) and how to fi
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
+from collections.abc import Mapping
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -27,7 +29,12 @@ from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from monitor.api.exceptions import Conflict, PreconditionFailed, django_validation_detail
+from monitor.api.exceptions import (
+    Conflict,
+    PreconditionFailed,
+    django_validation_detail,
+    translate,
+)
 from monitor.api.history import history_entries
 from monitor.api.serializers import (
     CommentSerializer,
@@ -37,7 +44,7 @@ from monitor.api.serializers import (
     ReviewSerializer,
     VerifySerializer,
 )
-from monitor.api.strict import StrictQuery
+from monitor.api.strict import StrictQuery, StrictSerializer
 from monitor.labels import labelled
 from monitor.models import IdempotencyKey
 from monitor.redaction import Reader
@@ -53,6 +60,8 @@ from monitor.services import (
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 MAX_IDEMPOTENCY_KEY = 255
+#: The most records one batch creates.
+MAX_BATCH = 100
 
 
 def etag(record, children: tuple[str, ...] = ()) -> str:
@@ -110,6 +119,27 @@ def _fingerprint(request) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
+def batch_key_id(user, key: str, position: int = 0):
+    """The id of the row remembering the record at ``position`` that ``key`` created: the
+    key's own row for a create (and a batch's first record), one more per later record."""
+    return IdempotencyKey.id_for(user, key if not position else f"{key}\n{position}")
+
+
+@functools.cache
+def batch_of(serializer_class):
+    """The body of a batch of ``serializer_class``'s records: ``{"items": [...]}``."""
+    name = serializer_class.__name__.removesuffix("Serializer")
+    return type(
+        f"{name}BatchSerializer",
+        (StrictSerializer,),
+        {
+            "__doc__": f"Up to {MAX_BATCH} records, created together or not at all.",
+            "__module__": __name__,
+            "items": serializer_class(many=True, min_length=1, max_length=MAX_BATCH),
+        },
+    )
+
+
 class RecordViewSet(StrictQuery, mixins.ListModelMixin, viewsets.GenericViewSet):
     """List, read, create and update an audited record, read its history, archive it."""
 
@@ -153,6 +183,10 @@ class RecordViewSet(StrictQuery, mixins.ListModelMixin, viewsets.GenericViewSet)
         if fresh is None:  # the service refuses edits that hide a record; belt and braces
             raise exceptions.NotFound()
         return fresh
+
+    def attach_provenance(self, records) -> None:
+        """What a read shows beside the records, worked out for all of them at once (claims
+        show their provenance); nothing by default."""
 
     def record_response(self, record, status_code=status.HTTP_200_OK) -> Response:
         response = Response(self.get_serializer(record).data, status=status_code)
@@ -262,9 +296,10 @@ class RecordViewSet(StrictQuery, mixins.ListModelMixin, viewsets.GenericViewSet)
             )
         return used
 
-    def keep_key(self, request, key: str, fingerprint: str, created) -> None:
-        """Remember that ``key`` created ``created`` (inside the create's transaction)."""
-        key_id = IdempotencyKey.id_for(request.user, key)
+    def keep_key(self, request, key: str, fingerprint: str, created, position: int = 0) -> None:
+        """Remember that ``key`` created ``created`` (inside the create's transaction); a
+        batch keeps a row per record, by its ``position`` (its first is the key's own row)."""
+        key_id = batch_key_id(request.user, key, position)
         # An expired key of the same name is forgotten first.
         IdempotencyKey.objects.expired().filter(pk=key_id).delete()
         IdempotencyKey.objects.create(
@@ -453,3 +488,104 @@ class ReviewedViewSet(RecordViewSet):
         # Labelled (identity annotated) as the admin's queue reads it: the same engine.
         record = labelled(type(record).objects.filter(pk=record.pk), request.user).get()
         return Response(ReviewSerializer(build_review(record, request.user)).data)
+
+
+def _batch_items(request) -> list | None:
+    """A batch's ``items``, if the body has a non-empty list of them."""
+    items = request.data.get("items") if isinstance(request.data, Mapping) else None
+    return items if isinstance(items, list) and items else None
+
+
+class BatchCreateMixin:
+    """``POST <list>/batch/``: up to ``MAX_BATCH`` records created as ``create`` creates
+    each, in one transaction: all of them, or (any item refused) none."""
+
+    def get_serializer_class(self):
+        serializer_class = super().get_serializer_class()
+        return batch_of(serializer_class) if self.action == "batch" else serializer_class
+
+    def batch_items(self, request) -> list:
+        """The request's items, each checked as a create checks its body; errors by
+        position (``{"items": {"3": {"date": ["…"]}}}``)."""
+        items = _batch_items(request)
+        if items is None or len(items) > MAX_BATCH or set(request.data) != {"items"}:
+            # Not a body of 1 to MAX_BATCH items and nothing else: its shape's own errors.
+            self.get_serializer(data=request.data).is_valid(raise_exception=True)
+        item_class = super().get_serializer_class()
+        serializers, errors = [], {}
+        for index, item in enumerate(items):
+            serializer = item_class(data=item, context=self.get_serializer_context())
+            if serializer.is_valid():
+                serializers.append(serializer)
+            else:
+                errors[str(index)] = serializer.errors
+        if errors:
+            raise exceptions.ValidationError({"items": errors})
+        return serializers
+
+    def batch_write(self, serializers: list) -> list:
+        """Save every item; an item refused by its service is an error at its position,
+        and the whole batch is rolled back."""
+        records, errors = [], {}
+        for index, serializer in enumerate(serializers):
+            try:
+                with transaction.atomic():  # a savepoint: the next items are still checked
+                    records.append(self.perform_write(serializer))
+            except (exceptions.ValidationError, DjangoValidationError, IntegrityError) as exc:
+                refusal = translate(exc)
+                if not isinstance(refusal, exceptions.ValidationError):
+                    raise
+                errors[str(index)] = refusal.detail
+        if errors:
+            raise exceptions.ValidationError({"items": errors})
+        return records
+
+    def batch_response(self, ids: list, status_code=status.HTTP_201_CREATED) -> Response:
+        found = {record.pk: record for record in self.get_queryset().filter(pk__in=ids)}
+        if len(found) != len(set(ids)):
+            raise exceptions.NotFound()
+        records = [found[pk] for pk in ids]
+        self.attach_provenance(records)
+        return Response(self.get_serializer({"items": records}).data, status=status_code)
+
+    def batch_replay(self, request, key: str, fingerprint: str, count: int) -> Response | None:
+        """The answer to a batch already made with this key, if there was one."""
+        if self.used_key(request, key, fingerprint, self.model) is None:
+            return None
+        rows = dict(
+            IdempotencyKey.objects.filter(
+                pk__in=[batch_key_id(request.user, key, n) for n in range(count)]
+            ).values_list("pk", "object_id")
+        )
+        ids = [rows.get(batch_key_id(request.user, key, n)) for n in range(count)]
+        response = self.batch_response(ids)
+        response["Idempotent-Replayed"] = "true"
+        return response
+
+    @extend_schema(
+        summary="Create several",
+        description=f"Up to {MAX_BATCH} records in one request, each checked and saved as "
+        "the single create does: all are created, or — any item refused — none, and the "
+        'errors name each refused item by its position (`{"items": {"3": {"date": '
+        '["…"]}}}`). An `Idempotency-Key` makes a retried batch safe.',
+    )
+    @action(detail=False, methods=["post"])
+    def batch(self, request, *args, **kwargs):
+        key = self.idempotency_key(request)
+        fingerprint = _fingerprint(request) if key else ""
+        count = len(_batch_items(request) or ())
+        if key and count and (answer := self.batch_replay(request, key, fingerprint, count)):
+            return answer
+        try:
+            serializers = self.batch_items(request)
+            with transaction.atomic():
+                records = self.batch_write(serializers)
+                if key:
+                    for position, record in enumerate(records):
+                        self.keep_key(request, key, fingerprint, record, position)
+        except (IntegrityError, exceptions.ValidationError, DjangoValidationError):
+            # A concurrent retry with the same key won: answer with its records (as create).
+            if key and (answer := self.batch_replay(request, key, fingerprint, count)):
+                return answer
+            raise
+        return self.batch_response([record.pk for record in records])

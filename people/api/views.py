@@ -12,7 +12,7 @@ from rest_framework.reverse import reverse
 
 from monitor.api.exceptions import Conflict
 from monitor.api.serializers import ReasonSerializer
-from monitor.api.viewsets import RecordViewSet, ReviewedViewSet, precondition
+from monitor.api.viewsets import BatchCreateMixin, RecordViewSet, ReviewedViewSet, precondition
 from monitor.redaction import annotate as annotate_identity
 from monitor.selectors import visible_prefetch
 from people.api.serializers import (
@@ -70,7 +70,7 @@ CONFIRM_NEW = OpenApiParameter(
 
 
 @extend_schema_view(create=extend_schema(parameters=[CONFIRM_NEW]))
-class PersonViewSet(ReviewedViewSet):
+class PersonViewSet(BatchCreateMixin, ReviewedViewSet):
     """Victims, witnesses, relatives, lawyers, officials, perpetrators — under every name.
 
     A protected person shows a pseudonym and no identifying details to users without
@@ -235,7 +235,7 @@ class PersonViewSet(ReviewedViewSet):
         )
 
 
-class OrganizationViewSet(RecordViewSet):
+class OrganizationViewSet(BatchCreateMixin, RecordViewSet):
     """Security forces, courts, ministries, UN mandates, NGOs."""
 
     model = Organization

@@ -14,7 +14,7 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 from monitor.api.exceptions import Conflict
 from monitor.api.parsers import JSONParser
 from monitor.api.redaction import identity_policy
-from monitor.api.viewsets import RecordViewSet, ReviewedViewSet
+from monitor.api.viewsets import BatchCreateMixin, RecordViewSet, ReviewedViewSet
 from monitor.redaction import annotate as annotate_identity
 from monitor.selectors import visible_prefetch
 from monitor.services import ActionRefused
@@ -34,7 +34,7 @@ def with_identity(user):
     return lambda sources: annotate_identity(sources, user)
 
 
-class SourceViewSet(ReviewedViewSet):
+class SourceViewSet(BatchCreateMixin, ReviewedViewSet):
     """Where information comes from. Protected sources show a pseudonym to users without
     clearance for them, and no identifying details."""
 
@@ -165,7 +165,7 @@ class EvidenceFileViewSet(RecordViewSet):
         return response
 
 
-class CitationViewSet(RecordViewSet):
+class CitationViewSet(BatchCreateMixin, RecordViewSet):
     """Provenance links: this source supports (or contests) that record."""
 
     model = Citation

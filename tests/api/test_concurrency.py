@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-import pytest
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
-from cases.models import Case
+import pytest
+from django.db import connection
+from rest_framework.test import APIClient
+
+from cases.models import Case, Event
 from monitor.models import IdempotencyKey
 from tests.api.conftest import API
 
@@ -168,7 +173,6 @@ def test_a_retry_racing_the_first_request_still_creates_one_record(
 ):
     """Two requests with one key, both past the look-up before either saved: the database
     keeps one key row, the loser's record is rolled back and it answers with the winner's."""
-    from cases.models import Event
     from monitor.api.viewsets import RecordViewSet
 
     client = api(monitor_on_team)
@@ -186,3 +190,54 @@ def test_a_retry_racing_the_first_request_still_creates_one_record(
     assert second.status_code == 201 and second.json()["id"] == first.json()["id"]
     assert len(calls) == 2
     assert Event.objects.filter(title="Raced").count() == 1
+
+
+#: The issue's case: 50 retries of one create, all in flight at once.
+RETRIES = 50
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="50 requests writing at once need a database that runs them at once: SQLite "
+    "serialises writers (and its test database is one in-memory connection); CI's "
+    "PostgreSQL pass runs it",
+)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.parametrize(
+    ("endpoint", "body"),
+    [
+        # A unique reference: a loser may fail on it before it reaches the key's row.
+        ("cases", {"reference": "TJK-2023-0950", "title": "Retried 50 times"}),
+        # Nothing unique but the key's row.
+        ("events", {"title": "Retried 50 times"}),
+    ],
+)
+def test_fifty_concurrent_retries_with_one_key_all_get_the_one_record(
+    endpoint, body, team, monitor_on_team
+):
+    """Issue 20: 50 retries with one Idempotency-Key sent at once made one record, but some
+    answered 400 "Case with this Reference already exists.": each retry must answer 201 with
+    the one record, so that no client concludes its create failed."""
+    start = threading.Barrier(RETRIES)
+
+    def retry(_):
+        client = APIClient()
+        client.force_authenticate(monitor_on_team)
+        try:
+            start.wait()
+            response = client.post(
+                f"{API}/{endpoint}/", body, format="json", HTTP_IDEMPOTENCY_KEY="fifty"
+            )
+            return response.status_code, response.json()
+        finally:
+            connection.close()  # each thread's own connection
+
+    with ThreadPoolExecutor(max_workers=RETRIES) as pool:
+        answers = list(pool.map(retry, range(RETRIES)))
+    assert {status for status, _ in answers} == {201}, [
+        answer for answer in answers if answer[0] != 201
+    ]
+    assert len({answer["id"] for _, answer in answers}) == 1
+    model = Case if endpoint == "cases" else Event
+    assert model.objects.filter(title="Retried 50 times").count() == 1
+    assert IdempotencyKey.objects.filter(key="fifty").count() == 1
