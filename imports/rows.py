@@ -32,7 +32,7 @@ from cases.services import (
 )
 from imports.choices import ImportKind, RowOutcome
 from imports.fields import fields_of
-from imports.matching import VOCABULARY_OF, Lookups, match_person
+from imports.matching import VOCABULARY_OF, Lookups
 from imports.models import ImportJob, ImportRow
 from imports.reading import MAX_CELL
 from monitor.approxdate import ApproximateDate
@@ -40,7 +40,8 @@ from monitor.choices import Vocabulary
 from monitor.models import StaleEdit
 from monitor.services import ActionRefused, NotVisible, PartError, PartErrors, record_save
 from people.choices import NameKind
-from people.models import PersonName
+from people.models import Person, PersonName
+from people.services import person_create
 from sources.services import CitationInput, NewSource, citation_add, source_create_quick
 
 #: A cell a spreadsheet would run as a formula: never recorded as a value.
@@ -179,15 +180,19 @@ def _place(plan: RowPlan, lookups: Lookups, code: str, text: str, labels):
     return place
 
 
-def _person(plan: RowPlan, job: ImportJob, name: str, label: str):
-    found = match_person(name, actor=job.created_by)
+def _person(plan: RowPlan, lookups: Lookups, name: str, label: str):
+    found = lookups.person(name)
     if found.ambiguous:
         plan.errors[label] = _(
             "%(count)s persons are recorded as “%(name)s”: record this row by hand, choosing "
             "the person"
         ) % {"count": len(found.ambiguous), "name": name}
         return None
-    if found.person is not None:
+    if found.person is not None and found.variant and found.variant != name:
+        plan.matches[f"{label}: {name}"] = _(
+            "existing person “%(name)s” (recorded as “%(variant)s”, %(score)s%% alike)"
+        ) % {"name": found.person, "variant": found.variant, "score": round(found.score * 100)}
+    elif found.person is not None:
         plan.matches[f"{label}: {name}"] = _("existing person “%(name)s”") % {"name": found.person}
     else:
         plan.matches[f"{label}: {name}"] = _("new person")
@@ -204,7 +209,7 @@ def _plan_detention(plan: RowPlan, job: ImportJob, lookups: Lookups, labels) -> 
     values, parsed = plan.values, plan.parsed
     name = " ".join(values.get("person_name", "").split())
     if name and labels["person_name"] not in plan.errors:
-        parsed["person"] = _person(plan, job, name, labels["person_name"])
+        parsed["person"] = _person(plan, lookups, name, labels["person_name"])
     parsed["name"] = name
     parsed["variants"] = [
         v for v in _LIST_SPLIT.split(values.get("name_variants", "")) if v and v != name
@@ -309,7 +314,7 @@ def _plan_event(plan: RowPlan, job: ImportJob, lookups: Lookups, labels) -> None
         if _FORMULA.match(name):
             plan.errors[labels["persons"]] = _("a name is a spreadsheet formula")
             continue
-        parsed["persons"].append((name, _person(plan, job, name, labels["persons"])))
+        parsed["persons"].append((name, _person(plan, lookups, name, labels["persons"])))
     _plan_source(plan, labels)
 
 
@@ -458,7 +463,7 @@ def _record_detention(job, plan, lookups, reason, previous) -> Recorded:
         )
         return Recorded(RowOutcome.UPDATED, case=case, version=case.version)
     source = _row_source(job, plan, lookups, reason)
-    person = parsed.get("person")
+    person = parsed.get("person") or _new_person(job, plan, actor, reason)
     detention = Detention(person=person, description=summary)
     steps = []
     if parsed["arrest"]:
@@ -482,7 +487,6 @@ def _record_detention(job, plan, lookups, reason, previous) -> Recorded:
     detentions = [
         DetentionInput(
             detention=detention,
-            new_person="" if person else parsed["name"],
             citation=_citation(job, plan),
             steps=steps or None,
         )
@@ -497,7 +501,6 @@ def _record_detention(job, plan, lookups, reason, previous) -> Recorded:
                     date=parsed["arrest"],
                     place=parsed["place"],
                 ),
-                new_victim="" if person else parsed["name"],
                 citation=_citation(job, plan),
             )
         )
@@ -518,11 +521,10 @@ def _record_detention(job, plan, lookups, reason, previous) -> Recorded:
         allegations=allegations,
         reason=reason,
     )
-    person = detention.person
     if source is not None:
         citation_add(record=detention, source=source, actor=actor)
-    if person is not None and parsed.get("person") is None:
-        _complete_new_person(person, plan, actor, reason)
+    if parsed.get("person") is None:
+        lookups.remember_person(parsed["name"], person)
     return Recorded(
         RowOutcome.CREATED,
         case=case,
@@ -536,23 +538,25 @@ def _is_cyrillic(text: str) -> bool:
     return any("\u0400" <= char <= "\u04ff" for char in text)
 
 
-def _complete_new_person(person, plan: RowPlan, actor, reason: str) -> None:
-    """A new person's year of birth and other spellings, as the row gives them."""
-    if plan.parsed.get("birth"):
-        person.birth_date = plan.parsed["birth"]
-        record_save(record=person, actor=actor, reason=reason)
-    primary_cyrillic = _is_cyrillic(plan.parsed["name"])
-    for variant in plan.parsed["variants"]:
-        kind = (
-            NameKind.TRANSLITERATION
+def _new_person(job: ImportJob, plan: RowPlan, actor, reason: str) -> Person:
+    """The row's person, new to the register: its name, other spellings and year of birth,
+    seen like the case (its team, its level)."""
+    name = plan.parsed["name"]
+    names = [PersonName(full_name=name, kind=NameKind.OFFICIAL, is_primary=True)]
+    primary_cyrillic = _is_cyrillic(name)
+    names += [
+        PersonName(
+            full_name=variant,
+            kind=NameKind.TRANSLITERATION
             if _is_cyrillic(variant) != primary_cyrillic
-            else NameKind.ALIAS
+            else NameKind.ALIAS,
         )
-        record_save(
-            record=PersonName(person=person, full_name=variant, kind=kind),
-            actor=actor,
-            reason=reason,
-        )
+        for variant in plan.parsed["variants"]
+    ]
+    person = Person(
+        team=job.team, confidentiality=job.confidentiality, birth_date=plan.parsed.get("birth")
+    )
+    return person_create(actor=actor, person=person, names=names, reason=reason)
 
 
 def _event_title(plan: RowPlan) -> str:

@@ -14,6 +14,7 @@ from imports.models import ImportRow
 from imports.tasks import import_run_task
 from imports.tests.conftest import (
     HEADERS,
+    person_name,
     coordinator,
     csv_bytes,
     monitor_off_team,
@@ -71,7 +72,7 @@ def test_rows_become_draft_cases_citing_the_uploaded_file_with_row_numbers(
     assert set(cases.values_list("review_state", flat=True)) == {ReviewState.DRAFT}
     row = job.rows.get(number=2)
     detention = Detention.objects.get(case=row.case)
-    assert str(detention.person) == "Иванов Иван 0"
+    assert str(detention.person) == person_name(0)
     arrest = DetentionStep.objects.get(detention=detention)
     assert arrest.date.isoformat() == "2023-05-12"
     assert arrest.facility == vocabulary["facility"]
@@ -101,7 +102,7 @@ def test_the_same_file_again_creates_nothing(monitor_on_team, team, vocabulary):
 def test_an_existing_person_written_the_same_way_is_matched_not_duplicated(
     monitor_on_team, team, vocabulary
 ):
-    person = PersonFactory(team=team, name="Иванов Иван 0")
+    person = PersonFactory(team=team, name=person_name(0))
     job = services.import_upload(
         actor=monitor_on_team, uploaded_file=upload(csv_bytes(rows(1))), team=team
     )
@@ -109,7 +110,7 @@ def test_an_existing_person_written_the_same_way_is_matched_not_duplicated(
     assert "existing person" in " ".join(preview.plans[0].matches.values())
     job = run(job, monitor_on_team)
     assert Detention.objects.get(case=job.rows.get().case).person == person
-    assert PersonName.objects.filter(full_name="Иванов Иван 0").count() == 1
+    assert PersonName.objects.filter(full_name=person_name(0)).count() == 1
 
 
 def test_preview_shows_errors_and_matches_and_writes_nothing(monitor_on_team, team, vocabulary):
