@@ -539,9 +539,10 @@ def _run_chunk(job: ImportJob, chunk, lookups: Lookups, clock) -> str:
 def _run_chunk_once(job: ImportJob, chunk, lookups: Lookups, clock, *, batched: bool) -> str:
     started = clock()
     stopped = ""
-    with transaction.atomic(), (
-        write_batch(job.created_by) if batched else contextlib.nullcontext()
-    ) as batch:
+    with (
+        transaction.atomic(),
+        write_batch(job.created_by) if batched else contextlib.nullcontext() as batch,
+    ):
         fresh = ImportJob.objects.select_for_update().get(pk=job.pk)
         if fresh.cancel_requested:
             return "cancelled"

@@ -223,9 +223,12 @@ def _record_save(record, actor, reason, expected_version, m2m, batch) -> Audited
                 getattr(record, name).set(values)
         if reopens:
             _decide(record, actor, DecisionAction.REOPENED, _("Edited after verification."))
-        elif root is not None and not root._state.adding:
-            if batch is None or not batch.created_here(root):
-                reopen_if_verified(root, actor)
+        elif (
+            root is not None
+            and not root._state.adding
+            and (batch is None or not batch.created_here(root))
+        ):
+            reopen_if_verified(root, actor)
     # Fail closed: an edit that leaves the record invisible to its own editor is undone.
     if batch is not None:
         batch.saved(record, adding=stored is None)

@@ -164,9 +164,10 @@ class WriteBatch:
                 try:
                     constraint.validate(model_class, record, exclude=exclude, using=using)
                 except ValidationError as error:
-                    if getattr(error, "code", None) == "unique" and len(
-                        getattr(constraint, "fields", ())
-                    ) == 1:
+                    if (
+                        getattr(error, "code", None) == "unique"
+                        and len(getattr(constraint, "fields", ())) == 1
+                    ):
                         errors.setdefault(constraint.fields[0], []).append(error)
                     else:
                         errors = error.update_error_dict(errors)

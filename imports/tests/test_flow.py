@@ -14,11 +14,11 @@ from imports.models import ImportRow
 from imports.tasks import import_run_task
 from imports.tests.conftest import (
     HEADERS,
-    person_name,
     coordinator,
     csv_bytes,
     monitor_off_team,
     monitor_on_team,
+    person_name,
     reviewer,
     rows,
     team,
