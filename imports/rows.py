@@ -28,6 +28,7 @@ from cases.services import (
     case_record,
     case_reference_check,
     case_reference_normalize,
+    detention_steps_record,
     figure_add,
 )
 from imports.choices import ImportKind, RowOutcome
@@ -227,6 +228,7 @@ def _plan_detention(plan: RowPlan, job: ImportJob, lookups: Lookups, labels) -> 
             plan.errors[labels["birth_year"]] = str(error)
     parsed["arrest"] = _date(plan, "arrest_date", labels)
     parsed["release"] = _date(plan, "release_date", labels)
+    parsed["sentenced"] = _date(plan, "sentence_date", labels)
     if parsed["arrest"] and parsed["release"] and parsed["release"].end < parsed["arrest"].start:
         plan.errors[labels["release_date"]] = _("the release is dated before the arrest")
     if parsed["release"] and not parsed["arrest"]:
@@ -258,6 +260,8 @@ def _plan_detention(plan: RowPlan, job: ImportJob, lookups: Lookups, labels) -> 
                 "“%(value)s” is not a sentence Monitor understands: write “7 years”, "
                 "“18 months” or “7 лет 6 мес.”"
             ) % {"value": sentence}
+        elif not int(match[1] or 0) * 12 + int(match[2] or 0):
+            plan.errors[labels["sentence"]] = _("a sentence of no time is not a sentence")
         else:
             parsed["sentence_months"] = int(match[1] or 0) * 12 + int(match[2] or 0)
             plan.notes.append(_("Sentence: %(value)s.") % {"value": sentence})
@@ -431,6 +435,61 @@ def _expected_version(record, previous) -> int:
     return record.version
 
 
+def _expected_step_version(step: DetentionStep, previous) -> int:
+    """The version to update an imported step at: its version now, unless someone changed
+    it by hand after the import that wrote it (or added it by hand): then a stale one, and
+    the save refuses (StaleEdit, reported as a conflict)."""
+    finished = previous.job.finished_at if previous is not None else None
+    if finished is None:
+        return step.version
+    imported = step.history.filter(history_date__lte=finished).order_by("-history_date").first()
+    if imported is None:
+        return 0  # recorded by hand since the import: not the import's to change
+    return imported.version if edited_since(step, imported.version) else step.version
+
+
+def _step_updates(detention: Detention, plan: RowPlan, previous) -> list[StepInput]:
+    """The sentence and the release an update row gives, as changes to the detention's
+    steps of those kinds (or new steps): nothing for what is already so."""
+    parsed = plan.parsed
+    wanted = []
+    if parsed.get("sentence_months"):
+        sentence = {"sentence_months": parsed["sentence_months"]}
+        wanted.append((StepKind.SENTENCED, sentence | _dated(parsed.get("sentenced"))))
+    if parsed.get("release"):
+        wanted.append((StepKind.RELEASED, _dated(parsed["release"])))
+    steps = DetentionStep._base_manager.filter(detention=detention, archived_at__isnull=True)
+    updates = []
+    for kind, values in wanted:
+        step = steps.filter(kind=kind).order_by("-created_at").first()
+        if step is None:
+            if "date" in values:  # a step is dated: without its date it stays a note
+                updates.append(StepInput(step=DetentionStep(kind=kind, **values)))
+        elif any(getattr(step, name) != value for name, value in values.items()):
+            expected = _expected_step_version(step, previous)
+            for name, value in values.items():
+                setattr(step, name, value)
+            updates.append(StepInput(step=step, expected_version=expected))
+    return updates
+
+
+def _dated(date) -> dict:
+    return {"date": date} if date else {}
+
+
+def _update_steps(case: Case, plan: RowPlan, previous, actor, reason: str) -> None:
+    detention = (
+        Detention._base_manager.filter(case=case, archived_at__isnull=True)
+        .order_by("created_at")
+        .first()
+    )
+    if detention is None:
+        return
+    updates = _step_updates(detention, plan, previous)
+    if updates:
+        detention_steps_record(actor=actor, detention=detention, steps=updates, reason=reason)
+
+
 def _detention_description(plan: RowPlan) -> str:
     parts = list(plan.notes)
     if plan.values.get("notes"):
@@ -461,6 +520,7 @@ def _record_detention(job, plan, lookups, reason, previous) -> Recorded:
             expected_version=expected,
             reason=reason,
         )
+        _update_steps(case, plan, previous, actor, reason)
         return Recorded(RowOutcome.UPDATED, case=case, version=case.version)
     source = _row_source(job, plan, lookups, reason)
     person = parsed.get("person") or _new_person(job, plan, actor, reason)
@@ -484,6 +544,13 @@ def _record_detention(job, plan, lookups, reason, previous) -> Recorded:
             steps.append(
                 StepInput(step=DetentionStep(kind=StepKind.RELEASED, date=parsed["release"]))
             )
+    if parsed.get("sentence_months") and parsed["sentenced"]:
+        sentenced = DetentionStep(
+            kind=StepKind.SENTENCED,
+            date=parsed["sentenced"],
+            sentence_months=parsed["sentence_months"],
+        )
+        steps.append(StepInput(step=sentenced))
     detentions = [
         DetentionInput(
             detention=detention,

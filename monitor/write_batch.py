@@ -123,8 +123,14 @@ class WriteBatch:
         except ValidationError as error:
             errors = error.update_error_dict(errors)
         exclude = {name for name in errors if name != NON_FIELD_ERRORS}
+        pk = record._meta.pk
+        # A new id drawn at random (a UUID) is unique by construction, and the primary key
+        # enforces it: no query for it.
+        unique_exclude = exclude | (
+            {pk.name} if record._state.adding and pk.has_default() else set()
+        )
         try:
-            record.validate_unique(exclude=exclude)
+            record.validate_unique(exclude=unique_exclude)
         except ValidationError as error:
             errors = error.update_error_dict(errors)
         exclude |= {name for name in errors if name != NON_FIELD_ERRORS}
