@@ -11,8 +11,9 @@ end), makes a monitor in a team with the terms and places the rows name, writes 
 ``BENCH_ROWS`` rows (Cyrillic names, one in ten an existing person spelt in Latin letters,
 dates in mixed forms),
 uploads it, and runs the import in-process exactly as the worker does — history,
-citations and person matching on. It prints rows per second, database queries per row and the resident memory
-sampled during the run (first tenth, middle, end): streamed, it stays flat.
+citations and person matching on. It prints rows per second, database queries per row and
+the resident memory sampled during the run (first tenth, middle, end): streamed, it stays
+flat.
 Nothing leaves the machine.
 """
 
