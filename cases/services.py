@@ -51,6 +51,7 @@ from monitor.services import (
     PartError,
     PartErrors,
     edit_refusal,
+    is_visible,
     record_save,
     reopen_if_verified,  # the one way a change reopens a verified case
 )
@@ -456,7 +457,7 @@ def case_person_link(
     surface that records one links them through here. A person the actor may not see (kept
     unnamed on an existing row) is left as it is.
     """
-    if person is None or not Person.objects.visible_to(actor).filter(pk=person.pk).exists():
+    if person is None or not is_visible(person, actor):
         return None
     linked = CasePerson._base_manager.filter(
         case=case, person=person, role=role, archived_at__isnull=True

@@ -44,6 +44,8 @@ DETENTION_FIELDS = (
           hints=("articles", "article", "статья", "статьи")),
     Field("sentence", _("Sentence (7 years, 18 months, 7 лет)"),
           hints=("sentence", "приговор", "срок")),
+    Field("sentence_date", _("Sentence date (records the sentence as a step)"),
+          hints=("sentence date", "sentenced on", "дата приговора")),
     Field("status", _("Status"), hints=("status", "статус")),
     Field("release_date", _("Release date"), hints=("release", "released", "освобожден")),
     Field("violation", _("Violation"), hints=("violation", "нарушение")),

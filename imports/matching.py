@@ -1,11 +1,12 @@
 """What a row's values match among existing records: persons, places, terms, sources.
 
-Person matching goes through ONE function, :func:`match_person`, so the ranked matcher of
-``people`` can replace the rule here in one place. The rule now: a visible name variant
-written the same way (case and spaces aside) is the same person; a name that only folds
-alike ("Alla Nazarova" / "Ala Nazarova", "Шоиширинов" / "Shoishirinov") is shown as a
-likely match but recorded as a new person: a merge made silently would put one person's
-detention on another's record (see ``people.services``).
+Persons are matched by the one name matcher, :func:`people.matching.match_persons` (ranked,
+fuzzy, every script and romanisation folded alike): a row's "Muhammadjon Rahimov" is the
+person recorded as "Мухаммадчон Рахимов" or "Mukhammadzhon Rakhimov". Only a sure match
+(:data:`people.matching.MATCH_SCORE`) is taken as the same person, and only when one person
+has the best score: two persons as sure and as close refuse the row (choose by hand). Names
+found less surely are shown as likely matches and the row records a new person: a merge made
+silently would put one person's detention on another's record (see ``people.services``).
 """
 
 from __future__ import annotations
@@ -17,11 +18,14 @@ from django.db.models.functions import Lower
 from cases.services import case_reference_next
 from monitor.choices import Vocabulary
 from monitor.models import Place, Term
-from people.folding import fold_name
+from people.matching import match_persons
 from people.models import Person
-from people.selectors import visible_names
+from people.selectors import visible_persons
 from people.services import normalize_typed_name
 from sources.models import Source
+
+#: Persons shown as likely (not sure) matches of a row's name.
+LIKELY = 3
 
 
 @dataclass
@@ -31,26 +35,27 @@ class PersonMatch:
     person: Person | None = None
     ambiguous: list[Person] = field(default_factory=list)
     likely: list[Person] = field(default_factory=list)
+    variant: str = ""  # the recorded name that matched
+    score: float = 0.0
 
 
 def match_person(name: str, *, actor) -> PersonMatch:
-    """The existing person ``name`` names, among those ``actor`` may see."""
+    """The existing person ``name`` names, among those ``actor`` may see (not archived)."""
     typed = normalize_typed_name(name)
-    key = fold_name(typed)
-    if not key:
+    if not typed:
         return PersonMatch()
-    names = list(
-        visible_names(actor)
-        .filter(folded=key, person__archived_at__isnull=True)
-        .select_related("person")[:20]
+    persons = visible_persons(actor).filter(archived_at__isnull=True)
+    matches = match_persons(typed, user=actor, limit=LIKELY + 2, queryset=persons)
+    sure = [match for match in matches if match.is_sure]
+    if not sure:
+        return PersonMatch(likely=[match.person for match in matches[:LIKELY]])
+    best = [match for match in sure if match.score == sure[0].score]
+    if len(best) > 1:
+        return PersonMatch(ambiguous=[match.person for match in best])
+    others = [match.person for match in matches if match is not best[0]][:LIKELY]
+    return PersonMatch(
+        person=best[0].person, likely=others, variant=best[0].variant, score=best[0].score
     )
-    same = {n.person_id: n.person for n in names if n.full_name.casefold() == typed.casefold()}
-    alike = {n.person_id: n.person for n in names if n.person_id not in same}
-    if len(same) == 1:
-        return PersonMatch(person=next(iter(same.values())), likely=list(alike.values()))
-    if len(same) > 1:
-        return PersonMatch(ambiguous=list(same.values()))
-    return PersonMatch(likely=list(alike.values()))
 
 
 class Lookups:
@@ -63,6 +68,7 @@ class Lookups:
         self._places: dict[str, Place] | None = None
         self._sources: dict[str, Source | None] = {}
         self._reference: str | None = None
+        self._persons: dict[str, PersonMatch] = {}
 
     def term(self, vocabulary: str, text: str, field_code: str = "") -> Term | None:
         """The term of ``vocabulary`` labelled or coded ``text`` (or mapped to it)."""
@@ -115,6 +121,29 @@ class Lookups:
 
     def reference_taken(self) -> None:
         self._reference = None
+
+    def forget_run(self) -> None:
+        """Forget what the run wrote (a chunk undone): references, sources, persons."""
+        self._reference = None
+        self._sources.clear()
+        self._persons.clear()
+
+    def person(self, name: str) -> PersonMatch:
+        """:func:`match_person`, asked once per name in a run. Only a name that found
+        someone is kept: a name new to the register is asked again (a later row then finds
+        the person an earlier one recorded, by any of its spellings)."""
+        key = normalize_typed_name(name)
+        if key in self._persons:
+            return self._persons[key]
+        found = match_person(key, actor=self.actor)
+        if found.person is not None:
+            self._persons[key] = found
+        return found
+
+    def remember_person(self, name: str, person: Person) -> None:
+        """A row recorded ``person`` as new under ``name``: later rows of the name are them."""
+        self._persons[normalize_typed_name(name)] = PersonMatch(person=person, variant=name,
+                                                                 score=1.0)  # fmt: skip
 
     def source_by_url(self, url: str) -> Source | None:
         """A visible source with this URL, recorded before (by hand or by an import)."""

@@ -28,11 +28,12 @@ from cases.services import (
     case_record,
     case_reference_check,
     case_reference_normalize,
+    detention_steps_record,
     figure_add,
 )
 from imports.choices import ImportKind, RowOutcome
 from imports.fields import fields_of
-from imports.matching import VOCABULARY_OF, Lookups, match_person
+from imports.matching import VOCABULARY_OF, Lookups
 from imports.models import ImportJob, ImportRow
 from imports.reading import MAX_CELL
 from monitor.approxdate import ApproximateDate
@@ -40,7 +41,8 @@ from monitor.choices import Vocabulary
 from monitor.models import StaleEdit
 from monitor.services import ActionRefused, NotVisible, PartError, PartErrors, record_save
 from people.choices import NameKind
-from people.models import PersonName
+from people.models import Person, PersonName
+from people.services import person_create
 from sources.services import CitationInput, NewSource, citation_add, source_create_quick
 
 #: A cell a spreadsheet would run as a formula: never recorded as a value.
@@ -179,15 +181,19 @@ def _place(plan: RowPlan, lookups: Lookups, code: str, text: str, labels):
     return place
 
 
-def _person(plan: RowPlan, job: ImportJob, name: str, label: str):
-    found = match_person(name, actor=job.created_by)
+def _person(plan: RowPlan, lookups: Lookups, name: str, label: str):
+    found = lookups.person(name)
     if found.ambiguous:
         plan.errors[label] = _(
             "%(count)s persons are recorded as “%(name)s”: record this row by hand, choosing "
             "the person"
         ) % {"count": len(found.ambiguous), "name": name}
         return None
-    if found.person is not None:
+    if found.person is not None and found.variant and found.variant != name:
+        plan.matches[f"{label}: {name}"] = _(
+            "existing person “%(name)s” (recorded as “%(variant)s”, %(score)s%% alike)"
+        ) % {"name": found.person, "variant": found.variant, "score": round(found.score * 100)}
+    elif found.person is not None:
         plan.matches[f"{label}: {name}"] = _("existing person “%(name)s”") % {"name": found.person}
     else:
         plan.matches[f"{label}: {name}"] = _("new person")
@@ -204,7 +210,7 @@ def _plan_detention(plan: RowPlan, job: ImportJob, lookups: Lookups, labels) -> 
     values, parsed = plan.values, plan.parsed
     name = " ".join(values.get("person_name", "").split())
     if name and labels["person_name"] not in plan.errors:
-        parsed["person"] = _person(plan, job, name, labels["person_name"])
+        parsed["person"] = _person(plan, lookups, name, labels["person_name"])
     parsed["name"] = name
     parsed["variants"] = [
         v for v in _LIST_SPLIT.split(values.get("name_variants", "")) if v and v != name
@@ -222,6 +228,7 @@ def _plan_detention(plan: RowPlan, job: ImportJob, lookups: Lookups, labels) -> 
             plan.errors[labels["birth_year"]] = str(error)
     parsed["arrest"] = _date(plan, "arrest_date", labels)
     parsed["release"] = _date(plan, "release_date", labels)
+    parsed["sentenced"] = _date(plan, "sentence_date", labels)
     if parsed["arrest"] and parsed["release"] and parsed["release"].end < parsed["arrest"].start:
         plan.errors[labels["release_date"]] = _("the release is dated before the arrest")
     if parsed["release"] and not parsed["arrest"]:
@@ -253,6 +260,8 @@ def _plan_detention(plan: RowPlan, job: ImportJob, lookups: Lookups, labels) -> 
                 "“%(value)s” is not a sentence Monitor understands: write “7 years”, "
                 "“18 months” or “7 лет 6 мес.”"
             ) % {"value": sentence}
+        elif not int(match[1] or 0) * 12 + int(match[2] or 0):
+            plan.errors[labels["sentence"]] = _("a sentence of no time is not a sentence")
         else:
             parsed["sentence_months"] = int(match[1] or 0) * 12 + int(match[2] or 0)
             plan.notes.append(_("Sentence: %(value)s.") % {"value": sentence})
@@ -309,7 +318,7 @@ def _plan_event(plan: RowPlan, job: ImportJob, lookups: Lookups, labels) -> None
         if _FORMULA.match(name):
             plan.errors[labels["persons"]] = _("a name is a spreadsheet formula")
             continue
-        parsed["persons"].append((name, _person(plan, job, name, labels["persons"])))
+        parsed["persons"].append((name, _person(plan, lookups, name, labels["persons"])))
     _plan_source(plan, labels)
 
 
@@ -426,6 +435,61 @@ def _expected_version(record, previous) -> int:
     return record.version
 
 
+def _expected_step_version(step: DetentionStep, previous) -> int:
+    """The version to update an imported step at: its version now, unless someone changed
+    it by hand after the import that wrote it (or added it by hand): then a stale one, and
+    the save refuses (StaleEdit, reported as a conflict)."""
+    finished = previous.job.finished_at if previous is not None else None
+    if finished is None:
+        return step.version
+    imported = step.history.filter(history_date__lte=finished).order_by("-history_date").first()
+    if imported is None:
+        return 0  # recorded by hand since the import: not the import's to change
+    return imported.version if edited_since(step, imported.version) else step.version
+
+
+def _step_updates(detention: Detention, plan: RowPlan, previous) -> list[StepInput]:
+    """The sentence and the release an update row gives, as changes to the detention's
+    steps of those kinds (or new steps): nothing for what is already so."""
+    parsed = plan.parsed
+    wanted = []
+    if parsed.get("sentence_months"):
+        sentence = {"sentence_months": parsed["sentence_months"]}
+        wanted.append((StepKind.SENTENCED, sentence | _dated(parsed.get("sentenced"))))
+    if parsed.get("release"):
+        wanted.append((StepKind.RELEASED, _dated(parsed["release"])))
+    steps = DetentionStep._base_manager.filter(detention=detention, archived_at__isnull=True)
+    updates = []
+    for kind, values in wanted:
+        step = steps.filter(kind=kind).order_by("-created_at").first()
+        if step is None:
+            if "date" in values:  # a step is dated: without its date it stays a note
+                updates.append(StepInput(step=DetentionStep(kind=kind, **values)))
+        elif any(getattr(step, name) != value for name, value in values.items()):
+            expected = _expected_step_version(step, previous)
+            for name, value in values.items():
+                setattr(step, name, value)
+            updates.append(StepInput(step=step, expected_version=expected))
+    return updates
+
+
+def _dated(date) -> dict:
+    return {"date": date} if date else {}
+
+
+def _update_steps(case: Case, plan: RowPlan, previous, actor, reason: str) -> None:
+    detention = (
+        Detention._base_manager.filter(case=case, archived_at__isnull=True)
+        .order_by("created_at")
+        .first()
+    )
+    if detention is None:
+        return
+    updates = _step_updates(detention, plan, previous)
+    if updates:
+        detention_steps_record(actor=actor, detention=detention, steps=updates, reason=reason)
+
+
 def _detention_description(plan: RowPlan) -> str:
     parts = list(plan.notes)
     if plan.values.get("notes"):
@@ -456,9 +520,10 @@ def _record_detention(job, plan, lookups, reason, previous) -> Recorded:
             expected_version=expected,
             reason=reason,
         )
+        _update_steps(case, plan, previous, actor, reason)
         return Recorded(RowOutcome.UPDATED, case=case, version=case.version)
     source = _row_source(job, plan, lookups, reason)
-    person = parsed.get("person")
+    person = parsed.get("person") or _new_person(job, plan, actor, reason)
     detention = Detention(person=person, description=summary)
     steps = []
     if parsed["arrest"]:
@@ -479,10 +544,16 @@ def _record_detention(job, plan, lookups, reason, previous) -> Recorded:
             steps.append(
                 StepInput(step=DetentionStep(kind=StepKind.RELEASED, date=parsed["release"]))
             )
+    if parsed.get("sentence_months") and parsed["sentenced"]:
+        sentenced = DetentionStep(
+            kind=StepKind.SENTENCED,
+            date=parsed["sentenced"],
+            sentence_months=parsed["sentence_months"],
+        )
+        steps.append(StepInput(step=sentenced))
     detentions = [
         DetentionInput(
             detention=detention,
-            new_person="" if person else parsed["name"],
             citation=_citation(job, plan),
             steps=steps or None,
         )
@@ -497,7 +568,6 @@ def _record_detention(job, plan, lookups, reason, previous) -> Recorded:
                     date=parsed["arrest"],
                     place=parsed["place"],
                 ),
-                new_victim="" if person else parsed["name"],
                 citation=_citation(job, plan),
             )
         )
@@ -518,11 +588,10 @@ def _record_detention(job, plan, lookups, reason, previous) -> Recorded:
         allegations=allegations,
         reason=reason,
     )
-    person = detention.person
     if source is not None:
         citation_add(record=detention, source=source, actor=actor)
-    if person is not None and parsed.get("person") is None:
-        _complete_new_person(person, plan, actor, reason)
+    if parsed.get("person") is None:
+        lookups.remember_person(parsed["name"], person)
     return Recorded(
         RowOutcome.CREATED,
         case=case,
@@ -536,23 +605,25 @@ def _is_cyrillic(text: str) -> bool:
     return any("\u0400" <= char <= "\u04ff" for char in text)
 
 
-def _complete_new_person(person, plan: RowPlan, actor, reason: str) -> None:
-    """A new person's year of birth and other spellings, as the row gives them."""
-    if plan.parsed.get("birth"):
-        person.birth_date = plan.parsed["birth"]
-        record_save(record=person, actor=actor, reason=reason)
-    primary_cyrillic = _is_cyrillic(plan.parsed["name"])
-    for variant in plan.parsed["variants"]:
-        kind = (
-            NameKind.TRANSLITERATION
+def _new_person(job: ImportJob, plan: RowPlan, actor, reason: str) -> Person:
+    """The row's person, new to the register: its name, other spellings and year of birth,
+    seen like the case (its team, its level)."""
+    name = plan.parsed["name"]
+    names = [PersonName(full_name=name, kind=NameKind.OFFICIAL, is_primary=True)]
+    primary_cyrillic = _is_cyrillic(name)
+    names += [
+        PersonName(
+            full_name=variant,
+            kind=NameKind.TRANSLITERATION
             if _is_cyrillic(variant) != primary_cyrillic
-            else NameKind.ALIAS
+            else NameKind.ALIAS,
         )
-        record_save(
-            record=PersonName(person=person, full_name=variant, kind=kind),
-            actor=actor,
-            reason=reason,
-        )
+        for variant in plan.parsed["variants"]
+    ]
+    person = Person(
+        team=job.team, confidentiality=job.confidentiality, birth_date=plan.parsed.get("birth")
+    )
+    return person_create(actor=actor, person=person, names=names, reason=reason)
 
 
 def _event_title(plan: RowPlan) -> str:

@@ -40,6 +40,7 @@ from monitor.choices import Confidentiality, ReviewState, Vocabulary
 from monitor.exports import neutralise
 from monitor.models import Term
 from monitor.services import ActionRefused, NotVisible, review_return, review_submit, review_verify
+from monitor.write_batch import BatchRefused, WriteBatch, write_batch
 from people.models import Person
 from sources.models import EvidenceFile
 from sources.services import (
@@ -436,7 +437,11 @@ def _previous(actor, plan: RowPlan, kind: str):
     return None, False
 
 
-def _record(job: ImportJob, plan: RowPlan, lookups: Lookups) -> ImportRow:
+def _part(batch: WriteBatch | None):
+    return batch.part() if batch is not None else contextlib.nullcontext()
+
+
+def _record(job: ImportJob, plan: RowPlan, lookups: Lookups, batch=None) -> ImportRow:
     """Record one row in its own savepoint; a refusal undoes the row only."""
     if not plan.ok:
         return outcome_row(job, plan, None, error=plan.error_text())
@@ -449,7 +454,7 @@ def _record(job: ImportJob, plan: RowPlan, lookups: Lookups) -> ImportRow:
             person_id=previous.person_id, record_version=previous.record_version,
         )  # fmt: skip
     try:
-        with transaction.atomic():
+        with transaction.atomic(), _part(batch):
             recorded = record_row(job=job, plan=plan, lookups=lookups, previous=previous)
     except RowRefused as refusal:
         if "reference" in refusal.message:
@@ -519,17 +524,32 @@ def _first_errors(job: ImportJob, table: Table, lookups: Lookups, most: int = 5)
 
 
 def _run_chunk(job: ImportJob, chunk, lookups: Lookups, clock) -> str:
-    """Record a chunk and the progress in one transaction; say why the run stops, if it does."""
+    """Record a chunk and the progress in one transaction; say why the run stops, if it does.
+
+    The chunk's rows are written in one :func:`write_batch` (each rule checked once per
+    distinct value); if a check the batch defers to its end fails, the chunk is undone and
+    recorded again row by row, so the refusal lands on its row."""
+    try:
+        return _run_chunk_once(job, chunk, lookups, clock, batched=True)
+    except BatchRefused:
+        lookups.forget_run()
+        return _run_chunk_once(job, chunk, lookups, clock, batched=False)
+
+
+def _run_chunk_once(job: ImportJob, chunk, lookups: Lookups, clock, *, batched: bool) -> str:
     started = clock()
     stopped = ""
-    with transaction.atomic():
+    with (
+        transaction.atomic(),
+        write_batch(job.created_by) if batched else contextlib.nullcontext() as batch,
+    ):
         fresh = ImportJob.objects.select_for_update().get(pk=job.pk)
         if fresh.cancel_requested:
             return "cancelled"
         rows = []
         for number, cells in chunk:
             plan = plan_row(job=job, number=number, cells=cells, lookups=lookups)
-            row = _record(job, plan, lookups)
+            row = _record(job, plan, lookups, batch)
             row.save()  # at once: a later row of the same content is then skipped
             rows.append(row)
             if row.outcome in (RowOutcome.FAILED, RowOutcome.CONFLICT) and (

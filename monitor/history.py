@@ -92,6 +92,14 @@ class AuditedHistoricalRecords(HistoricalRecords):
                 self.create_historical_record(owner, "~")
         return None
 
+    def create_historical_record_m2ms(self, history_instance, instance):
+        """The links' snapshot of a history row; a record just created has no links yet,
+        so its first row's snapshot is empty without reading the links (one query per
+        tracked field per new record, the import's bulk)."""
+        if history_instance.history_type == "+":
+            return None
+        return super().create_historical_record_m2ms(history_instance, instance)
+
     def get_change_reason_for_object(self, instance, history_type, using):
         reason = super().get_change_reason_for_object(instance, history_type, using)
         return reason or _reason.get() or ""

@@ -22,6 +22,7 @@ from monitor.choices import ReviewState, Role
 from monitor.history import acting_as, one_version
 from monitor.models import AuditedModel, DecisionAction, ReviewDecision, ReviewedModel
 from monitor.redaction import text_scrubber
+from monitor.write_batch import current as current_batch
 
 
 class NotVisible(ObjectDoesNotExist):
@@ -67,8 +68,14 @@ class PartErrors(ValidationError):
 
 
 def is_visible(record: AuditedModel, user) -> bool:
+    batch = current_batch(user)
+    if batch is not None and batch.knows_visible(record):
+        return True
     manager = type(record)._default_manager
-    return manager.all().visible_to(user).filter(pk=record.pk).exists()
+    visible = manager.all().visible_to(user).filter(pk=record.pk).exists()
+    if visible and batch is not None:
+        batch.seen_visible(record)
+    return visible
 
 
 def require_visible(record: AuditedModel, user) -> None:
@@ -91,7 +98,8 @@ def edit_refusal(*, record: AuditedModel, actor) -> str | None:
     owner = root if root is not None else record
     team_id = getattr(owner, "team_id", None)
     if team_id is not None:
-        if actor.teams.filter(pk=team_id).exists():
+        batch = current_batch(actor)
+        if batch.in_team(team_id) if batch else actor.teams.filter(pk=team_id).exists():
             return None
         return _("Only members of this record's team may edit it.")
     if owner._state.adding or owner.created_by_id in (None, actor.pk):
@@ -152,7 +160,6 @@ def contributors_since_verification(record: ReviewedModel) -> set:
 WORKFLOW_FIELDS = frozenset({"review_state", "archived_at", "archived_by", "claim_status"})
 
 
-@transaction.atomic
 def record_save(
     *,
     record: AuditedModel,
@@ -165,7 +172,16 @@ def record_save(
 
     Checks visibility and the right to edit, validates, refuses a stale ``expected_version``,
     and sends a verified record (or the verified record this one belongs to) back to review.
+    Inside :func:`monitor.write_batch.write_batch` the same checks run, each once per
+    distinct value, and the last one at the end of the batch.
     """
+    batch = current_batch(actor)
+    # In a batch the caller's savepoint (a row's) is the unit undone on a refusal.
+    with transaction.atomic(savepoint=batch is None):
+        return _record_save(record, actor, reason, expected_version, m2m, batch)
+
+
+def _record_save(record, actor, reason, expected_version, m2m, batch) -> AuditedModel:
     root = record.review_root()
     if not record._state.adding:
         require_visible(record, actor)
@@ -191,7 +207,10 @@ def record_save(
         record.version = expected_version  # the save's version check compares against this
     if record._state.adding and record.created_by_id is None:
         record.created_by = actor
-    record.full_clean()
+    if batch is None:
+        record.full_clean()
+    else:
+        batch.full_clean(record)
     # Editing a verified record sends it back to review in the same version (one save, one
     # history row); editing a part of one sends its root back.
     reopens = root is record and stored is not None and stored.review_state == ReviewState.VERIFIED
@@ -204,10 +223,16 @@ def record_save(
                 getattr(record, name).set(values)
         if reopens:
             _decide(record, actor, DecisionAction.REOPENED, _("Edited after verification."))
-        elif root is not None and not root._state.adding:
+        elif (
+            root is not None
+            and not root._state.adding
+            and (batch is None or not batch.created_here(root))
+        ):
             reopen_if_verified(root, actor)
     # Fail closed: an edit that leaves the record invisible to its own editor is undone.
-    if not is_visible(record, actor):
+    if batch is not None:
+        batch.saved(record, adding=stored is None)
+    elif not is_visible(record, actor):
         raise ActionRefused(
             _("After this change you could no longer see the record; nothing was saved."),
             code="would_hide",

@@ -37,7 +37,7 @@ from monitor.access import has_role, reveals_identity
 from monitor.history import acting_as
 from monitor.models import AccessAction, AuditedModel
 from monitor.security.accesslog import record_access
-from monitor.services import ActionRefused, NotVisible, edit_refusal, record_save
+from monitor.services import ActionRefused, NotVisible, edit_refusal, is_visible, record_save
 from sources import evidence as filetypes
 from sources.choices import Credibility, CustodyAction, Reliability, Stance
 from sources.models import (
@@ -134,7 +134,7 @@ def citation_add(
         raise TypeError("A citation points at a domain record other than a citation.")
     if record._state.adding:
         raise ValueError("Save the record before citing sources for it.")
-    if not Source.objects.visible_to(actor).filter(pk=source.pk).exists():
+    if not is_visible(source, actor):
         raise NotVisible("Source not found")
     _check_field_name(record, field_name)
     citation = Citation(

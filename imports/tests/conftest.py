@@ -12,6 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from monitor.choices import Vocabulary
 from monitor.models import Place, Term
+from tests.bench.seed import name_pool
 from tests.conftest import (
     coordinator,
     monitor_off_team,
@@ -66,9 +67,16 @@ def vocabulary(db):
     return {"place": khorog, "facility": facility, "article": article}
 
 
+def person_name(n: int) -> str:
+    """The ``n``-th of thousands of different Cyrillic names (no two the same person to
+    the name matcher: a number in a name reads as an initial, "3" as "30")."""
+    pool = name_pool()
+    return pool[n * 97 % len(pool)][2]
+
+
 def rows(count: int, *, start: int = 0):
     """``count`` good rows, each a different person."""
     return [
-        [f"Иванов Иван {n}", "1985", "12.05.2023", "Хорог", "СИЗО №1", "307", f"строка {n}"]
+        [person_name(n), "1985", "12.05.2023", "Хорог", "СИЗО №1", "307", f"строка {n}"]
         for n in range(start, start + count)
     ]
