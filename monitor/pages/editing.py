@@ -44,24 +44,17 @@ from monitor.services import ActionRefused, NotVisible, edit_refusal, review_sub
 # -- forms ------------------------------------------------------------------------------------
 
 
-#: Said under every list that takes several choices.
-MULTIPLE_HINT = gettext_lazy("Hold Ctrl (⌘ on a Mac) to choose several.")
-
-
 class PageForm:
     """What every form of the pages shares.
 
-    * Labels without Django's trailing colon: "Date", not "Date:" (what screen readers say).
-    * A list that takes several choices says how to make them.
+    Labels without Django's trailing colon: "Date", not "Date:" (what screen readers say).
+    A choice of several records is a picker (``monitor.suggest.use_picker``): chips with
+    their own remove buttons, never a list that needs Ctrl-click.
     """
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
-        for each in self.fields.values():
-            if type(each.widget) is forms.SelectMultiple:
-                hint = str(MULTIPLE_HINT)
-                each.help_text = f"{each.help_text} {hint}" if each.help_text else hint
 
 
 class VersionedForm(PageForm, forms.Form):
