@@ -226,21 +226,24 @@ class CasePage(RowsPage):
         }
 
 
+def open_page(request, record, page: EditPage, *, back: str):
+    """``page`` if the user may edit ``record`` (new or saved), else 403 with why."""
+    refusal = may_edit(record, request.user)
+    if refusal:
+        return refused(request, refusal, back=back)
+    return page.handle()
+
+
 @require_http_methods(["GET", "POST"])
 def case_create(request):
-    refusal = may_edit(Case(), request.user)
-    if refusal:
-        return refused(request, refusal, back=reverse("case-list"))
-    return CasePage(request).handle()
+    return open_page(request, Case(), CasePage(request), back=reverse("case-list"))
 
 
 @require_http_methods(["GET", "POST"])
 def case_edit(request, pk):
     case = visible_or_404(Case, request.user, pk)
-    refusal = may_edit(case, request.user)
-    if refusal:
-        return refused(request, refusal, back=reverse("case-detail", args=[case.pk]))
-    return CasePage(request, case).handle()
+    back = reverse("case-detail", args=[case.pk])
+    return open_page(request, case, CasePage(request, case), back=back)
 
 
 @require_POST
@@ -514,25 +517,17 @@ class EventPage(EditPage):
 
 @require_http_methods(["GET", "POST"])
 def event_create(request):
-    refusal = may_edit(Event(), request.user)
-    if refusal:
-        return refused(request, refusal, back=reverse("event-list"))
-    return EventPage(request).handle()
+    return open_page(request, Event(), EventPage(request), back=reverse("event-list"))
 
 
 @require_http_methods(["GET", "POST"])
 def event_edit(request, pk):
     event = visible_or_404(Event, request.user, pk)
-    refusal = may_edit(event, request.user)
-    if refusal:
-        return refused(request, refusal, back=reverse("event-detail", args=[event.pk]))
-    return EventPage(request, event).handle()
+    back = reverse("event-detail", args=[event.pk])
+    return open_page(request, event, EventPage(request, event), back=back)
 
 
 # -- a claim's status ---------------------------------------------------------------------------
-
-#: The records with a claim status, by the word in their address.
-CLAIMS = {"allegation": Allegation, "step": DetentionStep}
 
 
 def _claim_case(claim) -> Case:
@@ -571,16 +566,20 @@ class ClaimStatusPage(EditPage):
         return {"claim": self.record, "cancel_url": self.success_url(self.record)}
 
 
-@require_http_methods(["GET", "POST"])
-def claim_status(request, kind, pk):
-    model = CLAIMS.get(kind)
-    if model is None:
-        raise Http404("No such claim")
+def _claim_status(request, model, pk):
     claim = visible_or_404(model, request.user, pk)
-    refusal = may_edit(claim, request.user)
-    if refusal:
-        return refused(request, refusal, back=reverse("case-detail", args=[_claim_case(claim).pk]))
-    return ClaimStatusPage(request, claim).handle()
+    back = reverse("case-detail", args=[_claim_case(claim).pk])
+    return open_page(request, claim, ClaimStatusPage(request, claim), back=back)
+
+
+@require_http_methods(["GET", "POST"])
+def allegation_status(request, pk):
+    return _claim_status(request, Allegation, pk)
+
+
+@require_http_methods(["GET", "POST"])
+def step_status(request, pk):
+    return _claim_status(request, DetentionStep, pk)
 
 
 # -- an event's contested figures -----------------------------------------------------------------
@@ -626,7 +625,5 @@ class FigurePage(EditPage):
 @require_http_methods(["GET", "POST"])
 def figure_create(request, pk):
     event = visible_or_404(Event, request.user, pk)
-    refusal = may_edit(event, request.user)
-    if refusal:
-        return refused(request, refusal, back=reverse("event-detail", args=[event.pk]))
-    return FigurePage(request, event).handle()
+    back = reverse("event-detail", args=[event.pk])
+    return open_page(request, event, FigurePage(request, event), back=back)

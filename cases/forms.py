@@ -539,7 +539,25 @@ StepRows = row_formset(DetentionStep, DetentionStepForm, StepFormSet, extra=2)
 # -- follow-ups --------------------------------------------------------------------------------
 
 
-class FollowUpForm(VersionedForm, forms.ModelForm):
+class LinksForm:
+    """A model form whose many-to-many links (``M2M``) the services save: each as chosen,
+    with the linked records the user may not see kept (dropping them silently would change
+    the record without anyone deciding so)."""
+
+    M2M: tuple[str, ...] = ()
+
+    def m2m_values(self) -> dict:
+        values = {}
+        for name in self.M2M:
+            chosen = list(self.cleaned_data.get(name) or [])
+            if not self.instance._state.adding:
+                visible = self.fields[name].queryset.values("pk")
+                chosen += list(getattr(self.instance, name).exclude(pk__in=visible))
+            values[name] = chosen
+        return values
+
+
+class FollowUpForm(LinksForm, VersionedForm, forms.ModelForm):
     """A UN communication, a letter, a hearing, an appeal or a visit about a case."""
 
     communication_type = forms.ModelChoiceField(
@@ -626,16 +644,6 @@ class FollowUpForm(VersionedForm, forms.ModelForm):
             fields[name] = fields.get(name) or ""
         return fields
 
-    def m2m_values(self) -> dict:
-        values = {}
-        for name in self.M2M:
-            chosen = list(self.cleaned_data.get(name) or [])
-            if not self.instance._state.adding:
-                visible = self.fields[name].queryset.values("pk")
-                chosen += list(getattr(self.instance, name).exclude(pk__in=visible))
-            values[name] = chosen
-        return values
-
 
 def owner_choices(user, current=None):
     """Who may own a follow-up: the user and the members of their teams (the service checks
@@ -674,7 +682,7 @@ class FollowUpResponseForm(PageForm, forms.ModelForm):
 # -- events ------------------------------------------------------------------------------------
 
 
-class EventForm(VersionedForm, forms.ModelForm):
+class EventForm(LinksForm, VersionedForm, forms.ModelForm):
     """An event — a rally, an operation, a trial, a mass arrest — as the event service takes it
     (``record_save``, as the API does): a draft of the user's team that enters review."""
 
@@ -722,17 +730,6 @@ class EventForm(VersionedForm, forms.ModelForm):
         self.fields["team"].queryset = team_choices(user, current)
         if self.instance._state.adding and not self.is_bound:
             self.initial["team"] = self.initial.get("team") or default_team(user)
-
-    def m2m_values(self) -> dict:
-        """Each link as chosen, with the linked records the user may not see kept."""
-        values = {}
-        for name in self.M2M:
-            chosen = list(self.cleaned_data.get(name) or [])
-            if not self.instance._state.adding:
-                visible = self.fields[name].queryset.values("pk")
-                chosen += list(getattr(self.instance, name).exclude(pk__in=visible))
-            values[name] = chosen
-        return values
 
 
 # -- claim status, contested figures ------------------------------------------------------------

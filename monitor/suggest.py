@@ -288,7 +288,9 @@ class PickInput(forms.Widget):
             ((name, pk, " disabled" if disabled else "", label) for pk, label in chips),
         )
         box_attrs = {
-            key: val for key, val in attrs.items() if key not in ("id", "required", "class")
+            key: val
+            for key, val in attrs.items()
+            if key not in ("id", "required", "class", "disabled")
         }
         hint = (
             _("Type the exact name or the id; separate several with “;”.")
@@ -309,9 +311,6 @@ class PickInput(forms.Widget):
             flatatt(box_attrs) if box_attrs else "",
             hint,
         )
-
-    def id_for_label(self, id_):
-        return id_
 
 
 class _PickedChoice:

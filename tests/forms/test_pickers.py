@@ -18,6 +18,8 @@ from tests.factories import (
     AllegationFactory,
     AllegationPerpetratorFactory,
     CaseFactory,
+    DetentionFactory,
+    EventFactory,
     OrganizationFactory,
     PersonFactory,
     PlaceFactory,
@@ -57,6 +59,24 @@ def test_case_form_lists_no_person_place_or_event_but_the_chosen_ones(
         assert not re.search(r'<select[^>]*name="(places|events|tags|allegations-0-victim)"', html)
         assert "Hold Ctrl" not in html
     assert re.search(rf'name="places" value="{chosen.pk}" checked> <span[^>]*>Khorog<', html)
+
+    # The other forms that name persons, places, organisations or events: the same.
+    detention = DetentionFactory(case=case, person=PersonFactory(team=team, name="Held One"))
+    for number in range(25):
+        OrganizationFactory(name=f"Register Court{number:02d}")
+        EventFactory(team=team, title=f"Register Rally{number:02d}")
+    for url in (
+        reverse("detention-steps", kwargs={"case_pk": case.pk, "pk": detention.pk}),
+        reverse("followup-create") + f"?case={case.pk}",
+        reverse("person-create"),
+        reverse("event-create"),
+    ):
+        html = client.get(url).content.decode()
+        assert client.get(url).status_code == 200, url
+        for word in ("Register Person", "Register Village", "Register Court", "Register Rally"):
+            assert word not in html, (url, word)
+        assert not re.search(r"<select[^>]*\bmultiple\b", html), url
+        assert "Hold Ctrl" not in html, url
 
 
 def test_pickers_suggest_only_what_the_user_may_see_and_protected_persons_by_pseudonym(
@@ -189,3 +209,31 @@ def test_the_same_perpetrator_cannot_be_named_twice_on_any_surface(team, monitor
             actor=monitor_on_team,
         )
     assert AllegationPerpetrator.objects.filter(allegation=allegation).count() == 1
+
+
+@pytest.mark.parametrize("source", ["person", "place", "court", "event"])
+def test_suggestions_run_the_same_queries_for_3_and_30_matches(
+    client, team, monitor_on_team, source
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    make = {
+        "person": lambda n: PersonFactory(team=team, name=f"Karimov Number{n:02d}"),
+        "place": lambda n: PlaceFactory(name=f"Karimov Village {n:02d}"),
+        "court": lambda n: OrganizationFactory(name=f"Karimov court {n:02d}"),
+        "event": lambda n: EventFactory(team=team, title=f"Karimov rally {n:02d}"),
+    }[source]
+    client.force_login(monitor_on_team)
+    counts, made = [], 0
+    for total in (3, 30):
+        while made < total:
+            make(made)
+            made += 1
+        _pick(client, source, "Karimov")  # warm the per-process caches
+        with CaptureQueriesContext(connection) as context:
+            found = _pick(client, source, "Karimov")
+        counts.append((len(context.captured_queries), len(found)))
+    # At most ten suggestions, asked in the same queries however many records match.
+    assert [found for _queries, found in counts] == [3, 10]
+    assert counts[0][0] == counts[1][0]

@@ -8,6 +8,29 @@
 (function () {
   "use strict";
 
+  /* Arrow keys move through a suggestion list; Up from the first, or Escape, goes back to
+   * the box (shared by the filters' type-ahead and the forms' pickers). */
+  function navigate(list, box, close) {
+    list.addEventListener("keydown", function (event) {
+      var current = document.activeElement;
+      var item = current && current.parentNode;
+      if (event.key === "ArrowDown" && item && item.nextElementSibling) {
+        event.preventDefault();
+        item.nextElementSibling.querySelector("button").focus();
+      } else if (event.key === "ArrowUp") {
+        event.preventDefault();
+        if (item && item.previousElementSibling) {
+          item.previousElementSibling.querySelector("button").focus();
+        } else {
+          box.focus();
+        }
+      } else if (event.key === "Escape") {
+        close();
+        box.focus();
+      }
+    });
+  }
+
   function enhance(input) {
     var url = input.getAttribute("data-suggest");
     var box = document.createElement("input");
@@ -112,24 +135,7 @@
         }
       }
     });
-    list.addEventListener("keydown", function (event) {
-      var current = document.activeElement;
-      var item = current && current.parentNode;
-      if (event.key === "ArrowDown" && item && item.nextElementSibling) {
-        event.preventDefault();
-        item.nextElementSibling.querySelector("button").focus();
-      } else if (event.key === "ArrowUp") {
-        event.preventDefault();
-        if (item && item.previousElementSibling) {
-          item.previousElementSibling.querySelector("button").focus();
-        } else {
-          box.focus();
-        }
-      } else if (event.key === "Escape") {
-        close();
-        box.focus();
-      }
-    });
+    navigate(list, box, close);
   }
 
   /* The forms' pickers (monitor.suggest.PickInput): the chosen records are chips (checked
@@ -317,24 +323,7 @@
         }
       }
     });
-    list.addEventListener("keydown", function (event) {
-      var current = document.activeElement;
-      var item = current && current.parentNode;
-      if (event.key === "ArrowDown" && item && item.nextElementSibling) {
-        event.preventDefault();
-        item.nextElementSibling.querySelector("button").focus();
-      } else if (event.key === "ArrowUp") {
-        event.preventDefault();
-        if (item && item.previousElementSibling) {
-          item.previousElementSibling.querySelector("button").focus();
-        } else {
-          box.focus();
-        }
-      } else if (event.key === "Escape") {
-        close();
-        box.focus();
-      }
-    });
+    navigate(list, box, close);
   }
 
   function pickers(root) {
