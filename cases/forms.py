@@ -42,8 +42,7 @@ from monitor.pages.editing import (
     PageForm,
     TreeChoiceField,
     VersionedForm,
-    default_team,
-    team_choices,
+    use_team_field,
 )
 from monitor.suggest import use_picker
 from people.models import Organization
@@ -130,12 +129,8 @@ class CaseForm(VersionedForm, forms.ModelForm):
         use_picker(self, "events", "event", user=user)
         use_picker(self, "places", "place", user=user)
         use_picker(self, "tags", f"term-{Vocabulary.TAG}", user=user)
-        current = self.instance.team if self.instance.team_id else None
-        self.fields["team"].queryset = team_choices(user, current)
-        if self.instance._state.adding:
-            if not self.is_bound:
-                self.initial["team"] = self.initial.get("team") or default_team(user)
-        else:
+        use_team_field(self, user)
+        if not self.instance._state.adding:
             self.fields["reference"].disabled = True
             self.fields["reference"].help_text = ""
 
@@ -726,10 +721,7 @@ class EventForm(LinksForm, VersionedForm, forms.ModelForm):
         use_picker(self, "organiser_organizations", "organization", user=user)
         use_picker(self, "tags", f"term-{Vocabulary.TAG}", user=user)
         keep_hidden_choice(self, "parent")
-        current = self.instance.team if self.instance.team_id else None
-        self.fields["team"].queryset = team_choices(user, current)
-        if self.instance._state.adding and not self.is_bound:
-            self.initial["team"] = self.initial.get("team") or default_team(user)
+        use_team_field(self, user)
 
 
 # -- claim status, contested figures ------------------------------------------------------------

@@ -27,6 +27,7 @@ from django.http import Http404, JsonResponse
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
 from monitor.pages.helpers import describe_records
@@ -313,6 +314,12 @@ class PickInput(forms.Widget):
         )
 
 
+#: Typed text that names no record the user may choose (without JavaScript).
+UNKNOWN_CHOICE = gettext_lazy(
+    "Nothing you may choose is called “%(value)s”: pick it from the suggestions."
+)
+
+
 class _PickedChoice:
     """What a picker's field adds to Django's: text that names no record the user may choose
     (typed without JavaScript) is refused with what was typed, as an unknown choice, rather
@@ -323,10 +330,12 @@ class _PickedChoice:
         for token in tokens:
             if token not in (None, "") and _as_uuid(token) is None:
                 raise ValidationError(
-                    self.error_messages["invalid_choice"],
+                    str(UNKNOWN_CHOICE),
                     code="invalid_choice",
                     params={"value": token},
                 )
+        # An id is Django's choice to refuse, with its own words: a hidden record's id and a
+        # made-up one get the same answer.
         return super().clean(value)
 
 
@@ -350,9 +359,6 @@ def use_picker(form, name: str, source: str, *, user) -> None:
     field.queryset = picker.choices(user)
     field.widget = PickInput(source=picker, user=user, multiple=multiple)
     field.widget.choices = field.choices
-    message = _("Nothing you may choose is called “%(value)s”: pick it from the suggestions.")
-    field.error_messages["invalid_choice"] = message
-    field.error_messages["invalid_pk_value"] = message.replace("%(value)s", "%(pk)s")
 
 
 def pick_results(picker: PickSource, text: str, user) -> list[dict]:

@@ -20,8 +20,7 @@ from monitor.pages.editing import (
     OwnRowsFormSetMixin,
     VersionedForm,
     blame,
-    default_team,
-    team_choices,
+    use_team_field,
 )
 from monitor.services import record_save
 from monitor.suggest import use_picker
@@ -95,10 +94,7 @@ class PersonForm(VersionedForm, forms.ModelForm):
         self.user = user
         use_picker(self, "birth_place", "place", user=user)
         use_picker(self, "residence", "place", user=user)
-        current = self.instance.team if self.instance.team_id else None
-        self.fields["team"].queryset = team_choices(user, current)
-        if self.instance._state.adding and not self.is_bound:
-            self.initial["team"] = self.initial.get("team") or default_team(user)
+        use_team_field(self, user)
         self.duplicates: list[Person] = []
 
 

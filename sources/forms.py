@@ -19,8 +19,7 @@ from monitor.pages.editing import (
     TreeChoiceField,
     VersionedForm,
     blame,
-    default_team,
-    team_choices,
+    use_team_field,
 )
 from monitor.suggest import use_picker
 from sources import evidence as filetypes
@@ -97,10 +96,7 @@ class SourceForm(VersionedForm, forms.ModelForm):
         if not self.instance._state.adding:
             field = self.fields["derived_from"]
             field.queryset = field.queryset.exclude(pk=self.instance.pk)
-        current = self.instance.team if self.instance.team_id else None
-        self.fields["team"].queryset = team_choices(user, current)
-        if self.instance._state.adding and not self.is_bound:
-            self.initial["team"] = self.initial.get("team") or default_team(user)
+        use_team_field(self, user)
 
 
 class EvidenceUploadForm(PageForm, forms.Form):

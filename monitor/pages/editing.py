@@ -159,6 +159,15 @@ def team_choices(user, current: Team | None = None):
     return teams.distinct().order_by("name")
 
 
+def use_team_field(form, user) -> None:
+    """A reviewed record's ``team`` field: the teams ``user`` may put it in (keeping the one
+    it is in), and for a new record their own team when they are in exactly one."""
+    current = form.instance.team if form.instance.team_id else None
+    form.fields["team"].queryset = team_choices(user, current)
+    if form.instance._state.adding and not form.is_bound:
+        form.initial["team"] = form.initial.get("team") or default_team(user)
+
+
 def default_team(user) -> Team | None:
     """The user's team when they are in exactly one: new records go there by default."""
     if not has_role(user):
