@@ -28,6 +28,7 @@ class CasesConfig(AppConfig):
     }
 
     def ready(self) -> None:
+        from cases import pickers  # noqa: F401 (the forms' pickers register)
         from cases.views import sections
 
         sections.register()

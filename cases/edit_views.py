@@ -24,13 +24,16 @@ from cases.followups import followup_create, followup_record_response, followup_
 from cases.forms import (
     AllegationRows,
     CaseForm,
+    ClaimStatusForm,
     DetentionRows,
+    EventForm,
+    FigureForm,
     FollowUpForm,
     FollowUpResponseForm,
     StepRows,
 )
-from cases.models import Case, Detention, DetentionStep, FollowUp
-from cases.services import case_record, detention_steps_record
+from cases.models import Allegation, Case, Detention, DetentionStep, Event, FollowUp
+from cases.services import case_record, claim_set_status, detention_steps_record, figure_add
 from monitor.pages.editing import (
     EditPage,
     FormError,
@@ -43,7 +46,7 @@ from monitor.pages.editing import (
     submit_for_review,
     visible_or_404,
 )
-from monitor.services import PartError, PartErrors
+from monitor.services import PartError, PartErrors, record_save
 from people.forms import duplicates_message, likely_duplicates
 from people.services import likeness_message, typed_name_likenesses
 from sources.forms import (
@@ -223,21 +226,24 @@ class CasePage(RowsPage):
         }
 
 
+def open_page(request, record, page: EditPage, *, back: str):
+    """``page`` if the user may edit ``record`` (new or saved), else 403 with why."""
+    refusal = may_edit(record, request.user)
+    if refusal:
+        return refused(request, refusal, back=back)
+    return page.handle()
+
+
 @require_http_methods(["GET", "POST"])
 def case_create(request):
-    refusal = may_edit(Case(), request.user)
-    if refusal:
-        return refused(request, refusal, back=reverse("case-list"))
-    return CasePage(request).handle()
+    return open_page(request, Case(), CasePage(request), back=reverse("case-list"))
 
 
 @require_http_methods(["GET", "POST"])
 def case_edit(request, pk):
     case = visible_or_404(Case, request.user, pk)
-    refusal = may_edit(case, request.user)
-    if refusal:
-        return refused(request, refusal, back=reverse("case-detail", args=[case.pk]))
-    return CasePage(request, case).handle()
+    back = reverse("case-detail", args=[case.pk])
+    return open_page(request, case, CasePage(request, case), back=back)
 
 
 @require_POST
@@ -473,3 +479,151 @@ def followup_respond(request, pk):
     if refusal:
         return refused(request, refusal, back=reverse("followup-detail", args=[followup.pk]))
     return ResponsePage(request, followup).handle()
+
+
+# -- events -------------------------------------------------------------------------------------
+
+
+class EventPage(EditPage):
+    """A new event, or an edit of one: saved by ``record_save`` with its links, as the API's
+    event writes are; a new event is a draft that enters review."""
+
+    template_name = "cases/event_form.html"
+
+    def build(self, data=None, files=None) -> None:
+        self.forms = {
+            "form": EventForm(data, instance=self.record or Event(), user=self.user),
+            "reason_form": ReasonForm(data, prefix="history"),
+        }
+
+    def save(self) -> Event:
+        form = self.forms["form"]
+        with blame(form):
+            return record_save(
+                record=form.instance,
+                actor=self.user,
+                reason=self.forms["reason_form"].cleaned_data.get("change_reason") or "",
+                expected_version=form.expected_version,
+                m2m=form.m2m_values(),
+            )
+
+    def success_url(self, record) -> str:
+        return reverse("event-detail", args=[record.pk])
+
+    def extra_context(self) -> dict:
+        back = reverse("event-detail", args=[self.record.pk]) if self.record else None
+        return {"cancel_url": back or reverse("event-list")}
+
+
+@require_http_methods(["GET", "POST"])
+def event_create(request):
+    return open_page(request, Event(), EventPage(request), back=reverse("event-list"))
+
+
+@require_http_methods(["GET", "POST"])
+def event_edit(request, pk):
+    event = visible_or_404(Event, request.user, pk)
+    back = reverse("event-detail", args=[event.pk])
+    return open_page(request, event, EventPage(request, event), back=back)
+
+
+# -- a claim's status ---------------------------------------------------------------------------
+
+
+def _claim_case(claim) -> Case:
+    return claim.case if isinstance(claim, Allegation) else claim.detention.case
+
+
+class ClaimStatusPage(EditPage):
+    """Set a claim's status; the service says why a status is refused (not enough
+    independent sources, four eyes, a verified claim)."""
+
+    template_name = "cases/claim_status_form.html"
+
+    def build(self, data=None, files=None) -> None:
+        form = ClaimStatusForm(data)
+        if data is None:
+            form.initial = {"status": self.record.claim_status, "version": self.record.version}
+        self.forms = {"form": form}
+
+    def save(self):
+        form = self.forms["form"]
+        return claim_set_status(
+            claim=self.record,
+            status=form.cleaned_data["status"],
+            actor=self.user,
+            comment=form.cleaned_data.get("comment") or "",
+            expected_version=form.cleaned_data.get("version") or 0,
+        )
+
+    def success_url(self, record) -> str:
+        return reverse("case-detail", args=[_claim_case(record).pk])
+
+    def success_message(self, record) -> str:
+        return _("The claim is now %(status)s.") % {"status": record.get_claim_status_display()}
+
+    def extra_context(self) -> dict:
+        return {"claim": self.record, "cancel_url": self.success_url(self.record)}
+
+
+def _claim_status(request, model, pk):
+    claim = visible_or_404(model, request.user, pk)
+    back = reverse("case-detail", args=[_claim_case(claim).pk])
+    return open_page(request, claim, ClaimStatusPage(request, claim), back=back)
+
+
+@require_http_methods(["GET", "POST"])
+def allegation_status(request, pk):
+    return _claim_status(request, Allegation, pk)
+
+
+@require_http_methods(["GET", "POST"])
+def step_status(request, pk):
+    return _claim_status(request, DetentionStep, pk)
+
+
+# -- an event's contested figures -----------------------------------------------------------------
+
+
+class FigurePage(EditPage):
+    """Add one party's figure for an event, with its source (``figure_add``)."""
+
+    template_name = "cases/figure_form.html"
+
+    def __init__(self, request, event: Event):
+        super().__init__(request, None)
+        self.event = event
+
+    def build(self, data=None, files=None) -> None:
+        self.forms = {"form": FigureForm(data, user=self.user)}
+
+    def save(self):
+        form = self.forms["form"]
+        data = form.cleaned_data
+        with blame(form):
+            return figure_add(
+                event=self.event,
+                actor=self.user,
+                source=data["source"],
+                as_of=data.get("as_of"),
+                page=data.get("page") or "",
+                quote=data.get("quote") or "",
+                credibility=data.get("credibility"),
+                **{name: data.get(name) for name in form._meta.fields},
+            )
+
+    def success_url(self, record) -> str:
+        return reverse("event-detail", args=[self.event.pk])
+
+    def success_message(self, record) -> str:
+        return _("The figure was added.")
+
+    def extra_context(self) -> dict:
+        return {"event": self.event, "cancel_url": self.success_url(None)}
+
+
+@require_http_methods(["GET", "POST"])
+def figure_create(request, pk):
+    event = visible_or_404(Event, request.user, pk)
+    back = reverse("event-detail", args=[event.pk])
+    return open_page(request, event, FigurePage(request, event), back=back)

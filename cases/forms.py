@@ -12,16 +12,17 @@ from __future__ import annotations
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from cases.choices import FollowUpKind, PerpetratorRole
+from cases.choices import ClaimStatus, FollowUpKind, PerpetratorRole
 from cases.models import (
     Allegation,
     Case,
     Detention,
     DetentionStep,
     Event,
-    Facility,
+    EventFigure,
     FollowUp,
     FollowUpResponse,
 )
@@ -40,14 +41,13 @@ from monitor.pages.editing import (
     OwnRowsFormSetMixin,
     PageForm,
     TreeChoiceField,
-    TreeMultipleChoiceField,
     VersionedForm,
-    default_team,
-    team_choices,
+    use_team_field,
 )
+from monitor.suggest import use_picker
 from people.models import Organization
-from people.selectors import person_choices
-from sources.forms import add_citation_fields, citation_input, clean_citation, visible_sources
+from sources.choices import Credibility
+from sources.forms import add_citation_fields, citation_input, clean_citation
 from sources.models import Source
 
 DATE_HELP = _("2022-05-18, 2022-05, May 2022, 2022 or c. 2021.")
@@ -96,23 +96,14 @@ class CaseForm(VersionedForm, forms.ModelForm):
             example="TJK-2023-0007",
         ),
     )
-    events = TreeMultipleChoiceField(
-        queryset=Event.objects.none(),
-        label=_("Events"),
-        required=False,
-        widget=forms.SelectMultiple(attrs={"size": 5}),
+    events = forms.ModelMultipleChoiceField(
+        queryset=Event.objects.none(), label=_("Events"), required=False
     )
-    places = TreeMultipleChoiceField(
-        queryset=Place.objects.none(),
-        label=_("Places"),
-        required=False,
-        widget=forms.SelectMultiple(attrs={"size": 5}),
+    places = forms.ModelMultipleChoiceField(
+        queryset=Place.objects.none(), label=_("Places"), required=False
     )
-    tags = TreeMultipleChoiceField(
-        queryset=Term.objects.none(),
-        label=_("Tags"),
-        required=False,
-        widget=forms.SelectMultiple(attrs={"size": 4}),
+    tags = forms.ModelMultipleChoiceField(
+        queryset=Term.objects.none(), label=_("Tags"), required=False
     )
 
     class Meta:
@@ -135,17 +126,11 @@ class CaseForm(VersionedForm, forms.ModelForm):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
-        self.fields["events"].queryset = Event.objects.visible_to(user).filter(
-            archived_at__isnull=True
-        )
-        self.fields["places"].queryset = places(user)
-        self.fields["tags"].queryset = terms(user, Vocabulary.TAG)
-        current = self.instance.team if self.instance.team_id else None
-        self.fields["team"].queryset = team_choices(user, current)
-        if self.instance._state.adding:
-            if not self.is_bound:
-                self.initial["team"] = self.initial.get("team") or default_team(user)
-        else:
+        use_picker(self, "events", "event", user=user)
+        use_picker(self, "places", "place", user=user)
+        use_picker(self, "tags", f"term-{Vocabulary.TAG}", user=user)
+        use_team_field(self, user)
+        if not self.instance._state.adding:
             self.fields["reference"].disabled = True
             self.fields["reference"].help_text = ""
 
@@ -236,7 +221,7 @@ class AllegationForm(NewPersonMixin, RowForm):
     person_field = "victim"
 
     violation_type = TreeChoiceField(queryset=Term.objects.none(), label=_("Violation"))
-    place = TreeChoiceField(queryset=Place.objects.none(), label=_("Place"), required=False)
+    place = forms.ModelChoiceField(queryset=Place.objects.none(), label=_("Place"), required=False)
     perpetrator = forms.ModelChoiceField(
         queryset=Organization.objects.none(),
         label=_("Alleged perpetrator (organisation)"),
@@ -262,12 +247,29 @@ class AllegationForm(NewPersonMixin, RowForm):
 
     def __init__(self, *args, user, sources, **kwargs):
         super().__init__(*args, user=user, sources=sources, **kwargs)
-        self.fields["victim"].queryset = person_choices(user)
+        use_picker(self, "victim", "person", user=user)
         self.fields["violation_type"].queryset = terms(user, Vocabulary.VIOLATION_TYPE)
-        self.fields["place"].queryset = places(user)
-        self.fields["perpetrator"].queryset = organizations(user)
+        use_picker(self, "place", "place", user=user)
+        use_picker(self, "perpetrator", "organization", user=user)
         keep_hidden_choice(self, "victim")
+        if not self.instance._state.adding:
+            self.show_saved_perpetrator()
         self.add_new_person_fields()
+
+    def show_saved_perpetrator(self) -> None:
+        """The organisation saved as perpetrator is the field's value (the first one, with
+        its role), so the form shows what is saved and saving it again adds nothing."""
+        saved = (
+            self.instance.perpetrators.filter(
+                archived_at__isnull=True,
+                organization__in=self.fields["perpetrator"].queryset.values("pk"),
+            )
+            .order_by("created_at")
+            .first()
+        )
+        if saved is not None:
+            self.initial["perpetrator"] = saved.organization_id
+            self.initial["perpetrator_role"] = saved.role
 
     def clean(self):
         data = super().clean()
@@ -294,7 +296,7 @@ class DetentionForm(NewPersonMixin, RowForm):
     arrested_on = ApproximateDateFormField(
         label=_("Arrested on"), required=False, help_text=DATE_HELP
     )
-    held_at = TreeChoiceField(
+    held_at = forms.ModelChoiceField(
         queryset=Term.objects.none(), label=_("Held at (facility)"), required=False
     )
 
@@ -306,11 +308,11 @@ class DetentionForm(NewPersonMixin, RowForm):
 
     def __init__(self, *args, user, sources, **kwargs):
         super().__init__(*args, user=user, sources=sources, **kwargs)
-        self.fields["person"].queryset = person_choices(user)
+        use_picker(self, "person", "person", user=user)
         keep_hidden_choice(self, "person")
         self.add_new_person_fields()
         if self.instance._state.adding:
-            self.fields["held_at"].queryset = terms(user, Vocabulary.FACILITY)
+            use_picker(self, "held_at", f"term-{Vocabulary.FACILITY}", user=user)
         else:
             # Steps of a recorded detention are kept on its own page.
             del self.fields["arrested_on"], self.fields["held_at"]
@@ -334,21 +336,77 @@ class DetentionForm(NewPersonMixin, RowForm):
         )
 
 
-class DetentionStepForm(RowForm):
-    facility = TreeChoiceField(queryset=Term.objects.none(), label=_("Facility"), required=False)
-    place = TreeChoiceField(queryset=Place.objects.none(), label=_("Place"), required=False)
-    articles = TreeMultipleChoiceField(
-        queryset=Term.objects.none(),
-        label=_("Criminal-code articles"),
-        required=False,
-        widget=forms.SelectMultiple(attrs={"size": 4}),
-    )
+class SentenceWidget(forms.MultiWidget):
+    """A sentence typed as it is pronounced: years and months (stored in months)."""
 
-    administrative_articles = TreeMultipleChoiceField(
-        queryset=Term.objects.none(),
-        label=_("Administrative-code articles"),
-        required=False,
-        widget=forms.SelectMultiple(attrs={"size": 4}),
+    def __init__(self, attrs=None):
+        number = {"min": 0, "inputmode": "numeric", "class": "input--short"}
+        super().__init__(
+            [
+                forms.NumberInput(attrs={**number, "max": 99}),
+                forms.NumberInput(attrs={**number, "max": 11}),
+            ],
+            attrs,
+        )
+
+    def decompress(self, value):
+        if value in (None, ""):
+            return [None, None]
+        years, months = divmod(int(value), 12)
+        return [years, months]
+
+    def render(self, name, value, attrs=None, renderer=None):
+        values = value if isinstance(value, list) else self.decompress(value)
+        attrs = self.build_attrs(self.attrs, attrs)
+        base_id = attrs.pop("id", None)
+        words = (_("years"), _("months"))
+        parts = []
+        for index, (widget, word) in enumerate(zip(self.widgets, words, strict=True)):
+            sub_attrs = dict(attrs, **({"id": f"{base_id}_{index}"} if base_id else {}))
+            sub_attrs["aria-label"] = word
+            sub = widget.render(f"{name}_{index}", values[index], sub_attrs, renderer)
+            parts.append(format_html('<span class="sentence__part">{} {}</span>', sub, word))
+        return format_html(
+            '<span class="sentence">{}</span>', format_html_join(" ", "{}", ((p,) for p in parts))
+        )
+
+
+class SentenceField(forms.MultiValueField):
+    """Years and months → months (the model's ``sentence_months``); both empty → none."""
+
+    widget = SentenceWidget
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("require_all_fields", False)
+        kwargs.setdefault("required", False)
+        super().__init__(
+            fields=(
+                forms.IntegerField(min_value=0, max_value=99, required=False),
+                forms.IntegerField(min_value=0, max_value=11, required=False),
+            ),
+            **kwargs,
+        )
+
+    def compress(self, data_list):
+        years, months = [*data_list, None, None][:2]
+        if years in (None, "") and months in (None, ""):
+            return None
+        return int(years or 0) * 12 + int(months or 0)
+
+
+class DetentionStepForm(RowForm):
+    facility = forms.ModelChoiceField(
+        queryset=Term.objects.none(), label=_("Facility"), required=False
+    )
+    place = forms.ModelChoiceField(queryset=Place.objects.none(), label=_("Place"), required=False)
+    articles = forms.ModelMultipleChoiceField(
+        queryset=Term.objects.none(), label=_("Criminal-code articles"), required=False
+    )
+    administrative_articles = forms.ModelMultipleChoiceField(
+        queryset=Term.objects.none(), label=_("Administrative-code articles"), required=False
+    )
+    sentence_months = SentenceField(
+        label=_("Sentence"), help_text=_("For a sentence or an appeal: years and months.")
     )
 
     class Meta:
@@ -373,21 +431,20 @@ class DetentionStepForm(RowForm):
         widgets = {"note": forms.Textarea(attrs={"rows": 2})}
         help_texts = {
             "date": DATE_HELP,
-            "sentence_months": _("For a sentence or an appeal: 7 years is 84."),
             "fine_amount": _("For a fine: the amount, with its currency (TJS)."),
             "arrest_days": _("For an administrative arrest: how many days."),
         }
 
     def __init__(self, *args, user, sources, **kwargs):
         super().__init__(*args, user=user, sources=sources, **kwargs)
-        self.fields["facility"].queryset = terms(user, Vocabulary.FACILITY)
-        self.fields["place"].queryset = places(user)
-        self.fields["articles"].queryset = terms(user, Vocabulary.CRIMINAL_ARTICLE)
-        self.fields["administrative_articles"].queryset = terms(
-            user, Vocabulary.ADMINISTRATIVE_ARTICLE
+        use_picker(self, "facility", f"term-{Vocabulary.FACILITY}", user=user)
+        use_picker(self, "place", "place", user=user)
+        use_picker(self, "articles", f"term-{Vocabulary.CRIMINAL_ARTICLE}", user=user)
+        use_picker(
+            self, "administrative_articles", f"term-{Vocabulary.ADMINISTRATIVE_ARTICLE}", user=user
         )
-        self.fields["held_at"].queryset = Facility.objects.visible_to(user).active()
-        self.fields["authority"].queryset = organizations(user)
+        use_picker(self, "held_at", "facility", user=user)
+        use_picker(self, "authority", "court", user=user)
         keep_hidden_choice(self, "authority")
 
     def to_input(self) -> StepInput:
@@ -477,17 +534,32 @@ StepRows = row_formset(DetentionStep, DetentionStepForm, StepFormSet, extra=2)
 # -- follow-ups --------------------------------------------------------------------------------
 
 
-class FollowUpForm(VersionedForm, forms.ModelForm):
+class LinksForm:
+    """A model form whose many-to-many links (``M2M``) the services save: each as chosen,
+    with the linked records the user may not see kept (dropping them silently would change
+    the record without anyone deciding so)."""
+
+    M2M: tuple[str, ...] = ()
+
+    def m2m_values(self) -> dict:
+        values = {}
+        for name in self.M2M:
+            chosen = list(self.cleaned_data.get(name) or [])
+            if not self.instance._state.adding:
+                visible = self.fields[name].queryset.values("pk")
+                chosen += list(getattr(self.instance, name).exclude(pk__in=visible))
+            values[name] = chosen
+        return values
+
+
+class FollowUpForm(LinksForm, VersionedForm, forms.ModelForm):
     """A UN communication, a letter, a hearing, an appeal or a visit about a case."""
 
     communication_type = forms.ModelChoiceField(
         queryset=Term.objects.none(), label=_("UN communication type"), required=False
     )
     mandates = forms.ModelMultipleChoiceField(
-        queryset=Term.objects.none(),
-        label=_("Mandates"),
-        required=False,
-        widget=forms.SelectMultiple(attrs={"size": 5}),
+        queryset=Term.objects.none(), label=_("Mandates"), required=False
     )
     due_on = forms.DateField(
         label=_("Response due"),
@@ -527,11 +599,7 @@ class FollowUpForm(VersionedForm, forms.ModelForm):
             "public_url",
             "owner",
         ]
-        widgets = {
-            "description": forms.Textarea(attrs={"rows": 3}),
-            "other_addressees": forms.SelectMultiple(attrs={"size": 4}),
-            "persons": forms.SelectMultiple(attrs={"size": 4}),
-        }
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
         help_texts = {"sent": DATE_HELP, "occurs": DATE_HELP}
 
     #: The fields passed to the follow-up services as many-to-many values.
@@ -541,10 +609,11 @@ class FollowUpForm(VersionedForm, forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.user, self.case = user, case
         self.fields["communication_type"].queryset = terms(user, Vocabulary.UN_COMMUNICATION_TYPE)
-        self.fields["mandates"].queryset = terms(user, Vocabulary.UN_MANDATE)
-        for name in ("addressee", "court", "other_addressees"):
-            self.fields[name].queryset = organizations(user)
-        self.fields["persons"].queryset = person_choices(user)
+        use_picker(self, "mandates", f"term-{Vocabulary.UN_MANDATE}", user=user)
+        for name in ("addressee", "other_addressees"):
+            use_picker(self, name, "organization", user=user)
+        use_picker(self, "court", "court", user=user)
+        use_picker(self, "persons", "person", user=user)
         self.fields["owner"].queryset = owner_choices(user, current=self.instance.owner_id)
         keep_hidden_choice(self, "addressee")
         keep_hidden_choice(self, "court")
@@ -569,16 +638,6 @@ class FollowUpForm(VersionedForm, forms.ModelForm):
         for name in ("description", "reference", "public_url"):
             fields[name] = fields.get(name) or ""
         return fields
-
-    def m2m_values(self) -> dict:
-        values = {}
-        for name in self.M2M:
-            chosen = list(self.cleaned_data.get(name) or [])
-            if not self.instance._state.adding:
-                visible = self.fields[name].queryset.values("pk")
-                chosen += list(getattr(self.instance, name).exclude(pk__in=visible))
-            values[name] = chosen
-        return values
 
 
 def owner_choices(user, current=None):
@@ -607,9 +666,109 @@ class FollowUpResponseForm(PageForm, forms.ModelForm):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["document"].queryset = visible_sources(user)
+        use_picker(self, "document", "source", user=user)
 
     def _get_validation_exclusions(self):
         exclude = super()._get_validation_exclusions()
         exclude.add("followup")
+        return exclude
+
+
+# -- events ------------------------------------------------------------------------------------
+
+
+class EventForm(LinksForm, VersionedForm, forms.ModelForm):
+    """An event — a rally, an operation, a trial, a mass arrest — as the event service takes it
+    (``record_save``, as the API does): a draft of the user's team that enters review."""
+
+    kind = TreeChoiceField(queryset=Term.objects.none(), label=_("Kind"), required=False)
+    start = ApproximateDateFormField(label=_("Start"), required=False, help_text=DATE_HELP)
+    end = ApproximateDateFormField(label=_("End"), required=False, help_text=DATE_HELP)
+
+    class Meta:
+        model = Event
+        fields = [
+            "title",
+            "kind",
+            "parent",
+            "start",
+            "end",
+            "places",
+            "description",
+            "assembly_status",
+            "organiser_persons",
+            "organiser_organizations",
+            "tags",
+            "confidentiality",
+            "team",
+        ]
+        widgets = {"description": forms.Textarea(attrs={"rows": 4})}
+        help_texts = {"team": _("Its members see the event whatever its confidentiality.")}
+
+    #: The many-to-many fields, saved with the event by the service.
+    M2M = ("places", "organiser_persons", "organiser_organizations", "tags")
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.fields["kind"].queryset = terms(user, Vocabulary.EVENT_TYPE)
+        use_picker(self, "parent", "event", user=user)
+        if not self.instance._state.adding:
+            parent = self.fields["parent"]
+            parent.queryset = parent.queryset.exclude(pk=self.instance.pk)
+        use_picker(self, "places", "place", user=user)
+        use_picker(self, "organiser_persons", "person", user=user)
+        use_picker(self, "organiser_organizations", "organization", user=user)
+        use_picker(self, "tags", f"term-{Vocabulary.TAG}", user=user)
+        keep_hidden_choice(self, "parent")
+        use_team_field(self, user)
+
+
+# -- claim status, contested figures ------------------------------------------------------------
+
+
+class ClaimStatusForm(PageForm, forms.Form):
+    """A claim's status (corroborated, disputed, refuted…): ``claim_set_status`` decides
+    whether the evidence and the four-eyes rule allow it, as for the API."""
+
+    status = forms.ChoiceField(label=_("Claim status"), choices=ClaimStatus.choices)
+    comment = forms.CharField(
+        label=_("Why"),
+        required=False,
+        max_length=500,
+        help_text=_("Kept in the history with your name."),
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
+
+
+class FigureForm(PageForm, forms.ModelForm):
+    """One party's figure for an event ("more than 40 killed, say UN experts"), with the
+    source that gives it: ``figure_add``, as for the API."""
+
+    source = forms.ModelChoiceField(queryset=Source.objects.none(), label=_("Source"))
+    as_of = ApproximateDateFormField(label=_("As of"), required=False, help_text=DATE_HELP)
+    page = forms.CharField(label=_("Page"), required=False, max_length=40)
+    quote = forms.CharField(
+        label=_("Quote"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    credibility = forms.TypedChoiceField(
+        label=_("Credibility of this information"),
+        choices=Credibility.choices,
+        coerce=int,
+        initial=Credibility.CANNOT_JUDGE,
+    )
+
+    class Meta:
+        model = EventFigure
+        fields = ["kind", "qualifier", "value", "value_max", "claimed_by", "note"]
+        widgets = {"note": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        use_picker(self, "source", "source", user=user)
+
+    def _get_validation_exclusions(self):
+        # The figure's event, source and date are the service's to set and check.
+        exclude = super()._get_validation_exclusions()
+        exclude.update({"event", "source", "as_of"})
         return exclude

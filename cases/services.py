@@ -512,12 +512,10 @@ def allegation_record(
         )
     if item.perpetrator is not None:
         with _tagged("perpetrator"):
-            record_save(
-                record=AllegationPerpetrator(
-                    allegation=allegation,
-                    organization=item.perpetrator,
-                    role=item.perpetrator_role,
-                ),
+            perpetrator_name(
+                allegation=allegation,
+                organization=item.perpetrator,
+                role=item.perpetrator_role,
                 actor=actor,
                 reason=reason,
             )
@@ -527,6 +525,22 @@ def allegation_record(
         )
     case_person_link(case=case, person=allegation.victim, actor=actor, reason=reason)
     return allegation
+
+
+def perpetrator_name(
+    *, allegation: Allegation, organization, role: str, actor, reason: str = ""
+) -> AllegationPerpetrator:
+    """Name ``organization`` as a perpetrator of ``allegation``, once: named again (the edit
+    form shows the saved one, and saving it again is no new claim) it keeps its one row,
+    with the role now given."""
+    row = AllegationPerpetrator(allegation=allegation, organization=organization, role=role)
+    existing = row.same_perpetrator().first()
+    if existing is not None:
+        if existing.role == role:
+            return existing
+        existing.role = role
+        row = existing
+    return record_save(record=row, actor=actor, reason=reason)
 
 
 # -- detentions and their steps ------------------------------------------------------------

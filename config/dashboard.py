@@ -66,6 +66,8 @@ def dashboard(request):
     returned = mine.get(ReviewState.RETURNED, [])
     _attach_return_comments(returned)
     context = {
+        # A viewer records nothing: no drafts or returns of theirs to show, not even empty.
+        "records_work": user.has_perm("cases.add_case"),
         "drafts": drafts,
         "returned": returned,
         "is_reviewer": user.has_perm("monitor.verify_record"),

@@ -53,6 +53,9 @@ def _wrapped(view):
 urlpatterns = [
     # Type-ahead choices of the list filters (monitor.suggest): a session, like the pages.
     path("suggest/<str:model>/<str:field>/", suggest.suggest_view, name="suggest"),
+    # The forms' pickers: suggestions, and a record added in place (monitor.suggest).
+    path("pick/<str:source>/", suggest.pick_view, name="pick"),
+    path("pick/<str:source>/new/", suggest.pick_new_view, name="pick-new"),
     path(
         "accounts/login/",
         login_not_required(twofactor_views.SignInView.as_view()),

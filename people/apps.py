@@ -15,3 +15,6 @@ class PeopleConfig(AppConfig):
         "organization": roles.DOMAIN,
         "affiliation": roles.DOMAIN,
     }
+
+    def ready(self) -> None:
+        from people import pickers  # noqa: F401 (the forms' pickers register)

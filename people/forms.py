@@ -18,13 +18,12 @@ from monitor.approxdate import ApproximateDateFormField
 from monitor.models import Place
 from monitor.pages.editing import (
     OwnRowsFormSetMixin,
-    TreeChoiceField,
     VersionedForm,
     blame,
-    default_team,
-    team_choices,
+    use_team_field,
 )
 from monitor.services import record_save
+from monitor.suggest import use_picker
 from people import matching
 from people.models import Person, PersonName
 
@@ -57,10 +56,12 @@ class PersonForm(VersionedForm, forms.ModelForm):
     birth_date = ApproximateDateFormField(
         label=_("Date of birth"), required=False, help_text=DATE_HELP
     )
-    birth_place = TreeChoiceField(
+    birth_place = forms.ModelChoiceField(
         queryset=Place.objects.none(), label=_("Place of birth"), required=False
     )
-    residence = TreeChoiceField(queryset=Place.objects.none(), label=_("Residence"), required=False)
+    residence = forms.ModelChoiceField(
+        queryset=Place.objects.none(), label=_("Residence"), required=False
+    )
     confirm_duplicates = forms.BooleanField(
         label=_("These are different people: save anyway"), required=False
     )
@@ -91,13 +92,9 @@ class PersonForm(VersionedForm, forms.ModelForm):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
-        places = Place.objects.visible_to(user).filter(archived_at__isnull=True)
-        self.fields["birth_place"].queryset = places
-        self.fields["residence"].queryset = places
-        current = self.instance.team if self.instance.team_id else None
-        self.fields["team"].queryset = team_choices(user, current)
-        if self.instance._state.adding and not self.is_bound:
-            self.initial["team"] = self.initial.get("team") or default_team(user)
+        use_picker(self, "birth_place", "place", user=user)
+        use_picker(self, "residence", "place", user=user)
+        use_team_field(self, user)
         self.duplicates: list[Person] = []
 
 

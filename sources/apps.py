@@ -18,6 +18,7 @@ class SourcesConfig(AppConfig):
     }
 
     def ready(self) -> None:
+        from sources import pickers  # noqa: F401 (the forms' pickers register)
         from sources.models import Citation
 
         CITATION_MODEL.provide(Citation)

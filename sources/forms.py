@@ -19,24 +19,24 @@ from monitor.pages.editing import (
     TreeChoiceField,
     VersionedForm,
     blame,
-    default_team,
-    team_choices,
+    use_team_field,
 )
+from monitor.suggest import use_picker
 from sources import evidence as filetypes
-from sources.choices import Credibility, Reliability
+from sources.choices import Credibility, Reliability, Stance
 from sources.models import Citation, Source
+from sources.pickers import source_choices
 from sources.services import (
     CitationInput,
     NewSource,
+    citable_fields,
     source_create_quick,
 )
 
 DATE_HELP = _("2022-05-18, 2022-05, May 2022, 2022 or c. 2021.")
 
 
-def visible_sources(user):
-    """Sources ``user`` may see and cite (archived ones are not offered)."""
-    return Source.objects.visible_to(user).filter(archived_at__isnull=True).order_by("title")
+visible_sources = source_choices
 
 
 def source_kinds(user):
@@ -77,7 +77,6 @@ class SourceForm(VersionedForm, forms.ModelForm):
         widgets = {
             "summary": forms.Textarea(attrs={"rows": 4}),
             "obtained_how": forms.Textarea(attrs={"rows": 2}),
-            "derived_from": forms.SelectMultiple(attrs={"size": 4}),
         }
         help_texts = {
             "published": DATE_HELP,
@@ -93,14 +92,11 @@ class SourceForm(VersionedForm, forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.user = user
         self.fields["kind"].queryset = source_kinds(user)
-        others = visible_sources(user)
+        use_picker(self, "derived_from", "source", user=user)
         if not self.instance._state.adding:
-            others = others.exclude(pk=self.instance.pk)
-        self.fields["derived_from"].queryset = others
-        current = self.instance.team if self.instance.team_id else None
-        self.fields["team"].queryset = team_choices(user, current)
-        if self.instance._state.adding and not self.is_bound:
-            self.initial["team"] = self.initial.get("team") or default_team(user)
+            field = self.fields["derived_from"]
+            field.queryset = field.queryset.exclude(pk=self.instance.pk)
+        use_team_field(self, user)
 
 
 class EvidenceUploadForm(PageForm, forms.Form):
@@ -206,6 +202,8 @@ CITATION_FIELDS = {
     "timestamp": "cite_timestamp",
     "quote": "cite_quote",
     "credibility": "cite_credibility",
+    "stance": "cite_stance",
+    "field_name": "cite_field",
 }
 
 
@@ -245,6 +243,18 @@ def add_citation_fields(form, sources: SourceChoices) -> None:
         coerce=int,
         initial=Credibility.CANNOT_JUDGE,
     )
+    form.fields["cite_stance"] = forms.ChoiceField(
+        label=_("The source"),
+        choices=Stance.choices,
+        initial=Stance.SUPPORTS,
+        help_text=_("A source that contests the claim makes it disputed."),
+    )
+    fields = citable_fields(form._meta.model)
+    form.fields["cite_field"] = forms.ChoiceField(
+        label=_("What it supports"),
+        choices=[("", _("the whole record")), *fields.items()],
+        required=False,
+    )
     form.citation_sources = sources
 
 
@@ -274,6 +284,8 @@ def citation_input(form) -> CitationInput | None:
         timestamp=data.get("cite_timestamp") or "",
         quote=data.get("cite_quote") or "",
         credibility=data.get("cite_credibility") or Credibility.CANNOT_JUDGE,
+        stance=data.get("cite_stance") or Stance.SUPPORTS,
+        field_name=data.get("cite_field") or "",
     )
 
 

@@ -201,6 +201,7 @@ class CitationInput:
     quote: str = ""
     credibility: int = Credibility.CANNOT_JUDGE
     field_name: str = ""
+    stance: str = Stance.SUPPORTS
 
 
 def citation_add_from(
@@ -225,6 +226,7 @@ def citation_add_from(
         timestamp=citation.timestamp or "",
         quote=citation.quote or "",
         credibility=citation.credibility or Credibility.CANNOT_JUDGE,
+        stance=citation.stance or Stance.SUPPORTS,
     )
 
 

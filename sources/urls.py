@@ -18,6 +18,9 @@ urlpatterns = [
 ]
 
 evidence_urlpatterns = (
-    [path("<uuid:pk>/download/", evidence.evidence_download, name="evidence-download")],
+    [
+        path("<uuid:pk>/download/", evidence.evidence_download, name="evidence-download"),
+        path("<uuid:pk>/preview/", evidence.evidence_preview, name="evidence-preview"),
+    ],
     "sources",
 )

@@ -72,7 +72,7 @@ NOT_PAGES = {
     "source-submit", "two-factor-verify", "two-factor-setup", "password_change_done",
     "login", "suggest", "task-progress-json", "task-progress-cancel", "export-download",
     "import-failed", "person-unmerge", "detention-statistics-export", "facility-export",
-    "session-status",
+    "session-status", "pick", "pick-new", "evidence-preview",
 }  # fmt: skip
 
 WORD = re.compile(r"[A-Za-z][A-Za-z0-9_.'’-]*[A-Za-z0-9]|[A-Za-z]{2,}")
@@ -124,6 +124,8 @@ def cyrillic_world(team, personas):
     return {
         "case": case,
         "event": event,
+        "allegation": allegation,
+        "arrest": arrest,
         "source": source,
         "person": person,
         "detention": detention,
@@ -158,6 +160,10 @@ def _kwargs(name: str, world) -> dict | None:
         "case-un-submission": {"pk": world["case"].pk},
         "detention-steps": {"case_pk": world["case"].pk, "pk": world["detention"].pk},
         "event-detail": {"pk": world["event"].pk},
+        "event-edit": {"pk": world["event"].pk},
+        "figure-create": {"pk": world["event"].pk},
+        "allegation-status": {"pk": world["allegation"].pk},
+        "step-status": {"pk": world["arrest"].pk},
         "followup-detail": {"pk": world["followup"].pk},
         "followup-edit": {"pk": world["followup"].pk},
         "followup-respond": {"pk": world["followup"].pk},

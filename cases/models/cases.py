@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -362,3 +363,23 @@ class AllegationPerpetrator(AuditedModel):
 
     #: Part of that record: in its review (see ``AuditedModel.review_parent``).
     review_parent = "allegation"
+
+    def same_perpetrator(self) -> models.QuerySet:
+        """The allegation's other rows, not archived, naming the same person or organisation."""
+        rule = models.Q(person_id=self.person_id) if self.person_id else models.Q()
+        if self.organization_id:
+            rule |= models.Q(organization_id=self.organization_id)
+        if not rule:
+            return AllegationPerpetrator.objects.none()
+        return AllegationPerpetrator._base_manager.filter(
+            rule, allegation_id=self.allegation_id, archived_at__isnull=True
+        ).exclude(pk=self.pk)
+
+    def clean(self) -> None:
+        # Named twice, one perpetrator would count twice (issue 19: re-picking the saved one
+        # on the edit form added an identical row, and review let it through).
+        super().clean()
+        if self.archived_at is None and self.allegation_id and self.same_perpetrator().exists():
+            raise ValidationError(
+                _("This perpetrator is already named in this allegation; change their role there.")
+            )

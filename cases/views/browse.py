@@ -55,6 +55,7 @@ from cases.tables import (
 )
 from cases.views.protest import groups_shown
 from monitor.choices import ReviewState
+from monitor.pages.editing import may_edit
 from monitor.pages.helpers import decisions_for, history_entries, latest_return
 from monitor.pages.listing import ListPage, format_date
 from monitor.selectors import visible_prefetch
@@ -355,6 +356,8 @@ def case_detail(request, pk):
     decisions = decisions_for(case)
     context = {
         "case": case,
+        # Claim statuses are set from the page by those who may edit the case.
+        "can_edit": may_edit(case, user) is None,
         "case_persons": case_persons,
         "events": list(Event.objects.visible_to(user).filter(cases=case).order_by("start")),
         "places": list(case.places.all()),
@@ -438,6 +441,7 @@ def event_detail(request, pk):
     decisions = decisions_for(event)
     context = {
         "event": event,
+        "can_edit": may_edit(event, user) is None,
         "children": children,
         "cases": cases,
         "figures": figures,

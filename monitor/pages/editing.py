@@ -44,24 +44,17 @@ from monitor.services import ActionRefused, NotVisible, edit_refusal, review_sub
 # -- forms ------------------------------------------------------------------------------------
 
 
-#: Said under every list that takes several choices.
-MULTIPLE_HINT = gettext_lazy("Hold Ctrl (⌘ on a Mac) to choose several.")
-
-
 class PageForm:
     """What every form of the pages shares.
 
-    * Labels without Django's trailing colon: "Date", not "Date:" (what screen readers say).
-    * A list that takes several choices says how to make them.
+    Labels without Django's trailing colon: "Date", not "Date:" (what screen readers say).
+    A choice of several records is a picker (``monitor.suggest.use_picker``): chips with
+    their own remove buttons, never a list that needs Ctrl-click.
     """
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
-        for each in self.fields.values():
-            if type(each.widget) is forms.SelectMultiple:
-                hint = str(MULTIPLE_HINT)
-                each.help_text = f"{each.help_text} {hint}" if each.help_text else hint
 
 
 class VersionedForm(PageForm, forms.Form):
@@ -164,6 +157,15 @@ def team_choices(user, current: Team | None = None):
     if current is not None:
         teams = teams | Team.objects.filter(pk=current.pk)
     return teams.distinct().order_by("name")
+
+
+def use_team_field(form, user) -> None:
+    """A reviewed record's ``team`` field: the teams ``user`` may put it in (keeping the one
+    it is in), and for a new record their own team when they are in exactly one."""
+    current = form.instance.team if form.instance.team_id else None
+    form.fields["team"].queryset = team_choices(user, current)
+    if form.instance._state.adding and not form.is_bound:
+        form.initial["team"] = form.initial.get("team") or default_team(user)
 
 
 def default_team(user) -> Team | None:

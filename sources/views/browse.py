@@ -32,6 +32,7 @@ from monitor.registry import DetailSections
 from sources.filtersets import SourceFilterSet
 from sources.models import Citation, CustodyEvent, EvidenceFile, Source
 from sources.tables import WITHHELD, SourceTable
+from sources.views.evidence import PREVIEWABLE
 
 
 class SourceListPage(ListPage):
@@ -118,6 +119,7 @@ def source_detail(request, pk):
     context = {
         "source": source,
         "revealed": revealed,
+        "previewable": PREVIEWABLE,
         "withheld": WITHHELD,
         "supports": supports,
         "supported": supported,

@@ -221,7 +221,15 @@ def test_choice_lists_hold_only_records_the_user_may_see(
     client = signed_in(monitor_on_team)
     page = client.get(reverse("case-create"))
 
-    assert "Visible Victim" in options(page, "allegations-0-victim")
+    # Persons are picked by typing (monitor.suggest): the suggestions hold the visible one only.
+    assert 'data-pick="/pick/person/"' in page.content.decode()
+
+    def suggested(text):
+        found = client.get(reverse("pick", kwargs={"source": "person"}), {"q": text}).json()
+        return [each["label"] for each in found["results"]]
+
+    assert suggested("Visible Victim") == ["Visible Victim"]
+    assert suggested("Hidden Witness") == []
     assert "Hidden Witness" not in page.content.decode()
     assert "Visible report" in options(page, "allegations-0-cite_source")
     assert "Strict report" not in page.content.decode()
@@ -414,7 +422,9 @@ def test_steps_page_records_charges_and_a_sentence(signed_in, monitor_on_team, t
             response,
             **{
                 "steps-1-date": "October 2023",
-                "steps-1-sentence_months": "84",
+                # Typed as pronounced, in years (and months): not "84".
+                "steps-1-sentence_months_0": "7",
+                "steps-1-sentence_months_1": "",
                 "steps-1-articles": [str(article.pk)],
             },
         ),

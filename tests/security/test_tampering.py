@@ -97,6 +97,10 @@ PAGE_TARGETS: dict[str, tuple[str, ...]] = {
     "case-edit": ("case",),
     "case-submit": ("case",),
     "event-detail": ("event",),
+    "event-edit": ("event",),
+    "figure-create": ("event",),
+    "allegation-status": ("allegation",),
+    "step-status": ("step",),
     "followup-detail": ("followup",),
     "followup-edit": ("followup",),
     "followup-respond": ("followup",),
@@ -112,6 +116,7 @@ PAGE_TARGETS: dict[str, tuple[str, ...]] = {
     "source-edit": ("source", "protected_source"),
     "source-submit": ("source", "protected_source"),
     "sources:evidence-download": ("evidence",),
+    "sources:evidence-preview": ("evidence",),
     # Background work: its owner's alone (monitor.progress, monitor.export_jobs).
     "task-progress": ("task_progress",),
     "task-progress-json": ("task_progress",),

@@ -123,6 +123,8 @@ NOT_PAGES = {
     "source-submit": "POST only: the detail page holds its form",
     "register-export-xlsx": "an XLSX file: its cells are checked in tests/pages/test_register.py",
     "suggest": "JSON for the filters' type-ahead (model and field in the address), not a page",
+    "pick": "JSON for the forms' pickers (tests/forms/test_pickers.py), not a page",
+    "pick-new": "POST only: JSON of a record added from a picker",
     "task-progress-json": "JSON for the progress page's polling: the page itself is read",
     "task-progress-cancel": "POST only: the progress page holds its form",
     "export-download": "the finished export's CSV file: the exports are read below",
@@ -160,6 +162,9 @@ RECORD_OF_URL = {
     "groupdetention": "cases.GroupDetention",
     "task": "monitor.TaskProgress",
     "import": "imports.ImportJob",
+    "allegation": "cases.Allegation",
+    "step": "cases.DetentionStep",
+    "figure": "cases.Event",
 }
 
 

@@ -26,6 +26,7 @@
       list.appendChild(holder.firstChild);
     }
     total.value = String(index + 1);
+    list.dispatchEvent(new CustomEvent("monitor:rows-added", { bubbles: true }));
     var first = row && row.querySelector("input:not([type=hidden]), select, textarea");
     if (first) {
       first.focus();

@@ -1,4 +1,5 @@
-/* Type-ahead for list filters on records (persons, cases, events): monitor.suggest.
+/* Type-ahead for list filters on records (persons, cases, events) and the forms' pickers:
+ * monitor.suggest.
  * Without JavaScript the filter is a text field taking the record's id. With it, the field
  * becomes a search box: typing asks the page's own /suggest/ endpoint (records the user may
  * see, at most ten) and choosing one puts its id in the form. No inline script, no other
@@ -6,6 +7,29 @@
  */
 (function () {
   "use strict";
+
+  /* Arrow keys move through a suggestion list; Up from the first, or Escape, goes back to
+   * the box (shared by the filters' type-ahead and the forms' pickers). */
+  function navigate(list, box, close) {
+    list.addEventListener("keydown", function (event) {
+      var current = document.activeElement;
+      var item = current && current.parentNode;
+      if (event.key === "ArrowDown" && item && item.nextElementSibling) {
+        event.preventDefault();
+        item.nextElementSibling.querySelector("button").focus();
+      } else if (event.key === "ArrowUp") {
+        event.preventDefault();
+        if (item && item.previousElementSibling) {
+          item.previousElementSibling.querySelector("button").focus();
+        } else {
+          box.focus();
+        }
+      } else if (event.key === "Escape") {
+        close();
+        box.focus();
+      }
+    });
+  }
 
   function enhance(input) {
     var url = input.getAttribute("data-suggest");
@@ -111,29 +135,215 @@
         }
       }
     });
-    list.addEventListener("keydown", function (event) {
-      var current = document.activeElement;
-      var item = current && current.parentNode;
-      if (event.key === "ArrowDown" && item && item.nextElementSibling) {
-        event.preventDefault();
-        item.nextElementSibling.querySelector("button").focus();
-      } else if (event.key === "ArrowUp") {
-        event.preventDefault();
-        if (item && item.previousElementSibling) {
-          item.previousElementSibling.querySelector("button").focus();
-        } else {
-          box.focus();
-        }
-      } else if (event.key === "Escape") {
+    navigate(list, box, close);
+  }
+
+  /* The forms' pickers (monitor.suggest.PickInput): the chosen records are chips (checked
+   * boxes without JavaScript), the box searches /pick/<source>/ and, where the user may add
+   * records of that kind, offers to add what they typed (POST /pick/<source>/new/). */
+  function csrfToken(element) {
+    var form = element.closest("form");
+    var field = form && form.querySelector('input[name="csrfmiddlewaretoken"]');
+    return field ? field.value : "";
+  }
+
+  function chipButton(chip, text) {
+    var remove = document.createElement("button");
+    var label = chip.querySelector(".pick__label");
+    remove.type = "button";
+    remove.className = "pick__remove";
+    remove.textContent = "\u00d7";
+    remove.setAttribute("aria-label", (text || "Remove") + ": " + (label ? label.textContent : ""));
+    remove.addEventListener("click", function () {
+      var box = chip.closest(".pick").querySelector(".pick__box");
+      chip.parentNode.removeChild(chip);
+      box.focus();
+    });
+    chip.appendChild(remove);
+  }
+
+  function pick(widget) {
+    var box = widget.querySelector(".pick__box");
+    var chips = widget.querySelector(".pick__chips");
+    var name = box.getAttribute("name");
+    var url = widget.getAttribute("data-pick");
+    var addUrl = widget.getAttribute("data-new");
+    var multiple = widget.getAttribute("data-multiple") === "1";
+    var removeText = widget.getAttribute("data-remove-label");
+    var addText = widget.getAttribute("data-new-label") || "Add";
+    var list = document.createElement("ul");
+    var status = document.createElement("p");
+    var timer = null;
+
+    list.id = box.id + "-suggestions";
+    list.className = "suggest__list";
+    list.setAttribute("role", "listbox");
+    list.hidden = true;
+    status.className = "hint suggest__status";
+    status.setAttribute("aria-live", "polite");
+    box.type = "search";
+    box.setAttribute("role", "combobox");
+    box.setAttribute("aria-autocomplete", "list");
+    box.setAttribute("aria-expanded", "false");
+    box.setAttribute("aria-controls", list.id);
+    box.parentNode.insertBefore(list, box.nextSibling);
+    box.parentNode.insertBefore(status, list.nextSibling);
+    Array.prototype.forEach.call(chips.querySelectorAll(".pick__chip"), function (chip) {
+      var check = chip.querySelector("input");
+      if (!check.disabled) {
+        check.type = "hidden"; // kept while its chip is there; the × takes both away
+        chipButton(chip, removeText);
+      }
+    });
+
+    function close() {
+      list.hidden = true;
+      box.setAttribute("aria-expanded", "false");
+    }
+
+    function choose(item) {
+      if (!multiple) {
+        chips.innerHTML = "";
+      }
+      if (!chips.querySelector('input[value="' + item.id + '"]')) {
+        var chip = document.createElement("li");
+        var value = document.createElement("input");
+        var label = document.createElement("span");
+        chip.className = "pick__chip";
+        value.type = "hidden";
+        value.name = name;
+        value.value = item.id;
+        label.className = "pick__label";
+        label.textContent = item.label;
+        chip.appendChild(value);
+        chip.appendChild(label);
+        chipButton(chip, removeText);
+        chips.appendChild(chip);
+      }
+      box.value = "";
+      status.textContent = "";
+      close();
+      box.focus();
+    }
+
+    function option(text, onPick, extraClass) {
+      var item = document.createElement("li");
+      var button = document.createElement("button");
+      item.setAttribute("role", "option");
+      button.type = "button";
+      button.className = "suggest__option" + (extraClass ? " " + extraClass : "");
+      button.textContent = text;
+      button.addEventListener("click", onPick);
+      item.appendChild(button);
+      list.appendChild(item);
+    }
+
+    function addNew(text) {
+      var body = new URLSearchParams();
+      body.append("name", text);
+      fetch(addUrl, {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { Accept: "application/json", "X-CSRFToken": csrfToken(widget) },
+        body: body,
+      })
+        .then(function (response) {
+          return response.json();
+        })
+        .then(function (data) {
+          if (data.id) {
+            choose(data);
+          } else {
+            status.textContent = ((data.errors || {}).name || []).join(" ");
+          }
+        })
+        .catch(function () {
+          status.textContent = "";
+        });
+    }
+
+    function show(results, text) {
+      list.innerHTML = "";
+      results.forEach(function (item) {
+        option(item.label, function () {
+          choose(item);
+        });
+      });
+      if (addUrl && text) {
+        option(addText.replace("%s", text), function () {
+          addNew(text);
+        }, "suggest__option--new");
+      }
+      var any = list.children.length > 0;
+      list.hidden = !any;
+      box.setAttribute("aria-expanded", any ? "true" : "false");
+    }
+
+    function ask() {
+      var text = box.value.trim();
+      if (text.length < 2) {
+        show([], "");
+        return;
+      }
+      fetch(url + "?q=" + encodeURIComponent(text), {
+        credentials: "same-origin",
+        headers: { Accept: "application/json" },
+      })
+        .then(function (response) {
+          return response.ok ? response.json() : { results: [] };
+        })
+        .then(function (data) {
+          if (box.value.trim() === text) {
+            show(data.results || [], text);
+          }
+        })
+        .catch(function () {
+          show([], "");
+        });
+    }
+
+    box.addEventListener("input", function () {
+      window.clearTimeout(timer);
+      timer = window.setTimeout(ask, 200);
+    });
+    box.addEventListener("keydown", function (event) {
+      if (event.key === "Escape") {
         close();
-        box.focus();
+      } else if (event.key === "Enter" && !list.hidden) {
+        event.preventDefault(); // Enter picks the first suggestion rather than saving
+        var first = list.querySelector("button");
+        if (first) {
+          first.click();
+        }
+      } else if (event.key === "ArrowDown" && !list.hidden) {
+        event.preventDefault();
+        var top = list.querySelector("button");
+        if (top) {
+          top.focus();
+        }
+      }
+    });
+    navigate(list, box, close);
+  }
+
+  function pickers(root) {
+    Array.prototype.forEach.call(root.querySelectorAll(".pick[data-pick]"), function (widget) {
+      if (!widget.hasAttribute("data-ready")) {
+        widget.setAttribute("data-ready", "1");
+        pick(widget);
       }
     });
   }
 
   function start() {
+    document.documentElement.classList.add("js");
     var inputs = document.querySelectorAll("input[data-suggest]");
     Array.prototype.forEach.call(inputs, enhance);
+    pickers(document);
+    // A row added by forms.js ("Add another …") brings its own pickers.
+    document.addEventListener("monitor:rows-added", function (event) {
+      pickers(event.target);
+    });
   }
 
   if (document.readyState === "loading") {
