@@ -404,10 +404,11 @@ def _is_word(char: str) -> bool:
     return char.isalnum() or char == "_"
 
 
-@functools.lru_cache(maxsize=16)
+@functools.lru_cache(maxsize=4)
 def _scrubber(names: frozenset[str]) -> TextScrubber:
     """The scrubber of a set of names, made once while the set stays the same: every answer
-    to a signed-in reader is scrubbed, and the set changes only when a protected name does."""
+    to a signed-in reader is scrubbed, and the set changes only when a protected name does.
+    A few sets (readers of different teams) per worker: one holds every withheld name."""
     return TextScrubber(set(names))
 
 

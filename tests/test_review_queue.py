@@ -771,3 +771,20 @@ def test_demo_reviewer_who_submitted_a_case_is_refused_by_four_eyes(client, demo
 
     assert FOUR_EYES in " ".join(messages_of(response))
     assert fresh(case).review_state == ReviewState.SUBMITTED
+
+
+def test_submitter_choices_name_who_sent_each_waiting_item_last(
+    client, team, monitor_on_team, reviewer, second_reviewer
+):
+    # Alice submitted, the reviewer returned it, Sam sent it back: Sam waits for an answer.
+    case = submitted_case(monitor_on_team, team)
+    review_return(record=case, actor=reviewer, comment="Cite the verdict.")
+    review_submit(record=fresh(case), actor=second_reviewer)
+    verified = submitted_case(monitor_on_team, team, title="Already decided")
+    review_verify(record=verified, actor=reviewer)
+    login(client, reviewer)
+
+    response = queue(client)
+
+    assert [item.submitter for item in response.context["items"]] == ["sam-reviewer"]
+    assert {label for _, label in response.context["choices"]["submitter"]} == {"sam-reviewer"}

@@ -208,6 +208,33 @@ def queue_items(rows: list[dict], user) -> list[QueueItem]:
     return items
 
 
+def submitters_of(model, user):
+    """Who sent each ``model`` record waiting for ``user`` to the queue: the actors of the
+    decisions that put them there and that no later one replaced.
+
+    The same people as :func:`waiting`'s ``submitter_id``, read from the decisions' side:
+    annotating every waiting record with its latest decision only to list a few colleagues
+    took a second at 100,000 cases.
+    """
+    opts = model._meta
+    decisions = ReviewDecision.objects.filter(
+        content_type__app_label=opts.app_label,
+        content_type__model=opts.model_name,
+        action__in=QUEUE_ACTIONS,
+    )
+    replaced = decisions.filter(
+        object_id=models.OuterRef("object_id"), at__gt=models.OuterRef("at")
+    )
+    waiting_ids = visible(model, user).filter(
+        review_state=ReviewState.SUBMITTED, archived_at__isnull=True
+    )
+    return (
+        decisions.filter(object_id__in=waiting_ids.values("pk"))
+        .exclude(models.Exists(replaced))
+        .values("actor_id")
+    )
+
+
 def filter_choices(user) -> dict[str, list[tuple[str, str]]]:
     """The filters' choice lists, built only from the items ``user`` may see."""
     waiting_rows = [waiting(model, user) for model in reviewed_models()]
@@ -216,7 +243,8 @@ def filter_choices(user) -> dict[str, list[tuple[str, str]]]:
     )
     submitters = User.objects.filter(
         functools.reduce(
-            operator.or_, [models.Q(pk__in=w.values("submitter_id")) for w in waiting_rows]
+            operator.or_,
+            [models.Q(pk__in=submitters_of(model, user)) for model in reviewed_models()],
         )
     )
     return {
