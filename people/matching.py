@@ -56,10 +56,10 @@ WORD_SIMILARITY = 0.80
 #: Every word of a sure match meets its word at least this well.
 SURE_WORD = 0.94
 #: How many candidate names the database hands to the scorer, best first (PostgreSQL).
-CANDIDATES = 400
+CANDIDATES = 200
 #: How many names of the register one stage of the candidates reads at most, before
 #: visibility narrows them to :data:`CANDIDATES` (PostgreSQL).
-POOL = 1000
+POOL = 300
 #: At most this many names are compared at once (a person's variants, a form's rows).
 MANY = 20
 #: Fewer candidates than this for every word of a query: look for any word too.
