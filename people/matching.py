@@ -429,6 +429,8 @@ def describe_likeness(one: str, other: str, score: float) -> str:
 
 #: A word shared by more names than this is too common to pair every name that has it.
 BLOCK_LIMIT = 200
+#: The background review asks whether to stop once every so many blocks.
+STOP_CHECK_BLOCKS = 500
 
 
 @dataclass(frozen=True)
@@ -468,7 +470,7 @@ def duplicate_rows(user, *, tracker=None) -> list[tuple[str, str, float, str, st
     if tracker is not None:
         tracker.begin(len(compared))
     best: dict[tuple, tuple[float, object, object]] = {}
-    for members in compared:
+    for number, members in enumerate(compared, start=1):
         for position, first in enumerate(members):
             for second in members[position + 1 :]:
                 (a_name, a, a_key), (b_name, b, b_key) = rows[first], rows[second]
@@ -481,7 +483,8 @@ def duplicate_rows(user, *, tracker=None) -> list[tuple[str, str, float, str, st
                     best[(a, b)] = (score, a_name, b_name)
         if tracker is not None:
             tracker.advance()
-            tracker.check_stop()
+            if number % STOP_CHECK_BLOCKS == 0:
+                tracker.check_stop()  # one query: not at every block
     found = [
         (str(a), str(b), round(score, 3), str(a_name), str(b_name))
         for (a, b), (score, a_name, b_name) in best.items()
