@@ -56,10 +56,10 @@ WORD_SIMILARITY = 0.80
 #: Every word of a sure match meets its word at least this well.
 SURE_WORD = 0.94
 #: How many candidate names the database hands to the scorer, best first (PostgreSQL).
-CANDIDATES = 400
+CANDIDATES = 200
 #: How many names of the register one stage of the candidates reads at most, before
 #: visibility narrows them to :data:`CANDIDATES` (PostgreSQL).
-POOL = 1000
+POOL = 300
 #: At most this many names are compared at once (a person's variants, a form's rows).
 MANY = 20
 #: Fewer candidates than this for every word of a query: look for any word too.
@@ -429,6 +429,8 @@ def describe_likeness(one: str, other: str, score: float) -> str:
 
 #: A word shared by more names than this is too common to pair every name that has it.
 BLOCK_LIMIT = 200
+#: The background review asks whether to stop once every so many blocks.
+STOP_CHECK_BLOCKS = 500
 
 
 @dataclass(frozen=True)
@@ -468,7 +470,7 @@ def duplicate_rows(user, *, tracker=None) -> list[tuple[str, str, float, str, st
     if tracker is not None:
         tracker.begin(len(compared))
     best: dict[tuple, tuple[float, object, object]] = {}
-    for members in compared:
+    for number, members in enumerate(compared, start=1):
         for position, first in enumerate(members):
             for second in members[position + 1 :]:
                 (a_name, a, a_key), (b_name, b, b_key) = rows[first], rows[second]
@@ -481,7 +483,8 @@ def duplicate_rows(user, *, tracker=None) -> list[tuple[str, str, float, str, st
                     best[(a, b)] = (score, a_name, b_name)
         if tracker is not None:
             tracker.advance()
-            tracker.check_stop()
+            if number % STOP_CHECK_BLOCKS == 0:
+                tracker.check_stop()  # one query: not at every block
     found = [
         (str(a), str(b), round(score, 3), str(a_name), str(b_name))
         for (a, b), (score, a_name, b_name) in best.items()
