@@ -258,3 +258,26 @@ def test_the_queue_runs_as_many_queries_for_20_items_as_for_2(
     for _index in range(18):
         submitted_case(monitor_on_team, team)
     assert _queries(client, reverse("review-queue")) == few
+
+
+def test_the_admin_item_too_shows_the_changes_since_the_return(
+    client, team, monitor_on_team, reviewer
+):
+    case, _allegation, _source = cited_case(monitor_on_team, team, summary="Arrested in May.")
+    review_submit(record=case, actor=monitor_on_team)
+    review_return(record=fresh(case), actor=reviewer, comment="When exactly?")
+    current = fresh(case)
+    current.summary = "Arrested on 18 May 2022."
+    record_save(record=current, actor=monitor_on_team)
+    review_submit(record=fresh(case), actor=monitor_on_team)
+    reviewer.is_staff = True
+    reviewer.save()
+    client.force_login(reviewer)
+
+    opts = case._meta
+    response = client.get(
+        reverse("admin:review_item", args=[opts.app_label, opts.model_name, case.pk])
+    )
+
+    assert response.context["review"].own.changes[0].new == "Arrested on 18 May 2022."
+    assert "Changes since the last return" in response.content.decode()

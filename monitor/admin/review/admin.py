@@ -63,7 +63,7 @@ from monitor.labels import (
     visible,
 )
 from monitor.models import ReviewDecision, ReviewedModel
-from monitor.review_diff import Review, build_review
+from monitor.review_diff import Review, build_review, default_since
 from monitor.services import (
     ActionRefused,
     NotVisible,
@@ -269,7 +269,8 @@ class ReviewDecisionAdmin(ArchiveOnlyMixin, admin.ModelAdmin):
         record = labelled(visible(model, request.user).filter(pk=pk), request.user).first()
         if record is None:
             raise Http404
-        review = build_review(record, request.user)
+        # Resubmitted after a return: what was fixed since, not "never verified".
+        review = build_review(record, request.user, since=default_since(record))
         comment = ""
         if request.method == "POST":
             comment = request.POST.get("comment", "")
