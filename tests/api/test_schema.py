@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import os
 import re
+import sys
+import time
 
 import pytest
 import requests
@@ -287,10 +289,16 @@ def fuzz(openapi, world, fuzz_user, *, examples: int) -> list[str]:
             response = case.call(headers=headers)
             case.validate_response(response, checks=CHECKS, headers=headers)
 
+        started, failed = time.monotonic(), len(failures)
         try:
             run()
         except (Exception, BaseExceptionGroup) as exc:  # collect all, report together
             failures.append(f"{operation.method.upper()} {operation.path}: {exc}")
+        # Progress of a long run, live with `pytest -s`: each operation's time and outcome.
+        outcome = "FAILED" if len(failures) > failed else "ok"
+        elapsed = time.monotonic() - started
+        print(f"{operation.method.upper()} {operation.path}: {outcome} in {elapsed:.1f}s",
+              file=sys.stderr, flush=True)  # fmt: skip
     return failures
 
 
