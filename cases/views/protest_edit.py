@@ -9,7 +9,7 @@ from the group — as the signed-in user, in one transaction per page
 Who may do what (tested in ``tests/forms/test_protest_forms.py``): a group detention whose
 case the user may not see answers 404; one they see but may not edit (a viewer, another
 team's monitor) answers 403 with the reason. Places of detention are reference data, kept
-by reviewers and coordinators.
+by those whose role may add them (coordinators; the API refuses monitors alike).
 """
 
 from __future__ import annotations

@@ -144,6 +144,9 @@ SUPERUSER_PAGES = {
     "task-progress": lambda world: reverse(
         "task-progress", args=[world["monitor.TaskProgress"].pk]
     ),
+    # Places of detention are reference data: coordinators keep them, not reviewers.
+    "facility-create": lambda world: reverse("facility-create"),
+    "facility-edit": lambda world: reverse("facility-edit", args=[world["cases.Facility"].pk]),
 }
 #: Query strings a page needs.
 PAGE_QUERIES = {

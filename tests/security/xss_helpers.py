@@ -140,7 +140,6 @@ CHOICE_CASES: frozenset[str] = frozenset(
     {
         "cases.CasePerson.role",
         "cases.AllegationPerpetrator.role",
-        "cases.EventFigure.qualifier",
         "people.PersonName.kind",
     }
 )
