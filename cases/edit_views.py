@@ -602,7 +602,7 @@ class FigurePage(EditPage):
         data = form.cleaned_data
         with blame(form):
             return figure_add(
-                event=self.event,
+                parent=self.event,
                 actor=self.user,
                 source=data["source"],
                 as_of=data.get("as_of"),
