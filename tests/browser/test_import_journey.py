@@ -23,6 +23,7 @@ from playwright.sync_api import expect
 from cases.models import Case
 from imports.models import ImportJob
 from imports.tasks import import_run_task
+from imports.tests.conftest import person_name
 from monitor.choices import Confidentiality, ReviewState, Role, Vocabulary
 from monitor.models import Place, Term
 from tests.browser.test_monitor_journey import sign_in
@@ -35,8 +36,6 @@ pytestmark = [
 
 ROWS = int(os.environ.get("IMPORT_JOURNEY_ROWS", "60"))
 BAD = 12
-FIRST = ["Алишер", "Нажмиддин", "Гулнора", "Фаромуз", "Зарина", "Далер", "Хуршед", "Мадина"]
-LAST = ["Шоиширинов", "Мамадшоев", "Назарова", "Имомалиев", "Сафарова", "Давлатов"]
 
 
 def spreadsheet(rows: list[list[str]]) -> bytes:
@@ -50,7 +49,7 @@ def spreadsheet(rows: list[list[str]]) -> bytes:
 def journey_rows() -> list[list[str]]:
     rows = []
     for n in range(ROWS):
-        name = f"{LAST[n % len(LAST)]} {FIRST[n % len(FIRST)]} {n}"
+        name = person_name(n)  # each a different person to the name matcher
         date = ["12.05.2023", "май 2022", "2022", "3 июня 2023"][n % 4]
         rows.append([name, str(1960 + n % 45), date, "Хорог", "СИЗО №1"])
     for n in range(BAD):
@@ -87,7 +86,7 @@ def test_a_russian_spreadsheet_is_imported_fixed_and_reviewed_in_the_browser(
     page.get_by_label("Save this mapping as a template named").fill("Списки задержанных")
     page.get_by_role("button", name="Save the mapping and preview").click()
     preview = page.locator("table.import-preview")
-    expect(preview).to_contain_text("Шоиширинов Алишер 0")
+    expect(preview).to_contain_text(person_name(0))
     expect(preview).to_contain_text("13.13.2023")  # row 2's error, shown before anything runs
     expect(preview).to_contain_text("term “СИЗО №1”")
     screenshot(page, "import-preview")
