@@ -16,7 +16,7 @@ from django.contrib.sessions.models import Session
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from cases.models import Case
+from cases.models import Case, DetentionStep
 from monitor.choices import Confidentiality, Role
 from monitor.models import User
 from monitor.security import LAST_SEEN
@@ -197,18 +197,21 @@ class LoadCounter:
     form sent, a redirect's last stop), across every persona's page."""
 
     def __init__(self):
-        self.count = 0
+        self.urls: list[str] = []
 
-    def watch(self, page):
-        page.on("load", lambda _page: self.bump())
+    @property
+    def count(self) -> int:
+        return len(self.urls)
+
+    def watch(self, page, who: str):
+        page.on("load", lambda loaded: self.urls.append(f"{who}: {loaded.url}"))
         return page
-
-    def bump(self):
-        self.count += 1
 
 
 #: The page loads the journey took when issue 19 was written.
 LOADS_BEFORE = 29
+#: What it takes now (see the breakdown the test prints).
+LOADS_NOW = 21
 
 
 def test_the_monitor_journey_counted_in_page_loads(new_page, screenshot, people):
@@ -228,7 +231,7 @@ def test_the_monitor_journey_counted_in_page_loads(new_page, screenshot, people)
     loads = LoadCounter()
 
     # -- the monitor records the case ---------------------------------------------------------
-    monitor = loads.watch(new_page())
+    monitor = loads.watch(new_page(), "monitor")
     blocked = watch_policy(monitor)
     sign_in_to(monitor, "alice-monitor", next_path=reverse("case-create"))
     expect(monitor.get_by_role("heading", name="New case")).to_be_visible()
@@ -252,28 +255,40 @@ def test_the_monitor_journey_counted_in_page_loads(new_page, screenshot, people)
     expect(monitor.get_by_text(re.compile(r"Case TJK-\d{4}-\d{4} was saved\."))).to_be_visible()
     case = Case.objects.get()
 
-    # The charge and the sentence: the detention's steps.
+    # The charge and the sentence: the detention's steps. The article is picked as one types;
+    # the court that sentenced him is added in place (no trip through the admin).
     monitor.get_by_role("link", name=re.compile("Record or correct the steps")).click()
     # The arrest is the first row; the page offers two empty rows after it.
     charged = monitor.locator("#row-steps-1")
     charged.get_by_label("Step").select_option(value="charged")
     charged.get_by_label("Date", exact=True).fill("June 2023")
-    charged.get_by_label("Criminal-code articles").select_option(value=str(article.pk))
+    charged.get_by_role("combobox", name="Criminal-code articles").fill("307")
+    monitor.get_by_role("option", name=article.label, exact=True).click()
+    expect(charged.locator(".pick__chip")).to_contain_text(article.label)
     sentenced = monitor.locator("#row-steps-2")
     sentenced.get_by_label("Step").select_option(value="sentenced")
     sentenced.get_by_label("Date", exact=True).fill("October 2023")
-    sentenced.get_by_label("Sentence (months)").fill("84")
+    court = "Dushanbe city court"
+    sentenced.get_by_role("combobox", name="Authority or court").fill(court)
+    monitor.get_by_role("option", name=f"Add “{court}” as new").click()
+    expect(sentenced.locator(".pick__chip")).to_contain_text(court)
+    sentenced.get_by_role("spinbutton", name="years").fill("7")
     monitor.get_by_role("button", name="Save steps").click()
     expect(monitor.get_by_text(re.compile("Steps saved"))).to_be_visible()
-    monitor.get_by_role("link", name="back to the case form").click()
+    sentence = DetentionStep.objects.get(detention__case=case, kind="sentenced")
+    assert (sentence.sentence_months, sentence.authority.name) == (84, court)
+    charge = DetentionStep.objects.get(detention__case=case, kind="charged")
+    assert list(charge.articles.all()) == [article]
+    monitor.locator(".form-page__links").get_by_role("link", name=case.reference).click()
     monitor.get_by_role("button", name="Submit for review").click()
     expect(monitor.get_by_text("was submitted for review")).to_be_visible()
 
-    # -- the reviewer returns it ------------------------------------------------------------
-    reviewer = loads.watch(new_page())
-    sign_in_to(reviewer, "rita-reviewer")
-    second_factor(reviewer, device)
-    reviewer.get_by_role("link", name="Review", exact=True).click()
+    # -- the reviewer returns it (signing in from the review queue's address) ---------------
+    reviewer = loads.watch(new_page(), "reviewer")
+    sign_in_to(reviewer, "rita-reviewer", next_path=reverse("review-queue"))
+    reviewer.get_by_label("Code").fill(next_code(device))
+    reviewer.get_by_role("button", name="Verify").click()
+    expect(reviewer.get_by_role("heading", name="Review queue")).to_be_visible()
     reviewer.get_by_role("link", name=re.compile(re.escape(case.reference))).click()
     reviewer.get_by_label("What needs fixing (required)").fill("Say where he is held now.")
     reviewer.get_by_role("button", name="Return").click()
@@ -308,5 +323,6 @@ def test_the_monitor_journey_counted_in_page_loads(new_page, screenshot, people)
     assert case.reference in exported
 
     print(f"\nissue 19 journey: {loads.count} page loads (before: {LOADS_BEFORE})")
-    assert loads.count < LOADS_BEFORE
+    print("\n".join(f"  {number:2}. {url}" for number, url in enumerate(loads.urls, 1)))
+    assert loads.count <= LOADS_NOW < LOADS_BEFORE
     assert blocked == []
