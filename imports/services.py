@@ -676,6 +676,9 @@ def _decide_all(job: ImportJob, actor, decide) -> int:
     if not records:
         raise ActionRefused(_("Nothing in this batch is waiting for review."), "state")
     for record in records:
+        record.refresh_from_db(fields=["review_state"])
+        if record.review_state != ReviewState.SUBMITTED:
+            continue  # decided with the case it was created in (a companion: a new person)
         try:
             decide(record)
         except ActionRefused as refusal:
