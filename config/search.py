@@ -154,6 +154,6 @@ def search(request):
     hits = search_everything(request, query) if query and has_role(request.user) else []
     return render(
         request,
-        "monitor/search.html",
+        "search.html",
         {"page_title": _("Search"), "query": query, "search_query": query, "hits": hits},
     )

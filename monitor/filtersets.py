@@ -172,6 +172,14 @@ class RecordFilterSet(django_filters.FilterSet):
                 filter_.label = lazy(_default_label, str)(model, name, filter_)
         return filters
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for filter_ in self.filters.values():
+            # A form field once made on the class's own filter (the API schema reads some) is
+            # copied into every filterset with the choices and queryset of that moment (another
+            # user's, or none): each request's filterset makes its fields afresh.
+            filter_.__dict__.pop("_field", None)
+
     def filter_archived(self, queryset, name, value):
         return queryset  # applied in filter_queryset, where its default also lives
 

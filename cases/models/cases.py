@@ -34,7 +34,12 @@ def words_in_text(text: str) -> models.Q:
     terms = text_terms(text)
     rule = models.Q() if terms else models.Q(pk__in=[])
     for word, name_key in terms:
-        rule &= models.Q(folded__contains=word) | models.Q(folded__contains=name_key)
+        matches = models.Q(folded__contains=word)
+        if not any(character.isdigit() for character in word):
+            # A name in another spelling; a reference or a number is matched as typed ("2022"
+            # folded like a name is "202", which "2021" holds).
+            matches |= models.Q(folded__contains=name_key)
+        rule &= matches
     return rule
 
 

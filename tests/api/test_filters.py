@@ -143,7 +143,9 @@ def test_cases_by_tag_team_and_text(client, world, other_case, team):
     other_case.tags.add(tag)
     assert found(client, "cases", tag=str(tag.pk)) == ids(other_case)
     assert found(client, "cases", team=str(team.pk)) == ids(world["case"], other_case)
-    assert found(client, "cases", q="pamir") == ids(other_case)
+    # The summary's word, in another letter case (a person's name in any spelling is searched
+    # too, so a case whose random factory-made victim is named alike may come as well).
+    assert ids(other_case) <= found(client, "cases", q="pamir")
     assert found(client, "cases", q="TJK-2022") == ids(world["case"])
 
 

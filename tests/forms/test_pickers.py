@@ -234,6 +234,7 @@ def test_suggestions_run_the_same_queries_for_3_and_30_matches(
         with CaptureQueriesContext(connection) as context:
             found = _pick(client, source, "Karimov")
         counts.append((len(context.captured_queries), len(found)))
-    # At most ten suggestions, asked in the same queries however many records match.
+    # At most ten suggestions; more matches never cost more queries (the person search looks
+    # in stages and stops once it has enough, so many matches may even cost fewer).
     assert [found for _queries, found in counts] == [3, 10]
-    assert counts[0][0] == counts[1][0]
+    assert counts[1][0] <= counts[0][0]

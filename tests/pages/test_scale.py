@@ -159,7 +159,7 @@ def test_suggestions_run_the_same_queries_for_3_and_30_matches(client, team, mon
     _cases(team, 27)
     many, body = _queries(client, url, {"q": "Scale"})
     assert body.count(b'"id"') == 10  # at most ten
-    assert many == few
+    assert many <= few  # the name search stops in stages once it has enough
 
 
 # -- the dashboard -------------------------------------------------------------------------------

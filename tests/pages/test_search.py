@@ -158,4 +158,4 @@ def test_the_result_page_runs_as_many_queries_for_20_matches_of_each_kind_as_for
     client.force_login(reviewer)
     few = _queries(client, reverse("search"), {"q": "Vanjskaya"})
     many = _queries(client, reverse("search"), {"q": "Rushanskaya"})
-    assert many == few
+    assert many <= few  # the name search stops in stages once it has enough

@@ -123,6 +123,7 @@ NOT_PAGES = {
     "source-submit": "POST only: the detail page holds its form",
     "register-export-xlsx": "an XLSX file: its cells are checked in tests/pages/test_register.py",
     "suggest": "JSON for the filters' type-ahead (model and field in the address), not a page",
+    "session-status": "JSON for the session warning's script (tests/security/test_keepalive.py)",
     "pick": "JSON for the forms' pickers (tests/forms/test_pickers.py), not a page",
     "pick-new": "POST only: JSON of a record added from a picker",
     "task-progress-json": "JSON for the progress page's polling: the page itself is read",
@@ -147,6 +148,12 @@ SUPERUSER_PAGES = {
     # Places of detention are reference data: coordinators keep them, not reviewers.
     "facility-create": lambda world: reverse("facility-create"),
     "facility-edit": lambda world: reverse("facility-edit", args=[world["cases.Facility"].pk]),
+}
+#: Pages whose address names more than a record's id: read as the team's reviewer.
+SPECIAL_PAGES = {
+    "review-item": lambda world: reverse(
+        "review-item", args=["cases", "case", world["cases.Case"].pk]
+    ),
 }
 #: Query strings a page needs.
 PAGE_QUERIES = {
@@ -195,7 +202,7 @@ def account_urls() -> list[str]:
     return [
         reverse(pattern.name)
         for pattern in page_patterns()
-        if str(pattern.pattern).startswith("accounts/")
+        if str(pattern.pattern).startswith("accounts/") and pattern.name not in NOT_PAGES
     ]
 
 
@@ -211,6 +218,9 @@ def page_urls(world) -> list[str]:
             or str(pattern.pattern).startswith("accounts/")
             or name.endswith("-export")  # the CSV files: read below
         ):
+            continue
+        if name in SPECIAL_PAGES:
+            urls.append(SPECIAL_PAGES[name](world))
             continue
         kwargs = {
             arg: world[RECORD_OF_URL["case" if arg == "case_pk" else name.split("-")[0]]].pk
