@@ -120,6 +120,7 @@ class RowsPage(EditPage):
 
 class CasePage(RowsPage):
     template_name = "cases/case_form.html"
+    offers_submit = True
     row_sets = ("allegations", "detentions")
 
     def build(self, data=None, files=None) -> None:
@@ -203,6 +204,32 @@ class CasePage(RowsPage):
     def success_message(self, record) -> str:
         return _("Case %(reference)s was saved.") % {"reference": record.reference}
 
+    def submitted_url(self, record) -> str:
+        return reverse("case-detail", args=[record.pk])
+
+    def then_url(self, record, then: str) -> str | None:
+        """Save, then record the steps: the steps page of the case's detention, straight
+        after the arrest was typed; with several detentions, the form, whose every detention
+        row links to its steps."""
+        if then != "steps":
+            return None
+        detentions = list(
+            Detention.objects.visible_to(self.user)
+            .filter(case=record, archived_at__isnull=True)
+            .values_list("pk", flat=True)[:2]
+        )
+        if len(detentions) == 1:
+            return reverse("detention-steps", args=[record.pk, detentions[0]])
+        from django.contrib import messages
+
+        messages.info(
+            self.request,
+            _("Choose the detention whose steps to record: each one has its link below.")
+            if detentions
+            else _("This case has no detention yet: add one, with its arrest, first."),
+        )
+        return None
+
     def extra_context(self) -> dict:
         detentions = self.forms["detentions"]
         for form in detentions.forms:
@@ -256,6 +283,7 @@ def case_submit(request, pk):
 
 class StepsPage(RowsPage):
     template_name = "cases/detentionstep_form.html"
+    offers_submit = True
     row_sets = ("steps",)
 
     def __init__(self, request, detention: Detention):
@@ -307,6 +335,13 @@ class StepsPage(RowsPage):
 
     def success_url(self, record) -> str:
         return reverse("detention-steps", args=[self.case.pk, self.detention.pk])
+
+    def reviewed_record(self, record):
+        # The steps are reviewed with their case (their review unit).
+        return self.case
+
+    def submitted_url(self, record) -> str:
+        return reverse("case-detail", args=[self.case.pk])
 
     def success_message(self, record) -> str:
         return _("Steps saved: %(detention)s.") % {"detention": self.detention}
@@ -489,6 +524,7 @@ class EventPage(EditPage):
     event writes are; a new event is a draft that enters review."""
 
     template_name = "cases/event_form.html"
+    offers_submit = True
 
     def build(self, data=None, files=None) -> None:
         self.forms = {

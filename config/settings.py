@@ -399,6 +399,9 @@ EMAIL_BACKEND = env_str(
     else "django.core.mail.backends.smtp.EmailBackend",
 )
 DEFAULT_FROM_EMAIL = env_str("MONITOR_DEFAULT_FROM_EMAIL", "monitor@localhost")
+# The address people reach the site at ("https://monitor.example.org"), for the links in
+# e-mails. Without it no review notice is sent (monitor.notifications): a link is their point.
+SITE_URL = env_str("MONITOR_SITE_URL", "http://127.0.0.1:8000" if DEMO else "").rstrip("/")
 
 REST_FRAMEWORK = {
     # Token first: its WWW-Authenticate challenge makes an anonymous request a 401, not a 403.

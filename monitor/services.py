@@ -21,6 +21,7 @@ from monitor.access import has_role
 from monitor.choices import ReviewState, Role
 from monitor.history import acting_as, one_version
 from monitor.models import AuditedModel, DecisionAction, ReviewDecision, ReviewedModel
+from monitor.notifications import notice_after_commit
 from monitor.redaction import text_scrubber
 from monitor.write_batch import current as current_batch
 
@@ -294,7 +295,9 @@ def review_submit(*, record: ReviewedModel, actor, comment: str = "") -> ReviewD
             % {"state": record.get_review_state_display()},
             code="state",
         )
-    return _transition(record, actor, ReviewState.SUBMITTED, DecisionAction.SUBMITTED, comment)
+    decision = _transition(record, actor, ReviewState.SUBMITTED, DecisionAction.SUBMITTED, comment)
+    notice_after_commit(decision)  # the reviewers learn of it by e-mail, with a link
+    return decision
 
 
 @transaction.atomic

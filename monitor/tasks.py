@@ -9,6 +9,7 @@ from django_tasks import task
 
 from monitor.backups import create_backup, prune_backups
 from monitor.models import IdempotencyKey
+from monitor.notifications import send_review_notices
 
 
 @task()
@@ -26,3 +27,11 @@ def idempotency_keys_expire() -> int:
     """Delete the API's idempotency keys older than ``MONITOR_IDEMPOTENCY_KEY_DAYS`` (daily,
     queued by ``manage.py expire_idempotency_keys --enqueue``). Returns how many went."""
     return IdempotencyKey.expire()
+
+
+@task()
+def review_notices_send(decision_ids: list[str]) -> int:
+    """E-mail reviewers about the records these submissions sent to review
+    (:mod:`monitor.notifications`); queued once per committed transaction. Returns how many
+    e-mails went (names stay out of the task's stored result)."""
+    return send_review_notices(decision_ids)

@@ -419,7 +419,7 @@ def submit_for_review(request: HttpRequest, model, pk, *, done_url: str) -> Http
         return HttpResponseNotAllowed(["POST"])
     record = visible_or_404(model, request.user, pk)
     try:
-        review_submit(record=record, actor=request.user, comment=request.POST.get("comment", ""))
+        submitted = _submit(request, record)
     except NotVisible as error:
         raise Http404(f"{model.__name__} not found") from error
     except ActionRefused as refusal:
@@ -427,11 +427,14 @@ def submit_for_review(request: HttpRequest, model, pk, *, done_url: str) -> Http
             return refused(request, refusal.message, back=done_url)
         messages.error(request, refusal.message)
         return redirect(safe_next(request, done_url))
-    messages.success(
-        request,
-        _("%(record)s was submitted for review.") % {"record": capfirst(str(record))},
-    )
+    messages.success(request, submitted)
     return redirect(safe_next(request, done_url))
+
+
+def _submit(request: HttpRequest, record) -> str:
+    """Submit ``record`` as the signed-in user (the one service); the message saying so."""
+    review_submit(record=record, actor=request.user, comment=request.POST.get("comment", ""))
+    return _("%(record)s was submitted for review.") % {"record": capfirst(str(record))}
 
 
 class ReasonForm(PageForm, forms.Form):
@@ -485,6 +488,54 @@ class EditPage:
     def cross_check(self) -> None:
         """Checks across forms, after each form validated (add errors to the forms)."""
 
+    # -- what follows a save (the pressed button's ``then``) --------------------------------
+
+    #: Whether the page offers "Save and submit for review" (pages of reviewed records).
+    offers_submit = False
+
+    def submit_offered(self) -> bool:
+        """ "Save and submit for review" beside Save: on a page of a reviewed record that is
+        new, a draft, returned or verified (a save reopens it) — not one already waiting."""
+        if not self.offers_submit:
+            return False
+        reviewed = self.reviewed_record(self.record) if self.record is not None else None
+        return reviewed is None or reviewed.review_state != ReviewState.SUBMITTED
+
+    def reviewed_record(self, record):
+        """What "Save and submit for review" sends to the queue: the review unit the saved
+        record belongs to (the case of a detention's steps); None where nothing is reviewed."""
+        return record if hasattr(record, "review_state") else None
+
+    def submitted_url(self, record) -> str:
+        """Where the user lands once the save and the submission both went through."""
+        return self.success_url(record)
+
+    def then_url(self, record, then: str) -> str | None:
+        """Where another button than Save leads after the save (``then`` is its value);
+        None: the usual :meth:`success_url`. Pages with more buttons extend it."""
+        return None
+
+    def after_save(self, record) -> str:
+        """The address after a successful save, following the button that was pressed.
+
+        ``then=submit`` ("Save and submit for review") submits :meth:`reviewed_record`
+        through the same service as the "Submit for review" button; a refusal (a state that
+        cannot be submitted) leaves the save done and says why on the saved page.
+        """
+        from django.contrib import messages
+
+        then = self.request.POST.get("then", "")
+        if then == "submit":
+            reviewed = self.reviewed_record(record)
+            if reviewed is not None:
+                try:
+                    messages.success(self.request, _submit(self.request, reviewed))
+                except ActionRefused as refusal:
+                    messages.error(self.request, refusal.message)
+                    return self.success_url(record)
+                return self.submitted_url(record)
+        return self.then_url(record, then) or self.success_url(record)
+
     # -- the path of a request --------------------------------------------------------------
 
     def all_forms(self) -> list:
@@ -516,7 +567,7 @@ class EditPage:
                 record, outcome = run_save(self.save)
                 if outcome is None:
                     messages.success(request, self.success_message(record))
-                    return redirect(self.success_url(record))
+                    return redirect(self.after_save(record))
                 # Nothing was written: show what was sent again, with why it was refused.
                 self.build(request.POST, request.FILES)
                 self.is_valid()

@@ -32,6 +32,7 @@ from people.models import Person
 
 class PersonPage(EditPage):
     template_name = "people/person_form.html"
+    offers_submit = True
 
     def build(self, data=None, files=None) -> None:
         record = self.record or Person()

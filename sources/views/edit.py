@@ -38,6 +38,7 @@ KEPT_UPLOADS = "monitor.kept_uploads"
 
 class SourcePage(EditPage):
     template_name = "sources/source_form.html"
+    offers_submit = True
 
     def build(self, data=None, files=None) -> None:
         record = self.record or Source()
