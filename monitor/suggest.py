@@ -15,6 +15,7 @@ nothing). A model is suggestible when its QuerySet has ``suggest``.
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -201,15 +202,36 @@ def _as_uuid(token) -> uuid.UUID | None:
         return None
 
 
+@dataclass(frozen=True)
+class Fixed:
+    """A picker's choice that is not a record: the ``value`` the form takes, the ``label``
+    shown, and the ``keyword`` that chooses it when typed without JavaScript (translated)."""
+
+    value: str
+    label: str
+    keyword: str
+
+
 class PickInput(forms.Widget):
     """Chips for the chosen records and a box to add one (see the comment above)."""
 
     allow_multiple_selected = False
 
-    def __init__(self, *, source: PickSource, user, multiple: bool = False, attrs=None):
+    def __init__(
+        self,
+        *,
+        source: PickSource,
+        user,
+        multiple: bool = False,
+        fixed: tuple[Fixed, ...] = (),
+        attrs=None,
+    ):
         super().__init__(attrs)
         self.source, self.user = source, user
         self.allow_multiple_selected = multiple
+        #: Choices that are not records, always offered first (the citation's "new source
+        #: described on this page"), by value.
+        self.fixed = {choice.value: choice for choice in fixed}
         self.choices: object = ()
 
     def __deepcopy__(self, memo):
@@ -239,8 +261,11 @@ class PickInput(forms.Widget):
     def _resolve(self, token: str) -> str:
         """A typed name → the id of the one record it names (else the text, which the
         field refuses as a choice it does not know)."""
-        if _as_uuid(token) is not None:
+        if _as_uuid(token) is not None or token in self.fixed:
             return token
+        for choice in self.fixed.values():  # typed without JavaScript, in the reader's words
+            if token.casefold() == str(choice.keyword).casefold():
+                return choice.value
         queryset = getattr(self.choices, "queryset", None)
         if queryset is None:
             return token
@@ -265,6 +290,7 @@ class PickInput(forms.Widget):
         if queryset is not None and ids:
             label = iterator.field.label_from_instance
             labels = {str(record.pk): label(record) for record in queryset.filter(pk__in=ids)}
+        labels.update({value: str(choice.label) for value, choice in self.fixed.items()})
         chips = [(value, labels[value]) for value in dict.fromkeys(values) if value in labels]
         return chips, [value for value in values if value not in labels]
 
@@ -282,6 +308,10 @@ class PickInput(forms.Widget):
         }
         if source.may_create(self.user) and not disabled:
             data["data-new"] = reverse("pick-new", kwargs={"source": source.name})
+        if self.fixed:
+            data["data-fixed"] = json.dumps(
+                [{"id": value, "label": str(choice.label)} for value, choice in self.fixed.items()]
+            )
         items = format_html_join(
             "",
             '<li class="pick__chip"><label><input type="checkbox" name="{}" value="{}" '
@@ -298,6 +328,12 @@ class PickInput(forms.Widget):
             if self.allow_multiple_selected
             else _("Type the exact name or the id.")
         )
+        for choice in self.fixed.values():
+            hint = format_html(
+                "{} {}",
+                hint,
+                _("“%(keyword)s”: %(label)s.") % {"keyword": choice.keyword, "label": choice.label},
+            )
         return format_html(
             '<div class="pick" {}><ul class="pick__chips" aria-live="polite">{}</ul>'
             '<input type="text" name="{}" id="{}" value="{}" class="pick__box" '
@@ -327,8 +363,9 @@ class _PickedChoice:
 
     def clean(self, value):
         tokens = value if isinstance(value, (list, tuple)) else [value]
+        fixed = getattr(self.widget, "fixed", {})
         for token in tokens:
-            if token not in (None, "") and _as_uuid(token) is None:
+            if token not in (None, "") and _as_uuid(token) is None and token not in fixed:
                 raise ValidationError(
                     str(UNKNOWN_CHOICE),
                     code="invalid_choice",
@@ -349,15 +386,18 @@ def _picked_class(field_class: type) -> type:
     return _PICKED_CLASSES[field_class]
 
 
-def use_picker(form, name: str, source: str, *, user) -> None:
+def use_picker(form, name: str, source: str, *, user, fixed: tuple[Fixed, ...] = ()) -> None:
     """Draw ``form[name]`` (a record choice, one or several) as a picker over ``source``,
-    whose choices become the field's: what is suggested is what the form accepts."""
+    whose choices become the field's: what is suggested is what the form accepts.
+
+    ``fixed``: choices that are not records (:class:`Fixed`), offered first; the field
+    itself must accept them (:class:`sources.forms.CiteSourceField` takes "new")."""
     picker = PICK_SOURCES[source]
     field = form.fields[name]
     multiple = isinstance(field, forms.ModelMultipleChoiceField)
     field.__class__ = _picked_class(type(field))
     field.queryset = picker.choices(user)
-    field.widget = PickInput(source=picker, user=user, multiple=multiple)
+    field.widget = PickInput(source=picker, user=user, multiple=multiple, fixed=fixed)
     field.widget.choices = field.choices
 
 

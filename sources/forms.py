@@ -10,6 +10,7 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from monitor.approxdate import ApproximateDateFormField
 from monitor.choices import Vocabulary
@@ -21,7 +22,7 @@ from monitor.pages.editing import (
     blame,
     use_team_field,
 )
-from monitor.suggest import use_picker
+from monitor.suggest import Fixed, use_picker
 from sources import evidence as filetypes
 from sources.choices import Credibility, Reliability, Stance
 from sources.models import Citation, Source
@@ -208,25 +209,49 @@ CITATION_FIELDS = {
 
 
 class SourceChoices:
-    """The sources a page offers for citing, read once for all its rows."""
+    """What a page's rows may cite: the sources the user may see (found as they type, never
+    listed whole: a register holds tens of thousands), and the new source described on the
+    page where it offers one."""
 
     def __init__(self, user, *, allow_new: bool = True):
-        self.sources = {str(source.pk): source for source in visible_sources(user)}
+        self.user = user
         self.allow_new = allow_new
 
-    def choices(self) -> list[tuple[str, str]]:
-        choices = [("", _("— no new citation —"))]
-        if self.allow_new:
-            choices.append((NEW_SOURCE, _("New source (described below on this page)")))
-        choices += [(pk, str(source)) for pk, source in self.sources.items()]
-        return choices
+    def fixed(self) -> tuple[Fixed, ...]:
+        if not self.allow_new:
+            return ()
+        return (
+            Fixed(
+                value=NEW_SOURCE,
+                label=_("New source (described below on this page)"),
+                # Translators: typed in a "Cite a source" box to cite the new source.
+                keyword=pgettext_lazy("typed to cite the new source", "new"),
+            ),
+        )
+
+
+class CiteSourceField(forms.ModelChoiceField):
+    """A source the user may cite, or "new" (the source described on the same page)."""
+
+    def __init__(self, *args, allow_new: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.allow_new = allow_new
+
+    def clean(self, value):
+        if self.allow_new and value == NEW_SOURCE:
+            return NEW_SOURCE
+        return super().clean(value)
 
 
 def add_citation_fields(form, sources: SourceChoices) -> None:
     """Give a row form the fields to cite one more source for its record."""
-    form.fields["cite_source"] = forms.ChoiceField(
-        label=_("Cite a source"), choices=sources.choices(), required=False
+    form.fields["cite_source"] = CiteSourceField(
+        queryset=Source.objects.none(),
+        label=_("Cite a source"),
+        required=False,
+        allow_new=sources.allow_new,
     )
+    use_picker(form, "cite_source", "source", user=sources.user, fixed=sources.fixed())
     form.fields["cite_page"] = forms.CharField(label=_("Page"), required=False, max_length=40)
     form.fields["cite_timestamp"] = forms.CharField(
         label=_("Timestamp"),
@@ -279,7 +304,7 @@ def citation_input(form) -> CitationInput | None:
     if not choice:
         return None
     return CitationInput(
-        source=None if choice == NEW_SOURCE else form.citation_sources.sources[choice],
+        source=None if choice == NEW_SOURCE else choice,
         page=data.get("cite_page") or "",
         timestamp=data.get("cite_timestamp") or "",
         quote=data.get("cite_quote") or "",

@@ -89,7 +89,12 @@ def person_cases(person, *, user, revealed: bool) -> dict:
     )
     for detention in detentions:
         detention.timeline = detention.ordered_steps()
-    return {"cases": cases, "allegations": allegations, "detentions": detentions}
+    return {
+        "person": person,
+        "cases": cases,
+        "allegations": allegations,
+        "detentions": detentions,
+    }
 
 
 def source_figures(source, *, user, revealed: bool) -> dict | None:

@@ -20,7 +20,7 @@ from cases.models import Case, DetentionStep
 from monitor.choices import Confidentiality, Role
 from monitor.models import User
 from monitor.security import LAST_SEEN
-from tests.browser.test_monitor_journey import watch_policy
+from tests.browser.test_monitor_journey import cite_new_source, watch_policy
 from tests.factories import PASSWORD, TeamFactory, UserFactory
 from tests.twofactor import enrol, next_code
 
@@ -256,12 +256,12 @@ def test_the_monitor_journey_counted_in_page_loads(
     allegation.get_by_label("Violation").select_option(value=str(violation.pk))
     allegation.get_by_label("…or a new person (full name)").fill("Daler Imomali")
     allegation.get_by_label("Date", exact=True).fill("June 2023")
-    allegation.get_by_label("Cite a source").select_option(value="new")
+    cite_new_source(allegation)
     allegation.get_by_label("Quote").fill("He was beaten during questioning.")
     detention = monitor.locator("#row-detentions-0")
     detention.get_by_label("…or a new person (full name)").fill("Daler Imomali")
     detention.get_by_label("Arrested on").fill("June 2023")
-    detention.get_by_label("Cite a source").select_option(value="new")
+    cite_new_source(detention)
     new_source = monitor.locator("#new-source")
     new_source.get_by_label("Title").fill("Asia-Plus: journalist detained in Dushanbe")
     new_source.get_by_label("Kind").select_option(value=str(news.pk))

@@ -27,7 +27,7 @@ from tests.factories import (
     SourceFactory,
     TeamFactory,
 )
-from tests.forms.helpers import form_data, options
+from tests.forms.helpers import form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -231,7 +231,11 @@ def test_choice_lists_hold_only_records_the_user_may_see(
     assert suggested("Visible Victim") == ["Visible Victim"]
     assert suggested("Hidden Witness") == []
     assert "Hidden Witness" not in page.content.decode()
-    assert "Visible report" in options(page, "allegations-0-cite_source")
+    # The sources to cite: found as one types (the page lists none), the hidden one never.
+    assert 'data-pick="/pick/source/"' in page.content.decode()
+    assert "Visible report" not in page.content.decode()
+    cited = client.get(reverse("pick", kwargs={"source": "source"}), {"q": "report"}).json()
+    assert [each["label"] for each in cited["results"]] == ["Visible report"]
     assert "Strict report" not in page.content.decode()
 
     # Naming them by id anyway is refused like any bad choice, and nothing is written.

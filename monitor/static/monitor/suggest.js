@@ -171,6 +171,8 @@
     var multiple = widget.getAttribute("data-multiple") === "1";
     var removeText = widget.getAttribute("data-remove-label");
     var addText = widget.getAttribute("data-new-label") || "Add";
+    // Choices that are not records (a citation's "new source described below"): first, always.
+    var fixed = JSON.parse(widget.getAttribute("data-fixed") || "[]");
     var list = document.createElement("ul");
     var status = document.createElement("p");
     var timer = null;
@@ -264,7 +266,7 @@
 
     function show(results, text) {
       list.innerHTML = "";
-      results.forEach(function (item) {
+      fixed.concat(results).forEach(function (item) {
         option(item.label, function () {
           choose(item);
         });
@@ -305,6 +307,22 @@
     box.addEventListener("input", function () {
       window.clearTimeout(timer);
       timer = window.setTimeout(ask, 200);
+    });
+    if (fixed.length) {
+      box.addEventListener("focus", function () {
+        if (!box.value.trim()) {
+          show([], "");
+        }
+      });
+    }
+    // Leaving the picker closes its list (after a moment: a click on a suggestion lands
+    // first, also in browsers that do not focus a button on click).
+    widget.addEventListener("focusout", function () {
+      window.setTimeout(function () {
+        if (!widget.contains(document.activeElement)) {
+          close();
+        }
+      }, 250);
     });
     box.addEventListener("keydown", function (event) {
       if (event.key === "Escape") {
