@@ -34,6 +34,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.lookups import TrigramWordSimilar
 from django.contrib.postgres.search import TrigramWordSimilarity
 from django.db import connection, models, transaction
@@ -231,13 +232,26 @@ def _contains_rule(word: str) -> models.Q:
     return functools.reduce(operator.or_, [models.Q(folded__contains=f) for f in _forms(word)])
 
 
-def _forms(word: str) -> list[str]:
+@functools.lru_cache(maxsize=4096)  # a pure function of a short string, per name looked at
+def _forms(word: str) -> tuple[str, ...]:
     """What :func:`_contains_rule` looks for in a key: ``word`` and the nominatives it may
     be a case of, those inside another form left out (Safarova's nominative Safarov is in
     Safarova: the shorter alone finds both, one condition for the index where an OR is
     one scan of it per form)."""
     forms = list(dict.fromkeys([word, *(form for form, _score in declined_forms(word))]))
-    return [form for form in forms if not any(other in form for other in forms if other != form)]
+    return tuple(
+        form for form in forms if not any(other in form for other in forms if other != form)
+    )
+
+
+def _key_words() -> models.Func:
+    """A key's words as an array: the expression of the word index (migration 0003)."""
+    return models.Func(
+        models.F("folded"),
+        models.Value(" "),
+        function="string_to_array",
+        output_field=ArrayField(models.TextField()),
+    )
 
 
 def _contains_count(words: Sequence[str], key: str) -> int:
@@ -301,16 +315,34 @@ def _candidates(queries: Sequence[Sequence[str]], user) -> list[tuple]:
     # Every word but a patronymic (the scorer leaves a patronymic out unless both names have
     # one: "Davlat Nazarov Karimovich" is Davlat Nazarov's name too), and a word an initial
     # may stand for (a name without one cannot reach SEARCH_SCORE).
+    firsts = [
+        (
+            _drop_patronymics([w for w in words if len(w) >= 2], []),
+            [w for w in words if len(w) == 1],
+        )
+        if any(len(w) >= 2 for w in words)
+        else (list(words), [])
+        for words in queries
+    ]
     every = functools.reduce(
         operator.or_,
         [
-            _all(_drop_patronymics([w for w in words if len(w) >= 2], []), _contains_rule)
-            & _all([w for w in words if len(w) == 1], _initial_rule)
-            if any(len(w) >= 2 for w in words)
-            else _all(words, _contains_rule)
-            for words in queries
+            _all(required, _contains_rule) & _all(initials, _initial_rule)
+            for required, initials in firsts
         ],
     )
+    # The same names' exact words, through the word index (a subset of ``every``'s names,
+    # as the whole keys of ``keys`` are): when they fill a sample, the trigram index is not
+    # read. Not with an initial (the trigram index finds the words it may stand for; most
+    # names with the other words have none).
+    by_words = None
+    if all(all(len(w) >= 2 for w in required) and not initials for required, initials in firsts):
+        by_words = PersonName.objects.filter(archived_at__isnull=True).alias(words=_key_words())
+        by_words = by_words.filter(
+            functools.reduce(
+                operator.or_, [models.Q(words__contains=required) for required, _ in firsts]
+            )
+        ).order_by()
     queries = [[w for w in words if len(w) >= 2] or list(words) for words in queries]
     any_ = functools.reduce(operator.or_, [_contains_rule(w) for words in queries for w in words])
     fuzzy = functools.reduce(operator.or_, [_all(words, _similar_rule) for words in queries])
@@ -342,17 +374,30 @@ def _candidates(queries: Sequence[Sequence[str]], user) -> list[tuple]:
                     for pk, key, rank in rows.values_list("pk", "folded", "rank")[:SCAN]
                 ]
             else:
-                rows = register.filter(rule).values_list("pk", "folded")[:SCAN]
+                rows = register.filter(rule)
                 if stage == 0:
+                    parts = []
+                    if by_words is not None:
+                        # The names with every word exactly; the trigram rule's (a word
+                        # inside a longer one too: Nazarova, Davlatshoev) only when they are
+                        # fewer than POOL: a pool of names with every word outscores them
+                        # (in one query: an uncorrelated EXISTS is computed once, and a
+                        # false one skips the scan) …
+                        parts.append(by_words.values_list("pk", "folded")[:SCAN])
+                        rows = rows.filter(~models.Exists(by_words.values("pk")[POOL - 1 : POOL]))
                     # … and, through the key's B-tree index, the names whose key is the query's.
                     exact = register.filter(folded__in=keys).order_by("pk")
-                    rows = exact.values_list("pk", "folded")[:POOL].union(rows, all=True)
+                    rows = exact.values_list("pk", "folded")[:POOL].union(
+                        *parts, rows.values_list("pk", "folded")[:SCAN], all=True
+                    )
+                else:
+                    rows = rows.values_list("pk", "folded")[:SCAN]
                 ranked = [(pk, _contains_count(queries[0], key), len(key)) for pk, key in set(rows)]
             pool = sorted(ranked, key=lambda row: (-row[1], row[2], row[0]))[:POOL]
             place = {row[0]: position for position, row in enumerate(pool)}
             # The ids as a list: the names are then read by their primary key, where a
             # subquery would have the planner join the whole register.
-            rows = names.filter(pk__in=list(place))
+            rows = names.filter(pk__in=list(place)).order_by()
             rows = rows.values_list("pk", "person_id", "full_name", "folded")
             seen = set(found)
             found += [
