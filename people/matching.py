@@ -34,10 +34,10 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.lookups import TrigramWordSimilar
 from django.contrib.postgres.search import TrigramWordSimilarity
 from django.db import connection, models, transaction
-from django.db.models.functions import Length
 from django.utils.translation import gettext as _
 from rapidfuzz.distance import Indel
 
@@ -57,9 +57,15 @@ WORD_SIMILARITY = 0.80
 SURE_WORD = 0.94
 #: How many candidate names the database hands to the scorer, best first (PostgreSQL).
 CANDIDATES = 200
-#: How many names of the register one stage of the candidates reads at most, before
-#: visibility narrows them to :data:`CANDIDATES` (PostgreSQL).
+#: How many names of the register one stage of the candidates keeps at most, best first,
+#: before visibility narrows them to :data:`CANDIDATES` (PostgreSQL).
 POOL = 300
+#: How many names that match one stage's rule the database reads at most to rank them
+#: (PostgreSQL): a common surname is in tens of thousands of names of a register of a
+#: million, and reading them all to keep the shortest :data:`POOL` costs a page of the
+#: table per name. Beyond this many, the stage ranks the first ones the index hands over,
+#: plus (first stage) every name whose whole key is the query's.
+SCAN = 2000
 #: At most this many names are compared at once (a person's variants, a form's rows).
 MANY = 20
 #: Fewer candidates than this for every word of a query: look for any word too.
@@ -223,10 +229,41 @@ def same_name_score(one: str, other: str) -> float:
 def _contains_rule(word: str) -> models.Q:
     """Names with ``word`` in their key, or a nominative it may be a case of (``LIKE``:
     the GIN trigram index answers it without reading the names)."""
-    rule = models.Q(folded__contains=word)
-    for form, _score in declined_forms(word):
-        rule |= models.Q(folded__contains=form)
-    return rule
+    return functools.reduce(operator.or_, [models.Q(folded__contains=f) for f in _forms(word)])
+
+
+@functools.lru_cache(maxsize=4096)  # a pure function of a short string, per name looked at
+def _forms(word: str) -> tuple[str, ...]:
+    """What :func:`_contains_rule` looks for in a key: ``word`` and the nominatives it may
+    be a case of, those inside another form left out (Safarova's nominative Safarov is in
+    Safarova: the shorter alone finds both, one condition for the index where an OR is
+    one scan of it per form)."""
+    forms = list(dict.fromkeys([word, *(form for form, _score in declined_forms(word))]))
+    return tuple(
+        form for form in forms if not any(other in form for other in forms if other != form)
+    )
+
+
+def _key_words() -> models.Func:
+    """A key's words as an array: the expression of the word index (migration 0003)."""
+    return models.Func(
+        models.F("folded"),
+        models.Value(" "),
+        function="string_to_array",
+        output_field=ArrayField(models.TextField()),
+    )
+
+
+def _contains_count(words: Sequence[str], key: str) -> int:
+    """How many of ``words`` a key contains, as :func:`_contained` counts in the database."""
+    return sum(any(form in key for form in _forms(word)) for word in dict.fromkeys(words))
+
+
+def _initial_rule(initial: str) -> models.Q:
+    """Names with a word an initial may stand for (the GIN trigram index answers a word's
+    first letter: its trigram begins with blanks)."""
+    letters = "|".join(re.escape(letter) for letter in _INITIALS.get(initial, initial))
+    return models.Q(folded__regex=f"(^| )({letters})")
 
 
 def _similar_rule(word: str) -> models.Q:
@@ -262,22 +299,56 @@ def _candidates(queries: Sequence[Sequence[str]], user) -> list[tuple]:
     3. names with words trigram-similar to the query's (a misspelt word: the fuzzy layer),
        the most similar first.
 
-    Each stage reads at most :data:`POOL` names, the shortest first, before visibility is
-    applied (:func:`people.selectors.visible_names` on those few names, not on the register):
-    the database work is bounded whatever the register's size. SQLite: every visible name
-    (no trigram index there; rapidfuzz scores them in C).
+    Each stage keeps at most :data:`POOL` names, the shortest first, of at most :data:`SCAN`
+    names that match it (the first stage adds the names whose whole key is the query's: an
+    exact name is never lost among thousands of namesakes), before visibility is applied
+    (:func:`people.selectors.visible_names` on those few names, not on the register): the
+    database work is bounded whatever the register's size. A patronymic is not required in
+    the first stage (the scorer leaves it out unless both names have one). SQLite: every
+    visible name (no trigram index there; rapidfuzz scores them in C).
     """
     names = visible_names(user)
     if connection.vendor != "postgresql":
         return list(names.values_list("person_id", "full_name", "folded"))
-    queries = [[w for w in words if len(w) >= 2] or list(words) for words in queries][:MANY]
-    every = functools.reduce(operator.or_, [_all(words, _contains_rule) for words in queries])
+    queries = list(queries)[:MANY]
+    keys = list(dict.fromkeys(" ".join(words) for words in queries))
+    # Every word but a patronymic (the scorer leaves a patronymic out unless both names have
+    # one: "Davlat Nazarov Karimovich" is Davlat Nazarov's name too), and a word an initial
+    # may stand for (a name without one cannot reach SEARCH_SCORE).
+    firsts = [
+        (
+            _drop_patronymics([w for w in words if len(w) >= 2], []),
+            [w for w in words if len(w) == 1],
+        )
+        if any(len(w) >= 2 for w in words)
+        else (list(words), [])
+        for words in queries
+    ]
+    every = functools.reduce(
+        operator.or_,
+        [
+            _all(required, _contains_rule) & _all(initials, _initial_rule)
+            for required, initials in firsts
+        ],
+    )
+    # The same names' exact words, through the word index (a subset of ``every``'s names,
+    # as the whole keys of ``keys`` are): when they fill a sample, the trigram index is not
+    # read. Not with an initial (the trigram index finds the words it may stand for; most
+    # names with the other words have none).
+    by_words = None
+    if all(all(len(w) >= 2 for w in required) and not initials for required, initials in firsts):
+        by_words = PersonName.objects.filter(archived_at__isnull=True).alias(words=_key_words())
+        by_words = by_words.filter(
+            functools.reduce(
+                operator.or_, [models.Q(words__contains=required) for required, _ in firsts]
+            )
+        ).order_by()
+    queries = [[w for w in words if len(w) >= 2] or list(words) for words in queries]
     any_ = functools.reduce(operator.or_, [_contains_rule(w) for words in queries for w in words])
     fuzzy = functools.reduce(operator.or_, [_all(words, _similar_rule) for words in queries])
-    contained = _contained(queries[0])
     similar = sum(
         (TrigramWordSimilarity(word, "folded") for word in dict.fromkeys(queries[0])),
-        start=contained,
+        start=_contained(queries[0]),
     )
     found: list[tuple] = []
     with transaction.atomic():  # set_config(…, true) lasts for this transaction only
@@ -286,27 +357,53 @@ def _candidates(queries: Sequence[Sequence[str]], user) -> list[tuple]:
                 "SELECT set_config('pg_trgm.word_similarity_threshold', %s, true)",
                 [str(TRIGRAM_THRESHOLD)],
             )
-        stages = [(every, contained), (any_, contained), (fuzzy, similar)]
-        for stage, (rule, order) in enumerate(stages):
+        for stage, rule in enumerate([every, any_, fuzzy]):
             if stage and len(found) >= FEW_CANDIDATES:
                 break
             if stage == 1 and all(len(words) == 1 for words in queries):
                 continue  # one word: stage 2 is stage 1
-            pool = (
-                PersonName.objects.filter(rule, archived_at__isnull=True)
-                .annotate(rank=order, length=Length("folded"))
-                .order_by("-rank", "length", "pk")
-                .values_list("pk", flat=True)[:POOL]
-            )
+            register = PersonName.objects.filter(archived_at__isnull=True).order_by()
+            # At most SCAN names that match, in the order the index hands them (no sort of
+            # every match in the database: see SCAN), ranked here: the containment stages
+            # by how many of the query's words the key contains, the fuzzy one by trigram
+            # similarity too; then the shortest key first, then the id.
+            if stage == 2:
+                rows = register.filter(rule).annotate(rank=similar)
+                ranked = [
+                    (pk, rank, len(key))
+                    for pk, key, rank in rows.values_list("pk", "folded", "rank")[:SCAN]
+                ]
+            else:
+                rows = register.filter(rule)
+                if stage == 0:
+                    parts = []
+                    if by_words is not None:
+                        # The names with every word exactly; the trigram rule's (a word
+                        # inside a longer one too: Nazarova, Davlatshoev) only when they are
+                        # fewer than POOL: a pool of names with every word outscores them
+                        # (in one query: an uncorrelated EXISTS is computed once, and a
+                        # false one skips the scan) …
+                        parts.append(by_words.values_list("pk", "folded")[:SCAN])
+                        rows = rows.filter(~models.Exists(by_words.values("pk")[POOL - 1 : POOL]))
+                    # … and, through the key's B-tree index, the names whose key is the query's.
+                    exact = register.filter(folded__in=keys).order_by("pk")
+                    rows = exact.values_list("pk", "folded")[:POOL].union(
+                        *parts, rows.values_list("pk", "folded")[:SCAN], all=True
+                    )
+                else:
+                    rows = rows.values_list("pk", "folded")[:SCAN]
+                ranked = [(pk, _contains_count(queries[0], key), len(key)) for pk, key in set(rows)]
+            pool = sorted(ranked, key=lambda row: (-row[1], row[2], row[0]))[:POOL]
+            place = {row[0]: position for position, row in enumerate(pool)}
             # The ids as a list: the names are then read by their primary key, where a
             # subquery would have the planner join the whole register.
+            rows = names.filter(pk__in=list(place)).order_by()
+            rows = rows.values_list("pk", "person_id", "full_name", "folded")
             seen = set(found)
-            rows = names.filter(pk__in=list(pool)).annotate(rank=order, length=Length("folded"))
-            rows = rows.order_by("-rank", "length", "pk")[:CANDIDATES]
             found += [
-                row
-                for row in rows.values_list("person_id", "full_name", "folded")
-                if row not in seen
+                row[1:]
+                for row in sorted(rows, key=lambda row: place[row[0]])[:CANDIDATES]
+                if row[1:] not in seen
             ]
     return found
 

@@ -21,8 +21,13 @@ outside the audited path). Then, with the bench's own URLconf
    (``VmHWM``).
 
 ``BENCH_NAMES`` (default 1,000,000) persons with two name variants each (Latin and Cyrillic)
-go into a database of their own (``monitor_bench_names``) where person search is measured.
-If ``tests/bench/names_bench.py`` exists (name-matching recall) it is run on that database.
+go into a database of their own (``monitor_bench_names``) where person search is measured
+through the API and the person list. Then ``tests/bench/names_bench.py`` prints the corpus's
+recall and false-match rate, and the p50/p95/max of ``people.matching.match_persons`` for the
+corpus's Latin and Cyrillic spellings on a register of ``BENCH_NAMES`` persons / twice as
+many names generated from the corpus's names and writing systems (loaded with COPY into
+``monitor_bench_names_names_bench``, kept like the other databases: ``BENCH_RESEED=1``
+loads it again).
 
 It prints a table per size (requests/s min/median/max, p50 latency, ratio to the token hello,
 queries, size) and the comparison between sizes, and writes everything to ``BENCH_OUTPUT``
@@ -473,11 +478,16 @@ def print_comparison(small: int, large: int, results: dict) -> None:
 
 
 def names_recall(database: str) -> str | None:
-    """The names helper's recall benchmark, when present, on the names database."""
+    """The name matcher's benchmark (corpus recall, then search p50/p95 on a register of
+    ``BENCH_NAMES`` persons in ``<database>_names_bench``, kept for the next run)."""
     script = ROOT / "tests" / "bench" / "names_bench.py"
     if not script.exists():
         return None
-    env = environment(database) | {"BENCH_DATABASE_URL": f"{PG}/{database}"}
+    env = environment(database) | {
+        "BENCH_NAMES": str(NAMES),
+        "BENCH_KEEP": "1",
+        **({} if RESEED else {"BENCH_REUSE": "1"}),
+    }
     done = subprocess.run(  # noqa: S603
         [sys.executable, str(script)], cwd=ROOT, env=env, capture_output=True, text=True
     )
