@@ -420,18 +420,45 @@ def names_sources() -> list[type]:
     return list(dict.fromkeys(found))
 
 
+#: Where a connection remembers the transaction that last changed the version.
+_BUMPED = "_monitor_names_changed_in"
+
+
+def _changed_in_this_transaction(using: str | None = None) -> bool:
+    """Whether the current transaction changed the version (see :func:`names_changed`)."""
+    from django.db import DEFAULT_DB_ALIAS, connections
+
+    connection = connections[using or DEFAULT_DB_ALIAS]
+    return connection.in_atomic_block and (
+        connection.__dict__.get(_BUMPED) is connection.run_on_commit
+    )
+
+
 def names_changed(sender=None, **kwargs) -> None:
     """A new version of the withheld names, in the writing transaction (a receiver of every
     save and delete of :func:`names_sources`, connected by ``MonitorConfig.ready``)."""
+    from django.db import DEFAULT_DB_ALIAS, connections
+
     from monitor.models import WithheldNamesVersion
 
+    using = kwargs.get("using") or DEFAULT_DB_ALIAS
+    connection = connections[using]
+    # Once per transaction (an import's chunk saves hundreds of names): Django replaces the
+    # connection's list of commit callbacks at every commit, rollback and savepoint rollback,
+    # so the same list means the same transaction, with this change not rolled back since.
+    # Meanwhile this transaction keeps no names under the token (text_scrubber): it may
+    # change more of them before it commits, and nobody else sees the token before then.
+    if _changed_in_this_transaction(using):
+        return
     token = uuid.uuid4()
-    versions = WithheldNamesVersion.objects.filter(pk=1)
+    versions = WithheldNamesVersion.objects.using(using).filter(pk=1)
     if not versions.update(token=token):  # the row was removed (a flushed test database)
-        WithheldNamesVersion.objects.bulk_create(
+        WithheldNamesVersion.objects.using(using).bulk_create(
             [WithheldNamesVersion(pk=1, token=token)], ignore_conflicts=True
         )
         versions.update(token=token)
+    if connection.in_atomic_block:
+        connection.__dict__[_BUMPED] = connection.run_on_commit
 
 
 def _version_and_teams(user, with_teams: bool) -> tuple[uuid.UUID | None, set]:
@@ -479,7 +506,9 @@ def text_scrubber(user) -> TextScrubber:
         return _NO_NAMES
     with_teams = identity_q(user) is not None
     token, team_ids = _version_and_teams(user, with_teams)
-    if token is None:  # no version row: nothing to key on, read them every time
+    if token is None or _changed_in_this_transaction():
+        # No version row: nothing to key on. Or this transaction changed the version and may
+        # change more names under it before it commits: read them, keep nothing.
         return TextScrubber(withheld_names(user, team_ids=team_ids if with_teams else None))
     key = (token, identity_scope(user, team_ids))
     scrubber = _KEPT.get(key)

@@ -203,6 +203,7 @@ def test_list_queries_do_not_grow_with_rows(endpoint, team, monitor_on_team, api
     assert few == many, f"{endpoint}: {few} queries for {count_few} rows, {many} for {count_many}"
 
 
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # committed, as requests
 def test_the_withheld_names_are_read_once_whatever_their_number(team, coordinator, api):
     """Every answer to a signed-in reader is scrubbed of the names they may not identify; the
     names are read once per change (``monitor.redaction.text_scrubber``), not per request:

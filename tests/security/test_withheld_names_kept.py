@@ -31,7 +31,9 @@ from tests.factories import (
     UserFactory,
 )
 
-pytestmark = pytest.mark.django_db
+# Committed writes, as a request makes them (a test's own transaction would keep nothing:
+# a transaction that changed the version reads the names afresh until it commits).
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 WITHHELD = str(WITHHELD_NAME)
 TEXT = "According to Farrukh Qalandarov, the police came at night."
@@ -157,3 +159,50 @@ def test_without_a_version_the_names_are_read_every_time(witness, coordinator):
     PersonFactory(team=witness.team, is_protected=True, name="Zarina Odinaeva")
     assert text_scrubber(coordinator)("Zarina Odinaeva") == WITHHELD  # a version again
     assert WithheldNamesVersion.objects.count() == 1
+
+
+def test_a_transaction_changes_the_version_once_and_again_after_a_rollback(team, coordinator):
+    from django.db import transaction
+
+    def version_writes(captured):
+        return [q for q in captured.captured_queries if "monitor_withheldnamesversion" in q["sql"]]
+
+    before = _token()
+    with transaction.atomic():
+        with CaptureQueriesContext(connection) as captured:
+            for n in range(5):
+                PersonFactory(team=team, is_protected=True, name=f"Witness Batch{n}")
+        assert len(version_writes(captured)) == 1  # an import's chunk: once, not per name
+        changed = _token()
+        assert changed != before
+        try:
+            with transaction.atomic():  # a savepoint, rolled back with its change
+                PersonFactory(team=team, is_protected=True, name="Zarina Odinaeva")
+                raise RuntimeError
+        except RuntimeError:
+            pass
+        assert _token() == changed
+        PersonFactory(team=team, is_protected=True, name="Gulnora Sharipova")
+        assert _token() != changed  # the rollback undid nothing of the outer change: still new
+        assert text_scrubber(coordinator)("Gulnora Sharipova") == WITHHELD
+
+
+def test_a_change_rolled_back_in_a_savepoint_is_changed_again(team, coordinator):
+    """The savepoint that changed the version is rolled back (the version with it): the next
+    write of the same transaction changes it again."""
+    from django.db import transaction
+
+    text_scrubber(coordinator)  # kept under the version before
+    before = _token()
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                PersonFactory(team=team, is_protected=True, name="Witness Undone")
+                assert _token() != before
+                raise RuntimeError
+        except RuntimeError:
+            pass
+        assert _token() == before  # rolled back with the savepoint
+        PersonFactory(team=team, is_protected=True, name="Witness Kept")
+        assert _token() != before
+        assert text_scrubber(coordinator)("Witness Kept") == WITHHELD
