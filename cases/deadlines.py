@@ -164,15 +164,17 @@ def dashboard_deadlines(
     today = today or timezone.localdate()
     end = today + datetime.timedelta(days=days)
     releases = _release_items(user, None, end, today=today)
+    # The overdue answers (still open, due before today) and those due by ``end``: one query.
+    open_until_end = FollowUp.objects.still_open(today).filter(due_on__lte=end)
+    responses = _response_items(user, open_until_end, today=today, owned_by=None)
     overdue = [
-        *_response_items(user, FollowUp.objects.overdue(today), today=today, owned_by=None),
+        *(item for item in responses if item.overdue),
         *(item for item in releases if item.overdue),
     ]
-    due = FollowUp.objects.still_open(today).filter(due_on__gte=today, due_on__lte=end)
     upcoming = [
         item
         for item in (
-            *_response_items(user, due, today=today, owned_by=None),
+            *(item for item in responses if not item.overdue),
             *_occurs_items(user, today, end, today=today, owned_by=None),
             *(item for item in releases if item.last_date >= today),
         )

@@ -570,7 +570,7 @@ def names_withheld_name(user, text: str) -> bool:
     not identify ("Qalandarov" alone as much as "Farrukh Qalandarov"), in any letter case."""
     if identity_q(user) == Q():
         return False  # the user may identify everyone
-    names = redaction.withheld_names(user)
+    names = redaction.text_scrubber(user).names  # read once per change (monitor.redaction)
     words = {word.casefold() for name in names for word in name.split()}
     asked = [word.casefold() for word in text.split() if len(word) >= redaction.MIN_NAME]
     return any(word in words for word in asked) or text.casefold() in {

@@ -94,6 +94,7 @@ def _my_records(user) -> dict[str, list]:
     per kind: the dashboard's queries stay few and constant."""
     found: dict[str, list] = {}
     models_by_label = {model._meta.label_lower: model for model in reviewed_models()}
+    rows_by_state = {}
     for state in (ReviewState.DRAFT, ReviewState.RETURNED):
         parts = []
         for label, model in models_by_label.items():
@@ -107,11 +108,13 @@ def _my_records(user) -> dict[str, list]:
                 .values("record_kind", "pk", "updated_at")
             )
         union = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
-        rows = list(union.order_by("-updated_at", "pk")[: LIST_LIMIT * 2])
-        wanted: dict[type, set] = {}
-        for row in rows:
-            wanted.setdefault(models_by_label[row["record_kind"]], set()).add(row["pk"])
-        labels = describe_records(wanted, user) if rows else {}
+        rows_by_state[state] = list(union.order_by("-updated_at", "pk")[: LIST_LIMIT * 2])
+    # Both states' records labelled together: one query per kind, not per kind and state.
+    wanted: dict[type, set] = {}
+    for row in chain.from_iterable(rows_by_state.values()):
+        wanted.setdefault(models_by_label[row["record_kind"]], set()).add(row["pk"])
+    labels = describe_records(wanted, user) if wanted else {}
+    for state, rows in rows_by_state.items():
         for row in rows:
             ref = labels.get(row["pk"])
             if ref is None:

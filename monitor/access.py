@@ -105,13 +105,34 @@ def team_ids_of(user) -> set:
     return set(Team.objects.filter(members=user).values_list("pk", flat=True))
 
 
-def identity_q(user, prefix: str = "") -> Q | None:
-    """Protected records whose identity ``user`` may see (for filtering names)."""
+def identity_q(user, prefix: str = "", *, team_ids: Collection | None = None) -> Q | None:
+    """Protected records whose identity ``user`` may see (for filtering names).
+
+    ``team_ids``, when given, are the user's teams as already read (:func:`identity_scope`),
+    used instead of reading them again in a subquery.
+    """
     if not has_role(user):
         return None
     if int(user.clearance) >= Confidentiality.STRICT:
         return Q()
-    return Q(**{f"{prefix}is_protected": False}) | team_q(user, prefix)
+    teams = (
+        team_q(user, prefix)
+        if team_ids is None
+        else Q(**{f"{prefix}team__in": sorted(team_ids, key=str)})
+    )
+    return Q(**{f"{prefix}is_protected": False}) | teams
+
+
+def identity_scope(user, team_ids: Collection) -> tuple:
+    """Everything :func:`identity_q` reads of ``user``, as a key: users with the same scope
+    may identify exactly the same records. ``monitor.redaction.text_scrubber`` keeps the
+    withheld names per scope, so a rule above that reads more of the user must add it here.
+    """
+    if not has_role(user):
+        return ("nobody",)
+    if int(user.clearance) >= Confidentiality.STRICT:
+        return ("everyone",)
+    return ("teams", frozenset(team_ids))
 
 
 # -- who is looking: protected identities in str() ------------------------------------------

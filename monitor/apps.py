@@ -20,6 +20,7 @@ class MonitorConfig(AppConfig):
         "accesslog": roles.SYSTEM,
         "reviewdecision": roles.SYSTEM,
         "taskprogress": roles.SYSTEM,  # background work: its owner reads it (monitor.progress)
+        "withheldnamesversion": roles.SYSTEM,  # monitor.redaction's cache key, nobody's record
     }
 
     def ready(self) -> None:
@@ -55,6 +56,21 @@ class MonitorConfig(AppConfig):
             dispatch_uid="monitor.password_changed",
         )
         post_save.connect(accesslog.on_token_saved, sender=ApiToken, dispatch_uid="monitor.token")
+
+        # The withheld names' version changes with every write that may change them, in its
+        # transaction (monitor.redaction.text_scrubber keeps the names under it). Every app's
+        # models are loaded before any ready() runs, so the name models are known here.
+        from django.db.models.signals import post_delete
+
+        from monitor import redaction
+
+        for model in redaction.names_sources():
+            for signal in (post_save, post_delete):
+                signal.connect(
+                    redaction.names_changed,
+                    sender=model,
+                    dispatch_uid=f"monitor.names_changed.{model._meta.label_lower}",
+                )
 
 
 def _start_session_clocks(sender, request, user, **kwargs) -> None:

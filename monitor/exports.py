@@ -103,6 +103,10 @@ def csv_response(columns: list[CsvColumn], rows: Iterable[Any], *, filename: str
 
 #: Rows read, prepared and written at a time by a streamed export.
 EXPORT_CHUNK = 2000
+#: The first chunk is small: its rows leave within a second or so (a chunk of 2,000 cases,
+#: with their people, detentions and sources, takes seconds to prepare on a loaded machine),
+#: the next ones are full, so the queries per row stay few.
+EXPORT_FIRST_CHUNK = 100
 
 
 class _Line:
@@ -141,14 +145,16 @@ def csv_lines(
             finished(written)
 
 
-def chunked(rows: Iterable[Any], size: int = EXPORT_CHUNK):
-    """Lists of at most ``size`` items from ``rows`` (a queryset's ``iterator()``)."""
+def chunked(rows: Iterable[Any], size: int = EXPORT_CHUNK, *, first: int | None = None):
+    """Lists of at most ``size`` items from ``rows`` (a queryset's ``iterator()``), the
+    first of at most ``first`` (by default ``size`` too)."""
     chunk: list[Any] = []
+    limit = first or size
     for row in rows:
         chunk.append(row)
-        if len(chunk) >= size:
+        if len(chunk) >= limit:
             yield chunk
-            chunk = []
+            chunk, limit = [], size
     if chunk:
         yield chunk
 

@@ -30,11 +30,12 @@ The rule is computed per row in SQL where a page lists many (:func:`annotate`), 
 
 from __future__ import annotations
 
-import functools
 import html
 import json
 import re
-from collections.abc import Iterable
+import threading
+import uuid
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 
 from django.db import models
@@ -42,7 +43,7 @@ from django.db.models import BooleanField, Case, Q, Value, When
 from django.utils.translation import gettext_lazy as _
 
 from monitor.access import identity_hidden as _viewer_hides
-from monitor.access import identity_q, reveals_identity, team_ids_of
+from monitor.access import identity_q, identity_scope, reveals_identity, team_ids_of
 from monitor.access import sees as _sees
 
 #: What every audited record has and nothing identifies: its id and bookkeeping.
@@ -161,11 +162,11 @@ def subject(record):
 # -- the rule, per row in SQL ------------------------------------------------------------------
 
 
-def revealed_q(user, model) -> Q | None:
+def revealed_q(user, model, *, team_ids: Collection | None = None) -> Q | None:
     """Rows of ``model`` whose subject ``user`` may identify (None: none of them)."""
     rule = policy(model)
     prefix = f"{rule.subject}__" if rule is not None and rule.subject else ""
-    return identity_q(user, prefix)
+    return identity_q(user, prefix, team_ids=team_ids)
 
 
 def revealed_expression(user, prefix: str = ""):
@@ -302,15 +303,16 @@ def name_models() -> list[type]:
     return [model for model in redacted_models() if policy(model).names]
 
 
-def withheld_names(user) -> set[str]:
-    """The names (and family names) of protected records ``user`` may not identify."""
+def withheld_names(user, *, team_ids: Collection | None = None) -> set[str]:
+    """The names (and family names) of protected records ``user`` may not identify
+    (``team_ids``: the user's teams as already read, see :func:`text_scrubber`)."""
     names: set[str] = set()
     for model in name_models():
         rule = policy(model)
         rows = model._base_manager.filter(
             **{rule.path("is_protected"): True, "archived_at__isnull": True}
         )
-        revealed = revealed_q(user, model)
+        revealed = revealed_q(user, model, team_ids=team_ids)
         if revealed is not None:
             rows = rows.exclude(revealed)
         for values in rows.values_list(*rule.names):
@@ -404,19 +406,121 @@ def _is_word(char: str) -> bool:
     return char.isalnum() or char == "_"
 
 
-@functools.lru_cache(maxsize=4)
-def _scrubber(names: frozenset[str]) -> TextScrubber:
-    """The scrubber of a set of names, made once while the set stays the same: every answer
-    to a signed-in reader is scrubbed, and the set changes only when a protected name does.
-    A few sets (readers of different teams) per worker: one holds every withheld name."""
-    return TextScrubber(set(names))
+def names_sources() -> list[type]:
+    """The models whose writes may change the withheld names: each model declaring names
+    (``PersonName``) and every model on its way to the subject (``Person``: protection,
+    team). Saving or removing one changes :class:`~monitor.models.WithheldNamesVersion`."""
+    found: list[type] = []
+    for model in name_models():
+        target = model
+        found.append(model)
+        for part in filter(None, policy(model).subject.split("__")):
+            target = target._meta.get_field(part).related_model
+            found.append(target)
+    return list(dict.fromkeys(found))
+
+
+#: Where a connection remembers the transaction that last changed the version.
+_BUMPED = "_monitor_names_changed_in"
+
+
+def _changed_in_this_transaction(using: str | None = None) -> bool:
+    """Whether the current transaction changed the version (see :func:`names_changed`)."""
+    from django.db import DEFAULT_DB_ALIAS, connections
+
+    connection = connections[using or DEFAULT_DB_ALIAS]
+    return connection.in_atomic_block and (
+        connection.__dict__.get(_BUMPED) is connection.run_on_commit
+    )
+
+
+def names_changed(sender=None, **kwargs) -> None:
+    """A new version of the withheld names, in the writing transaction (a receiver of every
+    save and delete of :func:`names_sources`, connected by ``MonitorConfig.ready``)."""
+    from django.db import DEFAULT_DB_ALIAS, connections
+
+    from monitor.models import WithheldNamesVersion
+
+    using = kwargs.get("using") or DEFAULT_DB_ALIAS
+    connection = connections[using]
+    # Once per transaction (an import's chunk saves hundreds of names): Django replaces the
+    # connection's list of commit callbacks at every commit, rollback and savepoint rollback,
+    # so the same list means the same transaction, with this change not rolled back since.
+    # Meanwhile this transaction keeps no names under the token (text_scrubber): it may
+    # change more of them before it commits, and nobody else sees the token before then.
+    if _changed_in_this_transaction(using):
+        return
+    token = uuid.uuid4()
+    versions = WithheldNamesVersion.objects.using(using).filter(pk=1)
+    if not versions.update(token=token):  # the row was removed (a flushed test database)
+        WithheldNamesVersion.objects.using(using).bulk_create(
+            [WithheldNamesVersion(pk=1, token=token)], ignore_conflicts=True
+        )
+        versions.update(token=token)
+    if connection.in_atomic_block:
+        connection.__dict__[_BUMPED] = connection.run_on_commit
+
+
+def _version_and_teams(user, with_teams: bool) -> tuple[uuid.UUID | None, set]:
+    """The withheld names' version token and ``user``'s teams, in one round trip."""
+    from monitor.models import User, WithheldNamesVersion
+
+    version = WithheldNamesVersion.objects.filter(pk=1).values_list(
+        "token", Value(None, output_field=models.UUIDField())
+    )
+    rows = version
+    if with_teams:
+        memberships = User.teams.through.objects.filter(user_id=user.pk).values_list(
+            Value(None, output_field=models.UUIDField()), "team_id"
+        )
+        rows = version.union(memberships, all=True)
+    token, teams = None, set()
+    for version_token, team_id in rows:
+        if version_token is not None:
+            token = version_token
+        if team_id is not None:
+            teams.add(team_id)
+    return token, teams
+
+
+#: Scrubbers by (version token, reader's scope): a few scopes (teams) per worker, all of one
+#: version — a new version drops the others.
+_KEPT: dict[tuple, TextScrubber] = {}
+_KEPT_MAX = 16
+_KEPT_LOCK = threading.Lock()
+_NO_NAMES = TextScrubber(set())
 
 
 def text_scrubber(user) -> TextScrubber:
-    """The scrubber of what ``user`` reads; a user who may identify everyone gets none."""
+    """The scrubber of what ``user`` reads; a user who may identify everyone gets none.
+
+    Reading the withheld names takes a query over every protected name (40,000 at 100,000
+    cases), and every answer to a signed-in reader is scrubbed: so a worker keeps them, under
+    the version token read *before* them, for the reader's scope (their teams,
+    ``monitor.access.identity_scope``), read in the same round trip and used for the names
+    (never the user's teams read again later). A write that may change the names changes the
+    token in its own transaction (:func:`names_changed`), so the first read that sees the
+    write sees the new token and reads the names again: a stale list is never used.
+    """
     if identity_q(user) == Q():
-        return _scrubber(frozenset())
-    return _scrubber(frozenset(withheld_names(user)))
+        return _NO_NAMES
+    with_teams = identity_q(user) is not None
+    token, team_ids = _version_and_teams(user, with_teams)
+    if token is None or _changed_in_this_transaction():
+        # No version row: nothing to key on. Or this transaction changed the version and may
+        # change more names under it before it commits: read them, keep nothing.
+        return TextScrubber(withheld_names(user, team_ids=team_ids if with_teams else None))
+    key = (token, identity_scope(user, team_ids))
+    scrubber = _KEPT.get(key)
+    if scrubber is None:
+        scrubber = TextScrubber(withheld_names(user, team_ids=team_ids if with_teams else None))
+        with _KEPT_LOCK:
+            for old in [old for old in _KEPT if old[0] != token]:
+                del _KEPT[old]
+            if len(_KEPT) >= _KEPT_MAX:
+                del _KEPT[next(iter(_KEPT))]
+            _KEPT[key] = scrubber
+    return scrubber
 
 
 #: The content types whose bodies are text a person or a client reads.

@@ -27,7 +27,7 @@ from monitor.admin.base import (
     ReadOnlyOwnRowsAdmin,
 )
 from monitor.admin.forms import AuditedModelForm
-from monitor.models import Place, TaskProgress, Team, Term, User
+from monitor.models import Place, TaskProgress, Team, Term, User, WithheldNamesVersion
 from monitor.models.accesslog import AccessAction
 from monitor.security import twofactor
 from monitor.security.accesslog import record_access
@@ -230,6 +230,23 @@ class PlaceAdmin(AuditedAdmin):
     search_fields = ("name", "code")
     list_select_related = ("parent",)
     autocomplete_fields = ("parent",)
+
+
+@admin.register(WithheldNamesVersion)
+class WithheldNamesVersionAdmin(ReadOnlyOwnRowsAdmin):
+    """The withheld names' version (``monitor.redaction``): one row the system changes, shown
+    read-only to superusers; it names no record."""
+
+    list_display = ("id", "token")
+    fields = ("id", "token")
+    list_select_related = ()
+
+    def get_queryset(self, request):
+        queryset = WithheldNamesVersion.objects.all()
+        return queryset if request.user.is_superuser else queryset.none()
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields
 
 
 @admin.register(TaskProgress)

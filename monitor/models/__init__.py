@@ -11,6 +11,7 @@ from monitor.models.base import (
 )
 from monitor.models.places import Place
 from monitor.models.progress import ProgressState, TaskProgress
+from monitor.models.redaction import WithheldNamesVersion
 from monitor.models.review import DecisionAction, ReviewDecision
 from monitor.models.users import Team, User
 from monitor.models.vocabularies import Term
@@ -34,4 +35,5 @@ __all__ = [
     "Team",
     "Term",
     "User",
+    "WithheldNamesVersion",
 ]

@@ -34,6 +34,7 @@ from monitor import export_jobs
 from monitor.access import viewing_as
 from monitor.exports import (
     EXPORT_CHUNK,
+    EXPORT_FIRST_CHUNK,
     CsvColumn,
     chunked,
     csv_streaming_response,
@@ -336,7 +337,8 @@ def _export_chunks_as(page, queryset, request):
     # request's user is the viewer again meanwhile, so str() of a protected person is the
     # pseudonym exactly as on the page (monitor.access.viewing_as).
     with viewing_as(request.user):
-        for chunk in chunked(queryset.iterator(chunk_size=EXPORT_CHUNK)):
+        rows = queryset.iterator(chunk_size=EXPORT_CHUNK)
+        for chunk in chunked(rows, EXPORT_CHUNK, first=EXPORT_FIRST_CHUNK):
             yield page.prepare_rows(chunk, request)
 
 

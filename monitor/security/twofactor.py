@@ -62,7 +62,8 @@ def required_for(user) -> bool:
     cached = getattr(user, "_monitor_2fa_required", None)
     if cached is None:
         roles = list(getattr(settings, "TWO_FACTOR_ROLES", ()))
-        cached = bool(roles) and user.groups.filter(name__in=roles).exists()
+        # The user's role groups, read once per request (``User.roles``) for every rule.
+        cached = bool(roles) and bool(user.roles & {str(role) for role in roles})
         user._monitor_2fa_required = cached
     return cached
 

@@ -201,3 +201,31 @@ def test_list_queries_do_not_grow_with_rows(endpoint, team, monitor_on_team, api
     many, count_many = queries_for_list(client, endpoint)
     assert count_many > count_few >= 2
     assert few == many, f"{endpoint}: {few} queries for {count_few} rows, {many} for {count_many}"
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # committed, as requests
+def test_the_withheld_names_are_read_once_whatever_their_number(team, coordinator, api):
+    """Every answer to a signed-in reader is scrubbed of the names they may not identify; the
+    names are read once per change (``monitor.redaction.text_scrubber``), not per request:
+    the same queries with 3 protected persons as with 30, and none of them reads a name."""
+
+    def protected(count):
+        for n in range(count):
+            PersonFactory(team=team, is_protected=True, name=f"Witness Number{n:03d}")
+
+    def me_queries():
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(f"{API}/me/").status_code == 200
+        names = [q for q in captured.captured_queries if "people_personname" in q["sql"]]
+        return len(captured.captured_queries), names
+
+    client = api(coordinator)
+    protected(3)
+    client.get(f"{API}/me/")  # the names read once, after the last change
+    few, names_read = me_queries()
+    assert names_read == []
+    protected(27)
+    client.get(f"{API}/me/")
+    many, names_read = me_queries()
+    assert names_read == []
+    assert many == few

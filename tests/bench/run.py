@@ -5,7 +5,8 @@
 
 For each size in ``BENCH_SIZES`` it seeds a database of its own (``monitor_bench_<size>`` on
 ``BENCH_PG``, default ``postgres://postgres@127.0.0.1:5432``; ``BENCH_DB_PREFIX`` renames them
-for a second checkout; seeded once and kept, so later runs skip the seeding —
+for a second checkout, ``monitor_bench…`` or ``<word>_bench…`` such as ``hperf_bench``;
+seeded once and kept, so later runs skip the seeding —
 ``BENCH_RESEED=1`` drops and seeds again) with ``tests/bench/seed.py`` (benchmark-only SQL,
 outside the audited path). Then, with the bench's own URLconf
 (``tests/bench/urls.py``: the "hello" baselines beside every product URL):
@@ -51,6 +52,9 @@ from pathlib import Path
 from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+from tests.bench.databases import is_bench_database  # noqa: E402 — needs ROOT on the path
+
 HOST = "127.0.0.1"
 PG = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432").rstrip("/")
 SIZES = [int(size) for size in os.environ.get("BENCH_SIZES", "1000,100000").split(",") if size]
@@ -65,8 +69,10 @@ EXPORT_SECONDS = float(os.environ.get("BENCH_EXPORT_SECONDS", "60"))
 # Databases are named ``<BENCH_DB_PREFIX>_<size>`` (and ``_names``): a second checkout
 # benchmarking at the same time on the same server keeps databases of its own.
 PREFIX = os.environ.get("BENCH_DB_PREFIX", "monitor_bench")
-if not PREFIX.startswith("monitor_bench"):
-    raise SystemExit("BENCH_DB_PREFIX must start with monitor_bench (seed.py refuses others)")
+if not is_bench_database(PREFIX):
+    raise SystemExit(
+        "BENCH_DB_PREFIX must be monitor_bench… or <word>_bench… (seed.py refuses others)"
+    )
 SECRET = "bench-only-secret-key-not-for-any-deployment-0123456789"
 
 

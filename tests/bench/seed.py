@@ -5,7 +5,8 @@ Nothing here is a way to write records in Monitor. It bypasses the services, the
 the audit on purpose, with ``INSERT … SELECT FROM generate_series`` run inside the database,
 so that 100,000 cases with their children take minutes on two cores instead of hours. It is
 run only by ``tests/bench/run.py`` (``make bench``), only against a database whose name
-starts with ``monitor_bench`` (checked below), never against a real register.
+says it is a benchmark's (``monitor_bench…`` or ``<word>_bench…``, ``tests/bench/databases.py``,
+checked below), never against a real register.
 
 The few records every page needs (teams, the bench users, vocabularies, places, events,
 sources) are made through the test factories; the bulk rows reuse them. Identifiers are
@@ -27,6 +28,7 @@ import itertools
 from django.db import connection, transaction
 
 from people.folding import fold_name
+from tests.bench.databases import is_bench_database
 
 MARKER_TABLE = "bench_seed_marker"
 
@@ -77,8 +79,10 @@ def name_pool() -> list[tuple[str, str, str, str]]:
 
 def _check_database() -> None:
     name = connection.settings_dict["NAME"]
-    if connection.vendor != "postgresql" or not str(name).startswith("monitor_bench"):
-        raise SystemExit(f"Refusing to seed {name!r}: benchmark databases are monitor_bench*.")
+    if connection.vendor != "postgresql" or not is_bench_database(name):
+        raise SystemExit(
+            f"Refusing to seed {name!r}: benchmark databases are monitor_bench* or <word>_bench*."
+        )
 
 
 def seeded(label: str) -> bool:
@@ -434,7 +438,7 @@ def seed_names(persons: int, base: dict) -> None:
 
 
 def seed(cases: int, names: int = 0) -> dict:
-    """Seed the current (``monitor_bench*``) database once; later calls return its facts."""
+    """Seed the current (benchmark) database once; later calls return its facts."""
     _check_database()
     label = f"cases={cases} names={names}"
     if seeded(label):

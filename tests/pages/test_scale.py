@@ -16,6 +16,7 @@ from django.db import connection
 from django.http import StreamingHttpResponse
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from cases.choices import CasePersonRole, StepKind
 from cases.models import CasePerson
@@ -179,6 +180,35 @@ def test_dashboard_runs_the_same_queries_for_3_and_30_sentenced_detentions(
     assert many <= 25
 
 
+def test_a_reviewer_s_dashboard_runs_at_most_25_queries_at_two_sizes(client, team, reviewer):
+    """The bench's user: a reviewer, so the queue's count too; drafts, returned records and
+    follow-ups due or overdue on both sides of today."""
+    from monitor.services import review_return, review_submit
+    from tests.factories import FollowUpFactory
+
+    def work(count):
+        for case in _cases(team, count):
+            FollowUpFactory(case=case, sent="2019-12-01", due_on="2020-01-01")  # overdue
+            FollowUpFactory(case=case, due_on=str(timezone.localdate()))  # due today
+        for case in _cases(team, count):
+            review_submit(record=case, actor=reviewer)
+        for case in _cases(team, count):
+            review_submit(record=case, actor=reviewer)
+            review_return(record=case, actor=reviewer, comment="Sources?")
+
+    client.force_login(reviewer)
+    work(2)
+    few, body = _queries(client, reverse("dashboard"))
+    assert body.count(b"Sources?") >= 1  # the returned records are listed, with why
+    work(10)
+    many, _ = _queries(client, reverse("dashboard"))
+    # Never more with more records. (Fewer is possible: the recent changes are labelled with
+    # one query per kind of record among them, and at two records persons and follow-ups are
+    # among the latest changes, at ten only cases.)
+    assert many <= few
+    assert many <= 25
+
+
 # -- CSV exports stream --------------------------------------------------------------------------
 
 
@@ -201,6 +231,14 @@ def test_csv_stream_sends_the_header_before_reading_any_row():
     rest = "".join(stream)
     assert prepared == [[0, 1], [2, 3], [4]]  # one lookup per chunk, not per row
     assert list(csv.reader(io.StringIO(rest))) == [[str(n), f"'=SUM({n})"] for n in range(5)]
+
+
+def test_a_stream_s_first_chunk_is_small_and_the_next_ones_full():
+    """The first rows of a large export leave within a second; the rest in full chunks, so
+    the queries per row stay few."""
+    assert [len(c) for c in chunked(range(12), 5, first=2)] == [2, 5, 5]
+    assert [len(c) for c in chunked(range(12), 5)] == [5, 5, 2]
+    assert list(chunked([], 5, first=2)) == []
 
 
 def test_case_export_streams_every_visible_case_once(client, team, monitor_off_team, reviewer):
