@@ -453,6 +453,8 @@ def _record(job: ImportJob, plan: RowPlan, lookups: Lookups, batch=None) -> Impo
             case_id=previous.case_id, event_id=previous.event_id,
             person_id=previous.person_id, record_version=previous.record_version,
         )  # fmt: skip
+    if previous is not None and batch is not None:
+        batch.flush_history()  # an update reads the history of what it changes
     try:
         with transaction.atomic(), _part(batch):
             recorded = record_row(job=job, plan=plan, lookups=lookups, previous=previous)

@@ -59,6 +59,15 @@ def rss_mb() -> float:
     return pages * os.sysconf("SC_PAGE_SIZE") / 1024 / 1024
 
 
+def query_kind(sql: str) -> str:
+    """A query's verb and first table (``SELECT cases_case``): what the per-row cost is made of."""
+    import re
+
+    verb = sql.split(None, 1)[0].upper() if sql.strip() else "?"
+    table = re.search(r'(?:FROM|INTO|UPDATE)\s+"?(\w+)"?', sql, re.IGNORECASE)
+    return f"{verb} {table[1] if table else ''}"
+
+
 def spreadsheet(path: Path, rows: int) -> None:
     import csv
 
@@ -133,17 +142,36 @@ def run() -> None:
         sampler = threading.Thread(target=sample, daemon=True)
         sampler.start()
         queries = [0]
+        kinds: dict[str, int] = {}
+        by_kind = bool(os.environ.get("BENCH_QUERY_KINDS"))
 
         def count(execute, sql, params, many, context):
             queries[0] += 1
+            if by_kind:
+                kinds[query_kind(sql)] = kinds.get(query_kind(sql), 0) + 1
             return execute(sql, params, many, context)
 
         from django.db import connection
 
+        profile_to = os.environ.get("BENCH_PROFILE")
+        profiler = None
+        if profile_to:
+            import cProfile
+
+            profiler = cProfile.Profile()
         started = time.perf_counter()
         with connection.execute_wrapper(count):
+            if profiler:
+                profiler.enable()
             services.import_run(job_id=job.pk)
+            if profiler:
+                profiler.disable()
         elapsed = time.perf_counter() - started
+        if profiler:
+            profiler.dump_stats(profile_to)
+        if by_kind:
+            for kind, n in sorted(kinds.items(), key=lambda item: -item[1])[:60]:
+                print(f"{n / ROWS:8.2f} {kind}", file=sys.stderr)
         done.set()
         sampler.join()
         job.refresh_from_db()
@@ -210,6 +238,8 @@ def main() -> int:
             print(f"{label}: failed\n{result.stdout}\n{result.stderr}", file=sys.stderr)
             failed = True
             continue
+        if os.environ.get("BENCH_QUERY_KINDS"):
+            print(f"{label}: queries a row, by kind\n{result.stderr}")
         data = json.loads(result.stdout.strip().splitlines()[-1])
         verdict = "ok" if data["rows_per_second"] >= TARGET else f"below the {TARGET} rows/s target"
         print(
