@@ -112,17 +112,24 @@ def _labels(kind: str) -> dict[str, str]:
     return {f.code: str(f.label) for f in fields_of(kind)}
 
 
-def plan_row(*, job: ImportJob, number: int, cells: list[str], lookups: Lookups) -> RowPlan:
-    """Read one row as the mapping says, matching its values; nothing is written."""
-    plan = RowPlan(number=number, cells=cells)
+def row_values(job: ImportJob, cells: list[str]) -> dict[str, str]:
+    """What the row's mapped cells hold, by field (stripped): its content."""
     index = {header: position for position, header in enumerate(job.headers)}
     labels = _labels(job.kind)
+    values = {}
     for code, header in job.mapping.items():
         position = index.get(header)
         if position is None or code not in labels:
             continue
-        value = cells[position].strip() if position < len(cells) else ""
-        plan.values[code] = value
+        values[code] = cells[position].strip() if position < len(cells) else ""
+    return values
+
+
+def plan_row(*, job: ImportJob, number: int, cells: list[str], lookups: Lookups) -> RowPlan:
+    """Read one row as the mapping says, matching its values; nothing is written."""
+    plan = RowPlan(number=number, cells=cells, values=row_values(job, cells))
+    labels = _labels(job.kind)
+    for code, value in plan.values.items():
         if len(value) > MAX_CELL:
             plan.errors[labels[code]] = _("the cell is longer than %(n)s characters") % {
                 "n": MAX_CELL
@@ -597,7 +604,7 @@ def _record_detention(job, plan, lookups, reason, previous) -> Recorded:
         case=case,
         person=person,
         person_is_new=parsed.get("person") is None,
-        version=Case._base_manager.values_list("version", flat=True).get(pk=case.pk),
+        version=case.version,  # saved once, just now: its parts never save the case
     )
 
 

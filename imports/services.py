@@ -34,7 +34,7 @@ from imports.fields import fields_of, suggest_mapping
 from imports.matching import Lookups
 from imports.models import ImportJob, ImportRow, MappingTemplate
 from imports.reading import DELIMITERS, Table, UnreadableFile, check_size, read_table, rows_to_csv
-from imports.rows import RowPlan, RowRefused, outcome_row, plan_row, record_row
+from imports.rows import RowPlan, RowRefused, outcome_row, plan_row, record_row, row_values
 from monitor.access import has_role
 from monitor.choices import Confidentiality, ReviewState, Vocabulary
 from monitor.exports import neutralise
@@ -421,31 +421,54 @@ def import_resume(*, job: ImportJob, actor) -> ImportJob:
     return job
 
 
-def _previous(actor, plan: RowPlan, kind: str):
-    """The row imported before with this row's content, or with its external id."""
-    done = ImportRow.objects.filter(
-        job__in=ImportJob.objects.visible_to(actor).filter(kind=kind),
-        outcome__in=(RowOutcome.CREATED, RowOutcome.UPDATED, RowOutcome.SKIPPED),
-    )
-    same = done.filter(fingerprint=plan.fingerprint(kind)).order_by("-id").first()
-    if same is not None:
-        return same, True
-    key = plan.external_key
-    if key.startswith("id:"):
-        earlier = done.filter(external_key=key).exclude(outcome=RowOutcome.SKIPPED)
-        return earlier.order_by("-id").first(), False
-    return None, False
+class _Done:
+    """The rows imported before that a chunk's rows may repeat: those of the same content
+    (by fingerprint) among the visible jobs of the kind, read once per chunk, and the rows
+    of this chunk as they are recorded."""
+
+    def __init__(self, actor, kind: str, fingerprints: set[str]):
+        self.actor, self.kind = actor, kind
+        self.same: dict[str, ImportRow] = {}
+        self.keyed: dict[str, ImportRow] = {}
+        for row in self._done().filter(fingerprint__in=fingerprints).order_by("id"):
+            self.same[row.fingerprint] = row  # the latest wins
+
+    def _done(self):
+        return ImportRow.objects.filter(
+            job__in=ImportJob.objects.visible_to(self.actor).filter(kind=self.kind),
+            outcome__in=(RowOutcome.CREATED, RowOutcome.UPDATED, RowOutcome.SKIPPED),
+        )
+
+    def add(self, row: ImportRow) -> None:
+        """``row`` was recorded in this chunk (it is inserted with the chunk's others)."""
+        if row.outcome in (RowOutcome.CREATED, RowOutcome.UPDATED, RowOutcome.SKIPPED):
+            self.same[row.fingerprint] = row
+            if row.outcome != RowOutcome.SKIPPED and row.external_key.startswith("id:"):
+                self.keyed[row.external_key] = row
+
+    def previous(self, plan: RowPlan):
+        """The row imported before with this row's content, or with its external id."""
+        same = self.same.get(plan.fingerprint(self.kind))
+        if same is not None:
+            return same, True
+        key = plan.external_key
+        if key.startswith("id:"):
+            if key in self.keyed:
+                return self.keyed[key], False
+            earlier = self._done().filter(external_key=key).exclude(outcome=RowOutcome.SKIPPED)
+            return earlier.order_by("-id").first(), False
+        return None, False
 
 
 def _part(batch: WriteBatch | None):
     return batch.part() if batch is not None else contextlib.nullcontext()
 
 
-def _record(job: ImportJob, plan: RowPlan, lookups: Lookups, batch=None) -> ImportRow:
+def _record(job: ImportJob, plan: RowPlan, lookups: Lookups, done: _Done, batch=None) -> ImportRow:
     """Record one row in its own savepoint; a refusal undoes the row only."""
     if not plan.ok:
         return outcome_row(job, plan, None, error=plan.error_text())
-    previous, same = _previous(job.created_by, plan, job.kind)
+    previous, same = done.previous(plan)
     if same:
         return ImportRow(
             job=job, number=plan.number, fingerprint=previous.fingerprint,
@@ -453,6 +476,8 @@ def _record(job: ImportJob, plan: RowPlan, lookups: Lookups, batch=None) -> Impo
             case_id=previous.case_id, event_id=previous.event_id,
             person_id=previous.person_id, record_version=previous.record_version,
         )  # fmt: skip
+    if previous is not None and batch is not None:
+        batch.flush_history()  # an update reads the history of what it changes
     try:
         with transaction.atomic(), _part(batch):
             recorded = record_row(job=job, plan=plan, lookups=lookups, previous=previous)
@@ -465,12 +490,13 @@ def _record(job: ImportJob, plan: RowPlan, lookups: Lookups, batch=None) -> Impo
     return outcome_row(job, plan, recorded)
 
 
-def import_run(*, job_id, clock=time.monotonic) -> ImportJob:
+def import_run(*, job_id, clock=time.monotonic, batched: bool = True) -> ImportJob:
     """The run itself (the task calls it): every row not yet done, a chunk per transaction.
 
     Stops at the end, on a cancel (checked between chunks), or — when the job says so — at
     the first row that fails: the run is then marked failed and the rows before it stay
-    recorded, as the report says.
+    recorded, as the report says. ``batched=False`` records every row one by one, as a
+    chunk the batch refuses is recorded (what the batch must write the same as).
     """
     with transaction.atomic():
         job = ImportJob.objects.select_for_update().select_related("created_by").get(pk=job_id)
@@ -491,7 +517,7 @@ def import_run(*, job_id, clock=time.monotonic) -> ImportJob:
             chunk = [row for _i, row in zip(range(CHUNK_ROWS), rows, strict=False)]
             if not chunk:
                 break
-            stopped = _run_chunk(job, chunk, lookups, clock)
+            stopped = _run_chunk(job, chunk, lookups, clock, batched=batched)
     with transaction.atomic():
         job = ImportJob.objects.select_for_update().get(pk=job.pk)
         if stopped == "cancelled":
@@ -523,12 +549,14 @@ def _first_errors(job: ImportJob, table: Table, lookups: Lookups, most: int = 5)
     return _("Nothing was imported: %(errors)s") % {"errors": "; ".join(errors)}
 
 
-def _run_chunk(job: ImportJob, chunk, lookups: Lookups, clock) -> str:
+def _run_chunk(job: ImportJob, chunk, lookups: Lookups, clock, *, batched: bool = True) -> str:
     """Record a chunk and the progress in one transaction; say why the run stops, if it does.
 
     The chunk's rows are written in one :func:`write_batch` (each rule checked once per
     distinct value); if a check the batch defers to its end fails, the chunk is undone and
     recorded again row by row, so the refusal lands on its row."""
+    if not batched:
+        return _run_chunk_once(job, chunk, lookups, clock, batched=False)
     try:
         return _run_chunk_once(job, chunk, lookups, clock, batched=True)
     except BatchRefused:
@@ -547,10 +575,15 @@ def _run_chunk_once(job: ImportJob, chunk, lookups: Lookups, clock, *, batched: 
         if fresh.cancel_requested:
             return "cancelled"
         rows = []
+        done = _Done(job.created_by, job.kind, {
+            RowPlan(number=number, cells=cells, values=row_values(job, cells)).fingerprint(job.kind)
+            for number, cells in chunk
+        })  # fmt: skip
         for number, cells in chunk:
+            # Planned row by row: a name matches the persons the rows before it recorded.
             plan = plan_row(job=job, number=number, cells=cells, lookups=lookups)
-            row = _record(job, plan, lookups, batch)
-            row.save()  # at once: a later row of the same content is then skipped
+            row = _record(job, plan, lookups, done, batch)
+            done.add(row)  # a later row of the same content is then skipped
             rows.append(row)
             if row.outcome in (RowOutcome.FAILED, RowOutcome.CONFLICT) and (
                 job.on_error == OnError.STOP
@@ -558,6 +591,7 @@ def _run_chunk_once(job: ImportJob, chunk, lookups: Lookups, clock, *, batched: 
                 stopped = _("Stopped at row %(row)s: %(error)s") % {
                     "row": number, "error": row.error}  # fmt: skip
                 break
+        ImportRow.objects.bulk_create(rows)
         fresh.rows_done = min(fresh.rows_done + len(rows), fresh.rows_total)
         fresh.rows_failed += sum(
             row.outcome in (RowOutcome.FAILED, RowOutcome.CONFLICT) for row in rows

@@ -14,7 +14,11 @@ from collections.abc import Iterator
 from contextvars import ContextVar
 
 from django.db.models import prefetch_related_objects
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
+from simple_history.signals import post_create_historical_record, pre_create_historical_record
+
+from monitor import write_batch
 
 _actor: ContextVar = ContextVar("monitor_history_actor", default=None)
 _reason: ContextVar = ContextVar("monitor_history_reason", default=None)
@@ -44,14 +48,18 @@ def one_version(instance) -> Iterator[None]:
     many-to-many field, with the same version number: a reviewer saw two "version 8" rows,
     the first with the old links. Inside the block, link changes write no row of their own;
     at its end, the row the save wrote takes the links as they now stand.
+
+    A record created in the block wrote a creation row, which keeps no snapshot of links
+    (:meth:`AuditedHistoricalRecords.create_historical_record_m2ms`): nothing to redo.
     """
+    created = instance._state.adding
     instance._history_one_version = True
     try:
         yield
     finally:
         del instance._history_one_version
     records = instance.__dict__.pop("_history_links_changed", None)
-    if records is not None:
+    if records is not None and not created:
         row = instance.history.order_by("-history_date", "-history_id").first()
         if row is not None:
             for model_field in row._history_m2m_fields:
@@ -100,9 +108,48 @@ class AuditedHistoricalRecords(HistoricalRecords):
             return None
         return super().create_historical_record_m2ms(history_instance, instance)
 
+    def create_historical_record(self, instance, history_type, using=None):
+        """Write the history row of a save — or, for a creation inside a
+        :func:`monitor.write_batch.write_batch` of the acting user, build the very same row
+        and hand it to the batch, which inserts its rows in bulk before its transaction
+        commits (:meth:`~monitor.write_batch.WriteBatch.flush_history`). Any other row
+        first flushes what the batch holds, so rows reach the table in the order written."""
+        actor = _actor.get()
+        batch = write_batch.current(actor) if actor is not None else None
+        if batch is None:
+            return super().create_historical_record(instance, history_type, using=using)
+        model = getattr(instance, self.manager_name).model
+        if history_type != "+" or _has_receivers(model):
+            batch.flush_history()
+            return super().create_historical_record(instance, history_type, using=using)
+        using = using if self.use_base_model_db else None
+        attrs = {field.attname: getattr(instance, field.attname)
+                 for field in self.fields_included(instance)}  # fmt: skip
+        if getattr(model, "history_relation", None) is not None:
+            attrs["history_relation"] = instance
+        row = model(
+            history_date=getattr(instance, "_history_date", timezone.now()),
+            history_type=history_type,
+            history_user=self.get_history_user(instance),
+            history_change_reason=self.get_change_reason_for_object(instance, history_type,
+                                                                    using),
+            **attrs,
+        )  # fmt: skip
+        # A creation row keeps no links (create_historical_record_m2ms): the row is all.
+        batch.defer_history(row, using)
+        return None
+
     def get_change_reason_for_object(self, instance, history_type, using):
         reason = super().get_change_reason_for_object(instance, history_type, using)
         return reason or _reason.get() or ""
+
+
+def _has_receivers(historical_model) -> bool:
+    """Whether anything listens for a history row being written (then it is written one by
+    one, as the listener expects)."""
+    return pre_create_historical_record.has_listeners(
+        historical_model
+    ) or post_create_historical_record.has_listeners(historical_model)
 
 
 # -- many-to-many links in the history ------------------------------------------------------------

@@ -221,11 +221,15 @@ def _record_save(record, actor, reason, expected_version, m2m, batch) -> Audited
         with one_version(record):
             record.save()
             for name, values in (m2m or {}).items():
-                getattr(record, name).set(values)
+                if stored is None:  # a new record has no links to compare with: add them
+                    getattr(record, name).add(*values)
+                else:
+                    getattr(record, name).set(values)
         if reopens:
             _decide(record, actor, DecisionAction.REOPENED, _("Edited after verification."))
         elif (
             root is not None
+            and root is not record  # the record's own state was read above (``reopens``)
             and not root._state.adding
             and (batch is None or not batch.created_here(root))
         ):

@@ -9,23 +9,44 @@ team, terms, places and source, so inside :func:`write_batch` the save keeps wha
 * a link proved to exist (a term, a place, the team) is not looked up again;
 * a check constraint that passed for the same values of its fields passes again;
 * the team membership of the actor is read once per team;
+* a check constraint is evaluated in Python when its condition is plain field lookups
+  (``=``, ``IN``, ``<``, ``>=``, ``IS NULL`` on numbers, dates, booleans, ids; text by
+  equality only), with SQL's rule that an unknown (NULL) result passes; a condition it
+  cannot read, or one that fails, is asked of the database as outside a batch (the
+  failure's message is the constraint's own). The database holds every check constraint
+  on the write anyway;
+* a unique constraint naming a record this batch created (the persons of a new case, the
+  names of a new person) cannot clash with a row outside the batch — nobody else can point
+  at an uncommitted record — so its values are compared with those saved in the batch, and
+  asked of the database only when they meet one;
 * the "still visible after the save" check of every record saved is made at the end of the
   batch, one query per model (:meth:`WriteBatch.close`), and a failure there refuses the
   whole batch (``ActionRefused``, code ``would_hide``): the caller rolls the transaction
   back and records the same work again without a batch, one record at a time.
 
+The history rows of the records the batch creates are built at each save exactly as one by
+one (fields, user, reason, date: :class:`monitor.history.AuditedHistoricalRecords`) and
+inserted in bulk, one statement per model, before any other history row is written and at
+the end of the batch (:meth:`WriteBatch.flush_history`), inside the same transaction.
+
 Nothing is skipped: every rule runs, once per distinct value instead of once per record.
-The caches are dropped for the records a failed part rolled back (:meth:`WriteBatch.part`).
+The caches (and the history rows not yet inserted) are dropped for the records a failed
+part rolled back (:meth:`WriteBatch.part`).
 """
 
 from __future__ import annotations
 
 import contextlib
+import datetime
+import decimal
+import itertools
+import uuid
 from collections.abc import Iterator
 from contextvars import ContextVar
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models, router
+from django.db.models.constants import LOOKUP_SEP
 
 _current: ContextVar[WriteBatch | None] = ContextVar("monitor_write_batch", default=None)
 
@@ -54,7 +75,10 @@ class WriteBatch:
         self.links: set[tuple] = set()
         self.checks: set[tuple] = set()
         self.teams: dict[int, bool] = {}
-        self._journal: list[tuple[set, object]] | None = None
+        self.uniques: set[tuple] = set()
+        self.history: dict[int, tuple] = {}
+        self._history_numbers = itertools.count()
+        self._journal: list[tuple[set | dict, object]] | None = None
 
     # -- what the batch knows -----------------------------------------------------------------
 
@@ -96,12 +120,36 @@ class WriteBatch:
             yield
         except BaseException:
             for where, item in self._journal:
-                where.discard(item)
+                if isinstance(where, dict):
+                    where.pop(item, None)
+                else:
+                    where.discard(item)
             raise
         finally:
             journal, self._journal = self._journal, outer
             if outer is not None:
                 outer.extend(journal)
+
+    # -- history ------------------------------------------------------------------------------
+
+    def defer_history(self, row, using) -> None:
+        """Keep the creation row ``row`` (a historical instance, unsaved) for the bulk insert."""
+        number = next(self._history_numbers)
+        self.history[number] = (row, using)
+        if self._journal is not None:
+            self._journal.append((self.history, number))
+
+    def flush_history(self) -> None:
+        """Insert the history rows kept so far, in the order they were written, one
+        statement per historical model (and database)."""
+        if not self.history:
+            return
+        groups: dict[tuple, list] = {}
+        for row, using in self.history.values():
+            groups.setdefault((type(row), using), []).append(row)
+        self.history.clear()
+        for (model, using), rows in groups.items():
+            model._default_manager.using(using or router.db_for_write(model)).bulk_create(rows)
 
     # -- validation ---------------------------------------------------------------------------
 
@@ -161,12 +209,22 @@ class WriteBatch:
                 key = None
                 if isinstance(constraint, models.CheckConstraint):
                     names = sorted(models.Q(constraint.condition).referenced_base_fields)
+                    if exclude.intersection(names):
+                        continue  # as Django: a condition on a refused field is not asked
                     fields = [model_class._meta.get_field(name) for name in names]
                     key = (model_class, constraint.name, tuple(
                         repr(getattr(record, field.attname)) for field in fields
                     ))  # fmt: skip
                     if key in self.checks:
                         continue
+                    if _holds(constraint.condition, model_class, record) is not False:
+                        continue  # true, or unknown (NULL): passes, as in SQL
+                elif isinstance(constraint, models.UniqueConstraint):
+                    key = self._unique_key(model_class, constraint, record, exclude)
+                    if key is not None and key not in self.uniques:
+                        self._remember(self.uniques, key)
+                        continue
+                    key = None
                 try:
                     constraint.validate(model_class, record, exclude=exclude, using=using)
                 except ValidationError as error:
@@ -183,10 +241,33 @@ class WriteBatch:
         if errors:
             raise ValidationError(errors)
 
+    def _unique_key(self, model_class, constraint, record, exclude: set) -> tuple | None:
+        """The values ``record`` gives a unique constraint's fields, when one of them is a
+        record this batch created (no row outside the batch can hold it); None otherwise."""
+        if (
+            not constraint.fields
+            or constraint.expressions
+            or exclude.intersection(constraint.fields)
+        ):
+            return None
+        fields = [model_class._meta.get_field(name) for name in constraint.fields]
+        values = tuple(getattr(record, field.attname) for field in fields)
+        if any(value is None for value in values):
+            return None
+        new_parent = any(
+            field.many_to_one and (field.related_model._meta.label_lower, value) in self.created
+            for field, value in zip(fields, values, strict=True)
+        )
+        if not new_parent:
+            return None
+        return (model_class._meta.label_lower, constraint.name, values)
+
     # -- the end ------------------------------------------------------------------------------
 
     def close(self) -> None:
-        """Every record saved in the batch is still visible to the actor, or BatchRefused."""
+        """Every record saved in the batch is still visible to the actor, or BatchRefused;
+        the history rows kept are inserted first."""
+        self.flush_history()
         for model, pks in self.pending.items():
             if not pks:
                 continue
@@ -194,6 +275,103 @@ class WriteBatch:
             if seen.count() != len(pks):
                 raise BatchRefused(f"{model.__name__}: a record saved would be hidden")
         self.pending.clear()
+
+
+# -- check constraints read in Python -----------------------------------------------------------
+
+#: Values compared in Python as the database compares them.
+_ORDERED = (int, float, decimal.Decimal, datetime.date, datetime.datetime, datetime.time)
+_COMPARABLE = (*_ORDERED, str, bool, uuid.UUID)
+_COMPARE = {
+    "gt": lambda a, b: a > b,
+    "gte": lambda a, b: a >= b,
+    "lt": lambda a, b: a < b,
+    "lte": lambda a, b: a <= b,
+}
+
+
+class _Unreadable(Exception):
+    """A condition (or a value) this reader does not handle: ask the database."""
+
+
+def _holds(condition, model_class, record) -> bool | None:
+    """A check constraint's ``condition`` on ``record``: True, False, or None (unknown, a
+    NULL met) — or, when it is not plain lookups, the database's own answer."""
+    try:
+        return _truth(models.Q(condition), model_class, record)
+    except _Unreadable:
+        return False  # not read here: validated by the database
+
+
+def _stored(model_class, record, name: str):
+    try:
+        field = model_class._meta.get_field("id" if name == "pk" else name)
+    except Exception as error:
+        raise _Unreadable from error
+    if not field.concrete or field.many_to_many:
+        raise _Unreadable
+    # The stored column (an approximate date's first day), as the database compares it.
+    value = record.__dict__.get(field.attname, getattr(record, field.attname))
+    if value is not None and not isinstance(value, _COMPARABLE):
+        raise _Unreadable
+    return value
+
+
+def _truth(node, model_class, record) -> bool | None:
+    if isinstance(node, models.Q):
+        if node.connector not in (models.Q.AND, models.Q.OR):
+            raise _Unreadable
+        results = [_truth(child, model_class, record) for child in node.children]
+        if node.connector == models.Q.AND:
+            result = False if False in results else (None if None in results else True)
+        else:
+            result = True if True in results else (None if None in results else False)
+        if node.negated and result is not None:
+            result = not result
+        return result
+    if not isinstance(node, tuple) or len(node) != 2:
+        raise _Unreadable
+    path, wanted = node
+    name, _sep, lookup = path.partition(LOOKUP_SEP)
+    lookup = lookup or "exact"
+    value = _stored(model_class, record, name)
+    if isinstance(wanted, models.F):
+        wanted = _stored(model_class, record, wanted.name)
+    elif hasattr(wanted, "resolve_expression"):
+        raise _Unreadable
+    if lookup == "isnull":
+        return (value is None) == bool(wanted)
+    if lookup == "exact" and wanted is None:
+        return value is None
+    if value is None:
+        return None
+    if lookup == "exact":
+        return _equal(value, wanted)
+    if lookup == "in":
+        return any(_equal(value, item) for item in wanted if item is not None)
+    if lookup in _COMPARE and not isinstance(value, str | bool):
+        if wanted is None:
+            return None
+        if not isinstance(wanted, _ORDERED) or isinstance(wanted, bool):
+            raise _Unreadable
+        try:
+            return _COMPARE[lookup](value, wanted)
+        except TypeError as error:
+            raise _Unreadable from error
+    raise _Unreadable
+
+
+def _equal(value, wanted) -> bool:
+    if wanted is None:
+        return False
+    plain = (str, bool, int, uuid.UUID)
+    if isinstance(value, str) != isinstance(wanted, str) or isinstance(value, bool) != (
+        isinstance(wanted, bool)
+    ):
+        raise _Unreadable
+    if not isinstance(wanted, plain + _ORDERED):
+        raise _Unreadable
+    return value == wanted
 
 
 @contextlib.contextmanager

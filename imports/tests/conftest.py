@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import csv
+import functools
 import io
 
 import pytest
@@ -70,8 +71,14 @@ def vocabulary(db):
 def person_name(n: int) -> str:
     """The ``n``-th of thousands of different Cyrillic names (no two the same person to
     the name matcher: a number in a name reads as an initial, "3" as "30")."""
-    pool = name_pool()
+    pool = _pool()
     return pool[n * 97 % len(pool)][2]
+
+
+@functools.cache
+def _pool() -> list:
+    """The names, made (and folded) once: a 1,000-row sheet asks for a name per row."""
+    return name_pool()
 
 
 def rows(count: int, *, start: int = 0):

@@ -88,8 +88,8 @@ def test_a_run_interrupted_by_a_restart_resumes_without_doubles(monitor_on_team,
     services.import_start(job=job, actor=monitor_on_team)
     original = services._run_chunk
 
-    def die_after_first(job_, chunk, lookups, clock):
-        original(job_, chunk, lookups, clock)
+    def die_after_first(job_, chunk, lookups, clock, **options):
+        original(job_, chunk, lookups, clock, **options)
         raise SystemExit("the worker is killed")  # a restart: nothing after this runs
 
     monkeypatch.setattr(services, "_run_chunk", die_after_first)

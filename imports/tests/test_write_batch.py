@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from cases.models import Event
@@ -40,3 +41,126 @@ def test_inside_a_batch_a_monitor_still_cannot_edit_another_teams_record(
         record_save(record=event, actor=monitor_off_team)
     event.refresh_from_db()
     assert event.title == "Rally"
+
+
+# -- check and unique constraints inside a batch ---------------------------------------------------
+
+
+def _step_variants():
+    """Steps of every shape the step constraints tell apart: kinds with and without a term,
+    a fine, days, hours, dates present, missing, half-set or reversed."""
+    import datetime
+
+    from cases.choices import StepKind
+    from cases.models import DetentionStep
+
+    day = datetime.date(2023, 5, 12)
+    shapes = [
+        {"kind": StepKind.ARRESTED},
+        {"kind": StepKind.SENTENCED},
+        {"kind": StepKind.SENTENCED, "sentence_months": 84},
+        {"kind": StepKind.SENTENCED, "sentence_months": 0},
+        {"kind": StepKind.SENTENCED, "life_sentence": True},
+        {"kind": StepKind.SENTENCED, "life_sentence": True, "sentence_months": 12},
+        {"kind": StepKind.ARRESTED, "sentence_months": 12},
+        {"kind": StepKind.FINED},
+        {"kind": StepKind.FINED, "fine_amount": 500, "fine_currency": "TJS"},
+        {"kind": StepKind.FINED, "fine_amount": 500, "fine_currency": ""},
+        {"kind": StepKind.ARRESTED, "fine_amount": 500},
+        {"kind": StepKind.ADMIN_ARREST, "arrest_days": 15},
+        {"kind": StepKind.ADMIN_ARREST},
+        {"kind": StepKind.ARRESTED, "arrest_days": 3},
+        {"kind": StepKind.COMMUNITY_WORK, "community_work_hours": 40},
+        {"kind": StepKind.ARRESTED, "community_work_hours": 40},
+        {"kind": "nonsense"},
+        {"kind": StepKind.ARRESTED, "claim_status": "nonsense"},
+    ]
+    for shape in shapes:
+        yield DetentionStep(**shape)
+    step = DetentionStep(kind=StepKind.ARRESTED, date="май 2023")
+    yield step
+    reversed_dates = DetentionStep(kind=StepKind.ARRESTED, date="12.05.2023")
+    reversed_dates.date_end = day - datetime.timedelta(days=3)
+    yield reversed_dates
+    half = DetentionStep(kind=StepKind.ARRESTED)
+    half.date_precision = 1
+    yield half
+    wrong_precision = DetentionStep(kind=StepKind.ARRESTED, date="12.05.2023")
+    wrong_precision.date_precision = 7
+    yield wrong_precision
+
+
+def test_a_check_constraint_read_in_python_agrees_with_the_database():
+    """Where the batch reads a condition itself and finds it holds, the database agrees
+    (a condition read as failing, or not read, is asked of the database anyway)."""
+    from django.core.exceptions import ValidationError
+    from django.db import models
+
+    from monitor.write_batch import _holds
+
+    read = 0
+    for step in _step_variants():
+        for model_class, constraints in step.get_constraints():
+            for constraint in constraints:
+                if not isinstance(constraint, models.CheckConstraint):
+                    continue
+                here = _holds(constraint.condition, model_class, step)
+                try:
+                    constraint.validate(model_class, step)
+                    database = True
+                except ValidationError:
+                    database = False
+                if here is not False:
+                    read += 1
+                assert (here is not False) <= database, (constraint.name, step.__dict__)
+                if here is False and database:
+                    pytest.fail(f"{constraint.name}: read as failing, the database passes it")
+    assert read > 100  # the step's conditions are read here, not skipped
+
+
+def test_inside_a_batch_a_broken_check_constraint_is_still_refused_with_its_message(
+    monitor_on_team, team
+):
+    from cases.choices import StepKind
+    from cases.models import Case, Detention, DetentionStep
+    from people.models import Person
+
+    with transaction.atomic(), write_batch(monitor_on_team) as batch:
+        case = record_save(
+            record=Case(title="A", reference="TJK-2023-0001", team=team), actor=monitor_on_team
+        )
+        person = record_save(record=Person(team=team), actor=monitor_on_team)
+        detention = record_save(record=Detention(case=case, person=person), actor=monitor_on_team)
+        with pytest.raises(ValidationError) as refused, transaction.atomic(), batch.part():
+            record_save(
+                record=DetentionStep(detention=detention, kind=StepKind.SENTENCED),
+                actor=monitor_on_team,
+            )
+    assert "sentence" in " ".join(refused.value.messages).lower()
+
+
+def test_inside_a_batch_a_new_persons_second_primary_name_is_still_refused(monitor_on_team, team):
+    """The unique constraints of a new record's parts are compared within the batch: a
+    second primary name of a person created in it is refused as outside one."""
+    from people.models import Person, PersonName
+
+    with transaction.atomic(), write_batch(monitor_on_team) as batch:
+        person = record_save(record=Person(team=team), actor=monitor_on_team)
+        record_save(
+            record=PersonName(person=person, full_name="Икром Каримов", is_primary=True),
+            actor=monitor_on_team,
+        )
+        record_save(
+            record=PersonName(person=person, full_name="Ikrom Karimov"), actor=monitor_on_team
+        )
+        with pytest.raises(ValidationError), transaction.atomic(), batch.part():
+            record_save(
+                record=PersonName(person=person, full_name="Ikrom K.", is_primary=True),
+                actor=monitor_on_team,
+            )
+        with pytest.raises(ValidationError), transaction.atomic(), batch.part():
+            record_save(
+                record=PersonName(person=person, full_name="Ikrom Karimov"),
+                actor=monitor_on_team,
+            )
+        assert batch.uniques  # compared in the batch, not asked of the database

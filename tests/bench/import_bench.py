@@ -59,6 +59,15 @@ def rss_mb() -> float:
     return pages * os.sysconf("SC_PAGE_SIZE") / 1024 / 1024
 
 
+def query_kind(sql: str) -> str:
+    """A query's verb and first table (``SELECT cases_case``): what the per-row cost is made of."""
+    import re
+
+    verb = sql.split(None, 1)[0].upper() if sql.strip() else "?"
+    table = re.search(r'(?:FROM|INTO|UPDATE)\s+"?(\w+)"?', sql, re.IGNORECASE)
+    return f"{verb} {table[1] if table else ''}"
+
+
 def spreadsheet(path: Path, rows: int) -> None:
     import csv
 
@@ -133,17 +142,51 @@ def run() -> None:
         sampler = threading.Thread(target=sample, daemon=True)
         sampler.start()
         queries = [0]
+        kinds: dict[str, int] = {}
+        by_kind = bool(os.environ.get("BENCH_QUERY_KINDS"))
+
+        trace = os.environ.get("BENCH_TRACE", "")  # a query kind: where its queries come from
+        traced: dict[str, int] = {}
 
         def count(execute, sql, params, many, context):
             queries[0] += 1
+            if by_kind:
+                kinds[query_kind(sql)] = kinds.get(query_kind(sql), 0) + 1
+            if trace and query_kind(sql) == trace:
+                import traceback
+
+                frames = [f"{Path(f.filename).name}:{f.lineno} {f.name}"
+                          for f in traceback.extract_stack()[:-1]
+                          if str(ROOT) in f.filename and ".venv" not in f.filename
+                          and "import_bench" not in f.filename][-4:]  # fmt: skip
+                where = " < ".join(reversed(frames))
+                traced[where] = traced.get(where, 0) + 1
             return execute(sql, params, many, context)
 
         from django.db import connection
 
-        started = time.perf_counter()
+        profile_to = os.environ.get("BENCH_PROFILE")
+        profiler = None
+        if profile_to:
+            import cProfile
+
+            profiler = cProfile.Profile()
+        started, cpu_started = time.perf_counter(), time.process_time()
         with connection.execute_wrapper(count):
+            if profiler:
+                profiler.enable()
             services.import_run(job_id=job.pk)
+            if profiler:
+                profiler.disable()
         elapsed = time.perf_counter() - started
+        cpu = time.process_time() - cpu_started
+        if profiler:
+            profiler.dump_stats(profile_to)
+        for where, n in sorted(traced.items(), key=lambda item: -item[1]):
+            print(f"{n / ROWS:8.2f} {where}", file=sys.stderr)
+        if by_kind:
+            for kind, n in sorted(kinds.items(), key=lambda item: -item[1])[:60]:
+                print(f"{n / ROWS:8.2f} {kind}", file=sys.stderr)
         done.set()
         sampler.join()
         job.refresh_from_db()
@@ -157,6 +200,7 @@ def run() -> None:
 
     print(json.dumps({
         "rows": ROWS, "seconds": round(elapsed, 1), "rows_per_second": round(ROWS / elapsed, 1),
+        "rows_per_cpu_second": round(ROWS / cpu, 1),
         "created": counts["created"], "failed": counts["failed"],
         "skipped": counts["skipped"], "queries_per_row": round(queries[0] / ROWS, 1),
         "rss_mb": {"10%": at(0.1), "50%": at(0.5), "100%": round(rss_mb(), 1)},
@@ -167,7 +211,7 @@ def postgres_database(url: str) -> tuple[str, callable]:
     """A fresh database beside the one ``url`` names, and how to drop it."""
     import psycopg
 
-    name = f"monitor_import_bench_{os.getpid()}"
+    name = f"{os.environ.get('BENCH_IMPORT_DB_PREFIX', 'monitor_import_bench')}_{os.getpid()}"
     base = url.rsplit("/", 1)[0]
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
@@ -179,14 +223,13 @@ def postgres_database(url: str) -> tuple[str, callable]:
     return f"{base}/{name}", drop
 
 
-def main() -> int:
-    if "--run" in sys.argv:
-        run()
-        return 0
+def measure(rows: int = ROWS, database_url: str = "") -> list[dict]:
+    """Import ``rows`` rows on SQLite and, given a PostgreSQL URL, on a fresh database beside
+    it: one result per database (``{"database", "rows_per_second", …}`` or ``"error"``)."""
     targets = [("SQLite", "")]
-    if os.environ.get("BENCH_DATABASE_URL"):
-        targets.append(("PostgreSQL", os.environ["BENCH_DATABASE_URL"]))
-    failed = False
+    if database_url:
+        targets.append(("PostgreSQL", database_url))
+    results = []
     for label, url in targets:
         data_dir = Path(tempfile.mkdtemp(prefix="import-bench-"))
         drop = None
@@ -195,11 +238,11 @@ def main() -> int:
                 url, drop = postgres_database(url)
             result = subprocess.run(  # noqa: S603 - this very script, in a throwaway environment
                 [sys.executable, __file__, "--run"],
-                env=environment(data_dir, url),
+                env=environment(data_dir, url) | {"BENCH_ROWS": str(rows)},
                 cwd=ROOT,
                 capture_output=True,
                 text=True,
-                timeout=3600,
+                timeout=6 * 3600,
                 check=False,
             )
         finally:
@@ -207,19 +250,37 @@ def main() -> int:
                 drop()
             shutil.rmtree(data_dir, ignore_errors=True)
         if result.returncode != 0:
-            print(f"{label}: failed\n{result.stdout}\n{result.stderr}", file=sys.stderr)
-            failed = True
+            results.append({"database": label, "error": f"{result.stdout}\n{result.stderr}"})
             continue
+        if os.environ.get("BENCH_QUERY_KINDS") or os.environ.get("BENCH_TRACE"):
+            print(f"{label}: queries a row, by kind\n{result.stderr}")
         data = json.loads(result.stdout.strip().splitlines()[-1])
-        verdict = "ok" if data["rows_per_second"] >= TARGET else f"below the {TARGET} rows/s target"
-        print(
-            f"{label}: {data['rows']} rows in {data['seconds']} s = {data['rows_per_second']} "
-            f"rows/s ({verdict}), {data['queries_per_row']} queries a row; created "
-            f"{data['created']}, skipped {data['skipped']}, failed {data['failed']}; "
-            f"memory {data['rss_mb']['10%']} / {data['rss_mb']['50%']} / "
-            f"{data['rss_mb']['100%']} MB at 10% / 50% / 100%"
-        )
-    return 1 if failed else 0
+        results.append({"database": label, **data})
+    return results
+
+
+def describe(data: dict) -> str:
+    if "error" in data:
+        return f"{data['database']}: failed\n{data['error']}"
+    verdict = "ok" if data["rows_per_second"] >= TARGET else f"below the {TARGET} rows/s target"
+    return (
+        f"{data['database']}: {data['rows']} rows in {data['seconds']} s = "
+        f"{data['rows_per_second']} rows/s ({verdict}; {data['rows_per_cpu_second']} rows a "
+        f"CPU second of this process), {data['queries_per_row']} queries a row; created "
+        f"{data['created']}, skipped {data['skipped']}, failed {data['failed']}; "
+        f"memory {data['rss_mb']['10%']} / {data['rss_mb']['50%']} / "
+        f"{data['rss_mb']['100%']} MB at 10% / 50% / 100%"
+    )
+
+
+def main() -> int:
+    if "--run" in sys.argv:
+        run()
+        return 0
+    results = measure(ROWS, os.environ.get("BENCH_DATABASE_URL", ""))
+    for data in results:
+        print(describe(data), file=sys.stderr if "error" in data else sys.stdout)
+    return 1 if any("error" in data for data in results) else 0
 
 
 if __name__ == "__main__":

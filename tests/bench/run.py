@@ -30,6 +30,11 @@ many names generated from the corpus's names and writing systems (loaded with CO
 ``monitor_bench_names_names_bench``, kept like the other databases: ``BENCH_RESEED=1``
 loads it again).
 
+``BENCH_IMPORT_ROWS`` (default 10,000; 0 skips it) rows of a Russian spreadsheet are then
+imported on SQLite and on a fresh PostgreSQL database (``tests/bench/import_bench.py``:
+history, citations and person matching on), reported as rows per second, queries a row and
+memory.
+
 It prints a table per size (requests/s min/median/max, p50 latency, ratio to the token hello,
 queries, size) and the comparison between sizes, and writes everything to ``BENCH_OUTPUT``
 (default ``var/bench/results.json``). Nothing leaves the machine; gunicorn is stopped
@@ -65,6 +70,7 @@ REQUESTS = int(os.environ.get("BENCH_REQUESTS", "200"))
 WORKERS = int(os.environ.get("BENCH_WORKERS", "2"))
 OUTPUT = Path(os.environ.get("BENCH_OUTPUT", ROOT / "var" / "bench" / "results.json"))
 RESEED = os.environ.get("BENCH_RESEED") == "1"
+IMPORT_ROWS = int(os.environ.get("BENCH_IMPORT_ROWS", "10000"))
 EXPORT_SECONDS = float(os.environ.get("BENCH_EXPORT_SECONDS", "60"))
 # Databases are named ``<BENCH_DB_PREFIX>_<size>`` (and ``_names``): a second checkout
 # benchmarking at the same time on the same server keeps databases of its own.
@@ -523,6 +529,14 @@ def main() -> int:
             print(recall)
     if len(SIZES) > 1:
         print_comparison(SIZES[0], SIZES[-1], results)
+    if IMPORT_ROWS:
+        sys.path.insert(0, str(ROOT))
+        from tests.bench import import_bench
+
+        results["import"] = import_bench.measure(IMPORT_ROWS, f"{PG}/postgres")
+        print(f"\nImport of a {IMPORT_ROWS}-row spreadsheet (target {import_bench.TARGET} rows/s):")
+        for data in results["import"]:
+            print(import_bench.describe(data))
     OUTPUT.parent.mkdir(parents=True, exist_ok=True)
     OUTPUT.write_text(json.dumps(results, indent=2, ensure_ascii=False))
     print(f"\nJSON: {OUTPUT}")
