@@ -64,6 +64,7 @@ from monitor.models import (
     Team,
     Term,
     User,
+    WithheldNamesVersion,
 )
 from people.models import Affiliation, Organization, Person, PersonName
 from sources.models import Citation, CustodyEvent, EvidenceFile, Source
@@ -177,6 +178,7 @@ ADMIN_TARGETS: dict[type, tuple[str, ...]] = {
     IdempotencyKey: ("idempotency_key",),
     ReminderLog: ("reminder_log",),
     TaskProgress: ("task_progress",),
+    WithheldNamesVersion: ("withheld_names_version",),
     CalendarFeed: ("calendar_feed",),
     AccessLog: ("access_log",),
     AccessAttempt: ("access_attempt",),
