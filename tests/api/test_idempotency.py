@@ -128,5 +128,7 @@ def test_a_replay_costs_no_more_than_reading_the_record(api, monitor_on_team):
     assert again["Idempotent-Replayed"] == "true"
     # The key's look-up on top of the read; nothing validated, nothing written.
     assert len(replay) <= len(read) + 1, [q["sql"] for q in replay.captured_queries]
-    writes = [q["sql"] for q in replay.captured_queries if not q["sql"].startswith("SELECT")]
+    writes = [
+        q["sql"] for q in replay.captured_queries if not q["sql"].lstrip("(").startswith("SELECT")
+    ]
     assert not [sql for sql in writes if "SAVEPOINT" not in sql], writes

@@ -106,7 +106,10 @@ def test_a_russian_monitor_records_a_case_a_tajik_reviewer_verifies_it_the_un_pa
     allegation.locator("select[name$=violation_type]").select_option(value=str(violation.pk))
     allegation.locator("input[name$=new_person]").fill("Далер Имомали")
     allegation.locator("input[name$=-date]").fill("май 2023")
-    allegation.locator("select[name$=cite_source]").select_option(value="new")
+    # "Cite a source" is a picker: the new source described on the page is offered first.
+    allegation.locator(".cite .pick__box").click()
+    allegation.get_by_role("option", name="Новый источник (описан ниже на этой странице)").click()
+    expect(allegation.locator(".cite .pick__chip")).to_contain_text("Новый источник")
     allegation.locator("input[name$=cite_page]").fill("2")
     new_source = page.locator("#new-source")
     new_source.locator("input[name=newsource-title]").fill("Заявление семьи Далера Имомали")
@@ -120,7 +123,7 @@ def test_a_russian_monitor_records_a_case_a_tajik_reviewer_verifies_it_the_un_pa
     case = Case.objects.get()
     assert case.language == "ru"
     assert str(case.allegations.get().date) == "May 2023"  # «май 2023», understood
-    page.get_by_role("button", name="Отправить на проверку").click()
+    page.get_by_role("button", name="Отправить на проверку", exact=True).click()
     page.wait_for_url(re.compile(re.escape(reverse("case-detail", args=[case.pk])) + r"$"))
     expect(page.get_by_text("отправлено на проверку").first).to_be_visible()
     no_english(page, "ru")
