@@ -2,8 +2,11 @@
 
 ``task_backend`` is parametrised: ``database`` (django-tasks-db, the embedded default, its
 ``db_worker`` in batch mode) and ``rq`` (django-tasks-rq on the Redis at
-``MONITOR_TEST_REDIS_URL``, 127.0.0.1:6379 database 13 unless set; an RQ worker in burst
-mode). Each gives ``run_worker()``: run every queued task to the end, as a worker process
+``MONITOR_TEST_REDIS_URL``, redis://127.0.0.1:6379 unless set; an RQ worker in burst
+mode). Each pytest-xdist worker has its own Redis database (gw0 database 10, gw1 11, … up
+to 15): the fixture empties its database before and after each test, and a shared one would
+let one worker flush the jobs of a test running in the other, or run them.
+Each backend gives ``run_worker()``: run every queued task to the end, as a worker process
 would, here in the test's process. Nothing is mocked: the tasks are enqueued through the
 django-tasks API and picked up by the backend's own worker.
 
@@ -23,7 +26,22 @@ from dataclasses import dataclass
 import pytest
 from django.core.management import call_command
 
-REDIS_URL = os.environ.get("MONITOR_TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
+REDIS_URL = os.environ.get("MONITOR_TEST_REDIS_URL", "redis://127.0.0.1:6379").rstrip("/")
+FIRST_DATABASE = 10
+LAST_DATABASE = 15  # Redis has 16 databases unless configured otherwise
+
+
+def redis_url_of_this_worker() -> str:
+    """The Redis database of this pytest-xdist worker (``gwN``), or of a run without xdist."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    database = FIRST_DATABASE + int(worker.removeprefix("gw"))
+    if database > LAST_DATABASE:
+        pytest.fail(
+            f"The RQ tests give each xdist worker its own Redis database ({FIRST_DATABASE}"
+            f"–{LAST_DATABASE}); worker {worker} has none. Run with at most "
+            f"{LAST_DATABASE - FIRST_DATABASE + 1} workers."
+        )
+    return f"{REDIS_URL}/{database}"
 
 
 @dataclass
@@ -47,7 +65,7 @@ def task_backend(request, settings):
     from django_tasks_rq.backend import Job
     from rq import SimpleWorker
 
-    settings.RQ_QUEUES = {"default": {"URL": REDIS_URL}}
+    settings.RQ_QUEUES = {"default": {"URL": redis_url_of_this_worker()}}
     settings.TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
     queue = django_rq.get_queue("default", job_class=Job)
     # A real Redis is part of the test: an unreachable one fails it (never skipped).
