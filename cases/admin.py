@@ -429,8 +429,8 @@ class DetentionStepAdmin(PersonNameSearchMixin, AuditedAdmin):
 
 @admin.register(Facility)
 class FacilityAdmin(AuditedAdmin):
-    list_display = ("name", "kind", "place", "authority")
-    list_filter = ("kind",)
+    list_display = ("name", "kind", "place", "authority", "review_state")
+    list_filter = ("review_state", "kind")
     search_fields = ("name", "other_names", "address")
     list_select_related = ("place", "authority")
     autocomplete_fields = ("place", "authority", "coordinates_source")

@@ -12,12 +12,13 @@ from django.http import Http404
 from django.urls import reverse
 
 from monitor import redaction
-from monitor.models import ReviewedModel
+from monitor.models import Reviewable
 
 
-def reviewed_models() -> list[type[ReviewedModel]]:
-    """Every kind of record that goes through review (cases, events, persons, sources)."""
-    found = [model for model in apps.get_models() if issubclass(model, ReviewedModel)]
+def reviewed_models() -> list[type[Reviewable]]:
+    """Every kind of record that goes through review: cases, events, persons, sources, and
+    the reference data (places, terms, places of detention, organisations)."""
+    found = [model for model in apps.get_models() if issubclass(model, Reviewable)]
     return sorted(found, key=lambda model: str(model._meta.verbose_name))
 
 
@@ -73,12 +74,12 @@ def visible(model, user):
     return manager.visible_to(user) if hasattr(manager, "visible_to") else manager
 
 
-def reviewed_model(app_label: str, model_name: str) -> type[ReviewedModel]:
+def reviewed_model(app_label: str, model_name: str) -> type[Reviewable]:
     try:
         model = apps.get_model(app_label, model_name)
     except LookupError:
         raise Http404 from None
-    if not issubclass(model, ReviewedModel):
+    if not issubclass(model, Reviewable):
         raise Http404
     return model
 

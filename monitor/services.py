@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from monitor.access import has_role
 from monitor.choices import ReviewState, Role
 from monitor.history import acting_as, one_version
-from monitor.models import AuditedModel, DecisionAction, ReviewDecision, ReviewedModel
+from monitor.models import AuditedModel, DecisionAction, Reviewable, ReviewDecision
 from monitor.notifications import notice_after_commit
 from monitor.redaction import text_scrubber
 from monitor.write_batch import current as current_batch
@@ -108,7 +108,7 @@ def edit_refusal(*, record: AuditedModel, actor) -> str | None:
     return _("Only the record's author, its team or a reviewer may edit it.")
 
 
-def _decide(record: ReviewedModel, actor, action: DecisionAction, comment: str = ""):
+def _decide(record: Reviewable, actor, action: DecisionAction, comment: str = ""):
     decision = ReviewDecision(
         content_type=ContentType.objects.get_for_model(type(record)),
         object_id=record.pk,
@@ -122,7 +122,7 @@ def _decide(record: ReviewedModel, actor, action: DecisionAction, comment: str =
     return decision
 
 
-def last_verified_at(record: ReviewedModel):
+def last_verified_at(record: Reviewable):
     decision = (
         ReviewDecision.objects.for_record(record)
         .filter(action=DecisionAction.VERIFIED)
@@ -132,7 +132,7 @@ def last_verified_at(record: ReviewedModel):
     return decision.at if decision else None
 
 
-def contributors_since_verification(record: ReviewedModel) -> set:
+def contributors_since_verification(record: Reviewable) -> set:
     """Everyone who submitted or edited the record (or its parts) since it was last verified."""
     since = last_verified_at(record)
     decisions = ReviewDecision.objects.for_record(record).exclude(actor=None)
@@ -217,6 +217,9 @@ def _record_save(record, actor, reason, expected_version, m2m, batch) -> Audited
     reopens = root is record and stored is not None and stored.review_state == ReviewState.VERIFIED
     if reopens:
         record.review_state = ReviewState.SUBMITTED
+    # Reference data starts in the queue (``ReferenceData``): a new one is submitted by its
+    # author, with the decision that names them, as a submission would.
+    submits = stored is None and getattr(record, "review_state", None) == ReviewState.SUBMITTED
     with acting_as(actor, reason=reason or None):
         with one_version(record):
             record.save()
@@ -227,6 +230,10 @@ def _record_save(record, actor, reason, expected_version, m2m, batch) -> Audited
                     getattr(record, name).set(values)
         if reopens:
             _decide(record, actor, DecisionAction.REOPENED, _("Edited after verification."))
+        elif submits:
+            notice_after_commit(
+                _decide(record, actor, DecisionAction.SUBMITTED, _("Added; waiting for review."))
+            )
         elif (
             root is not None
             and root is not record  # the record's own state was read above (``reopens``)
@@ -271,7 +278,7 @@ def _keep_withheld_names(record, stored, actor) -> None:
         raise ValidationError(refused)
 
 
-def reopen_if_verified(root: ReviewedModel, actor) -> None:
+def reopen_if_verified(root: Reviewable, actor) -> None:
     """Send a verified record back to review after a change to it or to one of its parts."""
     current = type(root)._base_manager.get(pk=root.pk)
     if current.review_state != ReviewState.VERIFIED:
@@ -287,7 +294,7 @@ def reopen_if_verified(root: ReviewedModel, actor) -> None:
 
 
 @transaction.atomic
-def review_submit(*, record: ReviewedModel, actor, comment: str = "") -> ReviewDecision:
+def review_submit(*, record: Reviewable, actor, comment: str = "") -> ReviewDecision:
     """Send a draft or a returned record to the review queue."""
     record = _locked(record, actor)
     refusal = edit_refusal(record=record, actor=actor)
@@ -306,12 +313,12 @@ def review_submit(*, record: ReviewedModel, actor, comment: str = "") -> ReviewD
 
 @transaction.atomic
 def review_verify(
-    *, record: ReviewedModel, actor, comment: str = "", seen: str | None = None
+    *, record: Reviewable, actor, comment: str = "", seen: str | None = None
 ) -> ReviewDecision:
     """Verify a submitted record: a reviewer who neither submitted nor edited it.
 
     ``seen``: the review fingerprint of what the reviewer looked at (the record and every part
-    of its review unit, :meth:`ReviewedModel.review_fingerprint`); refused when anything
+    of its review unit, :meth:`Reviewable.review_fingerprint`); refused when anything
     changed since.
     """
     record = _locked(record, actor)
@@ -341,7 +348,7 @@ def review_verify(
 
 @transaction.atomic
 def review_return(
-    *, record: ReviewedModel, actor, comment: str, seen: str | None = None
+    *, record: Reviewable, actor, comment: str, seen: str | None = None
 ) -> ReviewDecision:
     """Return a submitted record to its authors with a comment saying what to fix."""
     if not (comment or "").strip():
@@ -352,8 +359,8 @@ def review_return(
     return _transition(record, actor, ReviewState.RETURNED, DecisionAction.RETURNED, comment)
 
 
-def _companions(record: ReviewedModel) -> list[ReviewedModel]:
-    """The record's companions (:meth:`ReviewedModel.review_companions`): shown on its review
+def _companions(record: Reviewable) -> list[Reviewable]:
+    """The record's companions (:meth:`Reviewable.review_companions`): shown on its review
     page and verified with it, without queueing on their own; each locked for this
     transaction."""
     return [
@@ -363,13 +370,13 @@ def _companions(record: ReviewedModel) -> list[ReviewedModel]:
     ]
 
 
-def _with(_record: ReviewedModel) -> str:
+def _with(_record: Reviewable) -> str:
     """The comment kept on a companion's decision. It does not name the record it travelled
     with: whoever reads the companion's decisions may not see that record."""
     return _("Decided together with the record it was created in.")
 
 
-def _require_seen(record: ReviewedModel, seen: str | None) -> None:
+def _require_seen(record: Reviewable, seen: str | None) -> None:
     if seen is not None and seen != record.review_fingerprint():
         raise ActionRefused(
             _(
@@ -390,7 +397,7 @@ def record_archive(*, record: AuditedModel, actor, reason: str = "") -> AuditedM
     record.archived_at, record.archived_by = timezone.now(), actor
     with acting_as(actor, reason=reason or _("Archived")):
         record.save(update_fields=["archived_at", "archived_by"])
-    if isinstance(record, ReviewedModel):
+    if isinstance(record, Reviewable):
         _decide(record, actor, DecisionAction.ARCHIVED, reason)
     return record
 
@@ -405,7 +412,7 @@ def record_restore(*, record: AuditedModel, actor, reason: str = "") -> AuditedM
     record.archived_at, record.archived_by = None, None
     with acting_as(actor, reason=reason or _("Restored")):
         record.save(update_fields=["archived_at", "archived_by"])
-    if isinstance(record, ReviewedModel):
+    if isinstance(record, Reviewable):
         _decide(record, actor, DecisionAction.RESTORED, reason)
     return record
 
@@ -420,7 +427,7 @@ def _locked(record, actor):
     return found
 
 
-def _require_reviewer(record: ReviewedModel, actor) -> None:
+def _require_reviewer(record: Reviewable, actor) -> None:
     if not actor.has_perm("monitor.verify_record"):
         raise ActionRefused(_("Only reviewers verify or return records."), code="permission")
     if record.review_state != ReviewState.SUBMITTED:

@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
+from monitor.choices import ReviewState
 from monitor.pages.helpers import describe_records
 
 #: How many suggestions one request answers.
@@ -402,12 +403,21 @@ def use_picker(form, name: str, source: str, *, user, fixed: tuple[Fixed, ...] =
 
 
 def pick_results(picker: PickSource, text: str, user) -> list[dict]:
-    """The records of ``picker`` matching ``text``: ``[{"id", "label"}]``, best first."""
+    """The records of ``picker`` matching ``text``: ``[{"id", "label"}]``, best first, with
+    a ``note`` on reference data not verified yet (it may be picked while it waits)."""
     text = text.strip()
     if len(text) < SUGGEST_MIN_LENGTH:
         return []
     found = list(picker.search(picker.choices(user), text, user)[:SUGGEST_LIMIT])
-    return [{"id": str(record.pk), "label": str(record)} for record in found]
+    return [{"id": str(record.pk), "label": str(record), **_note(record)} for record in found]
+
+
+def _note(record) -> dict:
+    from monitor.models import ReferenceData
+
+    if isinstance(record, ReferenceData) and record.review_state != ReviewState.VERIFIED:
+        return {"note": _("waiting for review")}
+    return {}
 
 
 def _picker_or_404(source: str) -> PickSource:
@@ -456,7 +466,7 @@ def pick_new_view(request, source: str):
     # Labelled as the picker shows it (a new person reads as the user may see them).
     shown = picker.choices(request.user).filter(pk=record.pk).first()
     label = str(shown if shown is not None else record)
-    return JsonResponse({"id": str(record.pk), "label": label}, status=201)
+    return JsonResponse({"id": str(record.pk), "label": label, **_note(record)}, status=201)
 
 
 # -- the core's sources: places and the vocabularies --------------------------------------------

@@ -183,8 +183,16 @@ class PersonNameAdmin(AuditedAdmin):
 
 @admin.register(Organization)
 class OrganizationAdmin(AuditedAdmin):
-    list_display = ("name", "acronym", "kind", "country", "parent", "confidentiality")
-    list_filter = ("kind", "confidentiality")
+    list_display = (
+        "name",
+        "acronym",
+        "kind",
+        "country",
+        "parent",
+        "confidentiality",
+        "review_state",
+    )
+    list_filter = ("review_state", "kind", "confidentiality")
     search_fields = ("name", "acronym")
     list_select_related = ("country", "parent")
     autocomplete_fields = ("country", "parent")

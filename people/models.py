@@ -14,6 +14,7 @@ from monitor.models.base import (
     AuditedQuerySet,
     ChildQuerySet,
     ConfidentialQuerySet,
+    ReferenceData,
     ReviewedModel,
     TreeQuerySetMixin,
     confidentiality_constraint,
@@ -260,7 +261,7 @@ class OrganizationQuerySet(TreeQuerySetMixin, ConfidentialQuerySet):
         return self.filter(models.Q(name__icontains=text) | models.Q(acronym__icontains=text))
 
 
-class Organization(AuditedModel):
+class Organization(ReferenceData):
     """A security force, court, ministry, UN mandate, NGO or media outlet."""
 
     name = models.CharField(_("name"), max_length=300)
@@ -296,6 +297,7 @@ class Organization(AuditedModel):
         verbose_name_plural = _("organisations")
         ordering = ["name"]
         constraints = [
+            review_state_constraint(),
             models.UniqueConstraint(
                 fields=["name"],
                 condition=models.Q(archived_at__isnull=True),

@@ -50,7 +50,7 @@ from cases.models import (
     GroupDetentionFigure,
 )
 from monitor.approxdate import ApproximateDate
-from monitor.choices import Confidentiality, Vocabulary
+from monitor.choices import Confidentiality, ReviewState, Vocabulary
 from monitor.models import Place, Team, Term, User
 from monitor.models.places import PlaceKind
 from people.choices import NameKind, OrganizationKind
@@ -124,6 +124,9 @@ class TermFactory(DjangoModelFactory):
     label = factory.Sequence(lambda n: f"Test term {n}")
     parent = None
     position = 0
+    # Reference data set up by a test is taken as verified (new rows otherwise wait in the
+    # review queue: tests/test_reference_review.py).
+    review_state = ReviewState.VERIFIED
 
 
 class PlaceFactory(DjangoModelFactory):
@@ -133,6 +136,7 @@ class PlaceFactory(DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Settlement {n}")
     kind = PlaceKind.SETTLEMENT
     parent = None
+    review_state = ReviewState.VERIFIED
 
 
 # -- sources ---------------------------------------------------------------------------------
@@ -222,6 +226,7 @@ class OrganizationFactory(DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Organisation {n}")
     kind = OrganizationKind.SECURITY_FORCE
     confidentiality = Confidentiality.PUBLIC
+    review_state = ReviewState.VERIFIED
 
 
 class AffiliationFactory(DjangoModelFactory):
@@ -335,6 +340,7 @@ class FacilityFactory(DjangoModelFactory):
 
     name = factory.Sequence(lambda n: f"Police station No. {n}")
     kind = FacilityKind.POLICE_STATION
+    review_state = ReviewState.VERIFIED
 
 
 class GroupDetentionFactory(DjangoModelFactory):

@@ -30,8 +30,8 @@ from cases.choices import (
 from cases.demo import ACCOUNT_REASON, REASON, read_facts
 from cases.models import Allegation, Case, Detention, Event, FollowUp
 from monitor.approxdate import ApproximateDate, Precision
-from monitor.choices import Confidentiality, Role
-from monitor.models import Team
+from monitor.choices import Confidentiality, ReviewState, Role
+from monitor.models import DecisionAction, ReferenceData, Team
 from people.matching import match_persons
 from sources.models import Citation, CustodyEvent, EvidenceFile, Source, evidence_storage
 from tests.keys import TEST_EVIDENCE_KEY
@@ -287,6 +287,8 @@ def test_searching_the_cyrillic_spelling_finds_the_latin_name(demo, searcher):
 
 def test_every_history_row_of_the_demo_data_names_the_coordinator(demo):
     coordinator = get_user_model().objects.get(username="coordinator")
+    reviewer = get_user_model().objects.get(username="reviewer")
+    verified = f"{DecisionAction.VERIFIED.label}: {REASON}"
     checked = 0
     for model in apps.get_models():
         history = getattr(model, "history", None)
@@ -298,6 +300,11 @@ def test_every_history_row_of_the_demo_data_names_the_coordinator(demo):
         # reasons say what happened; every other row carries the demo's reason.
         service_reason = SERVICE_REASONS.get(model.__name__)
         for row in model.history.all():
+            if issubclass(model, ReferenceData) and row.history_user_id == (reviewer.pk):
+                # Reference data the coordinator added, verified by the demo reviewer.
+                assert row.history_change_reason == verified, model
+                assert row.review_state == ReviewState.VERIFIED
+                continue
             assert row.history_user_id == coordinator.pk, model
             if model is EvidenceFile:
                 assert row.history_change_reason in EVIDENCE_REASONS
@@ -307,10 +314,11 @@ def test_every_history_row_of_the_demo_data_names_the_coordinator(demo):
                 assert row.history_change_reason == REASON, model
             checked += 1
     assert checked > 100
-    for model in ("Place", "Team"):
+    for model, by in (("Place", {reviewer.pk: verified}), ("Team", {})):
         rows = apps.get_model("monitor", model).history.all()
         assert {(r.history_user_id, r.history_change_reason) for r in rows} == {
-            (coordinator.pk, REASON)
+            (coordinator.pk, REASON),
+            *by.items(),
         }
     accounts = get_user_model().history.filter(history_type="+")
     assert {(r.history_user_id, r.history_change_reason) for r in accounts} == {

@@ -297,10 +297,11 @@ class FacilitySerializer(RecordSerializer):
             "coordinates_source",
             "authority",
             "note",
+            "review_state",
             *AUDIT_FIELDS[1:],
             "change_reason",
         ]
-        read_only_fields = AUDIT_FIELDS
+        read_only_fields = (*AUDIT_FIELDS, "review_state")
 
 
 class GroupFigureSerializer(serializers.ModelSerializer):

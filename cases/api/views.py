@@ -534,7 +534,7 @@ class DetentionViewSet(BatchCreateMixin, ProvenanceMixin, RecordViewSet):
             raise ValidationError(part_errors_detail(refused)) from refused
 
 
-class FacilityViewSet(RecordViewSet):
+class FacilityViewSet(ReviewedViewSet):
     """Places of detention: police stations, holding facilities, pre-trial centres, colonies."""
 
     model = Facility

@@ -45,7 +45,7 @@ from cases.models import (
 from cases.services import figure_add
 from monitor.approxdate import ApproximateDate
 from monitor.choices import Vocabulary
-from monitor.models import Place, Team, Term
+from monitor.models import Place, ReferenceData, Team, Term
 from monitor.services import record_save
 from people.models import Affiliation, Organization, Person, PersonName
 from sources.models import Citation, EvidenceFile, Source
@@ -72,6 +72,8 @@ class Loader:
         self.persons: dict[str, Person] = {}
         self.events: dict[str, Event] = {}
         self.terms: dict[tuple[str, str], Term] = {}
+        #: Reference data this run added: it waits for review (``ReferenceData``).
+        self.reference: list[ReferenceData] = []
 
     def load(self, team_members: list) -> None:
         self.team = self._team(team_members)
@@ -118,6 +120,8 @@ class Loader:
             problems = "; ".join(exc.messages)
             raise DemoDataError(f"{model._meta.verbose_name} “{record}”: {problems}") from exc
         self._count(model)
+        if isinstance(record, ReferenceData):
+            self.reference.append(record)
         return record
 
     def _term(self, vocabulary: str, code: str) -> Term:

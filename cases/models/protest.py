@@ -20,7 +20,13 @@ from cases.choices import CountKind, FacilityKind
 from cases.models.figures import SourcedFigure, kind_constraint, kind_field
 from monitor.access import has_role
 from monitor.approxdate import ApproximateDateField, approximate_date_constraints
-from monitor.models.base import AuditedModel, AuditedQuerySet, ChildQuerySet
+from monitor.models.base import (
+    AuditedModel,
+    AuditedQuerySet,
+    ChildQuerySet,
+    ReferenceData,
+    review_state_constraint,
+)
 from people.folding import fold_name, fold_terms
 
 #: Longest a person may be held in administrative detention before a decision, in hours
@@ -42,7 +48,7 @@ class FacilityQuerySet(AuditedQuerySet):
         return queryset
 
 
-class Facility(AuditedModel):
+class Facility(ReferenceData):
     """A place where people are held: a police station, a temporary holding facility (IVS),
     a pre-trial detention centre (SIZO), a prison colony."""
 
@@ -96,6 +102,7 @@ class Facility(AuditedModel):
         verbose_name_plural = _("places of detention")
         ordering = ["name"]
         constraints = [
+            review_state_constraint(),
             models.CheckConstraint(
                 condition=models.Q(kind__in=FacilityKind.values),
                 name="cases_facility_kind_valid",

@@ -210,9 +210,9 @@ class TermAdmin(AuditedAdmin):
     fields = ("vocabulary", "code", "label", "label_ru", "label_tg", "description", "parent")
     fields += ("position",)
     # The label in the reader's language; the English one (what goes to the UN) is on the form.
-    list_display = ("vocabulary", "code", "label_shown", "parent", "position")
+    list_display = ("vocabulary", "code", "label_shown", "parent", "position", "review_state")
     list_display_links = ("code", "label_shown")
-    list_filter = ("vocabulary",)
+    list_filter = ("review_state", "vocabulary")
     search_fields = ("code", "label", "labels")
     list_select_related = ("parent",)
 
@@ -225,8 +225,8 @@ class TermAdmin(AuditedAdmin):
 
 @admin.register(Place)
 class PlaceAdmin(AuditedAdmin):
-    list_display = ("name", "kind", "parent", "code")
-    list_filter = ("kind",)
+    list_display = ("name", "kind", "parent", "code", "review_state")
+    list_filter = ("review_state", "kind")
     search_fields = ("name", "code")
     list_select_related = ("parent",)
     autocomplete_fields = ("parent",)

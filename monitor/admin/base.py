@@ -47,7 +47,7 @@ from monitor.access import identity_q
 from monitor.admin.forms import FORM_ONLY_FIELDS, AuditedInlineForm, AuditedModelForm
 from monitor.admin_history import history_entries
 from monitor.approxdate import ApproximateDateField
-from monitor.models import ReviewedModel
+from monitor.models import Reviewable
 from monitor.pages.editing import OwnRowsFormSetMixin
 from monitor.services import WORKFLOW_FIELDS as SERVICE_ONLY_FIELDS
 from monitor.services import (
@@ -538,7 +538,7 @@ class AuditedAdmin(RedactedListMixin, VisibleChoicesMixin, ArchiveOnlyMixin, Sim
 
     def get_actions(self, request):
         actions = super().get_actions(request)
-        if not issubclass(self.model, ReviewedModel):
+        if not issubclass(self.model, Reviewable):
             actions.pop("submit_for_review", None)
         return actions
 

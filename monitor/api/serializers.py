@@ -290,10 +290,11 @@ class TermSerializer(RecordSerializer):
             "description",
             "parent",
             "position",
+            "review_state",
             *AUDIT_FIELDS[1:],
             "change_reason",
         ]
-        read_only_fields = AUDIT_FIELDS
+        read_only_fields = (*AUDIT_FIELDS, "review_state")
 
 
 class PlaceSerializer(RecordSerializer):
@@ -309,10 +310,11 @@ class PlaceSerializer(RecordSerializer):
             "code",
             "latitude",
             "longitude",
+            "review_state",
             *AUDIT_FIELDS[1:],
             "change_reason",
         ]
-        read_only_fields = AUDIT_FIELDS
+        read_only_fields = (*AUDIT_FIELDS, "review_state")
 
 
 # -- actions, history, errors --------------------------------------------------------------

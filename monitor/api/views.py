@@ -23,13 +23,13 @@ from monitor.api.serializers import (
     TokenRequestSerializer,
 )
 from monitor.api.strict import StrictQuery
-from monitor.api.viewsets import RecordViewSet
+from monitor.api.viewsets import ReviewedViewSet
 from monitor.filtersets import PlaceFilterSet, TermFilterSet
 from monitor.models import ApiToken, Place, Term
 from monitor.security import twofactor
 
 
-class TermViewSet(RecordViewSet):
+class TermViewSet(ReviewedViewSet):
     """Controlled vocabularies: every role reads them, coordinators edit them."""
 
     model = Term
@@ -44,7 +44,7 @@ class TermViewSet(RecordViewSet):
         )
 
 
-class PlaceViewSet(RecordViewSet):
+class PlaceViewSet(ReviewedViewSet):
     """Places, country → region → district → settlement: every role reads them."""
 
     model = Place

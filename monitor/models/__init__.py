@@ -6,6 +6,8 @@ from monitor.models.base import (
     AuditedModel,
     AuditedQuerySet,
     AuditError,
+    ReferenceData,
+    Reviewable,
     ReviewedModel,
     StaleEdit,
 )
@@ -28,7 +30,9 @@ __all__ = [
     "IdempotencyKey",
     "Place",
     "ProgressState",
+    "ReferenceData",
     "ReviewDecision",
+    "Reviewable",
     "ReviewedModel",
     "StaleEdit",
     "TaskProgress",

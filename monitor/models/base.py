@@ -236,11 +236,13 @@ class AuditedModel(models.Model):
         return None if parent is None else parent.review_root()
 
 
-class ReviewedModel(AuditedModel):
-    """A record that goes through review and carries its own confidentiality and team.
+class Reviewable(AuditedModel):
+    """A record that goes through review: a review state, decisions, four eyes.
 
-    Cases, events, persons and sources. Their child records (an allegation, a detention…)
-    take both from their parent.
+    The review services (``monitor.services``), the queue and the review screens work on any
+    reviewable record. :class:`ReviewedModel` adds a team and a confidentiality (cases,
+    events, persons, sources); :class:`ReferenceData` is shared by every team (places,
+    terms, places of detention, organisations).
     """
 
     review_state = models.CharField(
@@ -251,25 +253,11 @@ class ReviewedModel(AuditedModel):
         editable=False,
         db_index=True,
     )
-    confidentiality = models.PositiveSmallIntegerField(
-        _("confidentiality"),
-        choices=Confidentiality.choices,
-        default=Confidentiality.CONFIDENTIAL,
-        db_index=True,
-    )
-    team = models.ForeignKey(
-        "monitor.Team",
-        verbose_name=_("team"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
 
     class Meta:
         abstract = True
 
-    def review_root(self) -> ReviewedModel:
+    def review_root(self) -> Reviewable:
         return self
 
     def review_history(self) -> list[models.QuerySet]:
@@ -315,6 +303,56 @@ class ReviewedModel(AuditedModel):
         returned and verified with it (``monitor.services``), each with its own decision and
         its own four-eyes check. Only records not yet verified; none by default."""
         return []
+
+
+class ReviewedModel(Reviewable):
+    """A record that goes through review and carries its own confidentiality and team.
+
+    Cases, events, persons and sources. Their child records (an allegation, a detention…)
+    take both from their parent.
+    """
+
+    confidentiality = models.PositiveSmallIntegerField(
+        _("confidentiality"),
+        choices=Confidentiality.choices,
+        default=Confidentiality.CONFIDENTIAL,
+        db_index=True,
+    )
+    team = models.ForeignKey(
+        "monitor.Team",
+        verbose_name=_("team"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        abstract = True
+
+
+class ReferenceData(Reviewable):
+    """Reference data every team shares: places, vocabulary terms, places of detention and
+    organisations (courts, forces, outlets).
+
+    A new one — added in place from a case's form, by the importer, through the API or in the
+    admin — is in the review queue from the start (``submitted``, with a decision naming who
+    added it), and another person verifies it (four eyes, as for any record). It can be picked
+    while it waits. Editing a verified one sends it back to review. The rows that existed
+    before reference data was reviewed were marked verified by their migration.
+    """
+
+    review_state = models.CharField(
+        _("review state"),
+        max_length=12,
+        choices=ReviewState.choices,
+        default=ReviewState.SUBMITTED,
+        editable=False,
+        db_index=True,
+    )
+
+    class Meta:
+        abstract = True
 
 
 def review_unit(root: type) -> list[tuple[type, str]]:

@@ -6,7 +6,12 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from monitor.access import has_role
-from monitor.models.base import AuditedModel, AuditedQuerySet, TreeQuerySetMixin
+from monitor.models.base import (
+    AuditedQuerySet,
+    ReferenceData,
+    TreeQuerySetMixin,
+    review_state_constraint,
+)
 
 
 class PlaceKind(models.TextChoices):
@@ -24,7 +29,7 @@ class PlaceQuerySet(TreeQuerySetMixin, AuditedQuerySet):
         return self.all() if has_role(user) else self.none()
 
 
-class Place(AuditedModel):
+class Place(ReferenceData):
     """A country, region, district, settlement or site (a prison, a road)."""
 
     name = models.CharField(_("name"), max_length=200)
@@ -54,6 +59,7 @@ class Place(AuditedModel):
         verbose_name_plural = _("places")
         ordering = ["name"]
         constraints = [
+            review_state_constraint(),
             models.UniqueConstraint(
                 fields=["parent", "name"],
                 name="monitor_place_unique_name_in_parent",

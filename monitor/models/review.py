@@ -11,7 +11,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from monitor.access import has_role
-from monitor.models.base import AuditError, ReviewedModel
+from monitor.models.base import AuditError, Reviewable
 
 
 class DecisionAction(models.TextChoices):
@@ -44,7 +44,7 @@ class ReviewDecisionQuerySet(models.QuerySet):
             return self.none()
         rule = models.Q(pk__in=[])
         for model in apps.get_models():
-            if issubclass(model, ReviewedModel):
+            if issubclass(model, Reviewable):
                 visible = model._default_manager.all().visible_to(user).values("pk")
                 rule |= models.Q(
                     content_type=ContentType.objects.get_for_model(model), object_id__in=visible

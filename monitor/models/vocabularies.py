@@ -10,7 +10,12 @@ from django.utils.translation import gettext_lazy as _
 
 from monitor.access import has_role
 from monitor.choices import Vocabulary
-from monitor.models.base import AuditedModel, AuditedQuerySet, TreeQuerySetMixin
+from monitor.models.base import (
+    AuditedQuerySet,
+    ReferenceData,
+    TreeQuerySetMixin,
+    review_state_constraint,
+)
 
 
 class TermQuerySet(TreeQuerySetMixin, AuditedQuerySet):
@@ -23,7 +28,7 @@ class TermQuerySet(TreeQuerySetMixin, AuditedQuerySet):
         return self.filter(vocabulary=vocabulary)
 
 
-class Term(AuditedModel):
+class Term(ReferenceData):
     """One entry of a controlled vocabulary; ``parent`` makes a tree within a vocabulary.
 
     ``code`` is the stable key that code and imports use ("torture", "AL"); ``label`` is what
@@ -64,6 +69,7 @@ class Term(AuditedModel):
         verbose_name_plural = _("terms")
         ordering = ["vocabulary", "position", "label"]
         constraints = [
+            review_state_constraint(),
             models.UniqueConstraint(
                 fields=["vocabulary", "code"],
                 name="monitor_term_unique_code",

@@ -198,10 +198,11 @@ class OrganizationSerializer(RecordSerializer):
             "parent",
             "description",
             "confidentiality",
+            "review_state",
             *AUDIT_FIELDS[1:],
             "change_reason",
         ]
-        read_only_fields = AUDIT_FIELDS
+        read_only_fields = (*AUDIT_FIELDS, "review_state")
 
 
 class AffiliationSerializer(RecordSerializer):

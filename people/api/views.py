@@ -235,7 +235,7 @@ class PersonViewSet(BatchCreateMixin, ReviewedViewSet):
         )
 
 
-class OrganizationViewSet(BatchCreateMixin, RecordViewSet):
+class OrganizationViewSet(BatchCreateMixin, ReviewedViewSet):
     """Security forces, courts, ministries, UN mandates, NGOs."""
 
     model = Organization

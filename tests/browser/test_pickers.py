@@ -31,6 +31,8 @@ def test_monitor_picks_a_place_and_adds_an_event_in_place_on_desktop_and_phone(
     )
     khorog = PlaceFactory(name="Khorog")
     rushan = PlaceFactory(name="Rushan")
+    # Added by someone in place and not verified yet: it can be picked, and says it waits.
+    PlaceFactory(name="Vomar", review_state=ReviewState.SUBMITTED)
     for number in range(30):
         PlaceFactory(name=f"Village {number:02d}")
 
@@ -46,6 +48,8 @@ def test_monitor_picks_a_place_and_adds_an_event_in_place_on_desktop_and_phone(
         places = page.get_by_role("combobox", name="Places", exact=True)
         places.fill("Khor")
         page.get_by_role("option", name="Khorog", exact=True).click()
+        places.fill("Voma")
+        expect(page.get_by_role("option", name="Vomar — waiting for review")).to_be_visible()
         places.fill("Rush")
         page.get_by_role("option", name="Rushan", exact=True).click()
         chips = page.locator(".pick:has(input[name=places]) .pick__chip")

@@ -116,7 +116,11 @@ def test_a_court_added_in_place_is_recorded_through_its_service(signed_in, monit
     assert response.status_code == 201
     court = Organization.objects.get(name="Khorog city court")
     assert court.kind == OrganizationKind.COURT
-    assert response.json() == {"id": str(court.pk), "label": "Khorog city court"}
+    assert response.json() == {
+        "id": str(court.pk),
+        "label": "Khorog city court",
+        "note": "waiting for review",  # new reference data: tests/test_reference_review.py
+    }
     # Recorded with its author, as any record is (history and review follow).
     assert court.created_by == monitor_on_team
     assert court.history.get().history_user == monitor_on_team

@@ -62,7 +62,7 @@ from monitor.labels import (
     safe_label,
     visible,
 )
-from monitor.models import ReviewDecision, ReviewedModel
+from monitor.models import Reviewable, ReviewDecision
 from monitor.review_diff import Review, build_review, default_since
 from monitor.services import (
     ActionRefused,
@@ -109,7 +109,7 @@ class ReviewDecisionAdmin(ArchiveOnlyMixin, admin.ModelAdmin):
         found = {}
         for content_type_id, ids in wanted.items():
             model = ContentType.objects.get_for_id(content_type_id).model_class()
-            if model is None or not issubclass(model, ReviewedModel):
+            if model is None or not issubclass(model, Reviewable):
                 continue
             for record in labelled(visible(model, request.user).filter(pk__in=ids), request.user):
                 found[(content_type_id, record.pk)] = record
@@ -251,7 +251,7 @@ class ReviewDecisionAdmin(ArchiveOnlyMixin, admin.ModelAdmin):
                 model = apps.get_model(label) if pk else None
             except (LookupError, ValueError):
                 model = None
-            if model is None or not issubclass(model, ReviewedModel):
+            if model is None or not issubclass(model, Reviewable):
                 parsed.append((key, None, None))
                 continue
             wanted[model].append(pk)

@@ -44,6 +44,16 @@ PAGE_SIZE = 50
 QUEUE_COLUMNS = ("queue_kind", "id", "submitted_at", "submitter_id", "team_id")
 
 
+def has_team(model) -> bool:
+    """Whether ``model``'s records belong to a team (reference data is everyone's)."""
+    return any(field.name == "team" for field in model._meta.concrete_fields)
+
+
+def of_team(rows, team):
+    """``rows`` of one team; none, for a kind of record that has no team."""
+    return rows.filter(team_id=team) if has_team(rows.model) else rows.none()
+
+
 def waiting(model, user):
     """The ``model`` records waiting for review that ``user`` may see, annotated with when
     they entered the queue and who sent them there (the latest submission or reopening)."""
@@ -54,18 +64,17 @@ def waiting(model, user):
         object_id=models.OuterRef("pk"),
         action__in=QUEUE_ACTIONS,
     ).order_by("-at")
-    return (
-        visible(model, user)
-        .filter(review_state=ReviewState.SUBMITTED, archived_at__isnull=True)
-        .annotate(
-            queue_kind=models.Value(opts.label_lower, output_field=models.CharField()),
-            # A record put in the submitted state without a decision (an import) still
-            # queues, by its last change.
-            submitted_at=Coalesce(models.Subquery(entered.values("at")[:1]), "updated_at"),
-            submitter_id=models.Subquery(
-                entered.values("actor_id")[:1], output_field=models.UUIDField()
-            ),
-        )
+    rows = visible(model, user).filter(review_state=ReviewState.SUBMITTED, archived_at__isnull=True)
+    if not has_team(model):
+        rows = rows.annotate(team_id=models.Value(None, output_field=models.UUIDField()))
+    return rows.annotate(
+        queue_kind=models.Value(opts.label_lower, output_field=models.CharField()),
+        # A record put in the submitted state without a decision (an import) still
+        # queues, by its last change.
+        submitted_at=Coalesce(models.Subquery(entered.values("at")[:1]), "updated_at"),
+        submitter_id=models.Subquery(
+            entered.values("actor_id")[:1], output_field=models.UUIDField()
+        ),
     )
 
 
@@ -109,7 +118,7 @@ def queue_rows(user, filters: QueueFilters | None = None):
             continue
         rows = waiting(model, user)
         if filters.team:
-            rows = rows.filter(team_id=filters.team)
+            rows = of_team(rows, filters.team)
         if filters.submitter:
             rows = rows.filter(submitter_id=filters.submitter)
         parts.append(rows.order_by().values(*QUEUE_COLUMNS))  # a UNION part is unordered
@@ -135,7 +144,7 @@ def queue_count(user, filters: QueueFilters | None = None) -> int:
             review_state=ReviewState.SUBMITTED, archived_at__isnull=True
         )
         if filters.team:
-            rows = rows.filter(team_id=filters.team)
+            rows = of_team(rows, filters.team)
         # SELECT COUNT(id) … of each kind, in one UNION ALL: one round trip for all kinds.
         parts.append(rows.order_by().annotate(n=_Count(models.F("pk"))).values("n"))
     if not parts:
@@ -183,7 +192,9 @@ def queue_items(rows: list[dict], user) -> list[QueueItem]:
     records = {}
     for kind, ids in wanted.items():
         model = apps.get_model(kind)
-        queryset = labelled(visible(model, user).filter(pk__in=ids), user).select_related("team")
+        queryset = labelled(visible(model, user).filter(pk__in=ids), user)
+        if has_team(model):
+            queryset = queryset.select_related("team")
         records.update({(kind, record.pk): record for record in queryset})
     submitters = User.objects.in_bulk({row["submitter_id"] for row in rows} - {None})
     now = timezone.now()
@@ -199,7 +210,7 @@ def queue_items(rows: list[dict], user) -> list[QueueItem]:
                 kind=capfirst(record._meta.verbose_name),
                 label=safe_label(record),
                 url=item_url(record),
-                team=str(record.team) if record.team else "",
+                team=str(record.team) if getattr(record, "team", None) else "",
                 submitter=str(submitter) if submitter else "",
                 submitted_at=row["submitted_at"],
                 age=timesince(row["submitted_at"], now, depth=1),
@@ -239,7 +250,10 @@ def filter_choices(user) -> dict[str, list[tuple[str, str]]]:
     """The filters' choice lists, built only from the items ``user`` may see."""
     waiting_rows = [waiting(model, user) for model in reviewed_models()]
     teams = Team.objects.filter(
-        functools.reduce(operator.or_, [models.Q(pk__in=w.values("team_id")) for w in waiting_rows])
+        functools.reduce(
+            operator.or_,
+            [models.Q(pk__in=w.values("team_id")) for w in waiting_rows if has_team(w.model)],
+        )
     )
     submitters = User.objects.filter(
         functools.reduce(

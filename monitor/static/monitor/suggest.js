@@ -228,13 +228,20 @@
       box.focus();
     }
 
-    function option(text, onPick, extraClass) {
+    function option(text, onPick, extraClass, note) {
       var item = document.createElement("li");
       var button = document.createElement("button");
       item.setAttribute("role", "option");
       button.type = "button";
       button.className = "suggest__option" + (extraClass ? " " + extraClass : "");
       button.textContent = text;
+      if (note) {
+        // Said after the name, as text (reference data still waiting for review).
+        var small = document.createElement("span");
+        small.className = "suggest__note";
+        small.textContent = " — " + note;
+        button.appendChild(small);
+      }
       button.addEventListener("click", onPick);
       item.appendChild(button);
       list.appendChild(item);
@@ -269,7 +276,7 @@
       fixed.concat(results).forEach(function (item) {
         option(item.label, function () {
           choose(item);
-        });
+        }, "", item.note);
       });
       if (addUrl && text) {
         option(addText.replace("%s", text), function () {
