@@ -69,6 +69,7 @@ COVERED = {
     "cases_detentionstep_date_approx",
     "cases_event_confidentiality_valid",
     "cases_event_review_state_valid",
+    "cases_facility_review_state_valid",
     "cases_event_start_approx",
     "cases_event_end_approx",
     "cases_event_ends_after_start",
@@ -234,6 +235,12 @@ def test_event_confidentiality_99_is_refused():
     event = EventFactory()
     event.confidentiality = 99
     assert_refused(event, CONFIDENTIALITY, field="confidentiality")
+
+
+def test_facility_unknown_review_state_is_refused():
+    facility = FacilityFactory()
+    facility.review_state = "approved"
+    assert_refused(facility, "Unknown review state.")
 
 
 def test_event_unknown_review_state_is_refused():

@@ -25,7 +25,16 @@ COVERED = {
     "monitor_term_vocabulary_valid",
     "monitor_term_not_own_parent",
     "monitor_progress_done_within_total",
+    "monitor_place_review_state_valid",
+    "monitor_term_review_state_valid",
 }
+
+
+@pytest.mark.parametrize("factory", [PlaceFactory, TermFactory])
+def test_reference_data_in_an_unknown_review_state_is_refused(factory):
+    record = factory()
+    record.review_state = "approved"
+    assert_refused(record, "Unknown review state.")
 
 
 def test_user_clearance_outside_the_four_levels_is_refused():

@@ -21,6 +21,7 @@ pytestmark = pytest.mark.django_db
 COVERED = {
     "people_person_confidentiality_valid",
     "people_person_review_state_valid",
+    "people_organization_review_state_valid",
     "people_person_birth_date_approx",
     "people_personname_one_primary",
     "people_personname_unique_variant",
@@ -44,6 +45,12 @@ def test_person_confidentiality_99_is_refused():
         "Confidentiality must be public, internal, confidential or strict.",
         field="confidentiality",
     )
+
+
+def test_organization_unknown_review_state_is_refused():
+    organization = OrganizationFactory()
+    organization.review_state = "approved"
+    assert_refused(organization, "Unknown review state.")
 
 
 def test_person_unknown_review_state_is_refused():
