@@ -83,6 +83,7 @@ def test_a_batch_larger_than_the_limit_is_sent_to_review_in_the_background(
     assert sending.result == {"count": 10}
     assert _states(job, monitor_on_team)[ReviewState.SUBMITTED] == 10
     page = client.get(reverse("import-detail", args=[job.pk])).content.decode()
+    assert "10 of 10 done" in page  # the bar of the sending, finished
     assert "Send the batch to review</button>" not in page  # nothing left to send
 
 
