@@ -55,6 +55,8 @@ from monitor.services import (
     record_save,
     reopen_if_verified,  # the one way a change reopens a verified case
 )
+from monitor.write_batch import atomic_service
+from monitor.write_batch import current as current_batch
 from people.models import Organization, Person
 from people.services import TypedPersons
 from sources.choices import Credibility, Stance
@@ -236,7 +238,7 @@ FIGURE_PARENTS: dict[type, tuple[type[SourcedFigure], str]] = {
 }
 
 
-@transaction.atomic
+@atomic_service
 def figure_add(
     *,
     parent: Event | GroupDetention,
@@ -441,8 +443,11 @@ def _tagged(where: str):
         raise PartError(error, where=where) from error
 
 
-def _savepoint():
-    return transaction.atomic()
+def _savepoint(actor, *, alone: bool = False):
+    """A savepoint for one item of several, so a refused item is undone and the others are
+    still tried. The only item (``alone``) inside the actor's write batch needs none: its
+    refusal ends the call, and the batch's caller undoes its own savepoint (a row's)."""
+    return transaction.atomic(savepoint=not (alone and current_batch(actor) is not None))
 
 
 # -- persons of a case -------------------------------------------------------------------------
@@ -481,7 +486,7 @@ def _new_person(typed: str, persons: TypedPersons | None, *, case: Case, actor, 
 # -- allegations ---------------------------------------------------------------------------
 
 
-@transaction.atomic
+@atomic_service
 def allegation_record(
     *,
     actor,
@@ -546,7 +551,7 @@ def perpetrator_name(
 # -- detentions and their steps ------------------------------------------------------------
 
 
-@transaction.atomic
+@atomic_service
 def detention_record(
     *,
     actor,
@@ -633,7 +638,7 @@ def _group_recount(detention: Detention, group_before, *, actor) -> None:
         )
 
 
-@transaction.atomic
+@atomic_service
 def detention_steps_record(
     *,
     actor,
@@ -659,7 +664,7 @@ def detention_steps_record(
         step = item.step
         step.detention = detention
         try:
-            with _savepoint():
+            with _savepoint(actor, alone=len(steps) == 1):
                 if item.changed or step._state.adding:
                     record_save(
                         record=step,
@@ -681,7 +686,8 @@ def detention_steps_record(
             errors.append(PartError(error, part="steps", index=index))
             continue
         saved[step.pk] = index
-    errors += _step_order_errors(detention, saved)
+    if saved:  # with none saved, no step of the submission can break the order
+        errors += _step_order_errors(detention, saved)
     if errors:
         raise PartErrors(sorted(errors, key=lambda error: error.index))
     return [item.step for item in steps]
@@ -743,7 +749,7 @@ def _step_order_errors(detention: Detention, submitted: dict) -> list[PartError]
 # -- a case with what it holds, in one go -------------------------------------------------
 
 
-@transaction.atomic
+@atomic_service
 def case_record(
     *,
     actor,

@@ -38,7 +38,8 @@ from imports.rows import RowPlan, RowRefused, outcome_row, plan_row, record_row,
 from monitor.access import has_role
 from monitor.choices import Confidentiality, ReviewState, Vocabulary
 from monitor.exports import neutralise
-from monitor.models import Term
+from monitor.models import TaskProgress, Term
+from monitor.progress import Tracker, progress_attach, progress_start
 from monitor.services import ActionRefused, NotVisible, review_return, review_submit, review_verify
 from monitor.write_batch import BatchRefused, WriteBatch, write_batch
 from people.models import Person
@@ -688,17 +689,139 @@ def batch_counts(records) -> dict[str, int]:
     return counts
 
 
-@transaction.atomic
-def batch_submit(*, job: ImportJob, actor, comment: str = "") -> int:
-    """Send every draft (or returned) record of the batch to review: the importer's step."""
+#: Records "send the batch to review" submits per transaction: each chunk commits on its own,
+#: so a large batch never holds the database's write lock for the whole of it (SQLite makes
+#: every other writer wait meanwhile, then fail: "database table is locked").
+SUBMIT_CHUNK = 100
+#: Progress rows of a batch sent to review in the background.
+SUBMIT_KIND = "import-submit"
+_SUBMITTABLE = (ReviewState.DRAFT, ReviewState.RETURNED)
+
+
+def _drafts(job: ImportJob, actor) -> list:
+    return [r for r in batch_records(job=job, actor=actor) if r.review_state in _SUBMITTABLE]
+
+
+def _still_submittable(records: list) -> list:
+    """``records`` whose state, read now, is still draft or returned (one query per model):
+    a record sent meanwhile (by hand, by an earlier chunk's companion) is left out."""
+    by_model: dict[type, list] = {}
+    for record in records:
+        by_model.setdefault(type(record), []).append(record.pk)
+    fresh = set()
+    for model, pks in by_model.items():
+        rows = model._base_manager.filter(pk__in=pks, review_state__in=_SUBMITTABLE)
+        fresh |= {(model, pk) for pk in rows.values_list("pk", flat=True)}
+    return [record for record in records if (type(record), record.pk) in fresh]
+
+
+def batch_submit(*, job: ImportJob, actor, comment: str = "", tracker=None) -> int:
+    """Send every draft (or returned) record of the batch to review: the importer's step.
+
+    :data:`SUBMIT_CHUNK` records per transaction, each chunk committed before the next: a
+    batch of thousands of records never holds the database for the whole of it, and a run
+    stopped halfway (a cancel, a restart) leaves the records sent so far in review and the
+    rest drafts, to be sent by sending the batch again. Each record goes through
+    :func:`monitor.services.review_submit` (its own checks, its notice to reviewers). A
+    record refused is left as it is and reported — to ``tracker`` (a background run) as
+    an error, else, once the others are sent, as :class:`ActionRefused`. Returns how many
+    records were sent.
+    """
     job = visible_job(pk=job.pk, actor=actor)
     _require_owner(job, actor)
-    count = 0
-    for record in batch_records(job=job, actor=actor):
-        if record.review_state in (ReviewState.DRAFT, ReviewState.RETURNED):
-            review_submit(record=record, actor=actor, comment=comment)
-            count += 1
+    drafts = _drafts(job, actor)
+    if tracker is not None:
+        tracker.begin(len(drafts))
+    count, refusals = 0, []
+    for start in range(0, len(drafts), SUBMIT_CHUNK):
+        if tracker is not None:
+            tracker.check_stop()
+        chunk = drafts[start : start + SUBMIT_CHUNK]
+        with transaction.atomic():
+            for record in _still_submittable(chunk):
+                try:
+                    review_submit(record=record, actor=actor, comment=comment)
+                except ActionRefused as refusal:
+                    message = _("%(record)s: %(reason)s") % {"record": record, "reason": refusal}
+                    refusals.append(message)
+                    if tracker is not None:
+                        tracker.error(message)
+                    continue
+                count += 1
+        if tracker is not None:
+            tracker.advance(len(chunk))
+    if refusals and tracker is None:
+        raise ActionRefused(
+            _("%(n)s records sent to review; not sent: %(refused)s")
+            % {"n": count, "refused": "; ".join(refusals[:5])},
+            "refused",
+        )
     return count
+
+
+@dataclass
+class Sending:
+    """What "send the batch to review" did: sent ``count`` records at once, or started
+    sending them in the background (``progress``, the job's progress row)."""
+
+    count: int = 0
+    progress: TaskProgress | None = None
+
+
+def batch_send_to_review(*, job: ImportJob, actor, comment: str = "") -> Sending:
+    """The page's and the API's "send the batch to review": a batch of at most
+    ``settings.IMPORT_SUBMIT_BACKGROUND_RECORDS`` drafts is sent in the request
+    (:func:`batch_submit`); a larger one is background work with a progress bar
+    (:func:`imports.tasks.batch_submit_task`, the same function, chunk by chunk), as the run.
+
+    Raises:
+        ActionRefused: not the importer, or a sending of this batch is already under way.
+    """
+    job = visible_job(pk=job.pk, actor=actor)
+    _require_owner(job, actor)
+    drafts = len(_drafts(job, actor))
+    if drafts <= settings.IMPORT_SUBMIT_BACKGROUND_RECORDS:
+        return Sending(count=batch_submit(job=job, actor=actor, comment=comment))
+    sending = batch_sending(job=job, actor=actor)
+    if sending is not None and not sending.is_finished:
+        raise ActionRefused(_("This batch is being sent to review already."), "state")
+    progress = progress_start(
+        owner=actor,
+        kind=SUBMIT_KIND,
+        title=_("Sending to review: %(file)s") % {"file": job.file_name},
+        params={"job": str(job.pk), "comment": comment},
+    )
+    transaction.on_commit(lambda: _enqueue_submit(progress))
+    return Sending(progress=progress)
+
+
+def _enqueue_submit(progress: TaskProgress) -> None:
+    from imports.tasks import batch_submit_task
+
+    progress_attach(progress, batch_submit_task.enqueue(str(progress.pk)))
+
+
+def batch_sending(*, job: ImportJob, actor) -> TaskProgress | None:
+    """The latest background sending of this batch to review that ``actor`` started."""
+    return (
+        TaskProgress.objects.visible_to(actor)
+        .filter(kind=SUBMIT_KIND, params__job=str(job.pk))
+        .order_by("-created_at")
+        .first()
+    )
+
+
+def batch_submit_run(*, progress_id) -> dict:
+    """The background sending itself (the task calls it): as its owner, with its comment."""
+    with Tracker(progress_id) as tracker:
+        params = tracker.progress.params
+        job = ImportJob.objects.get(pk=params["job"])
+        count = batch_submit(
+            job=job, actor=tracker.progress.owner, comment=params.get("comment", ""),
+            tracker=tracker,
+        )  # fmt: skip
+        tracker.finish(result={"count": count})
+    return {"count": count}
 
 
 def _decide_all(job: ImportJob, actor, decide) -> int:

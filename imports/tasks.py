@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django_tasks import task
 
-from imports.services import import_run
+from imports.services import batch_submit_run, import_run
 
 
 @task()
@@ -13,3 +13,9 @@ def import_run_task(job_id: str) -> dict:
     """Run an import; its progress is on the job, its result says how it ended."""
     job = import_run(job_id=job_id)
     return {"job": str(job.pk), "status": job.status, "rows_done": job.rows_done}
+
+
+@task()
+def batch_submit_task(progress_id: str) -> dict:
+    """Send a large batch to review, a chunk per transaction; its progress is on the row."""
+    return batch_submit_run(progress_id=progress_id)

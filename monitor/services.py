@@ -23,6 +23,7 @@ from monitor.history import acting_as, one_version
 from monitor.models import AuditedModel, DecisionAction, Reviewable, ReviewDecision
 from monitor.notifications import notice_after_commit
 from monitor.redaction import text_scrubber
+from monitor.write_batch import atomic as write_batch_atomic
 from monitor.write_batch import current as current_batch
 
 
@@ -178,7 +179,7 @@ def record_save(
     """
     batch = current_batch(actor)
     # In a batch the caller's savepoint (a row's) is the unit undone on a refusal.
-    with transaction.atomic(savepoint=batch is None):
+    with write_batch_atomic(actor):
         return _record_save(record, actor, reason, expected_version, m2m, batch)
 
 

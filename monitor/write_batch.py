@@ -39,13 +39,14 @@ from __future__ import annotations
 import contextlib
 import datetime
 import decimal
+import functools
 import itertools
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db import models, router
+from django.db import models, router, transaction
 from django.db.models.constants import LOOKUP_SEP
 
 _current: ContextVar[WriteBatch | None] = ContextVar("monitor_write_batch", default=None)
@@ -54,7 +55,35 @@ _current: ContextVar[WriteBatch | None] = ContextVar("monitor_write_batch", defa
 def current(actor) -> WriteBatch | None:
     """The batch open for ``actor`` (None outside one, or for another actor)."""
     batch = _current.get()
-    return batch if batch is not None and batch.actor.pk == actor.pk else None
+    if batch is None or actor is None:
+        return None
+    return batch if batch.actor.pk == actor.pk else None
+
+
+def atomic(actor):
+    """The transaction of a service acting as ``actor``.
+
+    Outside a batch, ``transaction.atomic()``: called inside a caller's transaction it is a
+    savepoint, so a caller that catches the service's refusal carries on with nothing of the
+    service kept. Inside ``actor``'s batch, no savepoint of its own: the batch's caller holds
+    the savepoint a refusal undoes (an import's row, :meth:`WriteBatch.part`), and a service
+    that catches a refusal to carry on must open a real savepoint itself — a refusal raised
+    through a block without one leaves the transaction to be rolled back by that caller
+    (Django refuses any query until then). An import row then costs one savepoint instead
+    of one per service it goes through.
+    """
+    return transaction.atomic(savepoint=current(actor) is None)
+
+
+def atomic_service(func: Callable) -> Callable:
+    """``@transaction.atomic`` for a keyword-only service with an ``actor``: :func:`atomic`."""
+
+    @functools.wraps(func)
+    def inner(*args, **kwargs):
+        with atomic(kwargs.get("actor")):
+            return func(*args, **kwargs)
+
+    return inner
 
 
 class BatchRefused(Exception):

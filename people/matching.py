@@ -351,7 +351,10 @@ def _candidates(queries: Sequence[Sequence[str]], user) -> list[tuple]:
         start=_contained(queries[0]),
     )
     found: list[tuple] = []
-    with transaction.atomic():  # set_config(…, true) lasts for this transaction only
+    # set_config(…, true) lasts for this transaction only (a released savepoint's setting
+    # lasts as long): the caller's transaction if there is one, no savepoint of its own — a
+    # savepoint would add two statements to every lookup of a run (an import's rows).
+    with transaction.atomic(savepoint=False):
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT set_config('pg_trgm.word_similarity_threshold', %s, true)",
@@ -412,6 +415,28 @@ def _all(words: Sequence[str], rule) -> models.Q:
     return functools.reduce(operator.and_, [rule(word) for word in words], models.Q())
 
 
+def _reaching_words(query_words: Sequence[str], min_score: float, declined: bool):
+    """Whether a name word meets some query word at ``min_score`` or better, asked once per
+    distinct word (the candidates share their given names and surnames).
+
+    A name none of whose words does cannot score ``min_score``: :func:`name_score` is an
+    average of word scores (each at most the best pair's), only ever lowered after, and its
+    one raise (to 0.8, the whole name in the query) needs a word at :data:`SURE_WORD`. So
+    the scorer skips it, with the same result (SQLite hands every visible name over)."""
+    known: dict[str, bool] = {}
+
+    def reaches(word: str) -> bool:
+        found = known.get(word)
+        if found is None:
+            found = known[word] = any(
+                word_score(query, word, declined=declined) >= min(min_score, SURE_WORD)
+                for query in query_words
+            )
+        return found
+
+    return reaches
+
+
 def rank_person_ids(
     query: str, *, user, min_score: float = SEARCH_SCORE, declined: bool = True
 ) -> list[tuple[object, float, str]]:
@@ -421,7 +446,10 @@ def rank_person_ids(
     if not words:
         return []
     best: dict[object, tuple[float, str]] = {}
+    reaches = _reaching_words(words, min_score, declined)
     for person_id, full_name, folded in _candidates([words], user):
+        if min_score > 0 and not any(reaches(word) for word in folded.split(" ") if word):
+            continue  # no word of the name meets a query word well enough: below min_score
         score = name_score(key, folded, declined=declined)
         if score >= min_score and score > best.get(person_id, (0.0, ""))[0]:
             best[person_id] = (score, full_name)

@@ -36,13 +36,15 @@ from monitor.services import (
     record_save,
     reopen_if_verified,
 )
+from monitor.write_batch import atomic as write_batch_atomic
+from monitor.write_batch import atomic_service
 from people.choices import NameKind
 from people.folding import fold_name
 from people.models import Person, PersonName
 from sources.models import Citation
 
 
-@transaction.atomic
+@atomic_service
 def person_create(
     *, actor, person: Person, names: Sequence[PersonName], reason: str = ""
 ) -> Person:
@@ -80,7 +82,7 @@ def person_create(
         name = names[index]
         name.person = person
         try:
-            with transaction.atomic():
+            with write_batch_atomic(actor):  # re-raised at once: no savepoint needed in a batch
                 record_save(record=name, actor=actor, reason=reason)
         except ValidationError as error:
             raise PartError(error, part="names", index=index) from error

@@ -38,6 +38,8 @@ from monitor.history import acting_as
 from monitor.models import AccessAction, AuditedModel
 from monitor.security.accesslog import record_access
 from monitor.services import ActionRefused, NotVisible, edit_refusal, is_visible, record_save
+from monitor.write_batch import atomic_service
+from monitor.write_batch import current as current_batch
 from sources import evidence as filetypes
 from sources.choices import Credibility, CustodyAction, Reliability, Stance
 from sources.models import (
@@ -109,7 +111,7 @@ def _check_field_name(record: models.Model, field_name: str) -> None:
         )
 
 
-@transaction.atomic
+@atomic_service
 def citation_add(
     *,
     record: AuditedModel,
@@ -150,6 +152,11 @@ def citation_add(
         stance=stance,
         note=note,
     )
+    batch = current_batch(actor)
+    if batch is not None and batch.created_here(record):
+        # Created in this transaction by this actor (an import's row): the record in hand
+        # is the one stored, and its review root is read from it rather than reloaded.
+        citation.record = record
     where = f" ({field_name})" if field_name else ""
     return record_save(
         record=citation, actor=actor, reason=_("Source cited%(where)s") % {"where": where}
@@ -171,7 +178,7 @@ class NewSource:
     reliability: str = Reliability.F
 
 
-@transaction.atomic
+@atomic_service
 def source_create_quick(
     *, actor, source: NewSource, team, confidentiality, reason: str = ""
 ) -> Source:

@@ -412,3 +412,21 @@ def api_client(db):
         return client
 
     return make
+
+
+def test_the_scorer_skips_only_names_that_cannot_reach_the_least_score():
+    """rank_person_ids leaves a candidate unscored when none of its words meets a query
+    word at the least score asked (``_reaching_words``): over the corpus — every query
+    against every recorded name — no name it skips would have scored that much."""
+    queries = [query for query, _recorded, _person in same_pairs()][:150]
+    names = [fold_name(recorded) for _person, recorded in register_names()]
+    skipped = 0
+    for min_score in (matching.SEARCH_SCORE, matching.MATCH_SCORE):
+        for query in queries:
+            key = fold_name(query)
+            reaches = matching._reaching_words(matching.words_of(key), min_score, True)
+            for name in names:
+                if not any(reaches(word) for word in matching.words_of(name)):
+                    skipped += 1
+                    assert matching.name_score(key, name) < min_score, (query, name)
+    assert skipped  # the shortcut is taken

@@ -4,6 +4,7 @@ the review batch — each action one call of :mod:`imports.services`."""
 from __future__ import annotations
 
 from django.http import HttpResponse
+from django.urls import reverse
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -25,6 +26,7 @@ from imports.models import ImportJob, MappingTemplate
 from imports.reading import UnreadableFile
 from monitor.access import has_role
 from monitor.api.strict import StrictQuery
+from monitor.progress import progress_data
 
 
 class ImportJobViewSet(
@@ -129,8 +131,10 @@ class ImportJobViewSet(
     def batch(self, request, pk=None):
         job = self.get_object()
         records = services.batch_records(job=job, actor=request.user)
+        sending = services.batch_sending(job=job, actor=request.user)
         return Response(
             {
+                "sending": progress_data(sending) if sending is not None else None,
                 "counts": services.batch_counts(records),
                 "outcomes": services.outcome_counts(job),
                 "records": [batch_data(record) for record in records],
@@ -150,7 +154,27 @@ class ImportJobViewSet(
     @extend_schema(request=BatchCommentSerializer, responses=dict)
     @action(detail=True, methods=["post"])
     def submit(self, request, pk=None):
-        return self._decide(request, services.batch_submit)
+        """Send the batch's drafts to review: at once (``{"count": n}``), or, for a batch of
+        more than ``MONITOR_IMPORT_SUBMIT_BACKGROUND_RECORDS`` drafts, in the background
+        (202, ``{"count": 0, "progress": …, "progress_url": …}``: follow its progress at
+        ``…/batch/``, whose ``sending`` is the progress)."""
+        serializer = BatchCommentSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        sending = services.batch_send_to_review(
+            job=self.get_object(), actor=request.user,
+            comment=serializer.validated_data["comment"],
+        )  # fmt: skip
+        if sending.progress is None:
+            return Response({"count": sending.count})
+        url = reverse("api:import-batch", kwargs={"pk": sending.progress.params["job"]})
+        return Response(
+            {
+                "count": 0,
+                "progress": progress_data(sending.progress),
+                "progress_url": request.build_absolute_uri(url),
+            },
+            status=status.HTTP_202_ACCEPTED,
+        )
 
     @extend_schema(request=BatchCommentSerializer, responses=dict)
     @action(detail=True, methods=["post"])

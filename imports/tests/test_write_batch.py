@@ -164,3 +164,82 @@ def test_inside_a_batch_a_new_persons_second_primary_name_is_still_refused(monit
                 actor=monitor_on_team,
             )
         assert batch.uniques  # compared in the batch, not asked of the database
+
+
+# -- savepoints: one per row inside a batch, one per service outside ---------------------------
+
+
+def _refused_case(team, person):
+    """A case whose one detention's arrest step breaks a check constraint (a sentence
+    without its length): the service refuses it after the case and detention are saved."""
+    from cases.choices import StepKind
+    from cases.models import Case, Detention, DetentionStep
+    from cases.services import DetentionInput, StepInput
+
+    step = StepInput(step=DetentionStep(kind=StepKind.SENTENCED))
+    return Case(title="Refused", reference="TJK-2023-0009", team=team), [
+        DetentionInput(detention=Detention(person=person), steps=[step])
+    ]
+
+
+def _savepoints(queries) -> int:
+    """The savepoints opened, but Django's own around the query of a check constraint."""
+    sql = [query["sql"] for query in queries.captured_queries]
+    return sum(
+        text.startswith("SAVEPOINT") and not following.startswith('SELECT 1 AS "_check"')
+        for text, following in zip(sql, [*sql[1:], ""], strict=True)
+    )
+
+
+def test_a_refused_service_called_alone_keeps_its_savepoint_and_its_caller_carries_on(
+    monitor_on_team, team
+):
+    """Outside a batch every service is its own savepoint: a caller that catches the
+    refusal goes on in its transaction, with nothing of the refused call kept."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from cases.models import Case, Detention
+    from cases.services import case_record
+    from people.models import Person
+
+    with transaction.atomic():
+        person = record_save(record=Person(team=team), actor=monitor_on_team)
+        case, detentions = _refused_case(team, person)
+        with CaptureQueriesContext(connection) as queries, pytest.raises(ValidationError):
+            case_record(actor=monitor_on_team, case=case, detentions=detentions)
+        assert _savepoints(queries) >= 4  # the case, its detention, its steps, the step
+        assert not Case.objects.exists() and not Detention.objects.exists()
+        # The transaction is usable: the caller records something else.
+        record_save(record=Event(title="Rally", team=team), actor=monitor_on_team)
+    assert Event.objects.count() == 1
+
+
+def test_inside_a_batch_a_refused_service_is_undone_by_its_callers_one_savepoint(
+    monitor_on_team, team
+):
+    """Inside the actor's batch the services open no savepoint of their own: the caller's
+    (an import row's) undoes the whole refused call, and the batch goes on."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from cases.models import Case, Detention, DetentionStep
+    from cases.services import case_record
+    from people.models import Person
+
+    with transaction.atomic(), write_batch(monitor_on_team) as batch:
+        person = record_save(record=Person(team=team), actor=monitor_on_team)
+        case, detentions = _refused_case(team, person)
+        with (
+            CaptureQueriesContext(connection) as queries,
+            pytest.raises(ValidationError),
+            transaction.atomic(),
+            batch.part(),
+        ):
+            case_record(actor=monitor_on_team, case=case, detentions=detentions)
+        assert _savepoints(queries) == 1  # the row's, nothing nested
+        assert not Case.objects.exists() and not Detention.objects.exists()
+        assert not DetentionStep.objects.exists()
+        record_save(record=Event(title="Rally", team=team), actor=monitor_on_team)
+    assert Event.objects.count() == 1
+    assert Person.objects.count() == 1

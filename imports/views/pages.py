@@ -112,6 +112,7 @@ def import_detail(request, pk):
     if job.status in (JobStatus.DONE, JobStatus.FAILED, JobStatus.CANCELLED):
         records = services.batch_records(job=job, actor=request.user)
         counts = services.batch_counts(records)
+    sending = services.batch_sending(job=job, actor=request.user) if owner else None
     # The preview and the report name each field by its label, not by its code.
     labels = {field.code: field.label for field in fields_of(job.kind)}
     context = {
@@ -141,6 +142,8 @@ def import_detail(request, pk):
         "may_review": request.user.has_perm("monitor.verify_record") and not owner,
         "comment_form": CommentForm(),
         "stale": job.is_stale(),
+        "sending": sending,
+        "sending_now": sending is not None and not sending.is_finished,
     }
     return render(request, "imports/import_detail.html", context, status=status)
 
@@ -168,8 +171,10 @@ def _act(request, job: ImportJob, action: str) -> str:
         services.import_resume(job=job, actor=user)
         return _("The import runs on from where it stopped.")
     if action == "submit":
-        count = services.batch_submit(job=job, actor=user, comment=comment)
-        return _("%(n)s records sent to review.") % {"n": count}
+        sending = services.batch_send_to_review(job=job, actor=user, comment=comment)
+        if sending.progress is not None:
+            return _("The batch is being sent to review in the background: see its progress.")
+        return _("%(n)s records sent to review.") % {"n": sending.count}
     if action == "verify":
         count = services.batch_verify(job=job, actor=user, comment=comment)
         return _("%(n)s records verified.") % {"n": count}
