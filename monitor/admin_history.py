@@ -26,7 +26,11 @@ from monitor.labels import can_label, labelled, safe_label, visible
 
 #: Bookkeeping every save changes, or shown in the entry itself (who, when); and the search
 #: keys folded from fields that are compared themselves (a name's, a case's text).
-SKIPPED = frozenset({"id", "version", "created_at", "updated_at", "created_by", "folded"})
+#: Not shown as changes: bookkeeping (``queued_at``/``queued_by`` repeat the review decisions,
+#: which the record's decisions list shows).
+SKIPPED = frozenset(
+    {"id", "version", "created_at", "updated_at", "created_by", "folded", "queued_at", "queued_by"}
+)
 EMPTY = "—"
 NOT_VISIBLE = _("(a record you cannot see)")
 KINDS = {"+": _("created"), "~": _("changed"), "-": _("deleted")}

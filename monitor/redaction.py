@@ -57,7 +57,14 @@ RECORD_FIELDS = (
     "archived_by",
 )
 #: And what every reviewed record has besides.
-REVIEWED_FIELDS = (*RECORD_FIELDS, "review_state", "confidentiality", "team")
+REVIEWED_FIELDS = (
+    *RECORD_FIELDS,
+    "review_state",
+    "queued_at",
+    "queued_by",
+    "confidentiality",
+    "team",
+)
 
 #: The annotation that carries the rule's answer on a row read through :func:`annotate`.
 ANNOTATION = "identity_revealed"

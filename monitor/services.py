@@ -159,7 +159,11 @@ def contributors_since_verification(record: Reviewable) -> set:
 # -- saving --------------------------------------------------------------------------------
 
 #: Fields only their own services change (review, archive, claim status with its evidence rules).
-WORKFLOW_FIELDS = frozenset({"review_state", "archived_at", "archived_by", "claim_status"})
+WORKFLOW_FIELDS = frozenset(
+    {"review_state", "queued_at", "queued_by", "archived_at", "archived_by", "claim_status"}
+)
+#: What a change of review state writes (``Reviewable.set_review_state``).
+REVIEW_STATE_FIELDS = ["review_state", "queued_at", "queued_by"]
 
 
 def record_save(
@@ -216,11 +220,11 @@ def _record_save(record, actor, reason, expected_version, m2m, batch) -> Audited
     # Editing a verified record sends it back to review in the same version (one save, one
     # history row); editing a part of one sends its root back.
     reopens = root is record and stored is not None and stored.review_state == ReviewState.VERIFIED
-    if reopens:
-        record.review_state = ReviewState.SUBMITTED
     # Reference data starts in the queue (``ReferenceData``): a new one is submitted by its
     # author, with the decision that names them, as a submission would.
     submits = stored is None and getattr(record, "review_state", None) == ReviewState.SUBMITTED
+    if reopens or submits:
+        record.set_review_state(ReviewState.SUBMITTED, actor)
     with acting_as(actor, reason=reason or None):
         with one_version(record):
             record.save()
@@ -284,8 +288,8 @@ def reopen_if_verified(root: Reviewable, actor) -> None:
     current = type(root)._base_manager.get(pk=root.pk)
     if current.review_state != ReviewState.VERIFIED:
         return
-    current.review_state = ReviewState.SUBMITTED
-    current.save(update_fields=["review_state"])
+    current.set_review_state(ReviewState.SUBMITTED, actor)
+    current.save(update_fields=REVIEW_STATE_FIELDS)
     _decide(current, actor, DecisionAction.REOPENED, _("Edited after verification."))
     if root is not current:
         root.review_state, root.version = current.review_state, current.version
@@ -445,7 +449,7 @@ def _require_archivist(actor) -> None:
 
 
 def _transition(record, actor, state, action, comment):
-    record.review_state = state
+    record.set_review_state(state, actor)
     with acting_as(actor, reason=f"{action.label}: {comment}" if comment else str(action.label)):
-        record.save(update_fields=["review_state"])
+        record.save(update_fields=REVIEW_STATE_FIELDS)
     return _decide(record, actor, action, comment)

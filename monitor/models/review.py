@@ -108,3 +108,31 @@ class ReviewDecision(models.Model):
 
     def delete(self, using=None, keep_parents=False):
         raise AuditError("Review decisions are append-only.")
+
+
+def fill_queue_columns(apps, app_label: str, model_names: list[str]) -> None:
+    """For a migration: each waiting record's ``queued_at`` and ``queued_by``
+    (``Reviewable``) from its latest submission or reopening — its last change where it has
+    no such decision (records set to waiting by an older import)."""
+    content_types = apps.get_model("contenttypes", "ContentType")
+    decisions = apps.get_model("monitor", "ReviewDecision")
+    for name in model_names:
+        model = apps.get_model(app_label, name)
+        content_type = content_types.objects.filter(app_label=app_label, model=name.lower()).first()
+        waiting = model._base_manager.filter(review_state="submitted").only("pk", "updated_at")
+        for record in waiting.iterator():
+            latest = (
+                decisions.objects.filter(
+                    content_type=content_type,
+                    object_id=record.pk,
+                    action__in=[DecisionAction.SUBMITTED, DecisionAction.REOPENED],
+                )
+                .order_by("-at")
+                .first()
+                if content_type is not None
+                else None
+            )
+            model._base_manager.filter(pk=record.pk).update(
+                queued_at=latest.at if latest else record.updated_at,
+                queued_by_id=latest.actor_id if latest else None,
+            )

@@ -261,6 +261,11 @@ def seed_cases(cases: int, base: dict) -> None:
                 (ARRAY[20,30,30,40])[1 + (n / 2) % 4], '', false, 'journalist', '', '', '',
                 n % 10 = 0, '{user}'::uuid, ({teams})[1 + (n / 2) % 5]
             FROM generate_series(1, {2 * cases}) n""",
+            # Waiting records as the review services leave them: since when, and by whom.
+            f"""UPDATE cases_case SET queued_at = created_at, queued_by_id = '{user}'::uuid
+            WHERE review_state = 'submitted'""",
+            f"""UPDATE people_person SET queued_at = created_at, queued_by_id = '{user}'::uuid
+            WHERE review_state = 'submitted'""",
             f"""INSERT INTO people_personname (id, version, created_at, updated_at, full_name,
                 given_name, family_name, patronymic, kind, script, language, is_primary,
                 folded, created_by_id, person_id)
