@@ -7,6 +7,9 @@ challenge from the first class, and a challenge is what turns an anonymous reque
 
 from __future__ import annotations
 
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions
@@ -34,8 +37,9 @@ class BearerTokenAuthentication(BaseAuthentication):
             secret = parts[1].decode("ascii")
         except UnicodeDecodeError as exc:
             raise TokenFailed(_("This is not a Monitor token.")) from exc
-        # One indexed look-up by digest: the secret itself is never stored.
-        token = ApiToken.objects.select_related("user").filter(digest=token_digest(secret)).first()
+        # One indexed look-up by digest (the secret itself is never stored), read afresh on
+        # every request: a revoked token, a deactivated user, a changed role is refused at once.
+        token = token_with_user_and_roles(token_digest(secret))
         now = timezone.now()
         if token is None or not token.user.is_active:
             raise TokenFailed(_("This token is not valid."))
@@ -50,3 +54,52 @@ class BearerTokenAuthentication(BaseAuthentication):
 
     def authenticate_header(self, request) -> str:
         return 'Bearer realm="api"'
+
+
+def token_with_user_and_roles(digest: str) -> ApiToken | None:
+    """The token of ``digest`` with its user and the user's role groups, in one round trip.
+
+    Every API view asks for the user's roles (``has_role``, ``visible_to``): read with the
+    token (a UNION: the token and user's row, then one row per group name), they cost no
+    second query. ``User.roles`` then answers from what was read here.
+    """
+    user_model = get_user_model()
+    token_fields = list(ApiToken._meta.concrete_fields)
+    user_fields = list(user_model._meta.concrete_fields)
+    token_row = ApiToken.objects.filter(digest=digest).values_list(
+        *(field.attname for field in token_fields),
+        *(f"user__{field.attname}" for field in user_fields),
+        models.Value(None, output_field=models.CharField()),
+    )
+    group_rows = (
+        Group.objects.filter(user__api_tokens__digest=digest)
+        .order_by()
+        .values_list(
+            *(_null(field) for field in token_fields),
+            *(_null(field) for field in user_fields),
+            "name",
+        )
+    )
+    token = None
+    roles = set()
+    for row in token_row.order_by().union(group_rows, all=True):
+        if row[-1] is not None:
+            roles.add(row[-1])
+            continue
+        split = len(token_fields)
+        token = ApiToken.from_db(
+            ApiToken.objects.db, [field.attname for field in token_fields], row[:split]
+        )
+        token.user = user_model.from_db(
+            user_model.objects.db,
+            [field.attname for field in user_fields],
+            row[split:-1],
+        )
+    if token is not None:
+        token.user._roles_cache = roles
+    return token
+
+
+def _null(field) -> models.Value:
+    """A NULL of ``field``'s column type (a link: its target's), for the other side of a UNION."""
+    return models.Value(None, output_field=field.target_field if field.is_relation else field)
