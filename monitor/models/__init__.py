@@ -13,6 +13,7 @@ from monitor.models.places import Place
 from monitor.models.progress import ProgressState, TaskProgress
 from monitor.models.redaction import WithheldNamesVersion
 from monitor.models.review import DecisionAction, ReviewDecision
+from monitor.models.summaries import SummaryVersion
 from monitor.models.users import Team, User
 from monitor.models.vocabularies import Term
 
@@ -31,6 +32,7 @@ __all__ = [
     "ReviewDecision",
     "ReviewedModel",
     "StaleEdit",
+    "SummaryVersion",
     "TaskProgress",
     "Team",
     "Term",
