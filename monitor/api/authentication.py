@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from django.db import models
+from django.db import connections, models, router
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions
@@ -62,10 +62,54 @@ def token_with_user_and_roles(digest: str) -> ApiToken | None:
     Every API view asks for the user's roles (``has_role``, ``visible_to``): read with the
     token (a UNION: the token and user's row, then one row per group name), they cost no
     second query. ``User.roles`` then answers from what was read here.
+
+    The statement is the same on every request but the digest: the ORM builds it once per
+    database connection (building it took longer than running it), and each request runs it
+    with its own digest. Nothing read is kept: every request reads the rows afresh.
     """
+    using = router.db_for_read(ApiToken)
+    connection = connections[using]
+    compiled = connection.__dict__.get(_COMPILED)
+    if compiled is None:
+        compiler = _token_query(_PLACEHOLDER).query.get_compiler(using)
+        sql, params = compiler.as_sql()
+        if list(params).count(_PLACEHOLDER) != 2:  # the token's row and the groups' rows
+            raise AssertionError("the token look-up's parameters changed")
+        fields = [column[0] for column in compiler.select[: compiler.col_count]]
+        compiled = (sql, tuple(params), compiler, compiler.get_converters(fields))
+        connection.__dict__[_COMPILED] = compiled
+    sql, params, compiler, converters = compiled
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [digest if param == _PLACEHOLDER else param for param in params])
+        rows = cursor.fetchall()
+    if converters:
+        rows = compiler.apply_converters(rows, converters)
     user_model = get_user_model()
+    token_names = [field.attname for field in ApiToken._meta.concrete_fields]
+    user_names = [field.attname for field in user_model._meta.concrete_fields]
+    token = None
+    roles = set()
+    for row in rows:
+        if row[-1] is not None:
+            roles.add(row[-1])
+            continue
+        split = len(token_names)
+        token = ApiToken.from_db(using, token_names, row[:split])
+        token.user = user_model.from_db(using, user_names, row[split:-1])
+    if token is not None:
+        token.user._roles_cache = roles
+    return token
+
+
+#: Where a connection keeps the compiled look-up, and the digest it was compiled with.
+_COMPILED = "_monitor_token_lookup"
+_PLACEHOLDER = "0" * 64
+
+
+def _token_query(digest: str):
+    """The look-up of :func:`token_with_user_and_roles`, as the ORM writes it."""
     token_fields = list(ApiToken._meta.concrete_fields)
-    user_fields = list(user_model._meta.concrete_fields)
+    user_fields = list(get_user_model()._meta.concrete_fields)
     token_row = ApiToken.objects.filter(digest=digest).values_list(
         *(field.attname for field in token_fields),
         *(f"user__{field.attname}" for field in user_fields),
@@ -80,24 +124,7 @@ def token_with_user_and_roles(digest: str) -> ApiToken | None:
             "name",
         )
     )
-    token = None
-    roles = set()
-    for row in token_row.order_by().union(group_rows, all=True):
-        if row[-1] is not None:
-            roles.add(row[-1])
-            continue
-        split = len(token_fields)
-        token = ApiToken.from_db(
-            ApiToken.objects.db, [field.attname for field in token_fields], row[:split]
-        )
-        token.user = user_model.from_db(
-            user_model.objects.db,
-            [field.attname for field in user_fields],
-            row[split:-1],
-        )
-    if token is not None:
-        token.user._roles_cache = roles
-    return token
+    return token_row.order_by().union(group_rows, all=True)
 
 
 def _null(field) -> models.Value:
