@@ -485,10 +485,12 @@ def _version_and_teams(user, with_teams: bool) -> tuple[uuid.UUID | None, set]:
         compiled = (sql, tuple(params), compiler, compiler.get_converters(fields))
         connection.__dict__[key] = compiled
     sql, params, compiler, converters = compiled
-    placeholder = _ANY_USER.get_db_prep_value(_PLACEHOLDER_USER, connection)
-    user_id = _ANY_USER.get_db_prep_value(user.pk, connection)
+    if with_teams:  # (without, ``user`` may be None: a document for nobody in particular)
+        placeholder = _ANY_USER.get_db_prep_value(_PLACEHOLDER_USER, connection)
+        user_id = _ANY_USER.get_db_prep_value(user.pk, connection)
+        params = [user_id if param == placeholder else param for param in params]
     with connection.cursor() as cursor:
-        cursor.execute(sql, [user_id if param == placeholder else param for param in params])
+        cursor.execute(sql, list(params))
         rows = cursor.fetchall()
     if converters:
         rows = compiler.apply_converters(rows, converters)
