@@ -28,7 +28,22 @@ class CasesConfig(AppConfig):
     }
 
     def ready(self) -> None:
+        from django.db.models.signals import post_delete, post_save
+
         from cases import pickers  # noqa: F401 (the forms' pickers register)
+        from cases.counts import REGISTER_PER_MONTH, REGISTER_PER_MONTH_MODELS
         from cases.views import sections
+        from monitor.summaries import receiver_for
 
         sections.register()
+        # The kept summary of arrests and allegations per month (monitor.summaries): a new
+        # version in the transaction of every save of what it counts.
+        changed = receiver_for(REGISTER_PER_MONTH)
+        for model in REGISTER_PER_MONTH_MODELS:
+            for signal in (post_save, post_delete):
+                signal.connect(
+                    changed,
+                    sender=model,
+                    weak=False,
+                    dispatch_uid=f"cases.register_per_month.{model._meta.label_lower}",
+                )

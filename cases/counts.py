@@ -24,12 +24,21 @@ from django.db.models.functions import Coalesce, Greatest
 
 from cases.choices import ADMINISTRATIVE_OUTCOMES, CountKind, StepKind
 from cases.models import (
+    Allegation,
+    Case,
     Detention,
     DetentionStep,
     Facility,
     GroupDetention,
     GroupDetentionFigure,
 )
+
+#: The ``monitor.summaries`` key of the register's arrests and allegations per month, split
+#: by their case's team and confidentiality (the dashboard's chart: ``chart_summary`` in
+#: ``config/dashboard.py``). Every save of the models it reads changes it, in the writing
+#: transaction (connected in ``cases.apps``): add a model here if the summary reads more.
+REGISTER_PER_MONTH = "cases.register-per-month"
+REGISTER_PER_MONTH_MODELS = (Case, Detention, DetentionStep, Allegation)
 
 
 def counted_groups(user, kind: str = CountKind.DETAINED):

@@ -10,19 +10,23 @@ it reads every app's records, always through ``visible_to(request.user)``. Secti
 * recent changes to records I may see;
 * documented detentions (arrest steps) and allegations per month, as an SVG chart, for the
   cases of one event or place (chosen through the cases' FilterSet, so only visible events
-  and places are offered and counted).
+  and places are offered and counted); for the whole register, from a summary kept per
+  worker and computed again after every change (``monitor.summaries``), of which each reader
+  adds up the parts they may see.
 """
 
 from __future__ import annotations
 
 import datetime
+import uuid
 from collections import Counter
 from itertools import chain
 
 from django.apps import apps
 from django.contrib.auth import get_user_model
-from django.db.models import CharField, Count, Q, Sum, Value
-from django.db.models.functions import ExtractMonth, ExtractYear
+from django.db import connection
+from django.db.models import CharField, Count, F, IntegerField, Q, Sum, Value
+from django.db.models.functions import Cast, Concat, ExtractMonth, ExtractYear
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
@@ -30,18 +34,19 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from cases.choices import StepKind
-from cases.counts import counted_groups
+from cases.counts import REGISTER_PER_MONTH, counted_groups
 from cases.deadlines import dashboard_deadlines
 from cases.filtersets import CaseFilterSet
 from cases.models import Allegation, Case, DetentionStep, FollowUp
-from monitor.access import has_role
+from monitor.access import has_role, sees
 from monitor.admin.review.queue import queue_count
 from monitor.approxdate import ApproximateDate, Precision
 from monitor.charts import bar_chart
 from monitor.choices import ReviewState
-from monitor.models import DecisionAction, Place, ReviewDecision, ReviewedModel
+from monitor.models import DecisionAction, Place, ReviewDecision, ReviewedModel, SummaryVersion
 from monitor.pages.helpers import describe_records
 from monitor.suggest import make_suggest_widget
+from monitor.summaries import kept
 
 UPCOMING_DAYS = 14
 LIST_LIMIT = 10
@@ -91,10 +96,14 @@ def _my_records(user) -> dict[str, list]:
     """My drafts and my returned records (created or edited by me), newest first.
 
     One query per state (a UNION over the kinds of record, as the review queue does), not one
-    per kind: the dashboard's queries stay few and constant."""
+    per kind: the dashboard's queries stay few and constant. Where the database allows it
+    (PostgreSQL), each kind's part is itself ordered and cut to the first few: read backwards
+    from the ``<model>_state_updated`` index, it stops there, however many drafts there are."""
     found: dict[str, list] = {}
     models_by_label = {model._meta.label_lower: model for model in reviewed_models()}
     rows_by_state = {}
+    newest_first, first_few = ("-updated_at", "-pk"), LIST_LIMIT * 2
+    each_part_cut = connection.features.supports_slicing_ordering_in_compound
     for state in (ReviewState.DRAFT, ReviewState.RETURNED):
         parts = []
         for label, model in models_by_label.items():
@@ -104,11 +113,14 @@ def _my_records(user) -> dict[str, list]:
                 .filter(review_state=state, archived_at__isnull=True)
                 .filter(Q(created_by=user) | Q(pk__in=edited))
                 .annotate(record_kind=Value(label, output_field=CharField()))
-                .order_by()
                 .values("record_kind", "pk", "updated_at")
             )
+        if each_part_cut:
+            parts = [part.order_by(*newest_first)[:first_few] for part in parts]
+        else:
+            parts = [part.order_by() for part in parts]
         union = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
-        rows_by_state[state] = list(union.order_by("-updated_at", "pk")[: LIST_LIMIT * 2])
+        rows_by_state[state] = list(union.order_by(*newest_first)[:first_few])
     # Both states' records labelled together: one query per kind, not per kind and state.
     wanted: dict[type, set] = {}
     for row in chain.from_iterable(rows_by_state.values()):
@@ -258,11 +270,16 @@ def _chart(request) -> dict:
         groups = groups.filter(
             Q(place__in=places) | Q(place__isnull=True, case__in=in_case_places.values("case_id"))
         )
-    # One query for the three series (a UNION), so the dashboard's queries stay constant.
-    monthly, apart = _counted_per_month(
-        {"detentions": arrests, "detained": groups, "allegations": allegations},
-        totals={"detained": "counted"},
-    )
+    if place is None and "event" not in data:
+        # The whole register: arrests and allegations from the kept summary (one scan of
+        # every row per change, not per view); the groups, few, counted as they are.
+        monthly, apart = _register_per_month(user, groups)
+    else:
+        # One query for the three series (a UNION), so the dashboard's queries stay constant.
+        monthly, apart = _counted_per_month(
+            {"detentions": arrests, "detained": groups, "allegations": allegations},
+            totals={"detained": "counted"},
+        )
     categories, series = _categories(monthly)
     chosen = [str(field.field.label) for field in context["chart_fields"] if data.get(field.name)]
     description = _(
@@ -293,6 +310,21 @@ def _chart(request) -> dict:
     return context
 
 
+def _per_month(queryset, name: str, total: str | None, *group_by: str):
+    """``queryset``'s records (or ``total`` summed) per series, month and precision (and
+    ``group_by``): one part of the UNION of :func:`_counted_per_month`."""
+    return (
+        queryset.annotate(
+            series=Value(name, output_field=CharField()),
+            year=ExtractYear("date"),
+            month=ExtractMonth("date"),
+        )
+        .values("series", "year", "month", "date_precision", *group_by)
+        .annotate(count=Count("pk") if total is None else Sum(total))
+        .order_by()
+    )
+
+
 def _counted_per_month(
     querysets: dict, totals: dict[str, str]
 ) -> tuple[dict[str, Counter], dict[str, dict]]:
@@ -301,22 +333,15 @@ def _counted_per_month(
 
     One UNION over the series, grouped by month and precision: one query, however many
     series or records."""
-    parts = []
-    for name, queryset in querysets.items():
-        total = totals.get(name)
-        parts.append(
-            queryset.annotate(
-                series=Value(name, output_field=CharField()),
-                year=ExtractYear("date"),
-                month=ExtractMonth("date"),
-            )
-            .values("series", "year", "month", "date_precision")
-            .annotate(count=Count("pk") if total is None else Sum(total))
-            .order_by()
-        )
+    parts = [_per_month(queryset, name, totals.get(name)) for name, queryset in querysets.items()]
     rows = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
-    monthly = {name: Counter() for name in querysets}
-    apart = {name: {"year_only": 0, "undated": 0} for name in querysets}
+    return _fold(list(querysets), rows)
+
+
+def _fold(names, rows) -> tuple[dict[str, Counter], dict[str, dict]]:
+    """Rows of :func:`_per_month` as counts per series and month, and the counts apart."""
+    monthly = {name: Counter() for name in names}
+    apart = {name: {"year_only": 0, "undated": 0} for name in names}
     for row in rows:
         count = row["count"] or 0
         name = row["series"]
@@ -327,6 +352,87 @@ def _counted_per_month(
         elif row["year"] is not None and row["date_precision"] >= Precision.MONTH:
             monthly[name][(row["year"], row["month"])] += count
     return monthly, apart
+
+
+# -- the chart of the whole register, from a kept summary ------------------------------------------
+
+_VERSION, _TEAM = "version:", "team:"
+
+
+def chart_summary() -> list[dict]:
+    """Every active case's arrests and allegations per month and precision, split by the
+    case's team and confidentiality: what decides who may see them (``Case.visible_to``).
+
+    The same series as the chart's own queries, over every record instead of one reader's:
+    each reader then adds up the parts they may see (:func:`_register_per_month`)."""
+    scope = ("case_team", "case_confidentiality")
+    arrests = DetentionStep.objects.filter(
+        kind=StepKind.ARRESTED,
+        archived_at__isnull=True,
+        detention__archived_at__isnull=True,
+        detention__case__archived_at__isnull=True,
+    ).annotate(
+        case_team=F("detention__case__team_id"),
+        case_confidentiality=F("detention__case__confidentiality"),
+    )
+    allegations = Allegation.objects.filter(
+        archived_at__isnull=True, case__archived_at__isnull=True
+    ).annotate(case_team=F("case__team_id"), case_confidentiality=F("case__confidentiality"))
+    parts = [
+        _per_month(arrests, "detentions", None, *scope),
+        _per_month(allegations, "allegations", None, *scope),
+    ]
+    return list(parts[0].union(parts[1], all=True))
+
+
+def _register_per_month(user, groups) -> tuple[dict[str, Counter], dict[str, dict]]:
+    """The chart's series over the whole register as ``user`` may see it.
+
+    One query: the groups (few) counted as the reader may see them, in a UNION with the kept
+    summary's version token and the reader's teams, read in the same statement. The
+    summary's parts are then kept to those the reader may see, by the rule of
+    ``monitor.access.sees`` (the rule of ``Case.visible_to``, for one loaded record)."""
+    columns = ["series", "year", "month", "date_precision", "count"]
+    nulls = {column: Value(None, output_field=IntegerField()) for column in columns[1:]}
+    version = (
+        SummaryVersion.objects.filter(key=REGISTER_PER_MONTH)
+        .order_by()
+        .values(series=Concat(Value(_VERSION), Cast("token", CharField())), **nulls)
+    )
+    teams = (
+        get_user_model()
+        .teams.through.objects.filter(user_id=user.pk)
+        .order_by()
+        .values(series=Concat(Value(_TEAM), Cast("team_id", CharField())), **nulls)
+    )
+    rows = list(_per_month(groups, "detained", "counted").union(version, teams, all=True))
+    token = next(
+        (row["series"][len(_VERSION) :] for row in rows if row["series"].startswith(_VERSION)),
+        None,
+    )
+    team_ids = {
+        uuid.UUID(row["series"][len(_TEAM) :]) for row in rows if row["series"].startswith(_TEAM)
+    }
+    names = ["detentions", "detained", "allegations"]
+    counted = [row for row in rows if row["series"] in names]
+    for part in kept(REGISTER_PER_MONTH, token, chart_summary):
+        scope = _CaseScope(part["case_team"], part["case_confidentiality"])
+        if sees(user, scope, team_ids=team_ids):
+            counted.append(part)
+    return _fold(names, counted)
+
+
+class _CaseScope:
+    """What ``monitor.access.sees`` reads of a case: its team and confidentiality."""
+
+    __slots__ = ("confidentiality", "team_id")
+
+    def __init__(self, team_id, confidentiality):
+        # As UUIDs, like the reader's teams (read as text beside the groups' rows).
+        if team_id is not None and not isinstance(team_id, uuid.UUID):
+            team_id = uuid.UUID(str(team_id))
+        self.team_id = team_id
+        self.confidentiality = confidentiality
 
 
 def _categories(monthly: dict[str, Counter]) -> tuple[list[str], dict[str, list[int]]]:

@@ -21,6 +21,7 @@ class MonitorConfig(AppConfig):
         "reviewdecision": roles.SYSTEM,
         "taskprogress": roles.SYSTEM,  # background work: its owner reads it (monitor.progress)
         "withheldnamesversion": roles.SYSTEM,  # monitor.redaction's cache key, nobody's record
+        "summaryversion": roles.SYSTEM,  # monitor.summaries' cache keys, nobody's record
     }
 
     def ready(self) -> None:

@@ -469,18 +469,38 @@ def names_changed(sender=None, **kwargs) -> None:
 
 
 def _version_and_teams(user, with_teams: bool) -> tuple[uuid.UUID | None, set]:
-    """The withheld names' version token and ``user``'s teams, in one round trip."""
-    from monitor.models import User, WithheldNamesVersion
+    """The withheld names' version token and ``user``'s teams, in one round trip.
 
-    version = WithheldNamesVersion.objects.filter(pk=1).values_list(
-        "token", Value(None, output_field=models.UUIDField())
-    )
-    rows = version
-    if with_teams:
-        memberships = User.teams.through.objects.filter(user_id=user.pk).values_list(
-            Value(None, output_field=models.UUIDField()), "team_id"
-        )
-        rows = version.union(memberships, all=True)
+    Read on every answer to a signed-in reader: the statement is built by the ORM once per
+    database connection and run with each reader's id (building it took longer than
+    running it); the rows themselves are read afresh every time."""
+    from django.db import connections, router
+
+    from monitor.models import WithheldNamesVersion
+
+    using = router.db_for_read(WithheldNamesVersion)
+    connection = connections[using]
+    key = f"{_COMPILED}_{int(with_teams)}"
+    compiled = connection.__dict__.get(key)
+    if compiled is None:
+        compiler = _version_and_teams_query(with_teams).query.get_compiler(using)
+        sql, params = compiler.as_sql()
+        placeholder = _ANY_USER.get_db_prep_value(_PLACEHOLDER_USER, connection)
+        if list(params).count(placeholder) != int(with_teams):
+            raise AssertionError("the withheld names' version query changed its parameters")
+        fields = [column[0] for column in compiler.select[: compiler.col_count]]
+        compiled = (sql, tuple(params), compiler, compiler.get_converters(fields))
+        connection.__dict__[key] = compiled
+    sql, params, compiler, converters = compiled
+    if with_teams:  # (without, ``user`` may be None: a document for nobody in particular)
+        placeholder = _ANY_USER.get_db_prep_value(_PLACEHOLDER_USER, connection)
+        user_id = _ANY_USER.get_db_prep_value(user.pk, connection)
+        params = [user_id if param == placeholder else param for param in params]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, list(params))
+        rows = cursor.fetchall()
+    if converters:
+        rows = compiler.apply_converters(rows, converters)
     token, teams = None, set()
     for version_token, team_id in rows:
         if version_token is not None:
@@ -488,6 +508,28 @@ def _version_and_teams(user, with_teams: bool) -> tuple[uuid.UUID | None, set]:
         if team_id is not None:
             teams.add(team_id)
     return token, teams
+
+
+#: Where a connection keeps the compiled statement of :func:`_version_and_teams`, and the
+#: user id it was compiled with (replaced by the reader's on every run).
+_COMPILED = "_monitor_withheld_version_and_teams"
+_PLACEHOLDER_USER = uuid.UUID(int=0)
+_ANY_USER = models.UUIDField()
+
+
+def _version_and_teams_query(with_teams: bool):
+    """The statement of :func:`_version_and_teams`, as the ORM writes it."""
+    from monitor.models import User, WithheldNamesVersion
+
+    version = WithheldNamesVersion.objects.filter(pk=1).values_list(
+        "token", Value(None, output_field=models.UUIDField())
+    )
+    if not with_teams:
+        return version
+    memberships = User.teams.through.objects.filter(user_id=_PLACEHOLDER_USER).values_list(
+        Value(None, output_field=models.UUIDField()), "team_id"
+    )
+    return version.union(memberships, all=True)
 
 
 #: Scrubbers by (version token, reader's scope): a few scopes (teams) per worker, all of one
@@ -509,9 +551,10 @@ def text_scrubber(user) -> TextScrubber:
     token in its own transaction (:func:`names_changed`), so the first read that sees the
     write sees the new token and reads the names again: a stale list is never used.
     """
-    if identity_q(user) == Q():
+    rule = identity_q(user)
+    if rule == Q():
         return _NO_NAMES
-    with_teams = identity_q(user) is not None
+    with_teams = rule is not None
     token, team_ids = _version_and_teams(user, with_teams)
     if token is None or _changed_in_this_transaction():
         # No version row: nothing to key on. Or this transaction changed the version and may

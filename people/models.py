@@ -135,6 +135,21 @@ class Person(ReviewedModel):
                 violation_error_message=_("A person cannot be merged into themselves."),
             ),
         ]
+        indexes = [
+            # The dashboard on a large register: one's drafts and returned work, newest first
+            # (read backwards, stopping at the first few), and what waits for review, counted
+            # from the index alone (config.dashboard, the review queue's count).
+            models.Index(
+                fields=["review_state", "updated_at", "id"],
+                condition=models.Q(archived_at__isnull=True),
+                name="people_person_state_updated",
+            ),
+            models.Index(
+                fields=["review_state", "confidentiality", "team", "id"],
+                condition=models.Q(archived_at__isnull=True),
+                name="people_person_state_scope",
+            ),
+        ]
 
     def __str__(self) -> str:
         if record_hidden(self):

@@ -52,6 +52,7 @@ from monitor.models import (
     IdempotencyKey,
     Place,
     ReviewDecision,
+    SummaryVersion,
     TaskProgress,
     Team,
     Term,
@@ -213,6 +214,7 @@ def make_records(user: User, index: int = 0) -> dict[type, object]:
         decision.save()
     records[ReviewDecision] = decision
     records[WithheldNamesVersion] = WithheldNamesVersion.objects.get_or_create(pk=1)[0]
+    records[SummaryVersion] = SummaryVersion.objects.get_or_create(key=f"summary-{index}")[0]
     records[TaskProgress] = progress_start(owner=user, kind="export", title=f"Export {index}")
     records[ReminderLog] = ReminderLog.objects.create(
         user=user, date=datetime.date(2023, 7, 12) + datetime.timedelta(days=index)

@@ -116,7 +116,20 @@ class Case(ReviewedModel):
             ),
         ]
         indexes = [
-            models.Index(fields=["review_state", "confidentiality"], name="cases_case_state")
+            models.Index(fields=["review_state", "confidentiality"], name="cases_case_state"),
+            # The dashboard at 100,000 cases: one's drafts and returned work, newest first
+            # (read backwards, stopping at the first few), and what waits for review, counted
+            # from the index alone (config.dashboard, the review queue's count).
+            models.Index(
+                fields=["review_state", "updated_at", "id"],
+                condition=models.Q(archived_at__isnull=True),
+                name="cases_case_state_updated",
+            ),
+            models.Index(
+                fields=["review_state", "confidentiality", "team", "id"],
+                condition=models.Q(archived_at__isnull=True),
+                name="cases_case_state_scope",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -27,7 +27,15 @@ from monitor.admin.base import (
     ReadOnlyOwnRowsAdmin,
 )
 from monitor.admin.forms import AuditedModelForm
-from monitor.models import Place, TaskProgress, Team, Term, User, WithheldNamesVersion
+from monitor.models import (
+    Place,
+    SummaryVersion,
+    TaskProgress,
+    Team,
+    Term,
+    User,
+    WithheldNamesVersion,
+)
 from monitor.models.accesslog import AccessAction
 from monitor.security import twofactor
 from monitor.security.accesslog import record_access
@@ -243,6 +251,23 @@ class WithheldNamesVersionAdmin(ReadOnlyOwnRowsAdmin):
 
     def get_queryset(self, request):
         queryset = WithheldNamesVersion.objects.all()
+        return queryset if request.user.is_superuser else queryset.none()
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields
+
+
+@admin.register(SummaryVersion)
+class SummaryVersionAdmin(ReadOnlyOwnRowsAdmin):
+    """The kept summaries' versions (``monitor.summaries``): rows the system changes, shown
+    read-only to superusers; they name no record."""
+
+    list_display = ("key", "token")
+    fields = ("key", "token")
+    list_select_related = ()
+
+    def get_queryset(self, request):
+        queryset = SummaryVersion.objects.all()
         return queryset if request.user.is_superuser else queryset.none()
 
     def get_readonly_fields(self, request, obj=None):

@@ -7,6 +7,9 @@ challenge from the first class, and a challenge is what turns an anonymous reque
 
 from __future__ import annotations
 
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.db import connections, models, router
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions
@@ -34,8 +37,9 @@ class BearerTokenAuthentication(BaseAuthentication):
             secret = parts[1].decode("ascii")
         except UnicodeDecodeError as exc:
             raise TokenFailed(_("This is not a Monitor token.")) from exc
-        # One indexed look-up by digest: the secret itself is never stored.
-        token = ApiToken.objects.select_related("user").filter(digest=token_digest(secret)).first()
+        # One indexed look-up by digest (the secret itself is never stored), read afresh on
+        # every request: a revoked token, a deactivated user, a changed role is refused at once.
+        token = token_with_user_and_roles(token_digest(secret))
         now = timezone.now()
         if token is None or not token.user.is_active:
             raise TokenFailed(_("This token is not valid."))
@@ -50,3 +54,79 @@ class BearerTokenAuthentication(BaseAuthentication):
 
     def authenticate_header(self, request) -> str:
         return 'Bearer realm="api"'
+
+
+def token_with_user_and_roles(digest: str) -> ApiToken | None:
+    """The token of ``digest`` with its user and the user's role groups, in one round trip.
+
+    Every API view asks for the user's roles (``has_role``, ``visible_to``): read with the
+    token (a UNION: the token and user's row, then one row per group name), they cost no
+    second query. ``User.roles`` then answers from what was read here.
+
+    The statement is the same on every request but the digest: the ORM builds it once per
+    database connection (building it took longer than running it), and each request runs it
+    with its own digest. Nothing read is kept: every request reads the rows afresh.
+    """
+    using = router.db_for_read(ApiToken)
+    connection = connections[using]
+    compiled = connection.__dict__.get(_COMPILED)
+    if compiled is None:
+        compiler = _token_query(_PLACEHOLDER).query.get_compiler(using)
+        sql, params = compiler.as_sql()
+        if list(params).count(_PLACEHOLDER) != 2:  # the token's row and the groups' rows
+            raise AssertionError("the token look-up's parameters changed")
+        fields = [column[0] for column in compiler.select[: compiler.col_count]]
+        compiled = (sql, tuple(params), compiler, compiler.get_converters(fields))
+        connection.__dict__[_COMPILED] = compiled
+    sql, params, compiler, converters = compiled
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [digest if param == _PLACEHOLDER else param for param in params])
+        rows = cursor.fetchall()
+    if converters:
+        rows = compiler.apply_converters(rows, converters)
+    user_model = get_user_model()
+    token_names = [field.attname for field in ApiToken._meta.concrete_fields]
+    user_names = [field.attname for field in user_model._meta.concrete_fields]
+    token = None
+    roles = set()
+    for row in rows:
+        if row[-1] is not None:
+            roles.add(row[-1])
+            continue
+        split = len(token_names)
+        token = ApiToken.from_db(using, token_names, row[:split])
+        token.user = user_model.from_db(using, user_names, row[split:-1])
+    if token is not None:
+        token.user._roles_cache = roles
+    return token
+
+
+#: Where a connection keeps the compiled look-up, and the digest it was compiled with.
+_COMPILED = "_monitor_token_lookup"
+_PLACEHOLDER = "0" * 64
+
+
+def _token_query(digest: str):
+    """The look-up of :func:`token_with_user_and_roles`, as the ORM writes it."""
+    token_fields = list(ApiToken._meta.concrete_fields)
+    user_fields = list(get_user_model()._meta.concrete_fields)
+    token_row = ApiToken.objects.filter(digest=digest).values_list(
+        *(field.attname for field in token_fields),
+        *(f"user__{field.attname}" for field in user_fields),
+        models.Value(None, output_field=models.CharField()),
+    )
+    group_rows = (
+        Group.objects.filter(user__api_tokens__digest=digest)
+        .order_by()
+        .values_list(
+            *(_null(field) for field in token_fields),
+            *(_null(field) for field in user_fields),
+            "name",
+        )
+    )
+    return token_row.order_by().union(group_rows, all=True)
+
+
+def _null(field) -> models.Value:
+    """A NULL of ``field``'s column type (a link: its target's), for the other side of a UNION."""
+    return models.Value(None, output_field=field.target_field if field.is_relation else field)

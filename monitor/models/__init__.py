@@ -15,6 +15,7 @@ from monitor.models.places import Place
 from monitor.models.progress import ProgressState, TaskProgress
 from monitor.models.redaction import WithheldNamesVersion
 from monitor.models.review import DecisionAction, ReviewDecision
+from monitor.models.summaries import SummaryVersion
 from monitor.models.users import Team, User
 from monitor.models.vocabularies import Term
 
@@ -35,6 +36,7 @@ __all__ = [
     "Reviewable",
     "ReviewedModel",
     "StaleEdit",
+    "SummaryVersion",
     "TaskProgress",
     "Team",
     "Term",

@@ -6,6 +6,8 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -247,3 +249,35 @@ def test_the_docs_page_sends_a_browser_that_is_not_signed_in_to_sign_in(client):
     response = client.get(f"{API}/docs/", HTTP_ACCEPT="text/html,application/xhtml+xml")
     assert response.status_code == 302
     assert response["Location"] == "/accounts/login/?next=/api/v1/docs/"
+
+
+def test_a_token_request_reads_token_user_and_roles_in_one_query_and_writes_nothing(
+    monitor_on_team,
+):
+    """The token, its user and the user's roles are read afresh on every request (nothing
+    kept between requests: a revoked token or a changed role tells at once), in one round
+    trip; ``last_used_at`` is written at most once per TOKEN_USAGE_RESOLUTION."""
+    secret = issue(monitor_on_team)["token"]
+    client = bearer(secret)
+    assert client.get(f"{API}/me/").status_code == 200  # the first use is recorded
+    used = ApiToken.objects.get(digest=token_digest(secret)).last_used_at
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(f"{API}/me/").status_code == 200
+    statements = [query["sql"] for query in captured.captured_queries]
+    credential = [sql for sql in statements if "monitor_apitoken" in sql]
+    assert len(credential) == 1, credential
+    assert "auth_group" in credential[0]
+    roles_alone = [sql for sql in statements if sql.startswith('SELECT "auth_group"."name"')]
+    assert not roles_alone
+    assert not [sql for sql in statements if sql.lstrip().upper().startswith("UPDATE")]
+    assert ApiToken.objects.get(digest=token_digest(secret)).last_used_at == used
+
+
+def test_a_role_taken_away_counts_at_the_next_token_request(world, monitor_on_team):
+    secret = issue(monitor_on_team)["token"]
+    client = bearer(secret)
+    case = world["case"]
+    assert client.get(f"{API}/cases/{case.pk}/").status_code == 200
+    monitor_on_team.groups.clear()
+    # Signed in still, but without a role nothing is visible: the roles were read again.
+    assert client.get(f"{API}/cases/{case.pk}/").status_code == 404

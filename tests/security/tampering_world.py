@@ -26,7 +26,13 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from cases.models import CalendarFeed, ReminderLog
 from imports.models import ImportJob
 from monitor.choices import Confidentiality, Role
-from monitor.models import AccessLog, ApiToken, IdempotencyKey, WithheldNamesVersion
+from monitor.models import (
+    AccessLog,
+    ApiToken,
+    IdempotencyKey,
+    SummaryVersion,
+    WithheldNamesVersion,
+)
 from monitor.models.accesslog import AccessAction, AccessOutcome
 from monitor.progress import progress_start
 from monitor.services import review_submit
@@ -217,6 +223,8 @@ def build_hidden(*, team, owner, level) -> World:
     add("reminder_log", ReminderLog.objects.create(user=owner, date="2031-01-01", overdue=1))
     # The withheld names' version token (one row, superusers' admin only).
     add("withheld_names_version", WithheldNamesVersion.objects.get_or_create(pk=1)[0])
+    # A kept summary's version token (monitor.summaries; superusers' admin only).
+    add("summary_version", SummaryVersion.objects.get_or_create(key=f"tamper-{int(level)}")[0])
     add(
         "task_progress",
         progress_start(owner=owner, kind="export", title=f"{label} export", params={"q": CANARY}),

@@ -119,6 +119,7 @@ SKIPPED: dict[str, str] = {
     "monitor.AccessLog.method": "the request's HTTP method, eight characters at most",
     "monitor.TaskProgress.kind": "the kind of background job, a code the app sets",
     "monitor.TaskProgress.task_id": "the id of the task runner's result, set by the app",
+    "monitor.SummaryVersion.key": "a kept summary's name, a constant of the code",
     "imports.ImportJob.encoding": "a codec name the upload checks (the file is read with it)",
     "imports.ImportJob.delimiter": "the file's column separator, two characters at most",
     "imports.ImportRow.external_key": "a row's matching key, shown nowhere",
