@@ -43,7 +43,14 @@ from monitor.admin.review.queue import queue_count
 from monitor.approxdate import ApproximateDate, Precision
 from monitor.charts import bar_chart
 from monitor.choices import ReviewState
-from monitor.models import DecisionAction, Place, ReviewDecision, ReviewedModel, SummaryVersion
+from monitor.models import (
+    DecisionAction,
+    Place,
+    Reviewable,
+    ReviewDecision,
+    ReviewedModel,
+    SummaryVersion,
+)
 from monitor.pages.helpers import describe_records
 from monitor.suggest import make_suggest_widget
 from monitor.summaries import kept
@@ -100,7 +107,12 @@ def _my_records(user) -> dict[str, list]:
     (PostgreSQL), each kind's part is itself ordered and cut to the first few: read backwards
     from the ``<model>_state_updated`` index, it stops there, however many drafts there are."""
     found: dict[str, list] = {}
-    models_by_label = {model._meta.label_lower: model for model in reviewed_models()}
+    # Every reviewable kind: a court one added and a reviewer returned is one's to fix too.
+    models_by_label = {
+        model._meta.label_lower: model
+        for model in apps.get_models()
+        if issubclass(model, Reviewable)
+    }
     rows_by_state = {}
     newest_first, first_few = ("-updated_at", "-pk"), LIST_LIMIT * 2
     each_part_cut = connection.features.supports_slicing_ordering_in_compound

@@ -257,3 +257,14 @@ def test_added_in_the_admin_it_waits_too(client, coordinator):
     place = Place.objects.get(name="Roshtqal'a")
     assert place.review_state == ReviewState.SUBMITTED
     assert _decisions(place) == [(DecisionAction.SUBMITTED, coordinator.username)]
+
+
+def test_returned_reference_data_is_on_its_author_s_dashboard(signed_in, monitor_on_team, reviewer):
+    court = Organization.objects.get(
+        pk=_add(signed_in(monitor_on_team), "court", "Vanj district court").json()["id"]
+    )
+    review_return(record=court, actor=reviewer, comment="It is the Vanj district court of GBAO.")
+    html = signed_in(monitor_on_team).get("/").content.decode()
+    returned = html.split('aria-labelledby="returned-heading"')[1].split("</section>")[0]
+    assert "Vanj district court" in returned
+    assert "It is the Vanj district court of GBAO." in returned

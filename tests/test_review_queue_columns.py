@@ -18,7 +18,7 @@ from monitor.models import DecisionAction, Place, ReviewDecision
 from monitor.models.places import PlaceKind
 from monitor.models.review import fill_queue_columns
 from monitor.services import record_save, review_return, review_submit, review_verify
-from tests.factories import CaseFactory, PlaceFactory, UserFactory
+from tests.factories import CaseFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -6,9 +6,9 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("cases", "0008_case_folded_search_key"),
-        ("monitor", "0008_summary_version"),
-        ("people", "0003_personname_folded_words"),
+        ("cases", "0010_review_queue_columns"),
+        ("monitor", "0010_summary_version"),
+        ("people", "0006_dashboard_indexes"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

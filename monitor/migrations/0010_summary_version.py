@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("monitor", "0007_withheld_names_version"),
+        ("monitor", "0009_review_queue_columns"),
     ]
 
     operations = [

@@ -6,8 +6,8 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("monitor", "0008_summary_version"),
-        ("people", "0003_personname_folded_words"),
+        ("monitor", "0010_summary_version"),
+        ("people", "0005_review_queue_columns"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
