@@ -2,7 +2,7 @@
 
 The page (``cases.views.register``), its CSV and XLSX exports and the API
 (``/api/v1/register/``) all read :data:`COLUMNS`, so what a person sees, what they download
-and what a partner system reads cannot drift apart (STYLE.md §8).
+and what a partner system reads cannot drift apart.
 
 Rules every surface gets from here:
 

@@ -1,6 +1,6 @@
 """Filters of the core app, and the base every app's FilterSets stand on.
 
-One FilterSet per model, shared by the API and the list pages (STYLE.md §6). Rules every
+One FilterSet per model, shared by the API and the list pages. Rules every
 FilterSet here follows:
 
 * A choice of a related record (an event, a place, a person…) lists only the records the

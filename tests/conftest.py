@@ -1,4 +1,4 @@
-"""The personas every surface is tested as (STYLE.md §10).
+"""The personas every surface is tested as.
 
 * ``monitor_on_team`` — a monitor in ``team``: sees the team's cases at any level;
 * ``monitor_off_team`` — a monitor with the same clearance who is not in the team;
@@ -85,3 +85,38 @@ def personas(monitor_on_team, monitor_off_team, reviewer, coordinator, viewer, n
         "viewer": viewer,
         "no_role_user": no_role_user,
     }
+
+
+@pytest.fixture
+def second_reviewer(db, team):
+    """Another reviewer in ``team``: four eyes need two."""
+    return UserFactory(
+        username="sam-reviewer",
+        role=Role.REVIEWER,
+        clearance=Confidentiality.CONFIDENTIAL,
+        teams=[team],
+    )
+
+
+@pytest.fixture
+def signed_in(client):
+    """``signed_in(user)``: the test client, signed in as ``user``."""
+
+    def sign_in(user):
+        client.force_login(user)
+        return client
+
+    return sign_in
+
+
+@pytest.fixture
+def api_client(db):
+    """``api_client(user)``: a DRF test client authenticated as ``user``."""
+    from rest_framework.test import APIClient
+
+    def make(user):
+        client = APIClient()
+        client.force_authenticate(user)
+        return client
+
+    return make

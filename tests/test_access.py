@@ -1,6 +1,6 @@
 """Who sees what: ``Model.objects.visible_to(user)`` for every persona and every model.
 
-DESIGN.md "Trust core — Access": public < internal < confidential < strict; a user sees a
+docs/architecture.md, the trust rules: public < internal < confidential < strict; a user sees a
 record at or below their clearance; a team member sees their team's cases whatever the level;
 strict records are seen by their team alone; child records follow their parents; a user with
 no role (or no account, or a disabled one) sees nothing.

@@ -11,7 +11,7 @@ page, history page, autocomplete, filter choices, search counts. The records und
   rows) whose identity only the team may know: everyone else meets the pseudonym, and the
   real name must be absent from every response they get.
 
-Expected visibility is written out here from the rules (DESIGN.md "Trust core"), not
+Expected visibility is written out here from the rules (docs/architecture.md, the trust rules), not
 computed with ``visible_to``, so a rule that drifts makes these tests fail.
 """
 

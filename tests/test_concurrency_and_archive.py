@@ -1,7 +1,7 @@
 """Nothing lost: stale edits refused, archive and restore, untraceable writes refused, one
 transaction per write, and no edit that would hide a record from its own editor.
 
-DESIGN.md "Trust core — History" and "Nothing lost".
+The trust rules on history and on nothing lost (docs/architecture.md).
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ import pytest
 from django.urls import reverse
 
 from cases.models import Facility
-from monitor.choices import Confidentiality, ReviewState, Role, Vocabulary
+from monitor.choices import ReviewState, Vocabulary
 from monitor.labels import reviewed_models
 from monitor.models import DecisionAction, Place, ReferenceData, ReviewDecision, Term
 from monitor.models.places import PlaceKind
@@ -25,43 +25,12 @@ from monitor.services import (
 )
 from people.choices import OrganizationKind
 from people.models import Organization
-from tests.factories import PlaceFactory, UserFactory
+from tests.factories import PlaceFactory
 from tests.test_admin_editing import form_data
 
 pytestmark = pytest.mark.django_db
 
 REFERENCE_MODELS = (Place, Term, Facility, Organization)
-
-
-@pytest.fixture
-def second_reviewer(db, team):
-    return UserFactory(
-        username="sam-reviewer",
-        role=Role.REVIEWER,
-        clearance=Confidentiality.CONFIDENTIAL,
-        teams=[team],
-    )
-
-
-@pytest.fixture
-def signed_in(client):
-    def sign_in(user):
-        client.force_login(user)
-        return client
-
-    return sign_in
-
-
-@pytest.fixture
-def api_client(db):
-    from rest_framework.test import APIClient
-
-    def make(user):
-        client = APIClient()
-        client.force_authenticate(user)
-        return client
-
-    return make
 
 
 def _add(client, source: str, name: str):

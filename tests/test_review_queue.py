@@ -46,16 +46,6 @@ def staff(user: User) -> User:
 
 
 @pytest.fixture
-def second_reviewer(db, team):
-    return UserFactory(
-        username="sam-reviewer",
-        role=Role.REVIEWER,
-        clearance=Confidentiality.CONFIDENTIAL,
-        teams=[team],
-    )
-
-
-@pytest.fixture
 def uncleared_reviewer(db):
     """A reviewer in no team, cleared up to confidential: not cleared for protected identities
     of other teams, nor for strict records."""

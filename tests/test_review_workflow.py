@@ -1,6 +1,6 @@
 """The review workflow through its services: draft → submitted → verified, or returned.
 
-DESIGN.md "Trust core — Review": editing a verified record sends it back to submitted;
+The review rules (docs/architecture.md): editing a verified record sends it back to submitted;
 nobody verifies their own work (not the submitter, not anyone who edited it since it was last
 verified); every decision is kept. Issue 3: an allegation or a detention cannot be verified
 without a citation.
@@ -33,16 +33,6 @@ _references = itertools.count(1)
 
 
 # -- personas beyond the shared ones ---------------------------------------------------------
-
-
-@pytest.fixture
-def second_reviewer(db, team):
-    return UserFactory(
-        username="sam-reviewer",
-        role=Role.REVIEWER,
-        clearance=Confidentiality.CONFIDENTIAL,
-        teams=[team],
-    )
 
 
 @pytest.fixture

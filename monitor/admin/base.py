@@ -1,6 +1,6 @@
 """The base every admin page of Monitor stands on.
 
-The admin is one more client of the rules (STYLE.md §7), not a back door around them:
+The admin is one more client of the rules, not a back door around them:
 
 * every queryset — changelist, change page, history, autocomplete, related-field choices,
   filter choices — goes through ``Model.objects.visible_to(request.user)``, which fails

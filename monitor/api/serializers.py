@@ -1,6 +1,6 @@
 """Serializers shared by every app, and those of the core app (terms, places, me, tokens).
 
-Serializers translate; they do not decide (STYLE.md §5). A write is validated here field by
+Serializers translate; they do not decide. A write is validated here field by
 field, then turned into an unsaved record (:meth:`RecordSerializer.to_record`) that the
 viewset hands to :func:`monitor.services.record_save`, where the rules live.
 """

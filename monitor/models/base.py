@@ -236,6 +236,18 @@ class AuditedModel(models.Model):
         return None if parent is None else parent.review_root()
 
 
+def review_state_field(default: str) -> models.CharField:
+    """Where a record stands in review, changed by the review services alone."""
+    return models.CharField(
+        _("review state"),
+        max_length=12,
+        choices=ReviewState.choices,
+        default=default,
+        editable=False,
+        db_index=True,
+    )
+
+
 class Reviewable(AuditedModel):
     """A record that goes through review: a review state, decisions, four eyes.
 
@@ -245,14 +257,7 @@ class Reviewable(AuditedModel):
     terms, places of detention, organisations).
     """
 
-    review_state = models.CharField(
-        _("review state"),
-        max_length=12,
-        choices=ReviewState.choices,
-        default=ReviewState.DRAFT,
-        editable=False,
-        db_index=True,
-    )
+    review_state = review_state_field(ReviewState.DRAFT)
     #: Since when the record waits in the review queue, and who sent it there (its latest
     #: submission or reopening); empty when it is not waiting. Kept by the review services
     #: alone (:meth:`set_review_state`), so the queue reads a column rather than searching
@@ -367,14 +372,7 @@ class ReferenceData(Reviewable):
     before reference data was reviewed were marked verified by their migration.
     """
 
-    review_state = models.CharField(
-        _("review state"),
-        max_length=12,
-        choices=ReviewState.choices,
-        default=ReviewState.SUBMITTED,
-        editable=False,
-        db_index=True,
-    )
+    review_state = review_state_field(ReviewState.SUBMITTED)
 
     class Meta:
         abstract = True

@@ -1,7 +1,7 @@
 """What every list page shares: filters, search, sorting, pagination, counts and CSV export.
 
 A list page is a :class:`ListPage` subclass in its app's views: the model, the app's
-FilterSet (the same one the API uses, STYLE.md §6) and the app's table (``<app>/tables.py``,
+FilterSet (the same one the API uses) and the app's table (``<app>/tables.py``,
 :mod:`monitor.tables`), which declares the page's columns and the CSV export's at once. The
 rules it follows:
 

@@ -1,5 +1,5 @@
 """Query counts are pinned: every list and detail page runs as many queries for 20 rows as
-for 2 (STYLE.md §11)."""
+for 2."""
 
 from __future__ import annotations
 

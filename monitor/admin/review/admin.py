@@ -1,6 +1,6 @@
 """The admin review queue: what waits for review, what changed, and Verify / Return.
 
-The queue is one more client of the rules (STYLE.md §7), not a back door around them:
+The queue is one more client of the rules, not a back door around them:
 
 * every list, count, filter choice, item page and label goes through ``visible_to``, and a
   protected person or source shows its pseudonym to a reader not cleared for it (the rule of
