@@ -21,7 +21,6 @@ from tests.test_review_queue import (  # the fixtures are the admin queue's pers
     cited_case,
     fresh,
     messages_of,
-    second_reviewer,  # noqa: F401 — a fixture, used by name
     submitted_case,
     uncleared_reviewer,  # noqa: F401 — a fixture, used by name
 )
@@ -228,7 +227,7 @@ def test_a_verified_then_edited_case_compares_with_the_verified_version(
     team,
     monitor_on_team,
     reviewer,
-    second_reviewer,  # noqa: F811 — the fixture imported above
+    second_reviewer,
 ):
     case = submitted_case(monitor_on_team, team, title="Arrest in Khorog")
     review_verify(record=case, actor=reviewer)
