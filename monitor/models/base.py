@@ -365,11 +365,12 @@ class ReferenceData(Reviewable):
     """Reference data every team shares: places, vocabulary terms, places of detention and
     organisations (courts, forces, outlets).
 
-    A new one — added in place from a case's form, by the importer, through the API or in the
-    admin — is in the review queue from the start (``submitted``, with a decision naming who
-    added it), and another person verifies it (four eyes, as for any record). It can be picked
-    while it waits. Editing a verified one sends it back to review. The rows that existed
-    before reference data was reviewed were marked verified by their migration.
+    A new one — added in place from a case's form, through the API or in the admin: anything
+    saved by ``record_save`` — is in the review queue from the start (``submitted``, with a
+    decision naming who added it), and another person verifies it (four eyes, as for any
+    record). It can be picked while it waits. Editing a verified one sends it back to review.
+    The rows that existed before reference data was reviewed were marked verified by their
+    migration.
     """
 
     review_state = review_state_field(ReviewState.SUBMITTED)
