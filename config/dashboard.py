@@ -43,10 +43,10 @@ from monitor.admin.review.queue import queue_count
 from monitor.approxdate import ApproximateDate, Precision
 from monitor.charts import bar_chart
 from monitor.choices import ReviewState
+from monitor.labels import reviewed_models as reviewable_models
 from monitor.models import (
     DecisionAction,
     Place,
-    Reviewable,
     ReviewDecision,
     ReviewedModel,
     SummaryVersion,
@@ -107,12 +107,9 @@ def _my_records(user) -> dict[str, list]:
     (PostgreSQL), each kind's part is itself ordered and cut to the first few: read backwards
     from the ``<model>_state_updated`` index, it stops there, however many drafts there are."""
     found: dict[str, list] = {}
-    # Every reviewable kind: a court one added and a reviewer returned is one's to fix too.
-    models_by_label = {
-        model._meta.label_lower: model
-        for model in apps.get_models()
-        if issubclass(model, Reviewable)
-    }
+    # Every reviewable kind (the queue's): a court one added and a reviewer returned is one's
+    # to fix too.
+    models_by_label = {model._meta.label_lower: model for model in reviewable_models()}
     rows_by_state = {}
     newest_first, first_few = ("-updated_at", "-pk"), LIST_LIMIT * 2
     each_part_cut = connection.features.supports_slicing_ordering_in_compound
