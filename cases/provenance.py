@@ -187,27 +187,56 @@ def assess_independence(
 
     keys = {source.pk: _publisher_key(source.publisher) for source in unique}
     dependences: list[Dependence] = []
-    dependent: dict[uuid.UUID, set[uuid.UUID]] = defaultdict(set)
-    for first, second in itertools.combinations(unique, 2):
-        reason = _pair_reason(first.pk, second.pk, refs, keys, ancestors, originals)
+    paired: set[int] = set()  # the sources in a "same publisher" pair
+    dependent: list[set[int]] = [set() for _ in unique]
+    pks = [source.pk for source in unique]
+    derived = {index for index, pk in enumerate(pks) if ancestors.get(pk)}
+    for first, second in _pairs_with_a_reason(pks, keys, derived):
+        a, b = pks[first], pks[second]
+        if first in derived or second in derived:
+            reason = _pair_reason(a, b, refs, keys, ancestors, originals)
+        else:  # neither derives from anything: a pair of one publisher (what _pair_reason says)
+            reason = "publisher"
         if reason:
-            dependences.append(Dependence(refs[first.pk], refs[second.pk], reason))
-            dependent[first.pk].add(second.pk)
-            dependent[second.pk].add(first.pk)
+            dependences.append(Dependence(refs[a], refs[b], reason))
+            dependent[first].add(second)
+            dependent[second].add(first)
+            if reason == "publisher":
+                paired.update((first, second))
     # Greedy, fewest dependences first: exact when dependent sources form groups (one
     # publisher), and never wrong about "two or more", which is what the rules ask.
-    independent: list[uuid.UUID] = []
-    chosen: set[uuid.UUID] = set()
-    for pk in sorted(refs, key=lambda pk: (len(dependent[pk]), refs[pk].label)):
-        if not dependent[pk] & chosen:
-            independent.append(pk)
-            chosen.add(pk)
+    independent: list[int] = []
+    chosen: set[int] = set()
+    for index in sorted(range(len(pks)), key=lambda i: (len(dependent[i]), refs[pks[i]].label)):
+        if not dependent[index] & chosen:
+            independent.append(index)
+            chosen.add(index)
     return Independence(
         sources=tuple(refs.values()),
-        independent=tuple(refs[pk] for pk in independent),
+        independent=tuple(refs[pks[index]] for index in independent),
         dependences=tuple(dependences),
-        reasons=tuple(_group_reasons(unique, refs, keys, dependences)),
+        reasons=tuple(_group_reasons(unique, refs, keys, dependences, {pks[i] for i in paired})),
     )
+
+
+def _pairs_with_a_reason(pks, keys, derived: set[int]) -> list[tuple[int, int]]:
+    """The pairs of positions in ``pks`` that :func:`_pair_reason` may find a reason for, in
+    the order of ``itertools.combinations``: two sources of one publisher, or one of them
+    ``derived`` from something (the other, or an original they share). Every other pair has
+    none: a case citing 100 reports from 100 outlets asks about no pair, not 4,950.
+    """
+    pairs: set[tuple[int, int]] = set()
+    by_key: dict[str, list[int]] = defaultdict(list)
+    for index, pk in enumerate(pks):
+        if keys[pk]:
+            by_key[keys[pk]].append(index)
+    for members in by_key.values():
+        pairs.update(itertools.combinations(members, 2))
+    for index in derived:
+        for other in range(len(pks)):
+            if other != index:
+                pairs.add((min(index, other), max(index, other)))
+    return sorted(pairs)
 
 
 def _label_originals(ancestors, user, identities: _Identities) -> dict[uuid.UUID, str]:
@@ -239,14 +268,10 @@ def _pair_reason(a, b, refs, keys, ancestors, originals) -> str:
     return ""
 
 
-def _group_reasons(unique, refs, keys, dependences) -> list[str]:
+def _group_reasons(unique, refs, keys, dependences, paired) -> list[str]:
+    """One sentence per group of sources of one publisher (``paired``: the sources in a
+    "same publisher" pair), then the other dependences' reasons."""
     reasons: list[str] = []
-    publisher_pairs = {
-        frozenset((d.first.id, d.second.id)) for d in dependences if d.reason == "publisher"
-    }
-    # Every source in a publisher pair, once (not a scan of every pair per source: a case
-    # citing 100 reports of one NGO has 4,950 pairs).
-    paired = set().union(*publisher_pairs)
     groups: dict[str, list[uuid.UUID]] = defaultdict(list)
     for source in unique:
         if source.pk in paired:

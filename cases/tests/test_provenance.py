@@ -182,6 +182,48 @@ def test_independence_names_the_dependence(team, monitor_on_team):
     assert [d.reason for d in independence.dependences] == ["“Story” repeats “Press release”."]
 
 
+def test_independence_asks_only_pairs_that_can_depend_and_finds_what_every_pair_would(
+    team, monitor_on_team
+):
+    """The pairs looked at are those of one publisher or with a derived source: what they
+    find is what asking every pair (``_pair_reason``) finds, in the same order."""
+    import itertools
+
+    from cases.provenance import _Identities, _pair_reason, _publisher_key, derivation_ancestors
+
+    original = SourceFactory(title="Original", publisher="Wire", team=team)
+    hidden_original = SourceFactory(title="Uncited", publisher="Someone", team=team)
+    sources = [
+        SourceFactory(title=f"NGO {n}", publisher=" Rights  NGO " if n % 2 else "rights ngo")
+        for n in range(6)
+    ] + [SourceFactory(title=f"Outlet {n}", publisher=f"Outlet {n}", team=team) for n in range(5)]
+    sources += [original, SourceFactory(title="No publisher", publisher="", team=team)]
+    sources[7].derived_from.add(original)  # an outlet repeats the wire
+    sources[8].derived_from.add(hidden_original)  # two outlets share an uncited original
+    sources[9].derived_from.add(hidden_original)
+    sources[1].derived_from.add(original)  # one NGO report repeats the wire too
+
+    independence = assess_independence(sources, monitor_on_team)
+
+    identities = _Identities(monitor_on_team)
+    refs = {s.pk: identities.ref(s) for s in sources}
+    keys = {s.pk: _publisher_key(s.publisher) for s in sources}
+    ancestors = derivation_ancestors(refs)
+    originals = {hidden_original.pk: "“Uncited”", original.pk: "“Original”"}
+    expected = [
+        (refs[a.pk], refs[b.pk], reason)
+        for a, b in itertools.combinations(sources, 2)
+        if (reason := _pair_reason(a.pk, b.pk, refs, keys, ancestors, originals))
+    ]
+    found = [(d.first, d.second, d.reason) for d in independence.dependences]
+    assert found == expected
+    assert len([r for *_, r in found if r == "publisher"]) == 15  # the 6 NGO reports' pairs
+    assert any("both repeat “Uncited”" in r for *_, r in found)
+    # No publisher, Outlet 0 and 4; Outlet 1 (not the original); Outlet 2 (not 3); one NGO
+    assert independence.count == len(independence.independent) == 6
+    assert independence.reasons[0].startswith("“NGO 0”, “NGO 1”, “NGO 2”")
+
+
 # -- the demo data -------------------------------------------------------------------------------
 
 
