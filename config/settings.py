@@ -172,7 +172,8 @@ LOGOUT_REDIRECT_URL = "login"
 # The lockout check first: a locked-out username and address get no password check at all.
 AUTHENTICATION_BACKENDS = [
     "monitor.security.lockout.LockoutBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend, reading a user's permissions in one query.
+    "monitor.security.backends.PermissionBackend",
 ]
 
 PASSWORD_HASHERS = [

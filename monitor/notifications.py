@@ -100,7 +100,7 @@ def send_review_notices(decision_ids: list[str]) -> int:
         .objects.with_perm(
             "monitor.verify_record",
             include_superusers=True,
-            backend="django.contrib.auth.backends.ModelBackend",  # the one holding permissions
+            backend="monitor.security.backends.PermissionBackend",  # the one holding permissions
         )
         .filter(is_active=True)
         .exclude(email="")
