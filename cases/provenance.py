@@ -134,6 +134,8 @@ class Independence:
 
     sources: tuple[SourceRef, ...]
     independent: tuple[SourceRef, ...]  # sources independent of each other, as many as found
+    #: The named dependences: a repetition, a shared original (sources of one publisher are
+    #: one sentence of ``reasons``, not a pair each).
     dependences: tuple[Dependence, ...]
     reasons: tuple[str, ...]  # one sentence per group of dependent sources
 
@@ -186,29 +188,45 @@ def assess_independence(
     originals = _label_originals(ancestors, user, identities) if ancestors else {}
 
     keys = {source.pk: _publisher_key(source.publisher) for source in unique}
-    dependences: list[Dependence] = []
-    paired: set[int] = set()  # the sources in a "same publisher" pair
-    dependent: list[set[int]] = [set() for _ in unique]
     pks = [source.pk for source in unique]
+    # Sources of one publisher depend on each other: a group, not its n·(n-1)/2 pairs (a
+    # case citing 100 reports of one NGO).
+    by_key: dict[str, list[int]] = defaultdict(list)
+    for index, pk in enumerate(pks):
+        if keys[pk]:
+            by_key[keys[pk]].append(index)
+    group = {index: set(members) for members in by_key.values() for index in members}
     derived = {index for index, pk in enumerate(pks) if ancestors.get(pk)}
-    for first, second in _pairs_with_a_reason(pks, keys, derived):
+    # A pair with a derived source is asked (it may repeat the other, or share an original);
+    # a pair of one publisher where neither derives is "publisher", as _pair_reason says.
+    dependences: list[Dependence] = []
+    related: list[set[int]] = [set() for _ in pks]
+    paired = {
+        index
+        for members in by_key.values()
+        if len(plain := [i for i in members if i not in derived]) > 1
+        for index in plain
+    }
+    for first, second in _pairs_with_a_derived_source(len(pks), derived):
         a, b = pks[first], pks[second]
-        if first in derived or second in derived:
-            reason = _pair_reason(a, b, refs, keys, ancestors, originals)
-        else:  # neither derives from anything: a pair of one publisher (what _pair_reason says)
-            reason = "publisher"
-        if reason:
+        reason = _pair_reason(a, b, refs, keys, ancestors, originals)
+        if reason == "publisher":
+            paired.update((first, second))
+        elif reason:
             dependences.append(Dependence(refs[a], refs[b], reason))
-            dependent[first].add(second)
-            dependent[second].add(first)
-            if reason == "publisher":
-                paired.update((first, second))
+            related[first].add(second)
+            related[second].add(first)
+
+    def dependent(index: int) -> set[int]:
+        return (group[index] | related[index]) - {index} if index in group else related[index]
+
     # Greedy, fewest dependences first: exact when dependent sources form groups (one
     # publisher), and never wrong about "two or more", which is what the rules ask.
     independent: list[int] = []
     chosen: set[int] = set()
-    for index in sorted(range(len(pks)), key=lambda i: (len(dependent[i]), refs[pks[i]].label)):
-        if not dependent[index] & chosen:
+    counts = [len(dependent(index)) for index in range(len(pks))]
+    for index in sorted(range(len(pks)), key=lambda i: (counts[i], refs[pks[i]].label)):
+        if not (group.get(index, set()) | related[index]) & chosen:
             independent.append(index)
             chosen.add(index)
     return Independence(
@@ -219,23 +237,16 @@ def assess_independence(
     )
 
 
-def _pairs_with_a_reason(pks, keys, derived: set[int]) -> list[tuple[int, int]]:
-    """The pairs of positions in ``pks`` that :func:`_pair_reason` may find a reason for, in
-    the order of ``itertools.combinations``: two sources of one publisher, or one of them
-    ``derived`` from something (the other, or an original they share). Every other pair has
-    none: a case citing 100 reports from 100 outlets asks about no pair, not 4,950.
-    """
-    pairs: set[tuple[int, int]] = set()
-    by_key: dict[str, list[int]] = defaultdict(list)
-    for index, pk in enumerate(pks):
-        if keys[pk]:
-            by_key[keys[pk]].append(index)
-    for members in by_key.values():
-        pairs.update(itertools.combinations(members, 2))
-    for index in derived:
-        for other in range(len(pks)):
-            if other != index:
-                pairs.add((min(index, other), max(index, other)))
+def _pairs_with_a_derived_source(count: int, derived: set[int]) -> list[tuple[int, int]]:
+    """The pairs of positions (of ``count`` sources) with a ``derived`` source in them, in the
+    order of ``itertools.combinations``: the only pairs with a reason beyond their
+    publisher (a repetition, a shared original)."""
+    pairs = {
+        (min(index, other), max(index, other))
+        for index in derived
+        for other in range(count)
+        if other != index
+    }
     return sorted(pairs)
 
 

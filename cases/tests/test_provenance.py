@@ -182,11 +182,12 @@ def test_independence_names_the_dependence(team, monitor_on_team):
     assert [d.reason for d in independence.dependences] == ["“Story” repeats “Press release”."]
 
 
-def test_independence_asks_only_pairs_that_can_depend_and_finds_what_every_pair_would(
+def test_independence_by_publisher_groups_and_derived_pairs_finds_what_every_pair_would(
     team, monitor_on_team
 ):
-    """The pairs looked at are those of one publisher or with a derived source: what they
-    find is what asking every pair (``_pair_reason``) finds, in the same order."""
+    """Sources of one publisher are taken as a group and only pairs with a derived source are
+    asked: the independent sources, the reasons and the named dependences are what asking
+    every pair (``_pair_reason``) and choosing greedily finds."""
     import itertools
 
     from cases.provenance import _Identities, _pair_reason, _publisher_key, derivation_ancestors
@@ -198,30 +199,50 @@ def test_independence_asks_only_pairs_that_can_depend_and_finds_what_every_pair_
         for n in range(6)
     ] + [SourceFactory(title=f"Outlet {n}", publisher=f"Outlet {n}", team=team) for n in range(5)]
     sources += [original, SourceFactory(title="No publisher", publisher="", team=team)]
+    sources += [SourceFactory(title="Pair A", publisher="Pair", team=team)]
+    sources += [SourceFactory(title="Pair B", publisher="Pair", team=team)]
     sources[7].derived_from.add(original)  # an outlet repeats the wire
     sources[8].derived_from.add(hidden_original)  # two outlets share an uncited original
     sources[9].derived_from.add(hidden_original)
     sources[1].derived_from.add(original)  # one NGO report repeats the wire too
+    sources[3].derived_from.add(sources[2])  # and another repeats one of the NGO's own
+    sources[14].derived_from.add(sources[13])  # one publisher, and one repeats the other
 
     independence = assess_independence(sources, monitor_on_team)
 
+    # Every pair asked, then the greedy choice, fewest dependences first.
     identities = _Identities(monitor_on_team)
     refs = {s.pk: identities.ref(s) for s in sources}
     keys = {s.pk: _publisher_key(s.publisher) for s in sources}
     ancestors = derivation_ancestors(refs)
     originals = {hidden_original.pk: "“Uncited”", original.pk: "“Original”"}
-    expected = [
-        (refs[a.pk], refs[b.pk], reason)
+    pairs = [
+        (a.pk, b.pk, reason)
         for a, b in itertools.combinations(sources, 2)
         if (reason := _pair_reason(a.pk, b.pk, refs, keys, ancestors, originals))
     ]
-    found = [(d.first, d.second, d.reason) for d in independence.dependences]
-    assert found == expected
-    assert len([r for *_, r in found if r == "publisher"]) == 15  # the 6 NGO reports' pairs
-    assert any("both repeat “Uncited”" in r for *_, r in found)
-    # No publisher, Outlet 0 and 4; Outlet 1 (not the original); Outlet 2 (not 3); one NGO
-    assert independence.count == len(independence.independent) == 6
+    dependent = {s.pk: set() for s in sources}
+    for a, b, _reason in pairs:
+        dependent[a].add(b)
+        dependent[b].add(a)
+    chosen = []
+    for pk in sorted(refs, key=lambda pk: (len(dependent[pk]), refs[pk].label)):
+        if not dependent[pk] & set(chosen):
+            chosen.append(pk)
+
+    assert independence.independent == tuple(refs[pk] for pk in chosen)
+    named = [(refs[a], refs[b], reason) for a, b, reason in pairs if reason != "publisher"]
+    assert [(d.first, d.second, d.reason) for d in independence.dependences] == named
+    assert "“NGO 3” repeats “NGO 2”." in independence.reasons
+    assert "“Pair B” repeats “Pair A”." in independence.reasons
+    assert any("both repeat “Uncited”" in r for r in independence.reasons)
+    # Pair A and B are one publisher's, but their one pair is a repetition: no publisher
+    # sentence for them; the six NGO reports are one sentence.
+    assert not any("Pair" in r and "from" in r for r in independence.reasons)
     assert independence.reasons[0].startswith("“NGO 0”, “NGO 1”, “NGO 2”")
+    # No publisher, Outlet 0 and 4; Outlet 1 (not the original); Outlet 2 (not 3); one NGO
+    # report; Pair A or B.
+    assert independence.count == 7
 
 
 # -- the demo data -------------------------------------------------------------------------------
