@@ -97,9 +97,16 @@ def reveals_identity(user, record, *, team_ids: Collection | None = None) -> boo
 
 
 def team_ids_of(user) -> set:
-    """The ids of the teams ``user`` is a member of (none without a role)."""
+    """The ids of the teams ``user`` is a member of (none without a role).
+
+    A user authenticated by an API token had them read with the token, in the same round
+    trip (``monitor.api.authentication.token_with_user_and_roles``), as their roles were.
+    """
     if not has_role(user):
         return set()
+    known = getattr(user, "_team_ids_cache", None)
+    if known is not None:
+        return set(known)
     from monitor.models import Team
 
     return set(Team.objects.filter(members=user).values_list("pk", flat=True))

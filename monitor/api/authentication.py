@@ -10,11 +10,13 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import connections, models, router
+from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 
+from monitor.models import Team
 from monitor.models.api import TOKEN_USAGE_RESOLUTION, ApiToken, token_digest
 
 
@@ -57,11 +59,13 @@ class BearerTokenAuthentication(BaseAuthentication):
 
 
 def token_with_user_and_roles(digest: str) -> ApiToken | None:
-    """The token of ``digest`` with its user and the user's role groups, in one round trip.
+    """The token of ``digest`` with its user, the user's role groups and teams, in one round
+    trip.
 
-    Every API view asks for the user's roles (``has_role``, ``visible_to``): read with the
-    token (a UNION: the token and user's row, then one row per group name), they cost no
-    second query. ``User.roles`` then answers from what was read here.
+    Every API view asks for the user's roles (``has_role``, ``visible_to``) and most for
+    their teams (what they may see and identify): read with the token (a UNION: the token and
+    user's row, then one row per group name, one per team), they cost no second query.
+    ``User.roles`` and :func:`monitor.access.team_ids_of` then answer from what was read here.
 
     The statement is the same on every request but the digest: the ORM builds it once per
     database connection (building it took longer than running it), and each request runs it
@@ -73,7 +77,7 @@ def token_with_user_and_roles(digest: str) -> ApiToken | None:
     if compiled is None:
         compiler = _token_query(_PLACEHOLDER).query.get_compiler(using)
         sql, params = compiler.as_sql()
-        if list(params).count(_PLACEHOLDER) != 2:  # the token's row and the groups' rows
+        if list(params).count(_PLACEHOLDER) != 3:  # the token's row, the groups', the teams'
             raise AssertionError("the token look-up's parameters changed")
         fields = [column[0] for column in compiler.select[: compiler.col_count]]
         compiled = (sql, tuple(params), compiler, compiler.get_converters(fields))
@@ -88,16 +92,20 @@ def token_with_user_and_roles(digest: str) -> ApiToken | None:
     token_names = [field.attname for field in ApiToken._meta.concrete_fields]
     user_names = [field.attname for field in user_model._meta.concrete_fields]
     token = None
-    roles = set()
+    roles, teams = set(), set()
     for row in rows:
+        if row[-2] is not None:
+            roles.add(row[-2])
+            continue
         if row[-1] is not None:
-            roles.add(row[-1])
+            teams.add(row[-1])
             continue
         split = len(token_names)
         token = ApiToken.from_db(using, token_names, row[:split])
-        token.user = user_model.from_db(using, user_names, row[split:-1])
+        token.user = user_model.from_db(using, user_names, row[split:-2])
     if token is not None:
         token.user._roles_cache = roles
+        token.user._team_ids_cache = frozenset(teams)
     return token
 
 
@@ -110,10 +118,13 @@ def _token_query(digest: str):
     """The look-up of :func:`token_with_user_and_roles`, as the ORM writes it."""
     token_fields = list(ApiToken._meta.concrete_fields)
     user_fields = list(get_user_model()._meta.concrete_fields)
+    # Typed: PostgreSQL types a UNION's column pair by pair, and NULL with NULL is text.
+    no_team = Cast(models.Value(None), output_field=type(Team._meta.pk)())
     token_row = ApiToken.objects.filter(digest=digest).values_list(
         *(field.attname for field in token_fields),
         *(f"user__{field.attname}" for field in user_fields),
         models.Value(None, output_field=models.CharField()),
+        no_team,
     )
     group_rows = (
         Group.objects.filter(user__api_tokens__digest=digest)
@@ -122,9 +133,20 @@ def _token_query(digest: str):
             *(_null(field) for field in token_fields),
             *(_null(field) for field in user_fields),
             "name",
+            no_team,
         )
     )
-    return token_row.order_by().union(group_rows, all=True)
+    team_rows = (
+        Team.objects.filter(members__api_tokens__digest=digest)
+        .order_by()
+        .values_list(
+            *(_null(field) for field in token_fields),
+            *(_null(field) for field in user_fields),
+            models.Value(None, output_field=models.CharField()),
+            "pk",
+        )
+    )
+    return token_row.order_by().union(group_rows, team_rows, all=True)
 
 
 def _null(field) -> models.Value:

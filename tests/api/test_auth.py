@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from monitor.choices import Confidentiality
 from monitor.models import ApiToken
 from monitor.models.api import token_digest
 from tests.api.conftest import API
@@ -280,4 +281,38 @@ def test_a_role_taken_away_counts_at_the_next_token_request(world, monitor_on_te
     assert client.get(f"{API}/cases/{case.pk}/").status_code == 200
     monitor_on_team.groups.clear()
     # Signed in still, but without a role nothing is visible: the roles were read again.
+    assert client.get(f"{API}/cases/{case.pk}/").status_code == 404
+
+
+def test_a_token_request_reads_the_users_teams_with_the_token(world, monitor_on_team, team):
+    """The teams (what a reader may see and identify) come with the token's one round trip:
+    a case of the team is read with no query of its own for the user's teams."""
+    secret = issue(monitor_on_team)["token"]
+    client = bearer(secret)
+    case = world["case"]
+    assert client.get(f"{API}/cases/{case.pk}/").status_code == 200
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(f"{API}/cases/{case.pk}/").status_code == 200
+    statements = [query["sql"] for query in captured.captured_queries]
+    credential = [sql for sql in statements if "monitor_apitoken" in sql]
+    assert len(credential) == 1 and "monitor_team_members" in credential[0], credential
+    teams_alone = [
+        sql
+        for sql in statements
+        if sql.startswith('SELECT "monitor_team"."id"') and "monitor_apitoken" not in sql
+    ]
+    assert not teams_alone
+
+
+def test_a_team_taken_away_counts_at_the_next_token_request(monitor_on_team, team):
+    """Nothing read with the token is kept: out of the team, its strict case (beyond the
+    monitor's clearance) is gone at the next request."""
+    from tests.factories import CaseFactory
+
+    case = CaseFactory(team=team, confidentiality=Confidentiality.STRICT)
+    assert monitor_on_team.clearance < Confidentiality.STRICT
+    secret = issue(monitor_on_team)["token"]
+    client = bearer(secret)
+    assert client.get(f"{API}/cases/{case.pk}/").status_code == 200
+    team.members.remove(monitor_on_team)
     assert client.get(f"{API}/cases/{case.pk}/").status_code == 404
