@@ -231,3 +231,26 @@ def test_the_dashboard_lists_no_release_of_a_case_the_reader_may_not_see(
     response = client.get(reverse("dashboard"))
     assert response.context["upcoming"] == [] and response.context["overdue"] == []
     assert b"Expected release" not in response.content
+
+
+def test_a_detention_moved_by_a_person_merge_keeps_its_dates(team):
+    """A merge moves the duplicate's detentions to the survivor (saving each detention, not
+    its steps): the stored dates stay those of its steps, and again after the unmerge."""
+    from monitor.choices import Role
+    from people.services import person_merge, person_unmerge
+    from tests.factories import PersonFactory, UserFactory
+
+    coordinator = UserFactory(role=Role.COORDINATOR, clearance=Confidentiality.STRICT)
+    survivor, duplicate = PersonFactory(team=team), PersonFactory(team=team)
+    detention = DetentionFactory(case=CaseFactory(team=team), person=duplicate)
+    DetentionStepFactory(detention=detention, kind=StepKind.ARRESTED, date="2022-01-10")
+    DetentionStepFactory(
+        detention=detention, kind=StepKind.SENTENCED, date="2022-06-15", sentence_months=48
+    )
+    person_merge(actor=coordinator, survivor=survivor, duplicate=duplicate, reason="Same man")
+    assert Detention._base_manager.get(pk=detention.pk).person_id == survivor.pk
+    assert_kept(detention, (D(2026, 6, 15), D(2026, 6, 15)))
+    duplicate.refresh_from_db()
+    person_unmerge(actor=coordinator, duplicate=duplicate, reason="Two brothers after all")
+    assert Detention._base_manager.get(pk=detention.pk).person_id == duplicate.pk
+    assert_kept(detention, (D(2026, 6, 15), D(2026, 6, 15)))

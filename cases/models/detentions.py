@@ -117,11 +117,18 @@ class Detention(AuditedModel):
         # The release dates are written by cases.deadlines.release_refresh alone, whenever a
         # step is saved: a copy of the detention read before that (a form, another request)
         # must not put its old dates back when it is saved.
-        if not self._state.adding and kwargs.get("update_fields") is None:
+        if (
+            not self._state.adding
+            and kwargs.get("update_fields") is None
+            and not kwargs.get("force_insert")
+        ):
+            deferred = self.get_deferred_fields()  # as Django does: what was loaded
             kwargs["update_fields"] = [
                 field.name
                 for field in self._meta.concrete_fields
-                if not field.primary_key and field.name not in self.RELEASE_FIELDS
+                if not field.primary_key
+                and field.name not in self.RELEASE_FIELDS
+                and field.attname not in deferred
             ]
         return super().save(*args, **kwargs)
 
