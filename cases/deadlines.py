@@ -43,6 +43,7 @@ from monitor.access import reveals_identity
 from monitor.approxdate import ApproximateDate, Precision, overlaps
 from monitor.choices import Confidentiality
 from monitor.selectors import visible_prefetch
+from monitor.write_batch import open_batch
 from people.models import Person
 
 #: Steps after which nobody is waiting for a release.
@@ -325,25 +326,44 @@ def release_refresh(detention_id, *, detention: Detention | None = None) -> None
     window with an indexed range query instead of working out every sentenced detention.
 
     Called on every save of a step (``cases.apps``: add, edit, archive, restore, claim status,
-    import, admin — each goes through ``DetentionStep.save``), in that save's transaction.
-    The dates are bookkeeping derived from the steps, whose own history records the change:
-    written without a history row or a new version of the detention (its ETag, its review
-    fingerprint and the editors it counts stay those of what people changed), and left out of
-    the detention's own saves (``Detention.save``) so that a copy read earlier cannot put
-    back old dates. ``detention``: an instance in memory to bring up to date as well.
+    import, admin — each goes through ``DetentionStep.save``), in that save's transaction;
+    inside a write batch (an import's chunk), once for every detention touched, at the end of
+    the batch (``monitor.write_batch``), still in its transaction. The dates are bookkeeping
+    derived from the steps, whose own history records the change: written without a history
+    row or a new version of the detention (its ETag, its review fingerprint and the editors
+    it counts stay those of what people changed), and left out of the detention's own saves
+    (``Detention.save``) so that a copy read earlier cannot put back old dates.
+    ``detention``: an instance in memory to bring up to date as well.
     """
-    steps = DetentionStep._base_manager.filter(detention_id=detention_id, archived_at__isnull=True)
-    release = release_of_steps(Detention.order_steps(steps))
-    dates = {
-        "release_first": release.first if release else None,
-        "release_last": release.last if release else None,
-    }
-    # A plain UPDATE of the base manager's rows (no history: bookkeeping columns, like the
-    # review queue's ``queued_at``).
-    Detention._base_manager.filter(pk=detention_id).update(**dates)
+    batch = open_batch()
+    if batch is not None:
+        batch.defer(release_store, detention_id)
+        return
+    first, last = release_store({detention_id})[detention_id]
     if detention is not None:
-        for name, value in dates.items():
-            setattr(detention, name, value)
+        detention.release_first, detention.release_last = first, last
+
+
+def release_store(detention_ids) -> dict:
+    """Work out and store the release dates of ``detention_ids`` (see :func:`release_refresh`):
+    one query for their current steps, one UPDATE per pair of dates found. Returns them."""
+    return _store_releases(Detention, DetentionStep, detention_ids)
+
+
+def _store_releases(detentions, steps, detention_ids) -> dict:
+    found: dict = {pk: [] for pk in detention_ids}
+    for step in steps._base_manager.filter(detention_id__in=found, archived_at__isnull=True):
+        found[step.detention_id].append(step)
+    dates, pairs = {}, {}
+    for pk, its_steps in found.items():
+        release = release_of_steps(Detention.order_steps(its_steps))
+        dates[pk] = (release.first, release.last) if release else (None, None)
+        pairs.setdefault(dates[pk], []).append(pk)
+    for (first, last), pks in pairs.items():
+        # A plain UPDATE of the base manager's rows (no history: bookkeeping columns, like
+        # the review queue's ``queued_at``).
+        detentions._base_manager.filter(pk__in=pks).update(release_first=first, release_last=last)
+    return dates
 
 
 def release_fill(apps, *, chunk: int = 2000) -> None:
@@ -353,28 +373,21 @@ def release_fill(apps, *, chunk: int = 2000) -> None:
     Set-based: the detentions with a term are read a chunk at a time with their steps, and
     written with one UPDATE per pair of dates found in the chunk; every other one has none.
     """
-    detentions = apps.get_model("cases", "Detention")._base_manager
-    steps = apps.get_model("cases", "DetentionStep")._base_manager
-    detentions.filter(release_first__isnull=False).update(release_first=None, release_last=None)
-    current = steps.filter(archived_at__isnull=True)
+    detentions = apps.get_model("cases", "Detention")
+    steps = apps.get_model("cases", "DetentionStep")
+    detentions._base_manager.filter(release_first__isnull=False).update(
+        release_first=None, release_last=None
+    )
     termed = list(
-        current.filter(kind__in=SENTENCE_KINDS, sentence_months__gt=0)
+        steps._base_manager.filter(
+            archived_at__isnull=True, kind__in=SENTENCE_KINDS, sentence_months__gt=0
+        )
         .order_by("detention_id")
         .values_list("detention_id", flat=True)
         .distinct()
     )
     for index in range(0, len(termed), chunk):
-        ids = termed[index : index + chunk]
-        found: dict = {pk: [] for pk in ids}
-        for step in current.filter(detention_id__in=ids):
-            found[step.detention_id].append(step)
-        pairs: dict = {}
-        for pk, its_steps in found.items():
-            release = release_of_steps(Detention.order_steps(its_steps))
-            if release is not None:
-                pairs.setdefault((release.first, release.last), []).append(pk)
-        for (first, last), pks in pairs.items():
-            detentions.filter(pk__in=pks).update(release_first=first, release_last=last)
+        _store_releases(detentions, steps, termed[index : index + chunk])
 
 
 def add_months(

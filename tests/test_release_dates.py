@@ -254,3 +254,39 @@ def test_a_detention_moved_by_a_person_merge_keeps_its_dates(team):
     person_unmerge(actor=coordinator, duplicate=duplicate, reason="Two brothers after all")
     assert Detention._base_manager.get(pk=detention.pk).person_id == duplicate.pk
     assert_kept(detention, (D(2026, 6, 15), D(2026, 6, 15)))
+
+
+def test_in_a_write_batch_the_dates_are_stored_once_at_its_end(detention, monitor_on_team):
+    """An import's chunk (``monitor.write_batch``): the dates of every detention whose steps
+    it changed are stored at the end of the batch, in its transaction, by the same rule; a
+    row that failed leaves nothing to store."""
+    from django.db import transaction
+
+    from monitor.write_batch import write_batch
+
+    other = DetentionFactory(case=detention.case)
+    DetentionStepFactory(detention=other, kind=StepKind.ARRESTED, date="2023-01-05")
+    with transaction.atomic(), write_batch(monitor_on_team) as batch:
+        detention_steps_record(
+            actor=monitor_on_team,
+            detention=detention,
+            steps=[
+                StepInput(
+                    step=DetentionStep(
+                        kind=StepKind.SENTENCED, date="2023-11-20", sentence_months=30
+                    )
+                )
+            ],
+        )
+        assert stored(detention) == (None, None)  # left to the end of the batch
+        try:
+            with transaction.atomic(), batch.part():
+                sentence = DetentionStep(kind=StepKind.SENTENCED, date="2023-12", sentence_months=6)
+                detention_steps_record(
+                    actor=monitor_on_team, detention=other, steps=[StepInput(step=sentence)]
+                )
+                raise RuntimeError("the row fails after its step was saved")
+        except RuntimeError:
+            pass
+    assert_kept(detention, (D(2026, 5, 20), D(2026, 5, 20)))
+    assert_kept(other, (None, None))
