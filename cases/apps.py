@@ -32,6 +32,8 @@ class CasesConfig(AppConfig):
 
         from cases import pickers  # noqa: F401 (the forms' pickers register)
         from cases.counts import REGISTER_PER_MONTH, REGISTER_PER_MONTH_MODELS
+        from cases.deadlines import release_refresh
+        from cases.models import DetentionStep
         from cases.views import sections
         from monitor.summaries import receiver_for
 
@@ -47,3 +49,14 @@ class CasesConfig(AppConfig):
                     weak=False,
                     dispatch_uid=f"cases.register_per_month.{model._meta.label_lower}",
                 )
+        # A detention's stored release dates (cases.deadlines.release_refresh) follow its
+        # steps: every save of a step (add, edit, archive, restore, claim status, import,
+        # admin) goes through DetentionStep.save, so this is the one place that keeps them.
+
+        def step_saved(sender, instance, **kwargs) -> None:
+            cached = instance._state.fields_cache.get("detention")  # the caller's copy
+            release_refresh(instance.detention_id, detention=cached)
+
+        post_save.connect(
+            step_saved, sender=DetentionStep, weak=False, dispatch_uid="cases.release_refresh"
+        )

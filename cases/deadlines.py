@@ -26,6 +26,7 @@ from __future__ import annotations
 import calendar
 import datetime
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -42,6 +43,7 @@ from monitor.access import reveals_identity
 from monitor.approxdate import ApproximateDate, Precision, overlaps
 from monitor.choices import Confidentiality
 from monitor.selectors import visible_prefetch
+from monitor.write_batch import open_batch
 from people.models import Person
 
 #: Steps after which nobody is waiting for a release.
@@ -291,7 +293,13 @@ def expected_release(detention: Detention) -> ExpectedRelease | None:
     person may be due out earlier; the date is a date to watch, not a legal computation.
     Uses prefetched steps when present.
     """
-    steps = detention.ordered_steps()
+    return release_of_steps(detention.ordered_steps())
+
+
+def release_of_steps(steps: Sequence) -> ExpectedRelease | None:
+    """:func:`expected_release` of a detention whose current (not archived) steps are
+    ``steps``, in the order they happened (:meth:`Detention.ordered_steps`): the one rule,
+    also asked by :func:`release_refresh` and the migration that filled the stored dates."""
     if not steps or steps[-1].kind in ENDED:
         return None
     with_term = [
@@ -310,6 +318,76 @@ def expected_release(detention: Detention) -> ExpectedRelease | None:
             start = sentences[-1].date
     when, first, last = add_months(start, term.sentence_months)
     return ExpectedRelease(when=when, first=first, last=last, step=term)
+
+
+def release_refresh(detention_id, *, detention: Detention | None = None) -> None:
+    """Store :func:`expected_release`'s first and last possible day on the detention
+    (``Detention.release_first`` / ``release_last``), so that lists find the releases in a
+    window with an indexed range query instead of working out every sentenced detention.
+
+    Called on every save of a step (``cases.apps``: add, edit, archive, restore, claim status,
+    import, admin — each goes through ``DetentionStep.save``), in that save's transaction;
+    inside a write batch (an import's chunk), once for every detention touched, at the end of
+    the batch (``monitor.write_batch``), still in its transaction. The dates are bookkeeping
+    derived from the steps, whose own history records the change: written without a history
+    row or a new version of the detention (its ETag, its review fingerprint and the editors
+    it counts stay those of what people changed), and left out of the detention's own saves
+    (``Detention.save``) so that a copy read earlier cannot put back old dates.
+    ``detention``: an instance in memory to bring up to date as well.
+    """
+    batch = open_batch()
+    if batch is not None:
+        batch.defer(release_store, detention_id)
+        return
+    first, last = release_store({detention_id})[detention_id]
+    if detention is not None:
+        detention.release_first, detention.release_last = first, last
+
+
+def release_store(detention_ids) -> dict:
+    """Work out and store the release dates of ``detention_ids`` (see :func:`release_refresh`):
+    one query for their current steps, one UPDATE per pair of dates found. Returns them."""
+    return _store_releases(Detention, DetentionStep, detention_ids)
+
+
+def _store_releases(detentions, steps, detention_ids) -> dict:
+    found: dict = {pk: [] for pk in detention_ids}
+    for step in steps._base_manager.filter(detention_id__in=found, archived_at__isnull=True):
+        found[step.detention_id].append(step)
+    dates, pairs = {}, {}
+    for pk, its_steps in found.items():
+        release = release_of_steps(Detention.order_steps(its_steps))
+        dates[pk] = (release.first, release.last) if release else (None, None)
+        pairs.setdefault(dates[pk], []).append(pk)
+    for (first, last), pks in pairs.items():
+        # A plain UPDATE of the base manager's rows (no history: bookkeeping columns, like
+        # the review queue's ``queued_at``).
+        detentions._base_manager.filter(pk__in=pks).update(release_first=first, release_last=last)
+    return dates
+
+
+def release_fill(apps, *, chunk: int = 2000) -> None:
+    """Store every detention's release dates (what :func:`release_refresh` keeps) by the same
+    rule: for the migration that added them, given its ``apps``, and for the benchmark's seed.
+
+    Set-based: the detentions with a term are read a chunk at a time with their steps, and
+    written with one UPDATE per pair of dates found in the chunk; every other one has none.
+    """
+    detentions = apps.get_model("cases", "Detention")
+    steps = apps.get_model("cases", "DetentionStep")
+    detentions._base_manager.filter(release_first__isnull=False).update(
+        release_first=None, release_last=None
+    )
+    termed = list(
+        steps._base_manager.filter(
+            archived_at__isnull=True, kind__in=SENTENCE_KINDS, sentence_months__gt=0
+        )
+        .order_by("detention_id")
+        .values_list("detention_id", flat=True)
+        .distinct()
+    )
+    for index in range(0, len(termed), chunk):
+        _store_releases(detentions, steps, termed[index : index + chunk])
 
 
 def add_months(
@@ -343,72 +421,15 @@ def _shift(day: datetime.date, months: int) -> datetime.date:
 
 
 def _release_window_q(start, end) -> models.Q:
-    """A pre-filter in SQL: detentions whose expected release *may* fall in [start, end].
-
-    It keeps a superset of what :func:`expected_release` finds in the window, so that a
-    register of 100,000 cases does not load every sentenced detention into Python on every
-    dashboard: the term step T (months m) counts from a sentence S no later than T, so the
-    release's last day is at most ``T.date_end + m`` and its first day at least
-    ``S.date + m`` for some sentence-kind step S. Detentions whose latest step is a release
-    or a death are left out by the caller (``with_status``). The exact rule stays in Python.
-    """
-    terms = DetentionStep.objects.filter(
-        detention=models.OuterRef("pk"),
-        archived_at__isnull=True,
-        kind__in=SENTENCE_KINDS,
-        sentence_months__gt=0,
-    )
-    condition = models.Q(models.Exists(terms))
+    """Detentions whose expected release may fall in [start, end] (either bound may be None):
+    the stored first and last possible day (``release_refresh``), an indexed range. None
+    stored: no expected release (no term, a life sentence, released or dead)."""
+    condition = models.Q(release_first__isnull=False)
     if start is not None:
-        condition &= models.Q(
-            models.Exists(
-                terms.alias(last=_plus_months("date_end", "sentence_months")).filter(
-                    last__gte=start
-                )
-            )
-        )
+        condition &= models.Q(release_last__gte=start)
     if end is not None:
-        sentences = DetentionStep.objects.filter(
-            detention=models.OuterRef("detention"),
-            archived_at__isnull=True,
-            kind__in=SENTENCE_KINDS,
-        ).alias(first=_plus_months("date", models.OuterRef("sentence_months"), slack_days=3))
-        condition &= models.Q(
-            models.Exists(terms.filter(models.Exists(sentences.filter(first__lte=end))))
-        )
+        condition &= models.Q(release_first__lte=end)
     return condition
-
-
-def _plus_months(date_field: str, months, *, slack_days: int = 0) -> _PlusMonths:
-    """``date + months`` in SQL: PostgreSQL clamps to the month's last day like
-    :func:`_shift`; SQLite's ``date()`` rolls over into the next month (a later day), so a
-    lower bound there takes ``slack_days`` off."""
-    months = models.F(months) if isinstance(months, str) else months
-    return _PlusMonths(models.F(date_field), months, slack_days=slack_days)
-
-
-class _PlusMonths(models.Func):
-    output_field = models.DateField()
-
-    def __init__(self, *expressions, slack_days: int = 0, **extra):
-        super().__init__(*expressions, **extra)
-        self.slack_days = slack_days
-
-    def _parts(self, compiler):
-        date_sql, date_params = compiler.compile(self.source_expressions[0])
-        months_sql, months_params = compiler.compile(self.source_expressions[1])
-        return date_sql, months_sql, (*date_params, *months_params)
-
-    def as_sql(self, compiler, connection, **extra):
-        date_sql, months_sql, params = self._parts(compiler)
-        return f"(({date_sql}) + make_interval(months => ({months_sql})::int))::date", params
-
-    def as_sqlite(self, compiler, connection, **extra):
-        date_sql, months_sql, params = self._parts(compiler)
-        return (
-            f"date({date_sql}, '+' || ({months_sql}) || ' months', '-{int(self.slack_days)} days')",
-            params,
-        )
 
 
 def _release_items(user, start, end, *, today) -> list[Deadline]:
@@ -416,9 +437,6 @@ def _release_items(user, start, end, *, today) -> list[Deadline]:
         Detention.objects.visible_to(user)
         .filter(archived_at__isnull=True, case__archived_at__isnull=True)
         .filter(_release_window_q(start, end))
-        # Released or dead: no expected release (``expected_release`` says the same).
-        .with_status()
-        .exclude(latest_step_kind__in=ENDED)
         .select_related("case", "person")
         .prefetch_related(
             visible_prefetch(

@@ -113,17 +113,18 @@ def _my_records(user) -> dict[str, list]:
     rows_by_state = {}
     newest_first, first_few = ("-updated_at", "-pk"), LIST_LIMIT * 2
     each_part_cut = connection.features.supports_slicing_ordering_in_compound
+    # Each kind's records of mine, built once and narrowed to each state.
+    mine = []
+    for label, model in models_by_label.items():
+        edited = model.history.filter(history_user=user).values("id")
+        mine.append(
+            model.objects.visible_to(user)
+            .filter(Q(created_by=user) | Q(pk__in=edited), archived_at__isnull=True)
+            .annotate(record_kind=Value(label, output_field=CharField()))
+            .values("record_kind", "pk", "updated_at")
+        )
     for state in (ReviewState.DRAFT, ReviewState.RETURNED):
-        parts = []
-        for label, model in models_by_label.items():
-            edited = model.history.filter(history_user=user).values("id")
-            parts.append(
-                model.objects.visible_to(user)
-                .filter(review_state=state, archived_at__isnull=True)
-                .filter(Q(created_by=user) | Q(pk__in=edited))
-                .annotate(record_kind=Value(label, output_field=CharField()))
-                .values("record_kind", "pk", "updated_at")
-            )
+        parts = [part.filter(review_state=state) for part in mine]
         if each_part_cut:
             parts = [part.order_by(*newest_first)[:first_few] for part in parts]
         else:
@@ -220,6 +221,18 @@ def _recent_changes(user) -> list[dict]:
 # -- chart -----------------------------------------------------------------------------------------
 
 
+class ChartFilterSet(CaseFilterSet):
+    """The case list's event and place filters (the same visible choices, the same rules,
+    archived cases left out by default), and the dates its ``filter_queryset`` reads, left
+    empty: the chart asks for nothing else, and each of the list's other filters would make
+    its field and its visible queryset on every dashboard."""
+
+
+ChartFilterSet.base_filters = {
+    name: CaseFilterSet.base_filters[name] for name in ("event", "place", "date_from", "date_to")
+}
+
+
 def _chart(request) -> dict:
     """Detentions (arrest steps) and allegations per month in the cases of an event or place.
 
@@ -230,7 +243,7 @@ def _chart(request) -> dict:
     """
     user = request.user
     data = {key: request.GET[key] for key in ("event", "place") if request.GET.get(key)}
-    filterset = CaseFilterSet(data, queryset=Case.objects.visible_to(user), request=request)
+    filterset = ChartFilterSet(data, queryset=Case.objects.visible_to(user), request=request)
     form = filterset.form
     form.fields["event"].label = _("Event")
     form.fields["event"].empty_label = _("All events")
@@ -248,11 +261,13 @@ def _chart(request) -> dict:
     # does. The place is the record's own where it has one (an arrest in Khorog, in a case
     # about all of GBAO), else its case's places.
     place = filterset.form.cleaned_data.get("place")
-    cases = CaseFilterSet(
-        {"event": data["event"]} if "event" in data else {},
-        queryset=Case.objects.visible_to(user),
-        request=request,
-    ).qs.values("pk")
+    if "place" in data:  # the cases of the event alone: the place is applied per record
+        filterset = ChartFilterSet(
+            {"event": data["event"]} if "event" in data else {},
+            queryset=Case.objects.visible_to(user),
+            request=request,
+        )
+    cases = filterset.qs.values("pk")
     arrests = DetentionStep.objects.visible_to(user).filter(
         kind=StepKind.ARRESTED,
         archived_at__isnull=True,

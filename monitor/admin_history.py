@@ -27,9 +27,21 @@ from monitor.labels import can_label, labelled, safe_label, visible
 #: Bookkeeping every save changes, or shown in the entry itself (who, when); and the search
 #: keys folded from fields that are compared themselves (a name's, a case's text).
 #: Not shown as changes: bookkeeping (``queued_at``/``queued_by`` repeat the review decisions,
-#: which the record's decisions list shows).
+#: which the record's decisions list shows; a detention's ``release_first``/``release_last``
+#: are worked out from its steps, whose own history shows the change).
 SKIPPED = frozenset(
-    {"id", "version", "created_at", "updated_at", "created_by", "folded", "queued_at", "queued_by"}
+    {
+        "id",
+        "version",
+        "created_at",
+        "updated_at",
+        "created_by",
+        "folded",
+        "queued_at",
+        "queued_by",
+        "release_first",
+        "release_last",
+    }
 )
 EMPTY = "—"
 NOT_VISIBLE = _("(a record you cannot see)")

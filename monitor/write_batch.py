@@ -107,6 +107,7 @@ class WriteBatch:
         self.uniques: set[tuple] = set()
         self.history: dict[int, tuple] = {}
         self._history_numbers = itertools.count()
+        self.deferred: dict[Callable, set] = {}
         self._journal: list[tuple[set | dict, object]] | None = None
 
     # -- what the batch knows -----------------------------------------------------------------
@@ -134,6 +135,12 @@ class WriteBatch:
             self._remember(self.created, _key(record))
         model = type(record)
         self._remember(self.pending.setdefault(model, set()), record.pk)
+
+    def defer(self, work: Callable[[set], None], item) -> None:
+        """Leave ``work`` to the end of the batch, done once for every ``item`` given
+        (bookkeeping a save keeps up to date, such as a detention's release dates after a
+        step: ``cases.deadlines``), in the same transaction; forgotten with a failed part."""
+        self._remember(self.deferred.setdefault(work, set()), item)
 
     def in_team(self, team_id) -> bool:
         if team_id not in self.teams:
@@ -295,7 +302,11 @@ class WriteBatch:
 
     def close(self) -> None:
         """Every record saved in the batch is still visible to the actor, or BatchRefused;
-        the history rows kept are inserted first."""
+        the history rows kept are inserted first, after the work left to the end."""
+        for work, items in list(self.deferred.items()):
+            if items:
+                work(set(items))
+        self.deferred.clear()
         self.flush_history()
         for model, pks in self.pending.items():
             if not pks:
@@ -401,6 +412,11 @@ def _equal(value, wanted) -> bool:
     if not isinstance(wanted, plain + _ORDERED):
         raise _Unreadable
     return value == wanted
+
+
+def open_batch() -> WriteBatch | None:
+    """The batch open in this context, whoever its actor (None outside one)."""
+    return _current.get()
 
 
 @contextlib.contextmanager

@@ -60,13 +60,41 @@ class Detention(AuditedModel):
         help_text=_("Where that is what is known: how long the person was held, in hours."),
     )
     description = models.TextField(_("description"), blank=True)
+    # Bookkeeping, derived from the steps by the one rule (cases.deadlines.expected_release)
+    # and kept by cases.deadlines.release_refresh on every save of a step: the first and last
+    # day the sentence may end, so that lists find a window's releases through an index.
+    release_first = models.DateField(
+        _("expected release from"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("Worked out from the steps: the first day the sentence may end."),
+    )
+    release_last = models.DateField(
+        _("expected release until"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("Worked out from the steps: the last day the sentence may end."),
+    )
 
     objects = DetentionQuerySet.as_manager()
+
+    #: Kept by ``cases.deadlines.release_refresh`` alone (see :meth:`save`).
+    RELEASE_FIELDS = ("release_first", "release_last")
 
     class Meta:
         verbose_name = _("detention")
         verbose_name_plural = _("detentions")
         ordering = ["case", "created_at"]
+        indexes = [
+            # The releases in a window (the dashboard, the reminders, the calendar feed).
+            models.Index(
+                fields=["release_first", "release_last"],
+                name="cases_detention_release",
+                condition=models.Q(release_first__isnull=False),
+            ),
+        ]
 
     def __str__(self) -> str:
         return _("Detention of %(person)s") % {"person": self.person}
@@ -85,9 +113,33 @@ class Detention(AuditedModel):
                 {"group": _("A detainee is named from a group detention of the same case.")}
             )
 
+    def save(self, *args, **kwargs):
+        # The release dates are written by cases.deadlines.release_refresh alone, whenever a
+        # step is saved: a copy of the detention read before that (a form, another request)
+        # must not put its old dates back when it is saved.
+        if (
+            not self._state.adding
+            and kwargs.get("update_fields") is None
+            and not kwargs.get("force_insert")
+        ):
+            deferred = self.get_deferred_fields()  # as Django does: what was loaded
+            kwargs["update_fields"] = [
+                field.name
+                for field in self._meta.concrete_fields
+                if not field.primary_key
+                and field.name not in self.RELEASE_FIELDS
+                and field.attname not in deferred
+            ]
+        return super().save(*args, **kwargs)
+
     def ordered_steps(self) -> list[DetentionStep]:
         """Steps in the order they happened (uses prefetched steps when present)."""
-        steps = [step for step in self.steps.all() if step.archived_at is None]
+        return self.order_steps(self.steps.all())
+
+    @staticmethod
+    def order_steps(steps) -> list[DetentionStep]:
+        """The current (not archived) ones of ``steps``, in the order they happened."""
+        steps = [step for step in steps if step.archived_at is None]
         return sorted(steps, key=lambda step: (step.date.sort_key(), step.created_at))
 
     @property

@@ -17,16 +17,19 @@ Per case: a victim and a witness (one witness in five protected), each with a La
 Cyrillic name variant from a pool of Tajik names (the folded key computed by
 ``people.folding``, as the app would); the two linked to the case; one or two allegations;
 a detention with two or three dated steps; two citations (of the case and of its first
-allegation) to a pool of sources. Confidentiality, team and review state vary so that
-visibility and the review queue have real work to do.
+allegation) to a pool of sources; each detention's stored release dates worked out by the
+product's own function (``cases.deadlines.release_fill``). Confidentiality, team and review
+state vary so that visibility and the review queue have real work to do.
 """
 
 from __future__ import annotations
 
 import itertools
 
+from django.apps import apps
 from django.db import connection, transaction
 
+from cases.deadlines import release_fill
 from people.folding import fold_name
 from tests.bench.databases import is_bench_database
 
@@ -328,6 +331,9 @@ def seed_cases(cases: int, base: dict) -> None:
         for statement in steps:
             cursor.execute(statement)
         _big_case(cursor, base, size)
+        # Each detention's stored release dates, as the product keeps them: the product's own
+        # rule, in set-based UPDATEs (cases.deadlines.release_fill, as its migration does).
+        release_fill(apps)
         cursor.execute("DROP TABLE bench_names")
         cursor.execute("ANALYZE")
 
