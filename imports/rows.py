@@ -530,7 +530,9 @@ def _record_detention(job, plan, lookups, reason, previous) -> Recorded:
         _update_steps(case, plan, previous, actor, reason)
         return Recorded(RowOutcome.UPDATED, case=case, version=case.version)
     source = _row_source(job, plan, lookups, reason)
-    person = parsed.get("person") or _new_person(job, plan, actor, reason)
+    person, names = parsed.get("person"), []
+    if person is None:
+        person, names = _new_person(job, plan, actor, reason)
     detention = Detention(person=person, description=summary)
     steps = []
     if parsed["arrest"]:
@@ -598,7 +600,9 @@ def _record_detention(job, plan, lookups, reason, previous) -> Recorded:
     if source is not None:
         citation_add(record=detention, source=source, actor=actor)
     if parsed.get("person") is None:
+        # Last, once nothing of the row can be refused any more (its savepoint undoes it all).
         lookups.remember_person(parsed["name"], person)
+        lookups.remember_names(person, names)
     return Recorded(
         RowOutcome.CREATED,
         case=case,
@@ -612,9 +616,9 @@ def _is_cyrillic(text: str) -> bool:
     return any("\u0400" <= char <= "\u04ff" for char in text)
 
 
-def _new_person(job: ImportJob, plan: RowPlan, actor, reason: str) -> Person:
+def _new_person(job: ImportJob, plan: RowPlan, actor, reason: str) -> tuple[Person, list]:
     """The row's person, new to the register: its name, other spellings and year of birth,
-    seen like the case (its team, its level)."""
+    seen like the case (its team, its level); with its names as saved."""
     name = plan.parsed["name"]
     names = [PersonName(full_name=name, kind=NameKind.OFFICIAL, is_primary=True)]
     primary_cyrillic = _is_cyrillic(name)
@@ -630,7 +634,7 @@ def _new_person(job: ImportJob, plan: RowPlan, actor, reason: str) -> Person:
     person = Person(
         team=job.team, confidentiality=job.confidentiality, birth_date=plan.parsed.get("birth")
     )
-    return person_create(actor=actor, person=person, names=names, reason=reason)
+    return person_create(actor=actor, person=person, names=names, reason=reason), names
 
 
 def _event_title(plan: RowPlan) -> str:
@@ -720,6 +724,8 @@ def _record_event(job, plan, lookups, reason, previous) -> Recorded:
             reason=reason,
         )
     event.refresh_from_db(fields=["version"])
+    if any(person is None for _name, person in parsed["persons"]):
+        lookups.forget_names()  # new persons, named by the case's service: read them again
     return Recorded(RowOutcome.CREATED, event=event, case=case, version=event.version)
 
 
