@@ -378,7 +378,7 @@ def test_a_later_row_finds_the_person_an_earlier_row_of_its_chunk_recorded(
     again = ["Rustam Jumayev", "1985", "13.05.2023", "Хорог", "СИЗО №1", "307", ""]
     others = [[person_name(n), "1985", "12.05.2023", "Хорог", "СИЗО №1", "307", ""]
               for n in range(services.CHUNK_ROWS)]  # fmt: skip
-    cells = [first, again, *others, again[:2] + ["14.05.2023", *again[3:]]]
+    cells = [first, again, *others, [*again[:2], "14.05.2023", *again[3:]]]
     job = services.import_upload(
         actor=monitor_on_team, uploaded_file=upload(csv_bytes(cells)), team=team
     )
