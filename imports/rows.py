@@ -9,6 +9,7 @@ writes only through ``cases.services``, ``people.services``, ``sources.services`
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import itertools
 import json
@@ -17,6 +18,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from cases.choices import CaseType, FigureKind, FigureQualifier, StepKind
@@ -109,7 +111,13 @@ class RowPlan:
 
 
 def _labels(kind: str) -> dict[str, str]:
-    return {f.code: str(f.label) for f in fields_of(kind)}
+    """The fields' labels in the language active now (asked twice a row: kept per language)."""
+    return dict(_labels_in(kind, get_language()))
+
+
+@functools.lru_cache(maxsize=64)
+def _labels_in(kind: str, language: str | None) -> tuple[tuple[str, str], ...]:
+    return tuple((f.code, str(f.label)) for f in fields_of(kind))
 
 
 def row_values(job: ImportJob, cells: list[str]) -> dict[str, str]:
