@@ -307,7 +307,8 @@ def _candidates(queries: Sequence[Sequence[str]], user) -> list[tuple]:
     (:func:`people.selectors.visible_names` on those few names, not on the register): the
     database work is bounded whatever the register's size. A patronymic is not required in
     the first stage (the scorer leaves it out unless both names have one). SQLite: every
-    visible name (no trigram index there; rapidfuzz scores them in C).
+    visible name (no trigram index there; rapidfuzz scores them in C); for many queries in a
+    row (an import's chunk), read once into a :class:`NameIndex` instead.
     """
     names = visible_names(user)
     if connection.vendor != "postgresql":
