@@ -13,12 +13,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django.db.models import QuerySet
 from django.db.models.functions import Lower
 
 from cases.services import case_reference_next
 from monitor.choices import Vocabulary
 from monitor.models import Place, Term
-from people.matching import match_persons
+from people.matching import NameIndex, match_persons, name_index
 from people.models import Person
 from people.selectors import visible_persons
 from people.services import normalize_typed_name
@@ -39,13 +40,17 @@ class PersonMatch:
     score: float = 0.0
 
 
-def match_person(name: str, *, actor) -> PersonMatch:
-    """The existing person ``name`` names, among those ``actor`` may see (not archived)."""
+def match_person(
+    name: str, *, actor, index: NameIndex | None = None, persons: QuerySet | None = None
+) -> PersonMatch:
+    """The existing person ``name`` names, among those ``actor`` may see (not archived);
+    ``index``: the visible names read before (:func:`people.matching.name_index`);
+    ``persons``: :func:`matchable_persons` of ``actor``, built before."""
     typed = normalize_typed_name(name)
     if not typed:
         return PersonMatch()
-    persons = visible_persons(actor).filter(archived_at__isnull=True)
-    matches = match_persons(typed, user=actor, limit=LIKELY + 2, queryset=persons)
+    persons = matchable_persons(actor) if persons is None else persons
+    matches = match_persons(typed, user=actor, limit=LIKELY + 2, queryset=persons, index=index)
     sure = [match for match in matches if match.is_sure]
     if not sure:
         return PersonMatch(likely=[match.person for match in matches[:LIKELY]])
@@ -56,6 +61,11 @@ def match_person(name: str, *, actor) -> PersonMatch:
     return PersonMatch(
         person=best[0].person, likely=others, variant=best[0].variant, score=best[0].score
     )
+
+
+def matchable_persons(actor) -> QuerySet:
+    """The persons a name may be matched to: visible to ``actor``, not archived."""
+    return visible_persons(actor).filter(archived_at__isnull=True)
 
 
 class Lookups:
@@ -69,6 +79,9 @@ class Lookups:
         self._sources: dict[str, Source | None] = {}
         self._reference: str | None = None
         self._persons: dict[str, PersonMatch] = {}
+        self._names: NameIndex | None = None
+        self._names_read = False
+        self._matchable: QuerySet | None = None
 
     def term(self, vocabulary: str, text: str, field_code: str = "") -> Term | None:
         """The term of ``vocabulary`` labelled or coded ``text`` (or mapped to it)."""
@@ -127,6 +140,32 @@ class Lookups:
         self._reference = None
         self._sources.clear()
         self._persons.clear()
+        self.forget_names()
+
+    def forget_names(self) -> None:
+        """Read the visible names again at the next match: a chunk begins (others may have
+        recorded or archived names since), or a row recorded names not handed to
+        :meth:`remember_names`."""
+        self._names, self._names_read = None, False
+        # The queryset (not its rows) is built again too: building it costs as much as a
+        # row's match, and what it says of the actor is read anew each chunk.
+        self._matchable = None
+
+    def _name_index(self) -> NameIndex | None:
+        """The visible names, read once per chunk where the database cannot find a name's
+        candidates itself (SQLite, which otherwise reads every visible name for each row);
+        None on PostgreSQL (its trigram index answers each row)."""
+        if not self._names_read:
+            self._names, self._names_read = name_index(self.actor), True
+        return self._names
+
+    def remember_names(self, person: Person, names) -> None:
+        """``names`` (saved) of a person a row just recorded: later rows of the chunk match
+        them as they would once read from the database."""
+        if self._names is None:
+            return
+        for name in sorted(names, key=lambda name: (not name.is_primary, name.full_name)):
+            self._names.add(person.pk, name.full_name, name.folded)
 
     def person(self, name: str) -> PersonMatch:
         """:func:`match_person`, asked once per name in a run. Only a name that found
@@ -135,7 +174,11 @@ class Lookups:
         key = normalize_typed_name(name)
         if key in self._persons:
             return self._persons[key]
-        found = match_person(key, actor=self.actor)
+        if self._matchable is None:
+            self._matchable = matchable_persons(self.actor)
+        found = match_person(
+            key, actor=self.actor, index=self._name_index(), persons=self._matchable
+        )
         if found.person is not None:
             self._persons[key] = found
         return found

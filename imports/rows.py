@@ -9,6 +9,7 @@ writes only through ``cases.services``, ``people.services``, ``sources.services`
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import itertools
 import json
@@ -17,6 +18,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from cases.choices import CaseType, FigureKind, FigureQualifier, StepKind
@@ -109,7 +111,13 @@ class RowPlan:
 
 
 def _labels(kind: str) -> dict[str, str]:
-    return {f.code: str(f.label) for f in fields_of(kind)}
+    """The fields' labels in the language active now (asked twice a row: kept per language)."""
+    return dict(_labels_in(kind, get_language()))
+
+
+@functools.lru_cache(maxsize=64)
+def _labels_in(kind: str, language: str | None) -> tuple[tuple[str, str], ...]:
+    return tuple((f.code, str(f.label)) for f in fields_of(kind))
 
 
 def row_values(job: ImportJob, cells: list[str]) -> dict[str, str]:
@@ -530,7 +538,9 @@ def _record_detention(job, plan, lookups, reason, previous) -> Recorded:
         _update_steps(case, plan, previous, actor, reason)
         return Recorded(RowOutcome.UPDATED, case=case, version=case.version)
     source = _row_source(job, plan, lookups, reason)
-    person = parsed.get("person") or _new_person(job, plan, actor, reason)
+    person, names = parsed.get("person"), []
+    if person is None:
+        person, names = _new_person(job, plan, actor, reason)
     detention = Detention(person=person, description=summary)
     steps = []
     if parsed["arrest"]:
@@ -598,7 +608,9 @@ def _record_detention(job, plan, lookups, reason, previous) -> Recorded:
     if source is not None:
         citation_add(record=detention, source=source, actor=actor)
     if parsed.get("person") is None:
+        # Last, once nothing of the row can be refused any more (its savepoint undoes it all).
         lookups.remember_person(parsed["name"], person)
+        lookups.remember_names(person, names)
     return Recorded(
         RowOutcome.CREATED,
         case=case,
@@ -612,9 +624,9 @@ def _is_cyrillic(text: str) -> bool:
     return any("\u0400" <= char <= "\u04ff" for char in text)
 
 
-def _new_person(job: ImportJob, plan: RowPlan, actor, reason: str) -> Person:
+def _new_person(job: ImportJob, plan: RowPlan, actor, reason: str) -> tuple[Person, list]:
     """The row's person, new to the register: its name, other spellings and year of birth,
-    seen like the case (its team, its level)."""
+    seen like the case (its team, its level); with its names as saved."""
     name = plan.parsed["name"]
     names = [PersonName(full_name=name, kind=NameKind.OFFICIAL, is_primary=True)]
     primary_cyrillic = _is_cyrillic(name)
@@ -630,7 +642,7 @@ def _new_person(job: ImportJob, plan: RowPlan, actor, reason: str) -> Person:
     person = Person(
         team=job.team, confidentiality=job.confidentiality, birth_date=plan.parsed.get("birth")
     )
-    return person_create(actor=actor, person=person, names=names, reason=reason)
+    return person_create(actor=actor, person=person, names=names, reason=reason), names
 
 
 def _event_title(plan: RowPlan) -> str:
@@ -720,6 +732,8 @@ def _record_event(job, plan, lookups, reason, previous) -> Recorded:
             reason=reason,
         )
     event.refresh_from_db(fields=["version"])
+    if any(person is None for _name, person in parsed["persons"]):
+        lookups.forget_names()  # new persons, named by the case's service: read them again
     return Recorded(RowOutcome.CREATED, event=event, case=case, version=event.version)
 
 

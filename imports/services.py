@@ -575,6 +575,7 @@ def _run_chunk_once(job: ImportJob, chunk, lookups: Lookups, clock, *, batched: 
         fresh = ImportJob.objects.select_for_update().get(pk=job.pk)
         if fresh.cancel_requested:
             return "cancelled"
+        lookups.forget_names()  # the register as it stands now: read once for the chunk
         rows = []
         done = _Done(job.created_by, job.kind, {
             RowPlan(number=number, cells=cells, values=row_values(job, cells)).fingerprint(job.kind)

@@ -10,6 +10,7 @@ and services that run outside a request name their actor explicitly::
 from __future__ import annotations
 
 import contextlib
+import functools
 from collections.abc import Iterator
 from contextvars import ContextVar
 
@@ -143,7 +144,7 @@ class AuditedHistoricalRecords(HistoricalRecords):
         batch = write_batch.current(actor) if actor is not None else None
         if batch is None:
             return super().create_historical_record(instance, history_type, using=using)
-        model = getattr(instance, self.manager_name).model
+        model = _historical_model(type(instance), self.manager_name)
         if history_type != "+" or _has_receivers(model):
             batch.flush_history()
             return super().create_historical_record(instance, history_type, using=using)
@@ -167,6 +168,18 @@ class AuditedHistoricalRecords(HistoricalRecords):
     def get_change_reason_for_object(self, instance, history_type, using):
         reason = super().get_change_reason_for_object(instance, history_type, using)
         return reason or _reason.get() or ""
+
+
+@functools.cache
+def _historical_model(model, manager_name: str):
+    """``model``'s historical model, read from its history descriptor without calling it:
+    ``instance.history`` builds a new manager class on every access (simple-history's
+    ``from_queryset``), which cost a batched import as much as a row's SQL."""
+    for klass in model.__mro__:
+        descriptor = klass.__dict__.get(manager_name)
+        if descriptor is not None:
+            return descriptor.model
+    return getattr(model, manager_name).model
 
 
 def _has_receivers(historical_model) -> bool:

@@ -230,7 +230,7 @@ def _record_save(record, actor, reason, expected_version, m2m, batch) -> Audited
             record.save()
             for name, values in (m2m or {}).items():
                 if stored is None:  # a new record has no links to compare with: add them
-                    getattr(record, name).add(*values)
+                    _add_to_new(getattr(record, name), values)
                 else:
                     getattr(record, name).set(values)
         if reopens:
@@ -255,6 +255,15 @@ def _record_save(record, actor, reason, expected_version, m2m, batch) -> Audited
             code="would_hide",
         )
     return record
+
+
+def _add_to_new(manager, values) -> None:
+    """``manager.add(*values)`` for a record inserted just now, without its first query:
+    ``add`` reads which of the links already exist, and a new record has none. The rest is
+    ``add`` itself (its checks, its m2m_changed signals and their history, one insert).
+    Should Django stop asking ``_get_missing_target_ids``, this only reads again."""
+    manager._get_missing_target_ids = lambda _source, _target, _db, target_ids: set(target_ids)
+    manager.add(*values)
 
 
 def _keep_withheld_names(record, stored, actor) -> None:

@@ -244,12 +244,11 @@ class WriteBatch:
             for constraint in constraints:
                 key = None
                 if isinstance(constraint, models.CheckConstraint):
-                    names = sorted(models.Q(constraint.condition).referenced_base_fields)
+                    names, attnames = _condition_fields(model_class, constraint)
                     if exclude.intersection(names):
                         continue  # as Django: a condition on a refused field is not asked
-                    fields = [model_class._meta.get_field(name) for name in names]
                     key = (model_class, constraint.name, tuple(
-                        repr(getattr(record, field.attname)) for field in fields
+                        repr(getattr(record, attname)) for attname in attnames
                     ))  # fmt: skip
                     if key in self.checks:
                         continue
@@ -315,6 +314,21 @@ class WriteBatch:
             if seen.count() != len(pks):
                 raise BatchRefused(f"{model.__name__}: a record saved would be hidden")
         self.pending.clear()
+
+
+_CONDITION_FIELDS: dict[tuple, tuple[tuple[str, ...], tuple[str, ...]]] = {}
+
+
+def _condition_fields(model_class, constraint) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The fields a check constraint's condition reads, and their attribute names: the same
+    for every record of the model (worked out once per constraint, not at every save)."""
+    key = (model_class, constraint.name)
+    found = _CONDITION_FIELDS.get(key)
+    if found is None:
+        names = tuple(sorted(models.Q(constraint.condition).referenced_base_fields))
+        attnames = tuple(model_class._meta.get_field(name).attname for name in names)
+        found = _CONDITION_FIELDS[key] = (names, attnames)
+    return found
 
 
 # -- check constraints read in Python -----------------------------------------------------------

@@ -27,6 +27,7 @@ protected person's real name can never be confirmed by searching for it.
 
 from __future__ import annotations
 
+import bisect
 import functools
 import operator
 import re
@@ -39,6 +40,7 @@ from django.contrib.postgres.lookups import TrigramWordSimilar
 from django.contrib.postgres.search import TrigramWordSimilarity
 from django.db import connection, models, transaction
 from django.utils.translation import gettext as _
+from rapidfuzz import process
 from rapidfuzz.distance import Indel
 
 from people.folding import fold_name
@@ -305,7 +307,8 @@ def _candidates(queries: Sequence[Sequence[str]], user) -> list[tuple]:
     (:func:`people.selectors.visible_names` on those few names, not on the register): the
     database work is bounded whatever the register's size. A patronymic is not required in
     the first stage (the scorer leaves it out unless both names have one). SQLite: every
-    visible name (no trigram index there; rapidfuzz scores them in C).
+    visible name (no trigram index there; rapidfuzz scores them in C); for many queries in a
+    row (an import's chunk), read once into a :class:`NameIndex` instead.
     """
     names = visible_names(user)
     if connection.vendor != "postgresql":
@@ -437,17 +440,134 @@ def _reaching_words(query_words: Sequence[str], min_score: float, declined: bool
     return reaches
 
 
+class NameIndex:
+    """Visible names read once and looked up by word, for many queries in a row (an import's
+    chunk of rows) where the database has no index to find candidates with (SQLite:
+    :func:`_candidates` reads every visible name for each query).
+
+    :meth:`candidates` hands :func:`rank_person_ids` the names, in the order they were read,
+    that can reach ``min_score``, leaving out only names that provably cannot (see there):
+    the ranking is the one every visible name would give. Names recorded after the read
+    (by an earlier row of the chunk) are added with :meth:`add`.
+    """
+
+    def __init__(self, rows: Iterable[tuple] = ()):
+        self.rows: list[tuple] = []
+        self._postings: dict[str, list[int]] = {}
+        self._vocabulary: list[str] = []  # the words of every name, sorted (prefixes)
+        self._need: list[int] = []  # per name: distinct words a whole-name raise must meet
+        self._initials: set[str] = set()
+        for row in rows:
+            self.add(*row)
+
+    def add(self, person_id, full_name: str, folded: str) -> None:
+        position = len(self.rows)
+        self.rows.append((person_id, full_name, folded))
+        words = words_of(folded)
+        for word in dict.fromkeys(words):
+            postings = self._postings.get(word)
+            if postings is None:
+                postings = self._postings[word] = []
+                bisect.insort(self._vocabulary, word)
+                if len(word) == 1:
+                    self._initials.add(word)
+            postings.append(position)
+        # name_score's names' words for a query without a patronymic (_drop_patronymics).
+        kept = [word for word in words if not is_patronymic(word)] or words
+        self._need.append(len(set(kept)))
+
+    def _word_scores(self, query: str, declined: bool) -> dict[str, float]:
+        """Every word of the names that meets ``query`` at all (word_score > 0), with its
+        score: a superset found by rapidfuzz in C, then each scored by :func:`word_score`."""
+        vocabulary = self._vocabulary
+        found = {word for word, _score, _i in process.extract(
+            query, vocabulary, scorer=Indel.normalized_similarity,
+            score_cutoff=WORD_SIMILARITY - 1e-6, limit=None,
+        )}  # fmt: skip
+        if declined:
+            found.update(form for form, _score in declined_forms(query) if form in self._postings)
+        starts = [query] if len(query) >= 3 else []  # a name being typed
+        if len(query) == 1:  # an initial: the words it may stand for
+            starts = list(_INITIALS.get(query, query))
+        for start in starts:
+            at = bisect.bisect_left(vocabulary, start)
+            while at < len(vocabulary) and vocabulary[at].startswith(start):
+                found.add(vocabulary[at])
+                at += 1
+        found.update(self._initials)  # initials recorded: word_score decides
+        scores = {word: word_score(query, word, declined=declined) for word in found}
+        return {word: score for word, score in scores.items() if score > 0}
+
+    def candidates(self, words: Sequence[str], min_score: float, declined: bool) -> list[tuple]:
+        """The names that may score ``min_score`` against the query ``words``, in order.
+
+        A name none of whose words meets a query word scores 0. Otherwise, for a query
+        without a patronymic, :func:`name_score` is at most the average over the query's
+        words of each one's best word of the name (it pairs each word once, then only
+        lowers the average), unless raised to 0.8 because every word it compares of the
+        name meets a query word at :data:`SURE_WORD`: a name below both bounds is left out.
+        """
+        if min_score <= 0:
+            return list(self.rows)
+        scores = [self._word_scores(query, declined) for query in words]
+        total: dict[int, float] = {}
+        sure: dict[int, int] = {}
+        sure_words: dict[str, bool] = {}
+        for by_word in scores:
+            best_here: dict[int, float] = {}
+            for word, score in by_word.items():
+                if score >= SURE_WORD:
+                    sure_words[word] = True
+                for position in self._postings[word]:
+                    if score > best_here.get(position, 0.0):
+                        best_here[position] = score
+            for position, score in best_here.items():
+                total[position] = total.get(position, 0.0) + score
+        if any(is_patronymic(query) for query in words):
+            kept = sorted(total)  # the patronymics change what is compared: no bound
+        else:
+            for word in sure_words:
+                for position in self._postings[word]:
+                    sure[position] = sure.get(position, 0) + 1
+            floor = min_score * len(words) - 1e-9
+            kept = sorted(
+                position
+                for position, reached in total.items()
+                if reached >= floor or sure.get(position, 0) >= self._need[position]
+            )
+        return [self.rows[position] for position in kept]
+
+
+def name_index(user) -> NameIndex | None:
+    """The visible names as a :class:`NameIndex`, where the database finds no candidates
+    itself (SQLite); None on PostgreSQL, whose trigram index finds them per query."""
+    if connection.vendor == "postgresql":
+        return None
+    return NameIndex(visible_names(user).values_list("person_id", "full_name", "folded"))
+
+
 def rank_person_ids(
-    query: str, *, user, min_score: float = SEARCH_SCORE, declined: bool = True
+    query: str,
+    *,
+    user,
+    min_score: float = SEARCH_SCORE,
+    declined: bool = True,
+    index: NameIndex | None = None,
 ) -> list[tuple[object, float, str]]:
-    """``(person id, score, matched name)`` of the visible persons a query finds, best first."""
+    """``(person id, score, matched name)`` of the visible persons a query finds, best first
+    (among the names of ``index``, when given: the visible names read before)."""
     key = fold_name(query)
     words = words_of(key)
     if not words:
         return []
     best: dict[object, tuple[float, str]] = {}
     reaches = _reaching_words(words, min_score, declined)
-    for person_id, full_name, folded in _candidates([words], user):
+    names = (
+        _candidates([words], user)
+        if index is None
+        else index.candidates(words, min_score, declined)
+    )
+    for person_id, full_name, folded in names:
         if min_score > 0 and not any(reaches(word) for word in folded.split(" ") if word):
             continue  # no word of the name meets a query word well enough: below min_score
         score = name_score(key, folded, declined=declined)
@@ -464,10 +584,12 @@ def match_persons(
     limit: int | None = 20,
     min_score: float = SEARCH_SCORE,
     queryset: models.QuerySet | None = None,
+    index: NameIndex | None = None,
 ) -> list[Match]:
     """The persons ``user`` may see whose names meet ``query``, best first, with the name
-    that matched. ``queryset`` narrows the persons (it must already be visible-only)."""
-    ranked = rank_person_ids(query, user=user, min_score=min_score)
+    that matched. ``queryset`` narrows the persons (it must already be visible-only);
+    ``index`` holds the visible names read before (:func:`name_index`)."""
+    ranked = rank_person_ids(query, user=user, min_score=min_score, index=index)
     persons = visible_persons(user) if queryset is None else queryset
     ids = [person_id for person_id, _score, _name in ranked]
     if queryset is None and limit is not None:

@@ -1,0 +1,61 @@
+"""The name index an import matches a chunk of rows against (``people.matching.NameIndex``):
+it leaves out only names that cannot score what is asked, so a row is matched as if every
+visible name were scored (what SQLite's search does for each query)."""
+
+from __future__ import annotations
+
+import pytest
+
+from people import matching
+from people.folding import fold_name
+from tests.names_corpus import different_pairs, register_names, same_pairs
+
+EXTRA_QUERIES = [
+    "T. Ayombekov",  # an initial
+    "Ayombekov",  # one word
+    "Толиб Аёмбеков Каримович",  # a patronymic in the query
+    "Rustam Jumaev Tolib",  # more words than the name
+    "Павленского",  # a grammatical case
+    "Kar",  # a beginning being typed
+    "k",  # a lone initial
+]
+
+
+def _queries() -> list[str]:
+    queries = [query for query, _recorded, _person in same_pairs()]
+    queries += [one for one, _other in different_pairs()]
+    return [*queries[::6], *EXTRA_QUERIES]  # every sixth: each is scored against every name
+
+
+def _register() -> list[tuple]:
+    names = [(person, name) for person, name in register_names()]
+    names += [("initials", "Т. Аёмбеков"), ("one-word", "Karimov"), ("pat", "Каримович")]
+    # Each row its own person id (a register may hold the same name twice).
+    return [(f"{person}/{n}", name, fold_name(name)) for n, (person, name) in enumerate(names)]
+
+
+@pytest.mark.parametrize("min_score", [matching.SEARCH_SCORE, matching.MATCH_SCORE, 0.5])
+def test_the_index_hands_over_every_name_that_can_reach_the_score(min_score):
+    rows = _register()
+    index = matching.NameIndex(rows[: len(rows) // 2])
+    for row in rows[len(rows) // 2 :]:
+        index.add(*row)  # names recorded after the read, as an import's earlier rows add them
+    left_out = 0
+    for query in _queries():
+        words = matching.words_of(fold_name(query))
+        handed = index.candidates(words, min_score, True)
+        positions = [rows.index(row) for row in handed]
+        assert positions == sorted(positions), "in the order read"
+        kept = set(handed)
+        for row in rows:
+            if row not in kept:
+                left_out += 1
+                assert matching.name_score(fold_name(query), row[2]) < min_score, (query, row)
+    assert left_out  # the index does leave names out
+
+
+def test_a_name_added_is_found_like_one_read():
+    index = matching.NameIndex([(1, "Толиб Аёмбеков", fold_name("Толиб Аёмбеков"))])
+    index.add(2, "Rustam Jumayev", fold_name("Rustam Jumayev"))
+    words = matching.words_of(fold_name("Рустам Джумаев"))
+    assert [row[0] for row in index.candidates(words, matching.SEARCH_SCORE, True)] == [2]
