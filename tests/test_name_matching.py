@@ -393,27 +393,6 @@ def test_api_create_of_someone_unlike_anyone_is_not_held_up(api_client, monitor_
     assert response.status_code == 201, response.json()
 
 
-@pytest.fixture
-def signed_in(client):
-    def sign_in(user):
-        client.force_login(user)
-        return client
-
-    return sign_in
-
-
-@pytest.fixture
-def api_client(db):
-    from rest_framework.test import APIClient
-
-    def make(user):
-        client = APIClient()
-        client.force_authenticate(user)
-        return client
-
-    return make
-
-
 def test_the_scorer_skips_only_names_that_cannot_reach_the_least_score():
     """rank_person_ids leaves a candidate unscored when none of its words meets a query
     word at the least score asked (``_reaching_words``): over the corpus — every query

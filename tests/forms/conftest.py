@@ -1,4 +1,4 @@
-"""Fixtures for the form tests: the personas of ``tests/conftest.py``, signed in."""
+"""Fixtures for the form tests (the personas and ``signed_in`` are ``tests/conftest.py``'s)."""
 
 from __future__ import annotations
 
@@ -6,17 +6,6 @@ import pytest
 
 from monitor.choices import Vocabulary
 from monitor.models import Term
-
-
-@pytest.fixture
-def signed_in(client):
-    """``signed_in(user)`` signs ``user`` in on the test client and returns the client."""
-
-    def sign_in(user):
-        client.force_login(user)
-        return client
-
-    return sign_in
 
 
 @pytest.fixture
