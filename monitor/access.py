@@ -112,6 +112,17 @@ def team_ids_of(user) -> set:
     return set(Team.objects.filter(members=user).values_list("pk", flat=True))
 
 
+def teams_of(user) -> list:
+    """The teams ``user`` is a member of, by name (none without a role): as read with an API
+    token (:func:`monitor.api.authentication.token_with_user_and_roles`), or read now."""
+    if not has_role(user):
+        return []
+    known = getattr(user, "_teams_cache", None)
+    if known is not None:
+        return list(known)
+    return list(user.teams.order_by("name"))
+
+
 def identity_q(user, prefix: str = "", *, team_ids: Collection | None = None) -> Q | None:
     """Protected records whose identity ``user`` may see (for filtering names).
 

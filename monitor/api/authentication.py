@@ -63,9 +63,13 @@ def token_with_user_and_roles(digest: str) -> ApiToken | None:
     trip.
 
     Every API view asks for the user's roles (``has_role``, ``visible_to``) and most for
-    their teams (what they may see and identify): read with the token (a UNION: the token and
-    user's row, then one row per group name, one per team), they cost no second query.
-    ``User.roles`` and :func:`monitor.access.team_ids_of` then answer from what was read here.
+    their teams (what they may see and identify; ``/me/`` their names): read with the token
+    (a UNION: the token and user's row, then one row per group name, one per team), they cost
+    no second query. ``User.roles``, :func:`monitor.access.team_ids_of` and
+    :func:`monitor.access.teams_of` then answer from what was read here.
+
+    Permissions are not read here: only ``/me/`` and archiving ask for them, and joining
+    them in made the statement's planning alone cost every request about 1 ms.
 
     The statement is the same on every request but the digest: the ORM builds it once per
     database connection (building it took longer than running it), and each request runs it
@@ -92,23 +96,33 @@ def token_with_user_and_roles(digest: str) -> ApiToken | None:
     token_names = [field.attname for field in ApiToken._meta.concrete_fields]
     user_names = [field.attname for field in user_model._meta.concrete_fields]
     token = None
-    roles, teams = set(), set()
+    roles, teams = set(), {}
     for row in rows:
-        if row[-2] is not None:
-            roles.add(row[-2])
-            continue
-        if row[-1] is not None:
-            teams.add(row[-1])
-            continue
-        split = len(token_names)
-        token = ApiToken.from_db(using, token_names, row[:split])
-        token.user = user_model.from_db(using, user_names, row[split:-2])
+        role, team, team_name = row[-_EXTRA:]
+        if role is not None:
+            roles.add(role)
+        elif team is not None:
+            teams[team] = team_name
+        else:
+            split = len(token_names)
+            token = ApiToken.from_db(using, token_names, row[:split])
+            token.user = user_model.from_db(using, user_names, row[split:-_EXTRA])
     if token is not None:
-        token.user._roles_cache = roles
-        token.user._team_ids_cache = frozenset(teams)
+        user = token.user
+        user._roles_cache = roles
+        user._team_ids_cache = frozenset(teams)
+        user._teams_cache = tuple(
+            Team(pk=pk, name=name) for pk, name in sorted(teams.items(), key=_by_name)
+        )
     return token
 
 
+def _by_name(item) -> tuple[str, str]:
+    return item[1], str(item[0])  # as Team.Meta.ordering: by name
+
+
+#: The columns after the token's and the user's: role, team id, team name.
+_EXTRA = 3
 #: Where a connection keeps the compiled look-up, and the digest it was compiled with.
 _COMPILED = "_monitor_token_lookup"
 _PLACEHOLDER = "0" * 64
@@ -120,31 +134,24 @@ def _token_query(digest: str):
     user_fields = list(get_user_model()._meta.concrete_fields)
     # Typed: PostgreSQL types a UNION's column pair by pair, and NULL with NULL is text.
     no_team = Cast(models.Value(None), output_field=type(Team._meta.pk)())
+    no_text = models.Value(None, output_field=models.CharField())
+    no_token = [*(_null(field) for field in token_fields), *(_null(field) for field in user_fields)]
     token_row = ApiToken.objects.filter(digest=digest).values_list(
         *(field.attname for field in token_fields),
         *(f"user__{field.attname}" for field in user_fields),
-        models.Value(None, output_field=models.CharField()),
+        no_text,
         no_team,
+        no_text,
     )
     group_rows = (
         Group.objects.filter(user__api_tokens__digest=digest)
         .order_by()
-        .values_list(
-            *(_null(field) for field in token_fields),
-            *(_null(field) for field in user_fields),
-            "name",
-            no_team,
-        )
+        .values_list(*no_token, "name", no_team, no_text)
     )
     team_rows = (
         Team.objects.filter(members__api_tokens__digest=digest)
         .order_by()
-        .values_list(
-            *(_null(field) for field in token_fields),
-            *(_null(field) for field in user_fields),
-            models.Value(None, output_field=models.CharField()),
-            "pk",
-        )
+        .values_list(*no_token, no_text, "pk", "name")
     )
     return token_row.order_by().union(group_rows, team_rows, all=True)
 

@@ -428,7 +428,7 @@ class MeSerializer(serializers.Serializer):
     email = serializers.EmailField(allow_blank=True)
     roles = serializers.ListField(child=serializers.CharField())
     clearance = serializers.ChoiceField(choices=Confidentiality.choices)
-    teams = BriefTeamSerializer(many=True, source="teams.all")
+    teams = BriefTeamSerializer(many=True)
     can_verify = serializers.BooleanField()
     can_archive = serializers.BooleanField()
 

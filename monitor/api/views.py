@@ -14,6 +14,7 @@ from rest_framework import exceptions, mixins, permissions, status, viewsets
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from monitor.access import teams_of
 from monitor.api.serializers import (
     ApiTokenSerializer,
     IssuedTokenSerializer,
@@ -83,7 +84,7 @@ class MeView(StrictQuery, APIView):
             "email": user.email,
             "roles": sorted(user.roles),
             "clearance": user.clearance,
-            "teams": user.teams,
+            "teams": teams_of(user),
             "can_verify": user.has_perm("monitor.verify_record"),
             "can_archive": user.has_perm("monitor.archive_record"),
         }

@@ -316,3 +316,40 @@ def test_a_team_taken_away_counts_at_the_next_token_request(monitor_on_team, tea
     assert client.get(f"{API}/cases/{case.pk}/").status_code == 200
     team.members.remove(monitor_on_team)
     assert client.get(f"{API}/cases/{case.pk}/").status_code == 404
+
+
+def test_me_names_the_users_teams_read_with_the_token_and_afresh_each_request(
+    monitor_on_team, team
+):
+    """``/me/`` lists the user's teams by name from the token's one round trip (no query of
+    its own), and a team left is gone from the next answer; signed in by session, the same
+    list is read on its own."""
+    from monitor.models import Team
+
+    other = Team.objects.create(name="Aardvark desk")  # sorts before the fixture's team
+    other.members.add(monitor_on_team)
+    secret = issue(monitor_on_team)["token"]
+    client = bearer(secret)
+    assert client.get(f"{API}/me/").status_code == 200
+    with CaptureQueriesContext(connection) as captured:
+        body = client.get(f"{API}/me/").json()
+    assert [t["name"] for t in body["teams"]] == ["Aardvark desk", team.name]
+    assert {t["id"] for t in body["teams"]} == {str(other.pk), str(team.pk)}
+    statements = [query["sql"] for query in captured.captured_queries]
+    names_read = [sql for sql in statements if '"monitor_team"."name"' in sql]
+    assert len(names_read) == 1 and "monitor_apitoken" in names_read[0], names_read
+    other.members.remove(monitor_on_team)
+    assert [t["name"] for t in client.get(f"{API}/me/").json()["teams"]] == [team.name]
+    session = APIClient()
+    session.force_authenticate(monitor_on_team)
+    assert [t["name"] for t in session.get(f"{API}/me/").json()["teams"]] == [team.name]
+
+
+def test_me_lists_no_team_for_a_user_without_a_role(api):
+    """Without a role nothing is visible, and no team is named either (as
+    ``monitor.access.team_ids_of`` answers)."""
+    from monitor.models import Team
+
+    nobody = UserFactory()
+    Team.objects.create(name="Khorog desk").members.add(nobody)
+    assert api(nobody).get(f"{API}/me/").json()["teams"] == []
