@@ -232,7 +232,8 @@ EVIDENCE_MAX_BYTES = env_int("MONITOR_EVIDENCE_MAX_BYTES", 50 * 1024 * 1024, min
 # Imports (issue 21): the largest spreadsheet taken, and the most rows in one file.
 IMPORT_MAX_BYTES = env_int("MONITOR_IMPORT_MAX_BYTES", 50 * 1024 * 1024, minimum=1)
 IMPORT_MAX_ROWS = env_int("MONITOR_IMPORT_MAX_ROWS", 100_000, minimum=1)
-#: An import's batch of more drafts than this is sent to review in the background (chunked).
+#: An import's batch of more drafts than this is sent to review in the background (chunked);
+#: of more waiting records, verified or returned as a whole in the background.
 IMPORT_SUBMIT_BACKGROUND_RECORDS = env_int(
     "MONITOR_IMPORT_SUBMIT_BACKGROUND_RECORDS", 500, minimum=0
 )

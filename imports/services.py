@@ -19,7 +19,7 @@ import random
 import shutil
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -40,7 +40,15 @@ from monitor.choices import Confidentiality, ReviewState, Vocabulary
 from monitor.exports import neutralise
 from monitor.models import TaskProgress, Term
 from monitor.progress import Tracker, progress_attach, progress_start
-from monitor.services import ActionRefused, NotVisible, review_return, review_submit, review_verify
+from monitor.services import (
+    ActionRefused,
+    NotVisible,
+    return_refusal,
+    review_return,
+    review_submit,
+    review_verify,
+    verify_refusal,
+)
 from monitor.write_batch import BatchRefused, WriteBatch, write_batch
 from people.models import Person
 from sources.models import EvidenceFile
@@ -825,7 +833,44 @@ def batch_submit_run(*, progress_id) -> dict:
     return {"count": count}
 
 
-def _decide_all(job: ImportJob, actor, decide) -> int:
+#: Progress rows of a batch verified or returned in the background.
+DECIDE_KIND = "import-decide"
+
+
+@dataclass(frozen=True)
+class _Decision:
+    """One of the batch's two decisions: how to take it for one record, and how to ask
+    whether it would be refused (the same service's checks, without deciding)."""
+
+    code: str
+    decide: Callable
+    refusal: Callable
+    title: str
+
+
+def _decision(action: str) -> _Decision:
+    if action == "verify":
+        return _Decision(
+            "verify",
+            lambda record, actor, comment: review_verify(
+                record=record, actor=actor, comment=comment
+            ),
+            verify_refusal,
+            _("Verifying the batch: %(file)s"),
+        )
+    if action == "return":
+        return _Decision(
+            "return",
+            lambda record, actor, comment: review_return(
+                record=record, actor=actor, comment=comment
+            ),
+            return_refusal,
+            _("Returning the batch: %(file)s"),
+        )
+    raise ActionRefused(_("Unknown action."), "action")
+
+
+def _waiting(job: ImportJob, actor) -> list:
     records = [
         record
         for record in batch_records(job=job, actor=actor)
@@ -833,18 +878,40 @@ def _decide_all(job: ImportJob, actor, decide) -> int:
     ]
     if not records:
         raise ActionRefused(_("Nothing in this batch is waiting for review."), "state")
+    return records
+
+
+def _nothing_decided(record, refusal: ActionRefused) -> ActionRefused:
+    return ActionRefused(
+        _("Nothing was decided: %(record)s — %(reason)s") % {"record": record, "reason": refusal},
+        getattr(refusal, "code", "refused"),
+    )
+
+
+def _require_decidable(job: ImportJob, actor, decision: _Decision, comment: str) -> None:
+    """What refuses the whole batch whatever its records: the importer verifying their own
+    batch (four eyes), a return without a comment."""
+    if decision.code == "verify" and job.created_by_id == actor.pk:
+        raise ActionRefused(
+            _("You imported this batch, so you cannot verify it: another reviewer must."),
+            "four_eyes",
+        )
+    if decision.code == "return" and not (comment or "").strip():
+        raise ActionRefused(_("Say what needs fixing: a comment is required."), "comment")
+
+
+def _decide_all(job: ImportJob, actor, decision: _Decision, comment: str) -> int:
+    """Decide every waiting record in the caller's transaction: the first refusal undoes
+    them all (raised)."""
+    records = _waiting(job, actor)
     for record in records:
         record.refresh_from_db(fields=["review_state"])
         if record.review_state != ReviewState.SUBMITTED:
             continue  # decided with the case it was created in (a companion: a new person)
         try:
-            decide(record)
+            decision.decide(record, actor, comment)
         except ActionRefused as refusal:
-            raise ActionRefused(
-                _("Nothing was decided: %(record)s — %(reason)s")
-                % {"record": record, "reason": refusal},
-                getattr(refusal, "code", "refused"),
-            ) from refusal
+            raise _nothing_decided(record, refusal) from refusal
     return len(records)
 
 
@@ -853,25 +920,127 @@ def batch_verify(*, job: ImportJob, actor, comment: str = "") -> int:
     """Verify the whole batch, or nothing: four eyes hold for every record (the importer
     cannot verify what they imported)."""
     job = visible_job(pk=job.pk, actor=actor)
-    if job.created_by_id == actor.pk:
-        raise ActionRefused(
-            _("You imported this batch, so you cannot verify it: another reviewer must."),
-            "four_eyes",
-        )
-    return _decide_all(
-        job, actor, lambda record: review_verify(record=record, actor=actor, comment=comment)
-    )
+    decision = _decision("verify")
+    _require_decidable(job, actor, decision, comment)
+    return _decide_all(job, actor, decision, comment)
 
 
 @transaction.atomic
 def batch_return(*, job: ImportJob, actor, comment: str) -> int:
     """Return the whole batch to the importer, with what to fix."""
     job = visible_job(pk=job.pk, actor=actor)
-    if not (comment or "").strip():
-        raise ActionRefused(_("Say what needs fixing: a comment is required."), "comment")
-    return _decide_all(
-        job, actor, lambda record: review_return(record=record, actor=actor, comment=comment)
+    decision = _decision("return")
+    _require_decidable(job, actor, decision, comment)
+    return _decide_all(job, actor, decision, comment)
+
+
+@dataclass
+class Deciding:
+    """What "verify / return the whole batch" did: decided ``count`` records at once, or
+    started deciding them in the background (``progress``)."""
+
+    count: int = 0
+    progress: TaskProgress | None = None
+
+
+def batch_decide(*, job: ImportJob, actor, action: str, comment: str = "") -> Deciding:
+    """The page's and the API's "verify (or return) the whole batch": a batch of at most
+    ``settings.IMPORT_SUBMIT_BACKGROUND_RECORDS`` waiting records is decided in the request,
+    all or nothing (:func:`batch_verify`, :func:`batch_return`); a larger one is background
+    work with a progress bar (:func:`batch_decide_run`): every record is checked first and
+    nothing is decided if one would be refused, then the records are decided a chunk per
+    transaction.
+
+    Raises:
+        ActionRefused: the batch cannot be decided so (four eyes, no comment, nothing
+            waiting), or a decision of this batch is already under way.
+    """
+    job = visible_job(pk=job.pk, actor=actor)
+    decision = _decision(action)
+    _require_decidable(job, actor, decision, comment)
+    waiting = len(_waiting(job, actor))
+    if waiting <= settings.IMPORT_SUBMIT_BACKGROUND_RECORDS:
+        take = batch_verify if decision.code == "verify" else batch_return
+        return Deciding(count=take(job=job, actor=actor, comment=comment))
+    running = batch_deciding(job=job, actor=actor)
+    if running is not None and not running.is_finished:
+        raise ActionRefused(_("This batch is being decided already."), "state")
+    progress = progress_start(
+        owner=actor,
+        kind=DECIDE_KIND,
+        title=decision.title % {"file": job.file_name},
+        params={"job": str(job.pk), "action": decision.code, "comment": comment},
     )
+    transaction.on_commit(lambda: _enqueue_decide(progress))
+    return Deciding(progress=progress)
+
+
+def _enqueue_decide(progress: TaskProgress) -> None:
+    from imports.tasks import batch_decide_task
+
+    progress_attach(progress, batch_decide_task.enqueue(str(progress.pk)))
+
+
+def batch_deciding(*, job: ImportJob, actor) -> TaskProgress | None:
+    """The latest background decision of this batch that ``actor`` started."""
+    return (
+        TaskProgress.objects.visible_to(actor)
+        .filter(kind=DECIDE_KIND, params__job=str(job.pk))
+        .order_by("-created_at")
+        .first()
+    )
+
+
+def batch_decide_run(*, progress_id) -> dict:
+    """The background decision itself (the task calls it), as its owner, with its comment.
+
+    First every waiting record is checked with the service's own checks
+    (:func:`monitor.services.verify_refusal`, :func:`~monitor.services.return_refusal`):
+    one refused, and the job ends failed having decided nothing, saying which and why. Then
+    :data:`SUBMIT_CHUNK` records per transaction are decided through the service itself;
+    a record changed meanwhile so that the service refuses it is left as it is and reported
+    as an error of the job, and a stop leaves the records decided so far decided.
+    """
+    with Tracker(progress_id) as tracker:
+        params = tracker.progress.params
+        actor = tracker.progress.owner
+        job = visible_job(pk=params["job"], actor=actor)
+        decision = _decision(params.get("action", ""))
+        comment = params.get("comment", "")
+        try:
+            _require_decidable(job, actor, decision, comment)
+            records = _waiting(job, actor)
+        except ActionRefused as refusal:
+            tracker.fail(str(refusal))
+            return {"count": 0}
+        tracker.begin(2 * len(records))  # checked, then decided
+        for start in range(0, len(records), SUBMIT_CHUNK):
+            tracker.check_stop()
+            for record in records[start : start + SUBMIT_CHUNK]:
+                refusal = decision.refusal(record=record, actor=actor)
+                if refusal is not None:
+                    tracker.fail(str(_nothing_decided(record, refusal)))
+                    return {"count": 0}
+            tracker.advance(len(records[start : start + SUBMIT_CHUNK]))
+        count = 0
+        for start in range(0, len(records), SUBMIT_CHUNK):
+            tracker.check_stop()
+            chunk = records[start : start + SUBMIT_CHUNK]
+            with transaction.atomic():
+                for record in chunk:
+                    record.refresh_from_db(fields=["review_state"])
+                    if record.review_state == ReviewState.SUBMITTED:
+                        try:
+                            decision.decide(record, actor, comment)
+                        except ActionRefused as refusal:
+                            message = _("%(record)s: %(reason)s")
+                            tracker.error(message % {"record": record, "reason": refusal})
+                            continue
+                    # else decided meanwhile: with the case it was created in (a companion)
+                    count += 1
+            tracker.advance(len(chunk))
+        tracker.finish(result={"count": count})
+    return {"count": count}
 
 
 def clamp_confidentiality(value) -> int:

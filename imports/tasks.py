@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django_tasks import task
 
-from imports.services import batch_submit_run, import_run
+from imports.services import batch_decide_run, batch_submit_run, import_run
 
 
 @task()
@@ -19,3 +19,10 @@ def import_run_task(job_id: str) -> dict:
 def batch_submit_task(progress_id: str) -> dict:
     """Send a large batch to review, a chunk per transaction; its progress is on the row."""
     return batch_submit_run(progress_id=progress_id)
+
+
+@task()
+def batch_decide_task(progress_id: str) -> dict:
+    """Verify or return a large batch: every record checked, then decided a chunk per
+    transaction; its progress is on the row."""
+    return batch_decide_run(progress_id=progress_id)

@@ -338,15 +338,9 @@ def review_verify(
     record = _locked(record, actor)
     _require_reviewer(record, actor)
     _require_seen(record, seen)
-    if actor.pk in contributors_since_verification(record):
-        raise ActionRefused(
-            _("You cannot verify your own work: you submitted or edited this record since "
-              "it was last verified. Another reviewer must verify it."),
-            code="four_eyes",
-        )  # fmt: skip
-    blockers = record.verification_blockers()
-    if blockers:
-        raise ActionRefused(" ".join(blockers), code="uncited")
+    refusal = verify_refusal(record=record, actor=actor)
+    if refusal is not None:
+        raise refusal
     decision = _transition(record, actor, ReviewState.VERIFIED, DecisionAction.VERIFIED, comment)
     for companion in _companions(record):
         # Each companion passes its own four eyes and blockers; one that does not keeps its
@@ -358,6 +352,36 @@ def review_verify(
                 companion, actor, ReviewState.VERIFIED, DecisionAction.VERIFIED, _with(record)
             )
     return decision
+
+
+def verify_refusal(*, record: Reviewable, actor) -> ActionRefused | None:
+    """Why ``actor`` may not verify ``record`` as it stands (a reviewer's permission, its
+    state, four eyes, its blockers), or None: :func:`review_verify`'s own checks, asked
+    without deciding — a batch verified in the background checks every record first."""
+    try:
+        _require_reviewer(record, actor)
+    except ActionRefused as refusal:
+        return refusal
+    if actor.pk in contributors_since_verification(record):
+        return ActionRefused(
+            _("You cannot verify your own work: you submitted or edited this record since "
+              "it was last verified. Another reviewer must verify it."),
+            code="four_eyes",
+        )  # fmt: skip
+    blockers = record.verification_blockers()
+    if blockers:
+        return ActionRefused(" ".join(blockers), code="uncited")
+    return None
+
+
+def return_refusal(*, record: Reviewable, actor) -> ActionRefused | None:
+    """Why ``actor`` may not return ``record`` (a reviewer's permission, its state), or None:
+    :func:`review_return`'s checks, asked without deciding."""
+    try:
+        _require_reviewer(record, actor)
+    except ActionRefused as refusal:
+        return refusal
+    return None
 
 
 @transaction.atomic

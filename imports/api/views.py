@@ -132,9 +132,11 @@ class ImportJobViewSet(
         job = self.get_object()
         records = services.batch_records(job=job, actor=request.user)
         sending = services.batch_sending(job=job, actor=request.user)
+        deciding = services.batch_deciding(job=job, actor=request.user)
         return Response(
             {
                 "sending": progress_data(sending) if sending is not None else None,
+                "deciding": progress_data(deciding) if deciding is not None else None,
                 "counts": services.batch_counts(records),
                 "outcomes": services.outcome_counts(job),
                 "records": [batch_data(record) for record in records],
@@ -144,12 +146,30 @@ class ImportJobViewSet(
             }
         )
 
-    def _decide(self, request, decide):
+    def _decide(self, request, action: str):
+        """Verify or return the whole batch: at once, all or nothing (``{"count": n}``), or,
+        for more than ``MONITOR_IMPORT_SUBMIT_BACKGROUND_RECORDS`` waiting records, in the
+        background (202, as ``submit``; its progress is ``…/batch/``'s ``deciding``)."""
         serializer = BatchCommentSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        count = decide(job=self.get_object(), actor=request.user,
-                       comment=serializer.validated_data["comment"])  # fmt: skip
-        return Response({"count": count})
+        deciding = services.batch_decide(
+            job=self.get_object(), actor=request.user, action=action,
+            comment=serializer.validated_data["comment"],
+        )  # fmt: skip
+        if deciding.progress is None:
+            return Response({"count": deciding.count})
+        return self._started(request, deciding.progress)
+
+    def _started(self, request, progress) -> Response:
+        url = reverse("api:import-batch", kwargs={"pk": progress.params["job"]})
+        return Response(
+            {
+                "count": 0,
+                "progress": progress_data(progress),
+                "progress_url": request.build_absolute_uri(url),
+            },
+            status=status.HTTP_202_ACCEPTED,
+        )
 
     @extend_schema(request=BatchCommentSerializer, responses=dict)
     @action(detail=True, methods=["post"])
@@ -166,25 +186,19 @@ class ImportJobViewSet(
         )  # fmt: skip
         if sending.progress is None:
             return Response({"count": sending.count})
-        url = reverse("api:import-batch", kwargs={"pk": sending.progress.params["job"]})
-        return Response(
-            {
-                "count": 0,
-                "progress": progress_data(sending.progress),
-                "progress_url": request.build_absolute_uri(url),
-            },
-            status=status.HTTP_202_ACCEPTED,
-        )
+        return self._started(request, sending.progress)
 
     @extend_schema(request=BatchCommentSerializer, responses=dict)
     @action(detail=True, methods=["post"])
     def verify(self, request, pk=None):
-        return self._decide(request, services.batch_verify)
+        """Verify every waiting record of the batch (not the importer: four eyes)."""
+        return self._decide(request, "verify")
 
     @extend_schema(request=BatchCommentSerializer, responses=dict)
     @action(detail=True, methods=["post"], url_path="return")
     def return_batch(self, request, pk=None):
-        return self._decide(request, services.batch_return)
+        """Return every waiting record of the batch to the importer, with a comment."""
+        return self._decide(request, "return")
 
 
 class MappingTemplateViewSet(StrictQuery, mixins.ListModelMixin, mixins.CreateModelMixin,

@@ -113,6 +113,8 @@ def import_detail(request, pk):
         records = services.batch_records(job=job, actor=request.user)
         counts = services.batch_counts(records)
     sending = services.batch_sending(job=job, actor=request.user) if owner else None
+    may_review = request.user.has_perm("monitor.verify_record") and not owner
+    deciding = services.batch_deciding(job=job, actor=request.user) if may_review else None
     # The preview and the report name each field by its label, not by its code.
     labels = {field.code: field.label for field in fields_of(job.kind)}
     context = {
@@ -139,7 +141,9 @@ def import_detail(request, pk):
         "review_counts": counts,
         "submitted": counts.get(ReviewState.SUBMITTED, 0),
         "drafts": counts.get(ReviewState.DRAFT, 0) + counts.get(ReviewState.RETURNED, 0),
-        "may_review": request.user.has_perm("monitor.verify_record") and not owner,
+        "may_review": may_review,
+        "deciding": deciding,
+        "deciding_now": deciding is not None and not deciding.is_finished,
         "comment_form": CommentForm(),
         "stale": job.is_stale(),
         "sending": sending,
@@ -175,12 +179,15 @@ def _act(request, job: ImportJob, action: str) -> str:
         if sending.progress is not None:
             return _("The batch is being sent to review in the background: see its progress.")
         return _("%(n)s records sent to review.") % {"n": sending.count}
-    if action == "verify":
-        count = services.batch_verify(job=job, actor=user, comment=comment)
-        return _("%(n)s records verified.") % {"n": count}
-    if action == "return":
-        count = services.batch_return(job=job, actor=user, comment=comment)
-        return _("%(n)s records returned.") % {"n": count}
+    if action in ("verify", "return"):
+        deciding = services.batch_decide(job=job, actor=user, action=action, comment=comment)
+        if deciding.progress is not None:
+            if action == "verify":
+                return _("The batch is being verified in the background: see its progress.")
+            return _("The batch is being returned in the background: see its progress.")
+        if action == "verify":
+            return _("%(n)s records verified.") % {"n": deciding.count}
+        return _("%(n)s records returned.") % {"n": deciding.count}
     raise ActionRefused(_("Unknown action."), "action")
 
 
