@@ -791,33 +791,51 @@ def batch_send_to_review(*, job: ImportJob, actor, comment: str = "") -> Sending
     drafts = len(_drafts(job, actor))
     if drafts <= settings.IMPORT_SUBMIT_BACKGROUND_RECORDS:
         return Sending(count=batch_submit(job=job, actor=actor, comment=comment))
-    sending = batch_sending(job=job, actor=actor)
-    if sending is not None and not sending.is_finished:
-        raise ActionRefused(_("This batch is being sent to review already."), "state")
-    progress = progress_start(
-        owner=actor,
+    progress = _start_in_background(
+        job=job,
+        actor=actor,
         kind=SUBMIT_KIND,
         title=_("Sending to review: %(file)s") % {"file": job.file_name},
-        params={"job": str(job.pk), "comment": comment},
+        params={"comment": comment},
+        already=_("This batch is being sent to review already."),
     )
-    transaction.on_commit(lambda: _enqueue_submit(progress))
     return Sending(progress=progress)
 
 
-def _enqueue_submit(progress: TaskProgress) -> None:
-    from imports.tasks import batch_submit_task
+def _start_in_background(*, job, actor, kind: str, title: str, params: dict, already: str):
+    """A batch's background work of ``kind`` (:data:`SUBMIT_KIND`, :data:`DECIDE_KIND`),
+    queued after the commit — refused (``already``) while the actor's last one still runs."""
+    running = _batch_progress(job, actor, kind)
+    if running is not None and not running.is_finished:
+        raise ActionRefused(already, "state")
+    progress = progress_start(
+        owner=actor, kind=kind, title=title, params={"job": str(job.pk), **params}
+    )
+    transaction.on_commit(lambda: _enqueue_batch_work(progress))
+    return progress
 
-    progress_attach(progress, batch_submit_task.enqueue(str(progress.pk)))
+
+def _enqueue_batch_work(progress: TaskProgress) -> None:
+    from imports.tasks import batch_decide_task, batch_submit_task
+
+    task = batch_submit_task if progress.kind == SUBMIT_KIND else batch_decide_task
+    progress_attach(progress, task.enqueue(str(progress.pk)))
+
+
+def _batch_progress(job: ImportJob, actor, kind: str) -> TaskProgress | None:
+    """The latest background work of ``kind`` on this batch that ``actor`` started (the
+    progress of a job is its owner's only)."""
+    return (
+        TaskProgress.objects.visible_to(actor)
+        .filter(kind=kind, params__job=str(job.pk))
+        .order_by("-created_at")
+        .first()
+    )
 
 
 def batch_sending(*, job: ImportJob, actor) -> TaskProgress | None:
     """The latest background sending of this batch to review that ``actor`` started."""
-    return (
-        TaskProgress.objects.visible_to(actor)
-        .filter(kind=SUBMIT_KIND, params__job=str(job.pk))
-        .order_by("-created_at")
-        .first()
-    )
+    return _batch_progress(job, actor, SUBMIT_KIND)
 
 
 def batch_submit_run(*, progress_id) -> dict:
@@ -962,33 +980,20 @@ def batch_decide(*, job: ImportJob, actor, action: str, comment: str = "") -> De
     if waiting <= settings.IMPORT_SUBMIT_BACKGROUND_RECORDS:
         take = batch_verify if decision.code == "verify" else batch_return
         return Deciding(count=take(job=job, actor=actor, comment=comment))
-    running = batch_deciding(job=job, actor=actor)
-    if running is not None and not running.is_finished:
-        raise ActionRefused(_("This batch is being decided already."), "state")
-    progress = progress_start(
-        owner=actor,
+    progress = _start_in_background(
+        job=job,
+        actor=actor,
         kind=DECIDE_KIND,
         title=decision.title % {"file": job.file_name},
-        params={"job": str(job.pk), "action": decision.code, "comment": comment},
+        params={"action": decision.code, "comment": comment},
+        already=_("This batch is being decided already."),
     )
-    transaction.on_commit(lambda: _enqueue_decide(progress))
     return Deciding(progress=progress)
-
-
-def _enqueue_decide(progress: TaskProgress) -> None:
-    from imports.tasks import batch_decide_task
-
-    progress_attach(progress, batch_decide_task.enqueue(str(progress.pk)))
 
 
 def batch_deciding(*, job: ImportJob, actor) -> TaskProgress | None:
     """The latest background decision of this batch that ``actor`` started."""
-    return (
-        TaskProgress.objects.visible_to(actor)
-        .filter(kind=DECIDE_KIND, params__job=str(job.pk))
-        .order_by("-created_at")
-        .first()
-    )
+    return _batch_progress(job, actor, DECIDE_KIND)
 
 
 def batch_decide_run(*, progress_id) -> dict:

@@ -23,6 +23,7 @@ from imports.tests.conftest import (
     vocabulary,
 )
 from imports.tests.test_flow import MAPPING
+from imports.tests.test_tasks import _imported, _states
 from monitor.choices import ReviewState
 from monitor.models import ProgressState
 from monitor.services import ActionRefused, review_submit
@@ -34,19 +35,9 @@ TRANSACTIONAL = pytest.mark.django_db(transaction=True, serialized_rollback=True
 
 def _submitted(actor, team, count: int):
     """An import of ``count`` rows (a case and a new person each), sent to review."""
-    from imports.tasks import import_run_task
-
-    job = services.import_upload(actor=actor, uploaded_file=upload(csv_bytes(rows(count))),
-                                 team=team)  # fmt: skip
-    services.import_map(job=job, actor=actor, mapping=MAPPING)
-    services.import_start(job=job, actor=actor)
-    import_run_task.call(str(job.pk))
+    job = _imported(actor, team, count)
     services.batch_submit(job=job, actor=actor)
     return job
-
-
-def _states(job, actor) -> dict:
-    return services.batch_counts(services.batch_records(job=job, actor=actor))
 
 
 @TRANSACTIONAL
@@ -90,14 +81,8 @@ def test_one_record_the_reviewer_may_not_verify_stops_the_background_batch_befor
     """Four eyes in the background as in the request: the reviewer sent one record to review
     themselves, so the job checks every record, fails naming it and why, and verifies none —
     the ones checked before it included."""
-    from imports.tasks import import_run_task
-
     settings.IMPORT_SUBMIT_BACKGROUND_RECORDS = 4
-    job = services.import_upload(actor=monitor_on_team, team=team,
-                                 uploaded_file=upload(csv_bytes(rows(5))))  # fmt: skip
-    services.import_map(job=job, actor=monitor_on_team, mapping=MAPPING)
-    services.import_start(job=job, actor=monitor_on_team)
-    import_run_task.call(str(job.pk))
+    job = _imported(monitor_on_team, team, 5)
     from cases.models import Case
 
     records = services.batch_records(job=job, actor=reviewer)
