@@ -1018,7 +1018,7 @@ def batch_decide_run(*, progress_id) -> dict:
         except ActionRefused as refusal:
             tracker.fail(str(refusal))
             return {"count": 0}
-        tracker.begin(2 * len(records))  # checked, then decided
+        tracker.begin(len(records))  # checked, then (the bar again from 0) decided
         for start in range(0, len(records), SUBMIT_CHUNK):
             tracker.check_stop()
             for record in records[start : start + SUBMIT_CHUNK]:
@@ -1027,6 +1027,7 @@ def batch_decide_run(*, progress_id) -> dict:
                     tracker.fail(str(_nothing_decided(record, refusal)))
                     return {"count": 0}
             tracker.advance(len(records[start : start + SUBMIT_CHUNK]))
+        tracker.begin(len(records))
         count = 0
         for start in range(0, len(records), SUBMIT_CHUNK):
             tracker.check_stop()

@@ -9,8 +9,8 @@ spreadsheet: 60 rows by default. With the issue's 1,000 rows the upload, mapping
 run (1,000 rows), report and the 12 fixed rows re-imported pass. Sending the batch to review
 (about 2,000 records at 1,000 rows) is background work above
 ``IMPORT_SUBMIT_BACKGROUND_RECORDS`` drafts, a chunk per transaction: the journey lowers the
-limit so that its batch takes that path whatever its size (the worker's part is again the
-task called in this process).
+limit so that its batch takes that path whatever its size, and so does the reviewer's
+"Verify the whole batch" (the worker's part is again the task called in this process).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from playwright.sync_api import expect
 
 from cases.models import Case
 from imports.models import ImportJob
-from imports.tasks import batch_submit_task, import_run_task
+from imports.tasks import batch_decide_task, batch_submit_task, import_run_task
 from imports.tests.conftest import person_name
 from monitor.choices import Confidentiality, ReviewState, Role, Vocabulary
 from monitor.models import Place, TaskProgress, Term
@@ -148,7 +148,14 @@ def test_a_russian_spreadsheet_is_imported_fixed_and_reviewed_in_the_browser(
     screenshot(reviewer, "import-batch-review")
     reviewer.get_by_label("Comment").fill("Sampled ten rows against the file.")
     reviewer.get_by_role("button", name="Verify the whole batch").click()
-    expect(reviewer.get_by_role("status")).to_contain_text("records verified")
+    # As large as it is, the batch is verified in the background: checked whole, then
+    # decided a chunk per transaction.
+    expect(reviewer.get_by_role("status")).to_contain_text("being verified in the background")
+    deciding = TaskProgress.objects.get(kind="import-decide")
+    batch_decide_task.call(str(deciding.pk))  # the worker's part
+    reviewer.reload()
+    expect(reviewer.locator(".task-progress")).to_contain_text(f"{records} of {records} done")
+    expect(reviewer.get_by_role("button", name="Verify the whole batch")).to_have_count(0)
     screenshot(reviewer, "import-batch-verified")
     states = set(
         Case.objects.filter(pk__in=job.rows.values("case")).values_list("review_state", flat=True)
