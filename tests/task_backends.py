@@ -72,8 +72,16 @@ def task_backend(request, settings):
     queue.connection.ping()
     queue.connection.flushdb()
 
+    class BurstWorker(SimpleWorker):
+        """RQ's own worker, without its command channel (a pub/sub thread for "stop" and
+        "kill" sent by ``rq`` commands, which a burst run in a test never gets): stopping
+        that thread waited up to its 60-second poll, a minute lost per test session."""
+
+        def subscribe(self) -> None:
+            pass
+
     def run_worker() -> None:
-        worker = SimpleWorker([queue], connection=queue.connection, job_class=Job)
+        worker = BurstWorker([queue], connection=queue.connection, job_class=Job)
         worker.work(burst=True)
 
     yield Backend("rq", run_worker)

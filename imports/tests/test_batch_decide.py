@@ -44,13 +44,13 @@ def _submitted(actor, team, count: int):
 def test_a_large_batch_is_verified_in_the_background_with_a_progress_bar(
     task_backend, monitor_on_team, reviewer, team, vocabulary, settings, monkeypatch, client
 ):
-    """Ten waiting records (five cases, five new persons) above a limit of four: "Verify
+    """Six waiting records (three cases, three new persons) above a limit of four: "Verify
     the whole batch" verifies nothing in the request, shows the progress instead of the
-    buttons, and the worker verifies them three a transaction (a case's new person with
-    it, as its companion)."""
+    buttons, and the worker verifies them four a transaction — the first case's new person
+    with it, as its companion, in the same chunk (then found decided, not refused)."""
     settings.IMPORT_SUBMIT_BACKGROUND_RECORDS = 4
-    monkeypatch.setattr(services, "SUBMIT_CHUNK", 3)
-    job = _submitted(monitor_on_team, team, 5)
+    monkeypatch.setattr(services, "SUBMIT_CHUNK", 4)
+    job = _submitted(monitor_on_team, team, 3)
     client.force_login(reviewer)
     page_url = reverse("import-detail", args=[job.pk])
     response = client.post(page_url, {"action": "verify"})
@@ -59,18 +59,18 @@ def test_a_large_batch_is_verified_in_the_background_with_a_progress_bar(
     assert "being verified in the background" in page
     assert "Verifying the batch: list.csv" in page and "<progress" in page
     assert "Verify the whole batch</button>" not in page  # not twice at once
-    assert _states(job, reviewer)[ReviewState.SUBMITTED] == 10  # nothing in the request
+    assert _states(job, reviewer)[ReviewState.SUBMITTED] == 6  # nothing in the request
     with pytest.raises(ActionRefused, match="being decided already"):
         services.batch_decide(job=job, actor=reviewer, action="return", comment="no")
     deciding = services.batch_deciding(job=job, actor=reviewer)
     assert deciding.state == ProgressState.QUEUED
     task_backend.run_worker()
     deciding.refresh_from_db()
-    assert (deciding.state, deciding.done, deciding.total) == (ProgressState.DONE, 10, 10)
-    assert (deciding.result, deciding.error_count) == ({"count": 10}, 0)
-    assert _states(job, reviewer)[ReviewState.VERIFIED] == 10
+    assert (deciding.state, deciding.done, deciding.total) == (ProgressState.DONE, 6, 6)
+    assert (deciding.result, deciding.error_count) == ({"count": 6}, 0)
+    assert _states(job, reviewer)[ReviewState.VERIFIED] == 6
     page = client.get(page_url).content.decode()
-    assert "10 of 10 done" in page
+    assert "6 of 6 done" in page
     assert "Verify the whole batch</button>" not in page  # nothing left waiting
 
 
@@ -82,7 +82,7 @@ def test_one_record_the_reviewer_may_not_verify_stops_the_background_batch_befor
     themselves, so the job checks every record, fails naming it and why, and verifies none —
     the ones checked before it included."""
     settings.IMPORT_SUBMIT_BACKGROUND_RECORDS = 4
-    job = _imported(monitor_on_team, team, 5)
+    job = _imported(monitor_on_team, team, 3)
     from cases.models import Case
 
     records = services.batch_records(job=job, actor=reviewer)
@@ -97,7 +97,7 @@ def test_one_record_the_reviewer_may_not_verify_stops_the_background_batch_befor
     assert "Nothing was decided" in progress.errors[-1]
     assert str(last_case) in progress.errors[-1] and "your own work" in progress.errors[-1]
     assert _states(job, reviewer)[ReviewState.VERIFIED] == 0
-    assert _states(job, reviewer)[ReviewState.SUBMITTED] == 10
+    assert _states(job, reviewer)[ReviewState.SUBMITTED] == 6
 
 
 @TRANSACTIONAL
