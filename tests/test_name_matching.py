@@ -199,7 +199,7 @@ def test_the_surname_alone_finds_the_person(searcher, recorded, typed):
     assert [m.person for m in matching.match_persons(typed, user=searcher)] == [wanted]
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_trigram_threshold_is_set_once_per_transaction_and_again_after_a_rollback(searcher):
     """PostgreSQL: the word-similarity threshold the fuzzy stage needs ("Юсупов" finds
     "Umed Yusufov" only through it) is set once in a transaction, not at every search (an
