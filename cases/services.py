@@ -57,6 +57,7 @@ from monitor.services import (
 )
 from monitor.write_batch import atomic_service
 from monitor.write_batch import current as current_batch
+from monitor.write_batch import savepoint as write_batch_savepoint
 from people.models import Organization, Person
 from people.services import TypedPersons
 from sources.choices import Credibility, Stance
@@ -447,7 +448,9 @@ def _savepoint(actor, *, alone: bool = False):
     """A savepoint for one item of several, so a refused item is undone and the others are
     still tried. The only item (``alone``) inside the actor's write batch needs none: its
     refusal ends the call, and the batch's caller undoes its own savepoint (a row's)."""
-    return transaction.atomic(savepoint=not (alone and current_batch(actor) is not None))
+    if alone and current_batch(actor) is not None:
+        return transaction.atomic(savepoint=False)
+    return write_batch_savepoint(actor)
 
 
 # -- persons of a case -------------------------------------------------------------------------
@@ -464,9 +467,21 @@ def case_person_link(
     """
     if person is None or not is_visible(person, actor):
         return None
-    linked = CasePerson._base_manager.filter(
-        case=case, person=person, role=role, archived_at__isnull=True
-    ).first()
+    batch = current_batch(actor)
+    made = None if batch is None else batch.created_children(CasePerson, "case", case)
+    if made is None:
+        linked = CasePerson._base_manager.filter(
+            case=case, person=person, role=role, archived_at__isnull=True
+        ).first()
+    else:  # a case this import's chunk created: its links are those the chunk made
+        linked = next(
+            (
+                link
+                for link in made
+                if link.person_id == person.pk and link.role == role and link.archived_at is None
+            ),
+            None,
+        )
     if linked is not None:
         return linked
     return record_save(
@@ -687,7 +702,7 @@ def detention_steps_record(
             continue
         saved[step.pk] = index
     if saved:  # with none saved, no step of the submission can break the order
-        errors += _step_order_errors(detention, saved)
+        errors += _step_order_errors(detention, saved, actor)
     if errors:
         raise PartErrors(sorted(errors, key=lambda error: error.index))
     return [item.step for item in steps]
@@ -706,14 +721,26 @@ def _step_m2m(item: StepInput) -> dict | None:
     return m2m or None
 
 
-def _step_order_errors(detention: Detention, submitted: dict) -> list[PartError]:
+def _step_order_errors(detention: Detention, submitted: dict, actor) -> list[PartError]:
     """Steps dated before the first arrest, as refusals of the submitted items.
 
     ``submitted`` maps the ids of the steps just saved to their positions. A step of the
     submission dated too early is refused itself; a step recorded earlier is refused through
     the submitted arrest that now comes after it.
     """
-    steps = list(DetentionStep._base_manager.filter(detention=detention, archived_at__isnull=True))
+    batch = current_batch(actor)
+    made = None if batch is None else batch.created_children(DetentionStep, "detention", detention)
+    if made is None:
+        steps = list(
+            DetentionStep._base_manager.filter(detention=detention, archived_at__isnull=True)
+        )
+    else:
+        # A detention this import's chunk created: its steps are those the chunk saved. The
+        # dated ones (the only ones read below) in the model's order, as the query gives them.
+        steps = sorted(
+            (step for step in made if step.archived_at is None and step.date),
+            key=lambda step: (step.date.start, step.date_precision, step.created_at),
+        )
     arrests = [step for step in steps if step.kind == StepKind.ARRESTED and step.date]
     if not arrests:
         return []
@@ -843,7 +870,7 @@ def _save_case(*, case: Case, actor, reason: str, expected_version, m2m) -> Case
         case.reference = case_reference_next()
         try:
             # A savepoint: a number taken meanwhile undoes this try only.
-            with transaction.atomic():
+            with write_batch_savepoint(actor):
                 return record_save(record=case, actor=actor, reason=reason, m2m=m2m)
         except (IntegrityError, ValidationError) as error:
             taken = Case._base_manager.filter(reference=case.reference).exists()

@@ -19,7 +19,7 @@ from django.db.models.functions import Lower
 from cases.services import case_reference_next
 from monitor.choices import Vocabulary
 from monitor.models import Place, Term
-from people.matching import NameIndex, match_persons, name_index
+from people.matching import NameIndex, NameSearch, match_persons, name_index
 from people.models import Person
 from people.selectors import visible_persons
 from people.services import normalize_typed_name
@@ -41,7 +41,11 @@ class PersonMatch:
 
 
 def match_person(
-    name: str, *, actor, index: NameIndex | None = None, persons: QuerySet | None = None
+    name: str,
+    *,
+    actor,
+    index: NameIndex | NameSearch | None = None,
+    persons: QuerySet | None = None,
 ) -> PersonMatch:
     """The existing person ``name`` names, among those ``actor`` may see (not archived);
     ``index``: the visible names read before (:func:`people.matching.name_index`);
@@ -79,7 +83,7 @@ class Lookups:
         self._sources: dict[str, Source | None] = {}
         self._reference: str | None = None
         self._persons: dict[str, PersonMatch] = {}
-        self._names: NameIndex | None = None
+        self._names: NameIndex | NameSearch | None = None
         self._names_read = False
         self._matchable: QuerySet | None = None
 
@@ -151,10 +155,11 @@ class Lookups:
         # row's match, and what it says of the actor is read anew each chunk.
         self._matchable = None
 
-    def _name_index(self) -> NameIndex | None:
+    def _name_index(self) -> NameIndex | NameSearch:
         """The visible names, read once per chunk where the database cannot find a name's
         candidates itself (SQLite, which otherwise reads every visible name for each row);
-        None on PostgreSQL (its trigram index answers each row)."""
+        on PostgreSQL (its trigram index answers each row) what the actor may see of them,
+        worked out once per chunk (:class:`people.matching.NameSearch`)."""
         if not self._names_read:
             self._names, self._names_read = name_index(self.actor), True
         return self._names

@@ -425,6 +425,13 @@ def _require_seen(record: Reviewable, seen: str | None) -> None:
         )
 
 
+def _kept_in_batch(record: AuditedModel, actor) -> None:
+    """A record the actor's write batch created is kept by it as it now stands."""
+    batch = current_batch(actor)
+    if batch is not None and batch.created_here(record):
+        batch.keep_created(record)
+
+
 @transaction.atomic
 def record_archive(*, record: AuditedModel, actor, reason: str = "") -> AuditedModel:
     """Take a record out of normal lists; it stays whole and can be restored."""
@@ -435,6 +442,7 @@ def record_archive(*, record: AuditedModel, actor, reason: str = "") -> AuditedM
     record.archived_at, record.archived_by = timezone.now(), actor
     with acting_as(actor, reason=reason or _("Archived")):
         record.save(update_fields=["archived_at", "archived_by"])
+    _kept_in_batch(record, actor)
     if isinstance(record, Reviewable):
         _decide(record, actor, DecisionAction.ARCHIVED, reason)
     return record
@@ -450,6 +458,7 @@ def record_restore(*, record: AuditedModel, actor, reason: str = "") -> AuditedM
     record.archived_at, record.archived_by = None, None
     with acting_as(actor, reason=reason or _("Restored")):
         record.save(update_fields=["archived_at", "archived_by"])
+    _kept_in_batch(record, actor)
     if isinstance(record, Reviewable):
         _decide(record, actor, DecisionAction.RESTORED, reason)
     return record

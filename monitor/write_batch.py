@@ -75,6 +75,16 @@ def atomic(actor):
     return transaction.atomic(savepoint=current(actor) is None)
 
 
+@contextlib.contextmanager
+def savepoint(actor) -> Iterator[None]:
+    """A savepoint a service rolls back to carry on (one item of several refused): inside
+    ``actor``'s batch, also a :meth:`WriteBatch.part`, so the batch forgets what the
+    savepoint undid (the records it created, their history rows)."""
+    batch = current(actor)
+    with transaction.atomic(), batch.part() if batch is not None else contextlib.nullcontext():
+        yield
+
+
 def atomic_service(func: Callable) -> Callable:
     """``@transaction.atomic`` for a keyword-only service with an ``actor``: :func:`atomic`."""
 
@@ -95,6 +105,13 @@ def _key(record) -> tuple:
     return (type(record)._meta.label_lower, record.pk)
 
 
+def _put_back(records: dict, pk, before) -> None:
+    if before is None:
+        records.pop(pk, None)
+    else:
+        records[pk] = before
+
+
 class WriteBatch:
     def __init__(self, actor):
         self.actor = actor
@@ -108,7 +125,9 @@ class WriteBatch:
         self.history: dict[int, tuple] = {}
         self._history_numbers = itertools.count()
         self.deferred: dict[Callable, set] = {}
-        self._journal: list[tuple[set | dict, object]] | None = None
+        #: The records created in the batch, as last saved, by model and id.
+        self.records: dict[type, dict] = {}
+        self._journal: list[tuple[set | dict | Callable, object]] | None = None
 
     # -- what the batch knows -----------------------------------------------------------------
 
@@ -135,6 +154,35 @@ class WriteBatch:
             self._remember(self.created, _key(record))
         model = type(record)
         self._remember(self.pending.setdefault(model, set()), record.pk)
+        if adding or _key(record) in self.created:
+            self.keep_created(record)
+
+    def keep_created(self, record) -> None:
+        """``record``, created in this batch, is as it now stands in the database (saved
+        again, archived): :meth:`created_children` hands out this copy."""
+        records = self.records.setdefault(type(record), {})
+        before = records.get(record.pk)
+        records[record.pk] = record
+        if self._journal is not None:
+            self._journal.append((functools.partial(_put_back, records, record.pk, before), None))
+
+    def created_children(self, model, field_name: str, parent) -> list | None:
+        """The records of ``model`` whose ``field_name`` is ``parent``, as saved, when
+        ``parent`` was created in this batch; None when it was not (ask the database).
+
+        Nothing outside this transaction can point at a record it created, and inside it
+        the batch's records are written through ``record_save`` (the one write of the
+        services), which hands each to :meth:`saved`: those kept here are all there are.
+        Archiving and restoring (``record_archive``, ``record_restore``) keep their copy
+        too, so its links and ``archived_at`` are as stored."""
+        if _key(parent) not in self.created:
+            return None
+        attname = model._meta.get_field(field_name).attname
+        return [
+            record
+            for record in self.records.get(model, {}).values()
+            if getattr(record, attname) == parent.pk
+        ]
 
     def defer(self, work: Callable[[set], None], item) -> None:
         """Leave ``work`` to the end of the batch, done once for every ``item`` given
@@ -155,11 +203,13 @@ class WriteBatch:
         try:
             yield
         except BaseException:
-            for where, item in self._journal:
+            for where, item in reversed(self._journal):
                 if isinstance(where, dict):
                     where.pop(item, None)
-                else:
+                elif isinstance(where, set):
                     where.discard(item)
+                else:
+                    where()  # an undo of its own (a record kept, put back as it was)
             raise
         finally:
             journal, self._journal = self._journal, outer

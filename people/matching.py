@@ -287,7 +287,9 @@ def _contained(words: Sequence[str]):
     )
 
 
-def _candidates(queries: Sequence[Sequence[str]], user) -> list[tuple]:
+def _candidates(
+    queries: Sequence[Sequence[str]], user, names: models.QuerySet | None = None
+) -> list[tuple]:
     """``(person_id, full_name, folded)`` of the visible names worth scoring for any of the
     ``queries`` (each the folded words of one query), best first.
 
@@ -308,9 +310,10 @@ def _candidates(queries: Sequence[Sequence[str]], user) -> list[tuple]:
     database work is bounded whatever the register's size. A patronymic is not required in
     the first stage (the scorer leaves it out unless both names have one). SQLite: every
     visible name (no trigram index there; rapidfuzz scores them in C); for many queries in a
-    row (an import's chunk), read once into a :class:`NameIndex` instead.
+    row (an import's chunk), read once into a :class:`NameIndex` instead. ``names``:
+    :func:`people.selectors.visible_names` of ``user``, built before (:class:`NameSearch`).
     """
-    names = visible_names(user)
+    names = visible_names(user) if names is None else names
     if connection.vendor != "postgresql":
         return list(names.values_list("person_id", "full_name", "folded"))
     queries = list(queries)[:MANY]
@@ -354,15 +357,10 @@ def _candidates(queries: Sequence[Sequence[str]], user) -> list[tuple]:
         start=_contained(queries[0]),
     )
     found: list[tuple] = []
-    # set_config(…, true) lasts for this transaction only (a released savepoint's setting
-    # lasts as long): the caller's transaction if there is one, no savepoint of its own — a
-    # savepoint would add two statements to every lookup of a run (an import's rows).
+    # The caller's transaction if there is one, no savepoint of its own — a savepoint would
+    # add two statements to every lookup of a run (an import's rows).
     with transaction.atomic(savepoint=False):
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT set_config('pg_trgm.word_similarity_threshold', %s, true)",
-                [str(TRIGRAM_THRESHOLD)],
-            )
+        _trigram_threshold()
         for stage, rule in enumerate([every, any_, fuzzy]):
             if stage and len(found) >= FEW_CANDIDATES:
                 break
@@ -412,6 +410,29 @@ def _candidates(queries: Sequence[Sequence[str]], user) -> list[tuple]:
                 if row[1:] not in seen
             ]
     return found
+
+
+#: Where a connection remembers the transaction it set the trigram threshold in.
+_THRESHOLD_SET = "_monitor_trigram_threshold_in"
+
+
+def _trigram_threshold() -> None:
+    """Set pg_trgm's word-similarity threshold for the current transaction, once.
+
+    ``set_config(…, true)`` lasts until the transaction ends, and a savepoint rolled back
+    undoes it. Django replaces the connection's list of commit callbacks at every commit,
+    rollback and savepoint rollback, so the same list means the same transaction with the
+    setting still in force (``monitor.redaction.names_changed`` keeps its version token
+    alike): an import's chunk sets it once, not once per row.
+    """
+    if connection.__dict__.get(_THRESHOLD_SET) is connection.run_on_commit:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT set_config('pg_trgm.word_similarity_threshold', %s, true)",
+            [str(TRIGRAM_THRESHOLD)],
+        )
+    connection.__dict__[_THRESHOLD_SET] = connection.run_on_commit
 
 
 def _all(words: Sequence[str], rule) -> models.Q:
@@ -538,11 +559,30 @@ class NameIndex:
         return [self.rows[position] for position in kept]
 
 
-def name_index(user) -> NameIndex | None:
-    """The visible names as a :class:`NameIndex`, where the database finds no candidates
-    itself (SQLite); None on PostgreSQL, whose trigram index finds them per query."""
+class NameSearch:
+    """The visible names of one reader where the database finds each query's candidates
+    (PostgreSQL, through its trigram index: :func:`_candidates`), for many queries in a row
+    (an import's chunk): what the reader may see is worked out once, not at every query
+    (building it cost as much as running the query). Names recorded after it was made are
+    found by the database itself (:meth:`add` keeps nothing)."""
+
+    def __init__(self, user):
+        self.user = user
+        self.names = visible_names(user)
+
+    def add(self, person_id, full_name: str, folded: str) -> None:
+        """Nothing to keep: the database finds a name saved since."""
+
+    def candidates(self, words: Sequence[str], min_score: float, declined: bool) -> list[tuple]:
+        return _candidates([words], self.user, names=self.names)
+
+
+def name_index(user) -> NameIndex | NameSearch:
+    """The visible names for many queries in a row: a :class:`NameIndex` of them where the
+    database finds no candidates itself (SQLite); on PostgreSQL, whose trigram index finds
+    them per query, a :class:`NameSearch`."""
     if connection.vendor == "postgresql":
-        return None
+        return NameSearch(user)
     return NameIndex(visible_names(user).values_list("person_id", "full_name", "folded"))
 
 
@@ -552,7 +592,7 @@ def rank_person_ids(
     user,
     min_score: float = SEARCH_SCORE,
     declined: bool = True,
-    index: NameIndex | None = None,
+    index: NameIndex | NameSearch | None = None,
 ) -> list[tuple[object, float, str]]:
     """``(person id, score, matched name)`` of the visible persons a query finds, best first
     (among the names of ``index``, when given: the visible names read before)."""
@@ -584,7 +624,7 @@ def match_persons(
     limit: int | None = 20,
     min_score: float = SEARCH_SCORE,
     queryset: models.QuerySet | None = None,
-    index: NameIndex | None = None,
+    index: NameIndex | NameSearch | None = None,
 ) -> list[Match]:
     """The persons ``user`` may see whose names meet ``query``, best first, with the name
     that matched. ``queryset`` narrows the persons (it must already be visible-only);

@@ -199,6 +199,39 @@ def test_the_surname_alone_finds_the_person(searcher, recorded, typed):
     assert [m.person for m in matching.match_persons(typed, user=searcher)] == [wanted]
 
 
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_trigram_threshold_is_set_once_per_transaction_and_again_after_a_rollback(searcher):
+    """PostgreSQL: the word-similarity threshold the fuzzy stage needs ("Юсупов" finds
+    "Umed Yusufov" only through it) is set once in a transaction, not at every search (an
+    import's rows), and set again once a savepoint that set it is rolled back (which undoes
+    it): every search still finds the misspelt surname."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite has no trigram index: no threshold to set")
+    from django.db import transaction
+    from django.test.utils import CaptureQueriesContext
+
+    wanted = person("Umed Yusufov")
+
+    def found() -> bool:
+        return [m.person for m in matching.match_persons("Юсупов", user=searcher)] == [wanted]
+
+    def settings(queries) -> int:
+        return sum("set_config" in query["sql"] for query in queries.captured_queries)
+
+    with CaptureQueriesContext(connection) as queries, transaction.atomic():
+        assert found() and found()
+        assert settings(queries) == 1
+    with CaptureQueriesContext(connection) as queries, transaction.atomic():
+        sid = transaction.savepoint()
+        assert found()  # set inside the savepoint …
+        transaction.savepoint_rollback(sid)  # … and undone with it: set again
+        assert found() and found()
+        assert settings(queries) == 2
+    with CaptureQueriesContext(connection) as queries:
+        assert found() and found()  # each in a transaction of its own (autocommit)
+    assert settings(queries) == 2
+
+
 @pytest.mark.django_db
 def test_results_are_ranked_best_first(searcher):
     exact = person("Rustam Jumaev")

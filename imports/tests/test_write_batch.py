@@ -243,3 +243,161 @@ def test_inside_a_batch_a_refused_service_is_undone_by_its_callers_one_savepoint
         record_save(record=Event(title="Rally", team=team), actor=monitor_on_team)
     assert Event.objects.count() == 1
     assert Person.objects.count() == 1
+
+
+# -- what a record created in the batch holds: read from the batch, not the database ---------
+
+
+def _new_detention(actor, team, reference: str = "TJK-2023-0011"):
+    from cases.models import Case, Detention
+    from people.models import Person
+
+    person = record_save(record=Person(team=team), actor=actor)
+    case = record_save(record=Case(title="Held", reference=reference, team=team), actor=actor)
+    return person, case, record_save(record=Detention(case=case, person=person), actor=actor)
+
+
+def _steps(actor, detention, *steps):
+    from cases.models import DetentionStep
+    from cases.services import StepInput, detention_steps_record
+
+    return detention_steps_record(
+        actor=actor,
+        detention=detention,
+        steps=[StepInput(step=DetentionStep(kind=kind, date=date)) for kind, date in steps],
+    )
+
+
+def _order_refusals(actor, team, batched: bool) -> list:
+    """The refusals of the step order rule met by recording, on two new detentions, steps
+    across several calls: the arrest, a charge before it, a charge after it; a charge, then
+    an arrest after it."""
+    import contextlib
+
+    from cases.choices import StepKind
+    from monitor.services import PartErrors
+
+    said = []
+    with transaction.atomic(), write_batch(actor) if batched else contextlib.nullcontext() as batch:
+        part = batch.part if batched else contextlib.nullcontext
+        number = 21 if batched else 31
+        _person, _case, first = _new_detention(actor, team, f"TJK-2023-00{number}")
+        _person, _case, second = _new_detention(actor, team, f"TJK-2023-00{number + 1}")
+        for detention, steps in (
+            (first, [(StepKind.ARRESTED, "June 2023"), (StepKind.CHARGED, "2023-05-02"),
+                     (StepKind.CHARGED, "2023-07-01"), (StepKind.ARRESTED, "2023-08")]),
+            (second, [(StepKind.CHARGED, "2023-07-01"), (StepKind.ARRESTED, "2023-08")]),
+        ):  # fmt: skip
+            for step in steps:
+                try:
+                    with transaction.atomic(), part():
+                        _steps(actor, detention, step)
+                except PartErrors as refused:
+                    said.append(refused.parts[0].error.message_dict["date"])
+                else:
+                    said.append("kept")
+    return said
+
+
+def test_inside_a_batch_the_steps_of_a_new_detention_keep_their_order_rule(monitor_on_team, team):
+    """The order rule of a detention created in the batch reads its steps from the batch
+    (every step of it was saved there): the same refusals, in the same words, as outside a
+    batch, across several calls."""
+    batched = _order_refusals(monitor_on_team, team, batched=True)
+    assert batched == _order_refusals(monitor_on_team, team, batched=False)
+    assert batched == [
+        "kept",
+        ["This step (2 May 2023) is dated before the arrest (June 2023)."],
+        "kept",
+        "kept",  # a second arrest, after the first: the first is the one that counts
+        "kept",
+        [
+            "The arrest (August 2023) cannot come after steps already recorded for this "
+            "detention: charged (1 July 2023). Correct their dates first, or date the arrest "
+            "earlier."
+        ],
+    ]
+
+
+def test_inside_a_batch_the_steps_of_a_new_detention_are_not_read_again(
+    monitor_on_team, team, django_assert_num_queries
+):
+    """What the batch holds of a new detention's steps is what the database holds (a refused
+    step forgotten), and the rule asks the database nothing about them."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from cases.choices import StepKind
+    from cases.models import DetentionStep
+    from monitor.services import PartErrors
+
+    with transaction.atomic(), write_batch(monitor_on_team) as batch:
+        _person, _case, detention = _new_detention(monitor_on_team, team)
+        _steps(monitor_on_team, detention, (StepKind.ARRESTED, "June 2023"))
+        with pytest.raises(PartErrors), transaction.atomic(), batch.part():
+            _steps(monitor_on_team, detention, (StepKind.CHARGED, "2023-05-02"))
+        with CaptureQueriesContext(connection) as queries:
+            _steps(monitor_on_team, detention, (StepKind.RELEASED, "2023-09"))
+        made = batch.created_children(DetentionStep, "detention", detention)
+        assert len(made) == 2
+        assert {step.pk for step in made} == set(
+            DetentionStep.objects.filter(detention=detention).values_list("pk", flat=True)
+        )
+    reads = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("SELECT")]
+    assert not [sql for sql in reads if 'FROM "cases_detentionstep"' in sql]
+
+
+def test_inside_a_batch_a_step_its_service_undid_is_forgotten_by_the_batch(monitor_on_team, team):
+    """Several steps at once: each in a savepoint of its own, and a step refused after its
+    save (its citation names no source) is forgotten by the batch with its savepoint."""
+    from cases.choices import StepKind
+    from cases.models import DetentionStep
+    from cases.services import StepInput, detention_steps_record
+    from monitor.services import PartErrors
+    from sources.services import CitationInput
+
+    with transaction.atomic(), write_batch(monitor_on_team) as batch:
+        _person, _case, detention = _new_detention(monitor_on_team, team)
+        steps = [
+            StepInput(step=DetentionStep(kind=StepKind.ARRESTED, date="June 2023")),
+            StepInput(
+                step=DetentionStep(kind=StepKind.CHARGED, date="July 2023"),
+                citation=CitationInput(source=None),  # no new source described: refused
+            ),
+        ]
+        with pytest.raises(PartErrors), transaction.atomic(), batch.part():
+            detention_steps_record(actor=monitor_on_team, detention=detention, steps=steps)
+        assert batch.created_children(DetentionStep, "detention", detention) == []
+        _steps(monitor_on_team, detention, (StepKind.ARRESTED, "June 2023"))
+        (kept,) = batch.created_children(DetentionStep, "detention", detention)
+        assert DetentionStep.objects.get(detention=detention).pk == kept.pk
+
+
+def test_inside_a_batch_a_new_cases_person_is_linked_once(monitor_on_team, team):
+    """A new case's links to its persons are read from the batch: the victim of an
+    allegation who is also the detained person is one link, as outside a batch."""
+    from cases.models import CasePerson
+    from cases.services import case_person_link
+
+    with transaction.atomic(), write_batch(monitor_on_team) as batch:
+        person, case, _detention = _new_detention(monitor_on_team, team)
+        first = case_person_link(case=case, person=person, actor=monitor_on_team)
+        again = case_person_link(case=case, person=person, actor=monitor_on_team)
+        assert again.pk == first.pk
+        assert batch.created_children(CasePerson, "case", case) == [first]
+    assert CasePerson.objects.filter(case=case, person=person).count() == 1
+
+
+def test_a_batch_reads_a_record_it_did_not_create_from_the_database(monitor_on_team, team):
+    """A detention recorded before the batch: its steps may have been added by anyone, so
+    the batch knows nothing of them and the rule reads them."""
+    from cases.choices import StepKind
+    from cases.models import DetentionStep
+
+    with transaction.atomic():
+        _person, _case, detention = _new_detention(monitor_on_team, team)
+        _steps(monitor_on_team, detention, (StepKind.ARRESTED, "June 2023"))
+    with transaction.atomic(), write_batch(monitor_on_team) as batch:
+        assert batch.created_children(DetentionStep, "detention", detention) is None
+        with pytest.raises(ValidationError), transaction.atomic(), batch.part():
+            _steps(monitor_on_team, detention, (StepKind.CHARGED, "2023-05-02"))
