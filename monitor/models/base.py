@@ -16,6 +16,7 @@ import uuid
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -246,6 +247,40 @@ def review_state_field(default: str) -> models.CharField:
         editable=False,
         db_index=True,
     )
+
+
+def waiting_since() -> models.Func:
+    """Since when a waiting record waits: ``queued_at``, or its last change for a record put
+    in the waiting state outside the services (raw SQL; reference data created directly).
+    The review queue's order, and the expression of every reviewable model's queue index."""
+    return Coalesce("queued_at", "updated_at")
+
+
+#: What the review queue holds of a model: its records waiting for review, not archived.
+WAITING = models.Q(review_state=ReviewState.SUBMITTED, archived_at__isnull=True)
+
+
+def queue_indexes(*, team: bool) -> list[models.Index]:
+    """The indexes every reviewable model declares (``Meta.indexes``) for the review queue,
+    partial to its waiting records: the queue's order (a page reads each kind's first rows in
+    order instead of sorting every waiting record) and, for a model with a team, the same
+    order within each team, holding the confidentiality too, so that whether a team has an
+    item a reader may see (the team filter's choices) is read from the index alone.
+    ``tests/test_review_queue_columns.py`` checks that every reviewable model has them."""
+    name = "%(app_label)s_%(class)s_queue"
+    indexes = [models.Index(waiting_since(), "id", condition=WAITING, name=name)]
+    if team:
+        indexes.append(
+            models.Index(
+                "team",
+                waiting_since(),
+                "id",
+                include=["confidentiality"],
+                condition=WAITING,
+                name=f"{name}_team",
+            )
+        )
+    return indexes
 
 
 class Reviewable(AuditedModel):
