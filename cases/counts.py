@@ -100,13 +100,22 @@ def detained_by_event(user, events=None) -> dict:
     return _sum_by(groups, "event")
 
 
-def detained_by_case(user, cases=None) -> dict:
-    """``{case id: people detained}``: its groups, and its named detainees outside them."""
-    groups = counted_groups(user)
+def detained_by_case(user, cases=None, *, groups: list | None = None) -> dict:
+    """``{case id: people detained}``: its groups, and its named detainees outside them.
+
+    ``groups``: every group of ``cases`` as :func:`counted_groups` gives them, when the caller
+    has read them already (the case page lists them): added up instead of counted again.
+    """
     alone = _named_alone(user)
     if cases is not None:
-        groups, alone = groups.filter(case__in=cases), alone.filter(case__in=cases)
-    totals = _sum_by(groups, "case")
+        alone = alone.filter(case__in=cases)
+    if groups is None:
+        counted = counted_groups(user)
+        totals = _sum_by(counted if cases is None else counted.filter(case__in=cases), "case")
+    else:
+        totals = {}
+        for group in groups:
+            totals[group.case_id] = totals.get(group.case_id, 0) + group.counted
     for row in alone.order_by().values("case").annotate(n=Count("pk")):
         totals[row["case"]] = totals.get(row["case"], 0) + row["n"]
     return totals

@@ -18,6 +18,7 @@ from monitor.models.base import (
     ReviewedModel,
     TreeQuerySetMixin,
     confidentiality_constraint,
+    queue_indexes,
     review_state_constraint,
 )
 from monitor.names import clean_name
@@ -149,6 +150,7 @@ class Person(ReviewedModel):
                 condition=models.Q(archived_at__isnull=True),
                 name="people_person_state_scope",
             ),
+            *queue_indexes(team=True),
         ]
 
     def __str__(self) -> str:
@@ -331,6 +333,7 @@ class Organization(ReferenceData):
             ),
             confidentiality_constraint(),
         ]
+        indexes = queue_indexes(team=False)
 
     def __str__(self) -> str:
         if record_hidden(self):  # a strict organisation named as a perpetrator, say

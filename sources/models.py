@@ -27,6 +27,7 @@ from monitor.models.base import (
     ConfidentialQuerySet,
     ReviewedModel,
     confidentiality_constraint,
+    queue_indexes,
     review_state_constraint,
 )
 from monitor.redaction import RECORD_FIELDS, REVIEWED_FIELDS, Redaction
@@ -158,7 +159,10 @@ class Source(ReviewedModel):
             *approximate_date_constraints("published"),
             *approximate_date_constraints("obtained"),
         ]
-        indexes = [models.Index(fields=["kind", "reliability"], name="sources_kind_reliability")]
+        indexes = [
+            models.Index(fields=["kind", "reliability"], name="sources_kind_reliability"),
+            *queue_indexes(team=True),
+        ]
 
     def __str__(self) -> str:
         if record_hidden(self):

@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cases.models import Allegation, Case, Event
+from monitor.admin.review.queue import QueueFilters, QueuePaginator, queue_rows
 from monitor.choices import Confidentiality, ReviewState, Role, Vocabulary
 from monitor.models import DecisionAction, ReviewDecision, User
 from monitor.services import record_save, review_return, review_submit, review_verify
@@ -198,6 +199,39 @@ def test_queue_lists_submitted_items_of_every_kind_oldest_first_with_submitter_a
     assert ages == ["5 days", "3 days", "2 days", "3 hours"]
     content = response.content.decode()
     assert "alice-monitor" in content and "3\xa0days" in content
+
+
+def test_each_page_of_the_queue_holds_the_whole_queue_s_items_in_order(
+    team, monitor_on_team, reviewer
+):
+    """A page reads only the first rows of each kind (up to the page's end): pages of two,
+    one after another, give the whole queue's order, kinds interleaved by submission time."""
+    now = timezone.now()
+    records = [
+        new_source(monitor_on_team, team, title="Press release"),
+        new_case(monitor_on_team, team, title="First case"),
+        new_person(monitor_on_team, team, name="Tolib Ayombekov"),
+        new_case(monitor_on_team, team, title="Second case"),
+        new_event(monitor_on_team, team, title="Rushan road blockade"),
+        new_source(monitor_on_team, team, title="Court record"),
+        new_case(monitor_on_team, team, title="Third case"),
+    ]
+    for days, record in zip(range(len(records), 0, -1), records, strict=True):
+        submit_at(record, monitor_on_team, now - datetime.timedelta(days=days))
+    filters = QueueFilters()
+    whole = [(row["queue_kind"], row["id"]) for row in queue_rows(reviewer, filters)]
+    assert whole == [(r._meta.label_lower, r.pk) for r in records]
+
+    paginator = QueuePaginator(2, user=reviewer, filters=filters)
+    pages = [
+        [(row["queue_kind"], row["id"]) for row in paginator.page(number).object_list]
+        for number in paginator.page_range
+    ]
+
+    assert [len(page) for page in pages] == [2, 2, 2, 1]
+    assert [row for page in pages for row in page] == whole
+    cases = QueuePaginator(2, user=reviewer, filters=QueueFilters(kind="cases.case"))
+    assert [row["id"] for row in cases.page(2).object_list] == [records[6].pk]
 
 
 def test_queue_leaves_out_drafts_verified_returned_and_archived_records(

@@ -9,12 +9,15 @@ import datetime
 
 import pytest
 from django.apps import apps
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
 from cases.models import Case
 from monitor.choices import Confidentiality, ReviewState, Role
+from monitor.labels import reviewed_models
 from monitor.models import DecisionAction, Place, ReviewDecision
+from monitor.models.base import WAITING, waiting_since
 from monitor.models.places import PlaceKind
 from monitor.models.review import fill_queue_columns
 from monitor.services import record_save, review_return, review_submit, review_verify
@@ -118,3 +121,22 @@ def test_the_migration_fills_the_columns_of_the_records_already_waiting(
     )
     assert (_fresh(undecided).queued_at, _fresh(undecided).queued_by) == (long_ago, None)
     assert (_fresh(draft).queued_at, _fresh(draft).queued_by) == (None, None)
+
+
+def test_every_reviewable_model_declares_the_queue_s_indexes():
+    """The queue reads each kind's first waiting records in order from an index, and whether
+    a team has any from another (monitor.models.base.queue_indexes): a reviewable model
+    without them would be sorted in full on every page of the queue."""
+    for model in reviewed_models():
+        indexes = {index.name: index for index in model._meta.indexes}
+        prefix = f"{model._meta.app_label}_{model._meta.model_name}_queue"
+        queue = indexes.get(prefix)
+        assert queue is not None, f"{model._meta.label}: Meta.indexes lacks queue_indexes()"
+        assert list(queue.expressions) == [waiting_since(), F("id")]
+        assert queue.condition == WAITING
+        if any(field.name == "team" for field in model._meta.concrete_fields):
+            by_team = indexes.get(f"{prefix}_team")
+            assert by_team is not None, f"{model._meta.label}: queue_indexes(team=True)"
+            assert list(by_team.expressions) == [F("team"), waiting_since(), F("id")]
+            assert by_team.condition == WAITING
+            assert by_team.include == ("confidentiality",)

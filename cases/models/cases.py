@@ -19,6 +19,7 @@ from monitor.models.base import (
     ConfidentialQuerySet,
     ReviewedModel,
     confidentiality_constraint,
+    queue_indexes,
     review_state_constraint,
 )
 from people.folding import text_key, text_terms
@@ -130,6 +131,7 @@ class Case(ReviewedModel):
                 condition=models.Q(archived_at__isnull=True),
                 name="cases_case_state_scope",
             ),
+            *queue_indexes(team=True),
         ]
 
     def __str__(self) -> str:

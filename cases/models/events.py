@@ -16,6 +16,7 @@ from monitor.models.base import (
     ReviewedModel,
     TreeQuerySetMixin,
     confidentiality_constraint,
+    queue_indexes,
     review_state_constraint,
 )
 
@@ -119,7 +120,10 @@ class Event(ReviewedModel):
                 violation_error_message=_("An event cannot be part of itself."),
             ),
         ]
-        indexes = [models.Index(fields=["start", "end"], name="cases_event_dates")]
+        indexes = [
+            models.Index(fields=["start", "end"], name="cases_event_dates"),
+            *queue_indexes(team=True),
+        ]
 
     def __str__(self) -> str:
         if record_hidden(self):

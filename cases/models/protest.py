@@ -25,6 +25,7 @@ from monitor.models.base import (
     AuditedQuerySet,
     ChildQuerySet,
     ReferenceData,
+    queue_indexes,
     review_state_constraint,
 )
 from people.folding import fold_name, fold_terms
@@ -131,7 +132,10 @@ class Facility(ReferenceData):
                 violation_error_message=_("A source of coordinates needs the coordinates."),
             ),
         ]
-        indexes = [models.Index(fields=["kind", "name"], name="cases_facility_kind")]
+        indexes = [
+            models.Index(fields=["kind", "name"], name="cases_facility_kind"),
+            *queue_indexes(team=False),
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -9,10 +9,12 @@ import importlib
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 
 from cases import vocabularies_data
 from cases.choices import ADMINISTRATIVE_OUTCOMES, CountKind, FacilityKind, StepKind
 from cases.counts import (
+    detained_by_case,
     detained_by_event,
     detained_by_facility,
     detained_total,
@@ -210,6 +212,20 @@ def test_counts_per_event_facility_and_in_total(group, rally, team, monitor_on_t
     assert detained_by_event(monitor_on_team) == {rally.pk: 25}
     assert detained_by_facility(monitor_on_team) == {station.pk: 26}
     assert detained_total(monitor_on_team) == 26
+
+
+def test_case_page_counts_its_groups_and_its_named_detainees_outside_them(
+    client, group, team, monitor_on_team
+):
+    case = group.case
+    DetentionFactory(case=case, group=group)  # named from the group: within its 25
+    DetentionFactory(case=case)  # outside any group: one more
+    client.force_login(monitor_on_team)
+
+    page = client.get(reverse("case-detail", kwargs={"pk": case.pk}))
+
+    assert "Detained: 26 people" in page.content.decode()
+    assert detained_by_case(monitor_on_team, [case.pk]) == {case.pk: 26}
 
 
 def test_a_strict_case_is_not_counted_for_whoever_may_not_see_it(group, rally, monitor_off_team):

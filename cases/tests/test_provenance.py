@@ -18,6 +18,8 @@ from tests.conftest import monitor_off_team, monitor_on_team, team  # noqa: F401
 from tests.factories import (
     AllegationFactory,
     CaseFactory,
+    DetentionFactory,
+    DetentionStepFactory,
     SourceFactory,
     TeamFactory,
     UserFactory,
@@ -169,6 +171,33 @@ def test_provenance_queries_do_not_grow_with_citations_or_claims(team, monitor_o
 
     provenance_for_records([], monitor_on_team)  # warm the content-type cache
     assert queries(claims_with(2)) == queries(claims_with(6))
+
+
+def test_provenance_of_a_case_and_its_claims_is_read_in_the_queries_of_one_kind(
+    team, monitor_on_team
+):
+    """A case page asks the provenance of the case, its allegations, detentions and steps in
+    one batch: each record gets its own citations, for the queries of one kind of record."""
+    case = CaseFactory(team=team)
+    allegation = AllegationFactory(case=case)
+    detention = DetentionFactory(case=case)
+    step = DetentionStepFactory(detention=detention)
+    titles = {}
+    for record in (case, allegation, detention, step):
+        titles[record.pk] = set()
+        for n in range(2):
+            source = SourceFactory(team=team, title=f"{type(record).__name__} source {n}")
+            citation_add(record=record, source=source, actor=monitor_on_team)
+            titles[record.pk].add(source.title)
+
+    provenance_for_records([], monitor_on_team)  # warm the content-type cache
+    with CaptureQueriesContext(connection) as one_kind:
+        provenance_for_records([allegation], monitor_on_team)
+    with CaptureQueriesContext(connection) as four_kinds:
+        found = provenance_for_records([case, allegation, detention, step], monitor_on_team)
+
+    assert len(four_kinds) == len(one_kind)
+    assert {pk: {c.source.label for c in p.citations} for pk, p in found.items()} == titles
 
 
 def test_independence_names_the_dependence(team, monitor_on_team):

@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 from django.views.decorators.http import require_safe
 
-from cases.choices import FollowUpStatus, StepKind
+from cases.choices import CasePersonRole, FollowUpStatus, StepKind
 from cases.counts import detained_at_events, detained_by_case
 from cases.deadlines import expected_release
 from cases.filtersets import (
@@ -352,6 +352,11 @@ def case_detail(request, pk):
         steps += detention.timeline
     for followup in followups:
         followup.status_label = FollowUpStatus(followup.current_status).label
+    # Each role's label read once: get_role_display() translates every role's label at each
+    # call (a case of 150 persons: a thousand translations).
+    roles = dict(CasePersonRole.choices)
+    for link in case_persons:
+        link.role_label = roles.get(link.role, link.role)
     _attach_provenance([case, *allegations, *detentions, *steps], user)
     decisions = decisions_for(case)
     context = {
@@ -367,7 +372,9 @@ def case_detail(request, pk):
         "detentions": detentions,
         "detention_page": detentions.page,
         "group_detentions": group_detentions,
-        "detained_total": detained_by_case(user, [case.pk]).get(case.pk, 0),
+        "detained_total": detained_by_case(user, [case.pk], groups=group_detentions).get(
+            case.pk, 0
+        ),
         "custody_limit": ADMINISTRATIVE_CUSTODY_LIMIT_HOURS,
         "followups": followups,
         "decisions": decisions,

@@ -10,6 +10,7 @@ from monitor.models.base import (
     AuditedQuerySet,
     ReferenceData,
     TreeQuerySetMixin,
+    queue_indexes,
     review_state_constraint,
 )
 
@@ -94,6 +95,7 @@ class Place(ReferenceData):
                 violation_error_message=_("A place cannot be part of itself."),
             ),
         ]
+        indexes = queue_indexes(team=False)
 
     def __str__(self) -> str:
         return self.name

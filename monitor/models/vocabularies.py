@@ -14,6 +14,7 @@ from monitor.models.base import (
     AuditedQuerySet,
     ReferenceData,
     TreeQuerySetMixin,
+    queue_indexes,
     review_state_constraint,
 )
 
@@ -86,6 +87,7 @@ class Term(ReferenceData):
                 violation_error_message=_("A term cannot be its own parent."),
             ),
         ]
+        indexes = queue_indexes(team=False)
 
     def __str__(self) -> str:
         return self.shown_label

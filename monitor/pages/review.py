@@ -31,7 +31,6 @@ from monitor.admin.review.queue import (
     decide,
     filter_choices,
     queue_items,
-    queue_rows,
 )
 from monitor.choices import ReviewState
 from monitor.labels import labelled, reviewed_model, safe_label, visible
@@ -57,9 +56,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     if not _is_reviewer(request):
         return refused(request, _("Only reviewers open the review screen."), back="/")
     filters = QueueFilters.from_params(request.GET)
-    paginator = QueuePaginator(
-        queue_rows(request.user, filters), PAGE_SIZE, user=request.user, filters=filters
-    )
+    paginator = QueuePaginator(PAGE_SIZE, user=request.user, filters=filters)
     page = paginator.get_page(request.GET.get("page"))
     items = queue_items(list(page.object_list), request.user)
     for item in items:

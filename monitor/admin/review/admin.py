@@ -51,7 +51,6 @@ from monitor.admin.review.queue import (
     filter_choices,
     parse_uuid,
     queue_items,
-    queue_rows,
     reason,
 )
 from monitor.choices import ReviewState
@@ -185,9 +184,7 @@ class ReviewDecisionAdmin(ArchiveOnlyMixin, admin.ModelAdmin):
         if request.method == "POST":
             return self.bulk_decide(request)
         filters = QueueFilters.from_params(request.GET)
-        paginator = QueuePaginator(
-            queue_rows(request.user, filters), PAGE_SIZE, user=request.user, filters=filters
-        )
+        paginator = QueuePaginator(PAGE_SIZE, user=request.user, filters=filters)
         page = paginator.get_page(request.GET.get("page"))
         page_params = filters.params()
         context = self._context(

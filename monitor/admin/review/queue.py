@@ -14,7 +14,6 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import models
-from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
@@ -24,7 +23,6 @@ from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from monitor.choices import ReviewState
 from monitor.labels import (
     item_key,
     item_url,
@@ -34,6 +32,7 @@ from monitor.labels import (
     visible,
 )
 from monitor.models import Team, User
+from monitor.models.base import WAITING, waiting_since
 from monitor.review_diff import Review
 from monitor.services import ActionRefused, NotVisible, review_return, review_verify
 
@@ -52,18 +51,24 @@ def of_team(rows, team):
     return rows.filter(team_id=team) if has_team(rows.model) else rows.none()
 
 
+def waiting_records(model, user):
+    """The ``model`` records waiting for review that ``user`` may see (the queue's rows of
+    that kind, without its columns)."""
+    return visible(model, user).filter(WAITING)
+
+
 def waiting(model, user):
     """The ``model`` records waiting for review that ``user`` may see, annotated with when
     they entered the queue and who sent them there (the latest submission or reopening:
     ``Reviewable.queued_at`` and ``queued_by``, kept by the review services)."""
-    rows = visible(model, user).filter(review_state=ReviewState.SUBMITTED, archived_at__isnull=True)
+    rows = waiting_records(model, user)
     if not has_team(model):
         rows = rows.annotate(team_id=models.Value(None, output_field=models.UUIDField()))
     return rows.annotate(
         queue_kind=models.Value(model._meta.label_lower, output_field=models.CharField()),
         # A record put in the waiting state outside the services (raw SQL) still queues,
         # by its last change.
-        submitted_at=Coalesce("queued_at", "updated_at"),
+        submitted_at=waiting_since(),
         submitter_id=models.F("queued_by"),
     )
 
@@ -99,8 +104,15 @@ def parse_uuid(value) -> uuid.UUID | None:
         return None
 
 
-def queue_rows(user, filters: QueueFilters | None = None):
-    """One ordered query (a UNION) over every reviewed model: oldest first."""
+def queue_rows(user, filters: QueueFilters | None = None, *, first: int | None = None):
+    """One ordered query (a UNION) over every reviewed model: oldest first.
+
+    ``first``: only that many rows from the start are wanted (a page's end). Each kind then
+    gives its own first ``first`` rows, read in order from its queue index
+    (``monitor.models.base.queue_indexes``), so a page does not sort every waiting record
+    (PostgreSQL cannot read a UNION's branches in the order of an expression index: it
+    sorts them all). The first ``first`` rows of the whole are among them.
+    """
     filters = filters or QueueFilters()
     parts = []
     for model in reviewed_models():
@@ -111,6 +123,8 @@ def queue_rows(user, filters: QueueFilters | None = None):
             rows = of_team(rows, filters.team)
         if filters.submitter:
             rows = rows.filter(submitter_id=filters.submitter)
+        if first is not None:
+            rows = rows.filter(pk__in=rows.order_by("submitted_at", "id").values("pk")[:first])
         parts.append(rows.order_by().values(*QUEUE_COLUMNS))  # a UNION part is unordered
     combined = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
     return combined.order_by("submitted_at", "id")
@@ -130,9 +144,7 @@ def queue_count(user, filters: QueueFilters | None = None) -> int:
     for model in reviewed_models():
         if filters.kind and model._meta.label_lower != filters.kind:
             continue
-        rows = visible(model, user).filter(
-            review_state=ReviewState.SUBMITTED, archived_at__isnull=True
-        )
+        rows = waiting_records(model, user)
         if filters.team:
             rows = of_team(rows, filters.team)
         # SELECT COUNT(id) … of each kind, in one UNION ALL: one round trip for all kinds.
@@ -150,11 +162,22 @@ class _Count(models.Func):
     output_field = models.IntegerField()
 
 
+class _QueueWindow:
+    """:func:`queue_rows` as a paginator slices it: each slice asks only for the rows up to
+    its end (``first``)."""
+
+    def __init__(self, user, filters: QueueFilters):
+        self.user, self.filters = user, filters
+
+    def __getitem__(self, window: slice):
+        return queue_rows(self.user, self.filters, first=window.stop)[window]
+
+
 class QueuePaginator(Paginator):
     """Pages of :func:`queue_rows`, counted by :func:`queue_count`."""
 
-    def __init__(self, rows, per_page, *, user, filters: QueueFilters):
-        super().__init__(rows, per_page)
+    def __init__(self, per_page: int, *, user, filters: QueueFilters):
+        super().__init__(_QueueWindow(user, filters), per_page)
         self.user, self.filters = user, filters
 
     @cached_property
@@ -209,34 +232,37 @@ def queue_items(rows: list[dict], user) -> list[QueueItem]:
     return items
 
 
-def submitters_of(model, user):
-    """Who sent the ``model`` records waiting for ``user`` to the queue."""
-    return (
-        visible(model, user)
-        .filter(review_state=ReviewState.SUBMITTED, archived_at__isnull=True)
-        .values("queued_by")
-    )
-
-
 def filter_choices(user) -> dict[str, list[tuple[str, str]]]:
-    """The filters' choice lists, built only from the items ``user`` may see."""
-    waiting_rows = [waiting(model, user) for model in reviewed_models()]
+    """The filters' choice lists, built only from the items ``user`` may see: the teams and
+    the people that at least one of them waits under or was sent by.
+
+    Asked of each team and each person (an EXISTS per kind of record, answered from the
+    queue's team index and the ``queued_by`` index at the first item found) rather than by
+    reading the team and submitter of every waiting record.
+    """
+    kinds = reviewed_models()
     teams = Team.objects.filter(
         functools.reduce(
             operator.or_,
-            [models.Q(pk__in=w.values("team_id")) for w in waiting_rows if has_team(w.model)],
+            [
+                models.Exists(waiting_records(model, user).filter(team=models.OuterRef("pk")))
+                for model in kinds
+                if has_team(model)
+            ],
         )
     )
     submitters = User.objects.filter(
         functools.reduce(
             operator.or_,
-            [models.Q(pk__in=submitters_of(model, user)) for model in reviewed_models()],
+            [
+                models.Exists(waiting_records(model, user).filter(queued_by=models.OuterRef("pk")))
+                for model in kinds
+            ],
         )
     )
     return {
         "type": [
-            (model._meta.label_lower, capfirst(model._meta.verbose_name_plural))
-            for model in reviewed_models()
+            (model._meta.label_lower, capfirst(model._meta.verbose_name_plural)) for model in kinds
         ],
         "team": [(str(team.pk), str(team)) for team in teams.order_by("name")],
         "submitter": [(str(u.pk), str(u)) for u in submitters.order_by("username")],
