@@ -64,8 +64,9 @@ def fresh(record):
 
 
 def decisions(record) -> list[tuple]:
-    """(action, actor, comment, version) of every decision on ``record``, oldest first."""
-    rows = ReviewDecision.objects.for_record(record).order_by("at")
+    """(action, actor, comment, version) of every decision on ``record``, oldest first (the
+    version breaks a tie of two decisions stamped in the same microsecond)."""
+    rows = ReviewDecision.objects.for_record(record).order_by("at", "version")
     return [(d.action, d.actor, d.comment, d.version) for d in rows]
 
 
