@@ -27,6 +27,7 @@ from django.core.files import File
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from cases.models import Case, Event
 from imports.choices import ImportKind, JobStatus, OnError, RowOutcome
@@ -43,6 +44,7 @@ from monitor.progress import Tracker, progress_attach, progress_start
 from monitor.services import (
     ActionRefused,
     NotVisible,
+    return_comment_refusal,
     return_refusal,
     review_return,
     review_submit,
@@ -866,26 +868,24 @@ class _Decision:
     title: str
 
 
+_DECISIONS = {
+    decision.code: decision
+    for decision in (
+        _Decision(
+            "verify", review_verify, verify_refusal, gettext_lazy("Verifying the batch: %(file)s")
+        ),
+        _Decision(
+            "return", review_return, return_refusal, gettext_lazy("Returning the batch: %(file)s")
+        ),
+    )
+}
+
+
 def _decision(action: str) -> _Decision:
-    if action == "verify":
-        return _Decision(
-            "verify",
-            lambda record, actor, comment: review_verify(
-                record=record, actor=actor, comment=comment
-            ),
-            verify_refusal,
-            _("Verifying the batch: %(file)s"),
-        )
-    if action == "return":
-        return _Decision(
-            "return",
-            lambda record, actor, comment: review_return(
-                record=record, actor=actor, comment=comment
-            ),
-            return_refusal,
-            _("Returning the batch: %(file)s"),
-        )
-    raise ActionRefused(_("Unknown action."), "action")
+    try:
+        return _DECISIONS[action]
+    except KeyError:
+        raise ActionRefused(_("Unknown action."), "action") from None
 
 
 def _waiting(job: ImportJob, actor) -> list:
@@ -914,8 +914,8 @@ def _require_decidable(job: ImportJob, actor, decision: _Decision, comment: str)
             _("You imported this batch, so you cannot verify it: another reviewer must."),
             "four_eyes",
         )
-    if decision.code == "return" and not (comment or "").strip():
-        raise ActionRefused(_("Say what needs fixing: a comment is required."), "comment")
+    if decision.code == "return" and (refusal := return_comment_refusal(comment)):
+        raise refusal
 
 
 def _decide_all(job: ImportJob, actor, decision: _Decision, comment: str) -> int:
@@ -927,7 +927,7 @@ def _decide_all(job: ImportJob, actor, decision: _Decision, comment: str) -> int
         if record.review_state != ReviewState.SUBMITTED:
             continue  # decided with the case it was created in (a companion: a new person)
         try:
-            decision.decide(record, actor, comment)
+            decision.decide(record=record, actor=actor, comment=comment)
         except ActionRefused as refusal:
             raise _nothing_decided(record, refusal) from refusal
     return len(records)
@@ -1037,7 +1037,7 @@ def batch_decide_run(*, progress_id) -> dict:
                     record.refresh_from_db(fields=["review_state"])
                     if record.review_state == ReviewState.SUBMITTED:
                         try:
-                            decision.decide(record, actor, comment)
+                            decision.decide(record=record, actor=actor, comment=comment)
                         except ActionRefused as refusal:
                             message = _("%(record)s: %(reason)s")
                             tracker.error(message % {"record": record, "reason": refusal})

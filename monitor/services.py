@@ -384,13 +384,22 @@ def return_refusal(*, record: Reviewable, actor) -> ActionRefused | None:
     return None
 
 
+def return_comment_refusal(comment: str) -> ActionRefused | None:
+    """A return must say what needs fixing: the refusal of one without a comment, or None
+    (asked by :func:`review_return`, and by a whole batch's return before any record)."""
+    if not (comment or "").strip():
+        return ActionRefused(_("Say what needs fixing: a comment is required."), code="comment")
+    return None
+
+
 @transaction.atomic
 def review_return(
     *, record: Reviewable, actor, comment: str, seen: str | None = None
 ) -> ReviewDecision:
     """Return a submitted record to its authors with a comment saying what to fix."""
-    if not (comment or "").strip():
-        raise ActionRefused(_("Say what needs fixing: a comment is required."), code="comment")
+    refusal = return_comment_refusal(comment)
+    if refusal is not None:
+        raise refusal
     record = _locked(record, actor)
     _require_reviewer(record, actor)
     _require_seen(record, seen)
