@@ -14,6 +14,7 @@ import functools
 from collections.abc import Iterator
 from contextvars import ContextVar
 
+from django.db import models
 from django.db.models import prefetch_related_objects
 from django.utils import timezone
 from simple_history.manager import HistoryDescriptor
@@ -95,6 +96,16 @@ class AuditedHistoricalRecords(HistoricalRecords):
         descriptor = sender.__dict__.get(self.manager_name)
         if type(descriptor) is HistoryDescriptor:
             setattr(sender, self.manager_name, _KeptHistoryDescriptor(descriptor))
+
+    def get_meta_options(self, model):
+        """A model whose history follows another record's review (a citation:
+        ``review_follows_record``) has its history read by that record's id
+        (``Reviewable.review_history``): indexed, or every review page and decision would
+        read the whole table of every citation's every version."""
+        options = super().get_meta_options(model)
+        if getattr(model, "review_follows_record", False):
+            options["indexes"] = (*options.get("indexes", ()), models.Index(fields=["object_id"]))
+        return options
 
     def get_history_user(self, instance):
         actor = _actor.get()

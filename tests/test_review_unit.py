@@ -140,6 +140,25 @@ def test_every_audited_model_is_reviewed_part_of_a_review_or_standalone():
     )
 
 
+def test_the_history_of_every_record_follower_is_indexed_by_record():
+    """A review reads a follower's history (a citation's) by the record's id: every such
+    history table has an index that starts with ``object_id``."""
+    followers = [
+        model
+        for model in apps.get_models()
+        if getattr(model, "review_follows_record", False) and hasattr(model, "history")
+    ]
+    assert followers, "no model follows a record's review: this test checks nothing"
+    unindexed = [
+        model._meta.label
+        for model in followers
+        if not any(
+            list(index.fields[:1]) == ["object_id"] for index in model.history.model._meta.indexes
+        )
+    ]
+    assert unindexed == []
+
+
 def test_every_part_is_in_its_roots_review_unit():
     for model in apps.get_models():
         link = getattr(model, "review_parent", None)
