@@ -72,6 +72,9 @@ SCAN = 2000
 MANY = 20
 #: Fewer candidates than this for every word of a query: look for any word too.
 FEW_CANDIDATES = 20
+#: At most this many names' candidates are found in one statement (an import's chunk: a
+#: detention sheet's 50 rows name 50; an events sheet's rows may name hundreds).
+PREPARED_AT_ONCE = 60
 #: pg_trgm's word-similarity threshold for the candidates (its default, 0.6, misses one
 #: letter changed in a short name: "iusufav"/"iusupav" is 0.45).
 TRIGRAM_THRESHOLD = 0.3
@@ -674,8 +677,10 @@ class NameSearch:
         """Find the candidates of ``queries`` (each its folded words) now, all at once."""
         wanted = [tuple(words) for words in queries if words]
         wanted = [words for words in dict.fromkeys(wanted) if words not in self._prepared]
-        if wanted:
-            self._prepared.update(_candidates_many(wanted, self.names))
+        for start in range(0, len(wanted), PREPARED_AT_ONCE):  # an events sheet names many
+            self._prepared.update(
+                _candidates_many(wanted[start : start + PREPARED_AT_ONCE], self.names)
+            )
 
     def add(self, person_id, full_name: str, folded: str) -> None:
         """A name recorded since the search began (by this reader, who sees it)."""

@@ -62,7 +62,7 @@ def test_a_name_added_is_found_like_one_read():
 
 
 @pytest.mark.django_db
-def test_a_chunk_s_names_searched_at_once_find_what_each_finds_alone():
+def test_a_chunk_s_names_searched_at_once_find_what_each_finds_alone(monkeypatch):
     """PostgreSQL: ``NameSearch.prepare`` (an import's chunk) finds each name's candidates
     in one statement, and their visibility in one more; each answer is the one the name's
     own staged search gives with every stage asked (the same names, in the same order)."""
@@ -87,3 +87,10 @@ def test_a_chunk_s_names_searched_at_once_find_what_each_finds_alone():
     for words in queries:
         alone = matching._candidates([words], user, every_stage=True)
         assert together[tuple(words)] == alone, words
+    # Many names (an events sheet's) are found a few statements' worth at a time, alike.
+    monkeypatch.setattr(matching, "PREPARED_AT_ONCE", 7)
+    search = matching.NameSearch(user)
+    with CaptureQueriesContext(connection) as statements:
+        search.prepare(queries)
+    assert len(statements.captured_queries) > 2 * (len(together) // 7)
+    assert search._prepared == together
