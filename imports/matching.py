@@ -19,7 +19,8 @@ from django.db.models.functions import Lower
 from cases.services import case_reference_next
 from monitor.choices import Vocabulary
 from monitor.models import Place, Term
-from people.matching import NameIndex, NameSearch, match_persons, name_index
+from people.folding import fold_name
+from people.matching import NameIndex, NameSearch, match_persons, name_index, words_of
 from people.models import Person
 from people.selectors import visible_persons
 from people.services import normalize_typed_name
@@ -86,6 +87,7 @@ class Lookups:
         self._names: NameIndex | NameSearch | None = None
         self._names_read = False
         self._matchable: QuerySet | None = None
+        self._expected: list[str] = []
 
     def term(self, vocabulary: str, text: str, field_code: str = "") -> Term | None:
         """The term of ``vocabulary`` labelled or coded ``text`` (or mapped to it)."""
@@ -155,13 +157,25 @@ class Lookups:
         # row's match, and what it says of the actor is read anew each chunk.
         self._matchable = None
 
+    def expect_names(self, names) -> None:
+        """The person names the chunk's rows will ask (:meth:`person`), read by the next
+        :class:`people.matching.NameSearch` all at once (PostgreSQL: two statements for the
+        chunk rather than a staged search a row). A name not given is still found, alone."""
+        self._expected = [key for key in map(normalize_typed_name, names) if key]
+
     def _name_index(self) -> NameIndex | NameSearch:
         """The visible names, read once per chunk where the database cannot find a name's
         candidates itself (SQLite, which otherwise reads every visible name for each row);
         on PostgreSQL (its trigram index answers each row) what the actor may see of them,
-        worked out once per chunk (:class:`people.matching.NameSearch`)."""
+        worked out once per chunk (:class:`people.matching.NameSearch`), with the
+        candidates of the names expected (:meth:`expect_names`) found together."""
         if not self._names_read:
             self._names, self._names_read = name_index(self.actor), True
+            expected, self._expected = self._expected, []  # once: a later read asks alone
+            if isinstance(self._names, NameSearch):
+                self._names.prepare(
+                    words_of(fold_name(key)) for key in expected if key not in self._persons
+                )
         return self._names
 
     def remember_names(self, person: Person, names) -> None:

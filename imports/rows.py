@@ -133,6 +133,17 @@ def row_values(job: ImportJob, cells: list[str]) -> dict[str, str]:
     return values
 
 
+def person_names(job: ImportJob, rows: list[list[str]]) -> list[str]:
+    """The person names ``rows`` will look up when planned (``Lookups.expect_names``): the
+    detention's person, an event's persons."""
+    names = []
+    for cells in rows:
+        values = row_values(job, cells)
+        names.append(values.get("person_name", ""))
+        names += _LIST_SPLIT.split(values.get("persons", ""))
+    return [name for name in names if name]
+
+
 def plan_row(*, job: ImportJob, number: int, cells: list[str], lookups: Lookups) -> RowPlan:
     """Read one row as the mapping says, matching its values; nothing is written."""
     plan = RowPlan(number=number, cells=cells, values=row_values(job, cells))

@@ -35,7 +35,15 @@ from imports.fields import fields_of, suggest_mapping
 from imports.matching import Lookups
 from imports.models import ImportJob, ImportRow, MappingTemplate
 from imports.reading import DELIMITERS, Table, UnreadableFile, check_size, read_table, rows_to_csv
-from imports.rows import RowPlan, RowRefused, outcome_row, plan_row, record_row, row_values
+from imports.rows import (
+    RowPlan,
+    RowRefused,
+    outcome_row,
+    person_names,
+    plan_row,
+    record_row,
+    row_values,
+)
 from monitor.access import has_role
 from monitor.choices import Confidentiality, ReviewState, Vocabulary
 from monitor.exports import neutralise
@@ -586,6 +594,7 @@ def _run_chunk_once(job: ImportJob, chunk, lookups: Lookups, clock, *, batched: 
         if fresh.cancel_requested:
             return "cancelled"
         lookups.forget_names()  # the register as it stands now: read once for the chunk
+        lookups.expect_names(person_names(job, [cells for _number, cells in chunk]))
         rows = []
         done = _Done(job.created_by, job.kind, {
             RowPlan(number=number, cells=cells, values=row_values(job, cells)).fingerprint(job.kind)

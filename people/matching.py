@@ -72,6 +72,9 @@ SCAN = 2000
 MANY = 20
 #: Fewer candidates than this for every word of a query: look for any word too.
 FEW_CANDIDATES = 20
+#: At most this many names' candidates are found in one statement (an import's chunk: a
+#: detention sheet's 50 rows name 50; an events sheet's rows may name hundreds).
+PREPARED_AT_ONCE = 60
 #: pg_trgm's word-similarity threshold for the candidates (its default, 0.6, misses one
 #: letter changed in a short name: "iusufav"/"iusupav" is 0.45).
 TRIGRAM_THRESHOLD = 0.3
@@ -288,7 +291,11 @@ def _contained(words: Sequence[str]):
 
 
 def _candidates(
-    queries: Sequence[Sequence[str]], user, names: models.QuerySet | None = None
+    queries: Sequence[Sequence[str]],
+    user,
+    names: models.QuerySet | None = None,
+    *,
+    every_stage: bool = False,
 ) -> list[tuple]:
     """``(person_id, full_name, folded)`` of the visible names worth scoring for any of the
     ``queries`` (each the folded words of one query), best first.
@@ -312,104 +319,192 @@ def _candidates(
     visible name (no trigram index there; rapidfuzz scores them in C); for many queries in a
     row (an import's chunk), read once into a :class:`NameIndex` instead. ``names``:
     :func:`people.selectors.visible_names` of ``user``, built before (:class:`NameSearch`).
+
+    ``every_stage``: the later stages are asked even when the first found enough. What
+    must see every *sure* match asks it (the importer: two persons as sure refuse the row):
+    a name one letter off in a long word ("Рустамова" for "Рустамоева", 0.97) is a sure
+    match that only the fuzzy stage finds, and a common surname fills the first stage with
+    its namesakes (SQLite, scoring every name, found it; PostgreSQL did not, and took the
+    other person).
     """
     names = visible_names(user) if names is None else names
     if connection.vendor != "postgresql":
         return list(names.values_list("person_id", "full_name", "folded"))
-    queries = list(queries)[:MANY]
-    keys = list(dict.fromkeys(" ".join(words) for words in queries))
-    # Every word but a patronymic (the scorer leaves a patronymic out unless both names have
-    # one: "Davlat Nazarov Karimovich" is Davlat Nazarov's name too), and a word an initial
-    # may stand for (a name without one cannot reach SEARCH_SCORE).
-    firsts = [
-        (
-            _drop_patronymics([w for w in words if len(w) >= 2], []),
-            [w for w in words if len(w) == 1],
-        )
-        if any(len(w) >= 2 for w in words)
-        else (list(words), [])
-        for words in queries
-    ]
-    every = functools.reduce(
-        operator.or_,
-        [
-            _all(required, _contains_rule) & _all(initials, _initial_rule)
-            for required, initials in firsts
-        ],
-    )
-    # The same names' exact words, through the word index (a subset of ``every``'s names,
-    # as the whole keys of ``keys`` are): when they fill a sample, the trigram index is not
-    # read. Not with an initial (the trigram index finds the words it may stand for; most
-    # names with the other words have none).
-    by_words = None
-    if all(all(len(w) >= 2 for w in required) and not initials for required, initials in firsts):
-        by_words = PersonName.objects.filter(archived_at__isnull=True).alias(words=_key_words())
-        by_words = by_words.filter(
-            functools.reduce(
-                operator.or_, [models.Q(words__contains=required) for required, _ in firsts]
-            )
-        ).order_by()
-    queries = [[w for w in words if len(w) >= 2] or list(words) for words in queries]
-    any_ = functools.reduce(operator.or_, [_contains_rule(w) for words in queries for w in words])
-    fuzzy = functools.reduce(operator.or_, [_all(words, _similar_rule) for words in queries])
-    similar = sum(
-        (TrigramWordSimilarity(word, "folded") for word in dict.fromkeys(queries[0])),
-        start=_contained(queries[0]),
-    )
+    stages = _Stages(queries)
     found: list[tuple] = []
     # The caller's transaction if there is one, no savepoint of its own — a savepoint would
     # add two statements to every lookup of a run (an import's rows).
     with transaction.atomic(savepoint=False):
         _trigram_threshold()
-        for stage, rule in enumerate([every, any_, fuzzy]):
-            if stage and len(found) >= FEW_CANDIDATES:
+        for stage in stages.asked():
+            if stage and len(found) >= FEW_CANDIDATES and not every_stage:
                 break
-            if stage == 1 and all(len(words) == 1 for words in queries):
-                continue  # one word: stage 2 is stage 1
-            register = PersonName.objects.filter(archived_at__isnull=True).order_by()
-            # At most SCAN names that match, in the order the index hands them (no sort of
-            # every match in the database: see SCAN), ranked here: the containment stages
-            # by how many of the query's words the key contains, the fuzzy one by trigram
-            # similarity too; then the shortest key first, then the id.
-            if stage == 2:
-                rows = register.filter(rule).annotate(rank=similar)
-                ranked = [
-                    (pk, rank, len(key))
-                    for pk, key, rank in rows.values_list("pk", "folded", "rank")[:SCAN]
-                ]
-            else:
-                rows = register.filter(rule)
-                if stage == 0:
-                    parts = []
-                    if by_words is not None:
-                        # The names with every word exactly; the trigram rule's (a word
-                        # inside a longer one too: Nazarova, Davlatshoev) only when they are
-                        # fewer than POOL: a pool of names with every word outscores them
-                        # (in one query: an uncorrelated EXISTS is computed once, and a
-                        # false one skips the scan) …
-                        parts.append(by_words.values_list("pk", "folded")[:SCAN])
-                        rows = rows.filter(~models.Exists(by_words.values("pk")[POOL - 1 : POOL]))
-                    # … and, through the key's B-tree index, the names whose key is the query's.
-                    exact = register.filter(folded__in=keys).order_by("pk")
-                    rows = exact.values_list("pk", "folded")[:POOL].union(
-                        *parts, rows.values_list("pk", "folded")[:SCAN], all=True
-                    )
-                else:
-                    rows = rows.values_list("pk", "folded")[:SCAN]
-                ranked = [(pk, _contains_count(queries[0], key), len(key)) for pk, key in set(rows)]
-            pool = sorted(ranked, key=lambda row: (-row[1], row[2], row[0]))[:POOL]
-            place = {row[0]: position for position, row in enumerate(pool)}
-            # The ids as a list: the names are then read by their primary key, where a
-            # subquery would have the planner join the whole register.
-            rows = names.filter(pk__in=list(place)).order_by()
-            rows = rows.values_list("pk", "person_id", "full_name", "folded")
-            seen = set(found)
-            found += [
-                row[1:]
-                for row in sorted(rows, key=lambda row: place[row[0]])[:CANDIDATES]
-                if row[1:] not in seen
-            ]
+            pool = stages.pool(stage, _union(stages.parts(stage)))
+            _add_found(found, _visible_in_order(names, pool))
     return found
+
+
+def _candidates_many(
+    queries: Sequence[Sequence[str]], names: models.QuerySet
+) -> dict[tuple[str, ...], list[tuple]]:
+    """:func:`_candidates` of each query on its own, ``every_stage``, for many queries in two
+    statements (PostgreSQL): every stage of every query in one, the visibility of all the
+    names they keep in the other. Each query's answer is the one :func:`_candidates` gives
+    it (the same stages, pools and order), by the query's words."""
+    asked = list(dict.fromkeys(tuple(words) for words in queries))
+    calls = [_Stages([words]) for words in asked]
+    if not calls:
+        return {}
+    parts, tags = [], []
+    for number, stages in enumerate(calls):
+        for stage in stages.asked():
+            tag = len(tags)
+            tags.append((number, stage))
+            parts += stages.parts(stage, tag=tag)
+    with transaction.atomic(savepoint=False):
+        _trigram_threshold()
+        rows: dict[int, list[tuple]] = {tag: [] for tag in range(len(tags))}
+        for tag, *row in _union(parts):
+            rows[tag].append(tuple(row))
+        pools = [calls[number].pool(stage, rows[tag]) for tag, (number, stage) in enumerate(tags)]
+        wanted = list(dict.fromkeys(pk for pool in pools for pk in pool))
+        visible = {
+            row[0]: row[1:]
+            for row in names.filter(pk__in=wanted)
+            .order_by()
+            .values_list("pk", "person_id", "full_name", "folded")
+        }
+    found: dict[tuple[str, ...], list[tuple]] = {words: [] for words in asked}
+    for tag, (number, _stage) in enumerate(tags):
+        answer = found[asked[number]]
+        _add_found(answer, [visible[pk] for pk in pools[tag] if pk in visible])
+    return found
+
+
+def _union(parts: list[models.QuerySet]):
+    return parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+
+
+def _visible_in_order(names: models.QuerySet, pool: list) -> list[tuple]:
+    """The names of ``pool`` (ids, best first) that ``names`` holds, in the pool's order."""
+    place = {pk: position for position, pk in enumerate(pool)}
+    # The ids as a list: the names are then read by their primary key, where a subquery
+    # would have the planner join the whole register.
+    rows = names.filter(pk__in=list(place)).order_by()
+    rows = rows.values_list("pk", "person_id", "full_name", "folded")
+    return [row[1:] for row in sorted(rows, key=lambda row: place[row[0]])]
+
+
+def _add_found(found: list[tuple], rows: list[tuple]) -> None:
+    """A stage's visible names (the first :data:`CANDIDATES`) after those found before."""
+    seen = set(found)
+    found += [row for row in rows[:CANDIDATES] if row not in seen]
+
+
+class _Stages:
+    """The three stages of :func:`_candidates` for its ``queries``: the rule of each, the
+    database's part of each (:meth:`parts`), and the pool each keeps of what it read
+    (:meth:`pool`)."""
+
+    def __init__(self, queries: Sequence[Sequence[str]]):
+        queries = list(queries)[:MANY]
+        self.keys = list(dict.fromkeys(" ".join(words) for words in queries))
+        # Every word but a patronymic (the scorer leaves a patronymic out unless both names
+        # have one: "Davlat Nazarov Karimovich" is Davlat Nazarov's name too), and a word an
+        # initial may stand for (a name without one cannot reach SEARCH_SCORE).
+        firsts = [
+            (
+                _drop_patronymics([w for w in words if len(w) >= 2], []),
+                [w for w in words if len(w) == 1],
+            )
+            if any(len(w) >= 2 for w in words)
+            else (list(words), [])
+            for words in queries
+        ]
+        self.every = functools.reduce(
+            operator.or_,
+            [
+                _all(required, _contains_rule) & _all(initials, _initial_rule)
+                for required, initials in firsts
+            ],
+        )
+        # The same names' exact words, through the word index (a subset of ``every``'s
+        # names, as the whole keys of ``keys`` are): when they fill a sample, the trigram
+        # index is not read. Not with an initial (the trigram index finds the words it may
+        # stand for; most names with the other words have none).
+        self.by_words = None
+        if all(
+            all(len(w) >= 2 for w in required) and not initials for required, initials in firsts
+        ):
+            by_words = PersonName.objects.filter(archived_at__isnull=True).alias(words=_key_words())
+            self.by_words = by_words.filter(
+                functools.reduce(
+                    operator.or_, [models.Q(words__contains=required) for required, _ in firsts]
+                )
+            ).order_by()
+        self.queries = [[w for w in words if len(w) >= 2] or list(words) for words in queries]
+        self.any_ = functools.reduce(
+            operator.or_, [_contains_rule(w) for words in self.queries for w in words]
+        )
+        self.fuzzy = functools.reduce(
+            operator.or_, [_all(words, _similar_rule) for words in self.queries]
+        )
+        self.similar = sum(
+            (TrigramWordSimilarity(word, "folded") for word in dict.fromkeys(self.queries[0])),
+            start=_contained(self.queries[0]),
+        )
+
+    def asked(self) -> list[int]:
+        """The stages asked, in order (one word: stage 2 is stage 1, not asked)."""
+        if all(len(words) == 1 for words in self.queries):
+            return [0, 2]
+        return [0, 1, 2]
+
+    def parts(self, stage: int, *, tag: int | None = None) -> list[models.QuerySet]:
+        """What the database reads for ``stage``: sliced querysets whose rows (all parts
+        together) are ``(pk, folded, rank)``; ``(tag, pk, folded, rank)`` given a ``tag``
+        (which stage of which query, when many are read in one statement).
+
+        At most SCAN names that match, in the order the index hands them (no sort of every
+        match in the database: see SCAN), ranked by :meth:`pool`."""
+        register = PersonName.objects.filter(archived_at__isnull=True).order_by()
+        no_rank = models.Value(0.0, output_field=models.FloatField())
+
+        def done(queryset, limit):
+            if tag is None:
+                return queryset.values_list("pk", "folded", "rank")[:limit]
+            queryset = queryset.annotate(tag=models.Value(tag))
+            return queryset.values_list("tag", "pk", "folded", "rank")[:limit]
+
+        if stage == 2:
+            return [done(register.filter(self.fuzzy).annotate(rank=self.similar), SCAN)]
+        if stage == 1:
+            return [done(register.filter(self.any_).annotate(rank=no_rank), SCAN)]
+        rows = register.filter(self.every)
+        # … and, through the key's B-tree index, the names whose key is the query's.
+        exact = register.filter(folded__in=self.keys).order_by("pk")
+        parts = [done(exact.annotate(rank=no_rank), POOL)]
+        if self.by_words is not None:
+            # The names with every word exactly; the trigram rule's (a word inside a longer
+            # one too: Nazarova, Davlatshoev) only when they are fewer than POOL: a pool of
+            # names with every word outscores them (in one query: an uncorrelated EXISTS is
+            # computed once, and a false one skips the scan) …
+            parts.append(done(self.by_words.annotate(rank=no_rank), SCAN))
+            rows = rows.filter(~models.Exists(self.by_words.values("pk")[POOL - 1 : POOL]))
+        parts.append(done(rows.annotate(rank=no_rank), SCAN))
+        return parts
+
+    def pool(self, stage: int, rows) -> list:
+        """The ids of the names ``stage`` keeps of ``rows`` (``(pk, folded, rank)``), best
+        first: the containment stages by how many of the query's words the key contains,
+        the fuzzy one by trigram similarity too; then the shortest key first, then the id."""
+        if stage == 2:
+            ranked = [(pk, rank, len(key)) for pk, key, rank in rows]
+        else:
+            ranked = [
+                (pk, _contains_count(self.queries[0], key), len(key)) for pk, key, _ in set(rows)
+            ]
+        return [row[0] for row in sorted(ranked, key=lambda row: (-row[1], row[2], row[0]))[:POOL]]
 
 
 #: Where a connection remembers the transaction it set the trigram threshold in.
@@ -563,18 +658,40 @@ class NameSearch:
     """The visible names of one reader where the database finds each query's candidates
     (PostgreSQL, through its trigram index: :func:`_candidates`), for many queries in a row
     (an import's chunk): what the reader may see is worked out once, not at every query
-    (building it cost as much as running the query). Names recorded after it was made are
-    found by the database itself (:meth:`add` keeps nothing)."""
+    (building it cost as much as running the query).
+
+    Every stage is asked (``every_stage``: the importer must see every sure match, as
+    SQLite's :class:`NameIndex` does). The queries known in advance (a chunk's names) are
+    answered together by :meth:`prepare`, two statements for the chunk instead of six a
+    row; the names recorded after that (by the chunk's earlier rows, :meth:`add`) are
+    handed to the scorer with every answer, as the :class:`NameIndex` hands them: few, and
+    the scorer decides."""
 
     def __init__(self, user):
         self.user = user
         self.names = visible_names(user)
+        self._prepared: dict[tuple[str, ...], list[tuple]] = {}
+        self._added: list[tuple] = []
+
+    def prepare(self, queries: Iterable[Sequence[str]]) -> None:
+        """Find the candidates of ``queries`` (each its folded words) now, all at once."""
+        wanted = [tuple(words) for words in queries if words]
+        wanted = [words for words in dict.fromkeys(wanted) if words not in self._prepared]
+        for start in range(0, len(wanted), PREPARED_AT_ONCE):  # an events sheet names many
+            self._prepared.update(
+                _candidates_many(wanted[start : start + PREPARED_AT_ONCE], self.names)
+            )
 
     def add(self, person_id, full_name: str, folded: str) -> None:
-        """Nothing to keep: the database finds a name saved since."""
+        """A name recorded since the search began (by this reader, who sees it)."""
+        self._added.append((person_id, full_name, folded))
 
     def candidates(self, words: Sequence[str], min_score: float, declined: bool) -> list[tuple]:
-        return _candidates([words], self.user, names=self.names)
+        found = self._prepared.get(tuple(words))
+        if found is None:
+            found = _candidates([words], self.user, names=self.names, every_stage=True)
+        seen = set(found)
+        return [*found, *(row for row in self._added if row not in seen)]
 
 
 def name_index(user) -> NameIndex | NameSearch:

@@ -59,3 +59,38 @@ def test_a_name_added_is_found_like_one_read():
     index.add(2, "Rustam Jumayev", fold_name("Rustam Jumayev"))
     words = matching.words_of(fold_name("Рустам Джумаев"))
     assert [row[0] for row in index.candidates(words, matching.SEARCH_SCORE, True)] == [2]
+
+
+@pytest.mark.django_db
+def test_a_chunk_s_names_searched_at_once_find_what_each_finds_alone(monkeypatch):
+    """PostgreSQL: ``NameSearch.prepare`` (an import's chunk) finds each name's candidates
+    in one statement, and their visibility in one more; each answer is the one the name's
+    own staged search gives with every stage asked (the same names, in the same order)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from monitor.choices import Confidentiality, Role
+    from people.selectors import visible_names
+    from tests.factories import UserFactory
+    from tests.names_corpus import DatabaseRegister
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite reads every visible name into a NameIndex: the tests above")
+    user = UserFactory(role=Role.MONITOR, clearance=Confidentiality.CONFIDENTIAL)
+    DatabaseRegister(register_names(), user=user)
+    queries = [words for words in (matching.words_of(fold_name(q)) for q in _queries()) if words]
+    names = visible_names(user)  # what the user may see, worked out once (their roles read)
+    with CaptureQueriesContext(connection) as statements:
+        together = matching._candidates_many(queries, names)
+    assert len([q for q in statements.captured_queries if "set_config" not in q["sql"]]) == 2
+    assert sum(bool(found) for found in together.values()) > len(queries) // 2
+    for words in queries:
+        alone = matching._candidates([words], user, every_stage=True)
+        assert together[tuple(words)] == alone, words
+    # Many names (an events sheet's) are found a few statements' worth at a time, alike.
+    monkeypatch.setattr(matching, "PREPARED_AT_ONCE", 7)
+    search = matching.NameSearch(user)
+    with CaptureQueriesContext(connection) as statements:
+        search.prepare(queries)
+    assert len(statements.captured_queries) > 2 * (len(together) // 7)
+    assert search._prepared == together

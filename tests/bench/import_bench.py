@@ -4,6 +4,11 @@
     BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres \\
         .venv/bin/python tests/bench/import_bench.py             # and PostgreSQL
     BENCH_ROWS=2000 .venv/bin/python tests/bench/import_bench.py
+    BENCH_OUTCOMES=/tmp/rows .venv/bin/python tests/bench/import_bench.py  # /tmp/rows.SQLite …
+
+``BENCH_QUERY_KINDS=1`` prints the queries a row by kind, ``BENCH_TRACE=<kind>`` where those of
+one kind come from, ``BENCH_PROFILE=<file>`` writes a cProfile of the run, ``BENCH_OUTCOMES``
+each row's outcome per database (``<prefix>.SQLite``, ``<prefix>.PostgreSQL``: ``diff`` them).
 
 For each database it migrates a fresh one (SQLite in a temporary folder; on PostgreSQL a
 new database ``monitor_import_bench_<pid>`` created beside the one named, dropped at the
@@ -204,6 +209,13 @@ def run() -> None:
         sampler.join()
         job.refresh_from_db()
         counts = services.outcome_counts(job)
+        outcomes_to = os.environ.get("BENCH_OUTCOMES")  # a file: each row's outcome, to compare
+        if outcomes_to:
+            with open(outcomes_to, "w", encoding="utf-8") as handle:
+                for number, outcome, error, cells in job.rows.order_by("number").values_list(
+                    "number", "outcome", "error", "cells"
+                ):
+                    handle.write(f"{number}\t{outcome}\t{cells[0]}\t{error}\n")
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
@@ -252,7 +264,7 @@ def measure(rows: int = ROWS, database_url: str = "") -> list[dict]:
                 url, drop = postgres_database(url)
             result = subprocess.run(  # noqa: S603 - this very script, in a throwaway environment
                 [sys.executable, __file__, "--run"],
-                env=environment(data_dir, url) | {"BENCH_ROWS": str(rows)},
+                env=environment(data_dir, url) | {"BENCH_ROWS": str(rows)} | outcomes(label),
                 cwd=ROOT,
                 capture_output=True,
                 text=True,
@@ -271,6 +283,12 @@ def measure(rows: int = ROWS, database_url: str = "") -> list[dict]:
         data = json.loads(result.stdout.strip().splitlines()[-1])
         results.append({"database": label, **data})
     return results
+
+
+def outcomes(label: str) -> dict[str, str]:
+    """Where the run of ``label``'s database writes each row's outcome (``BENCH_OUTCOMES``)."""
+    prefix = os.environ.get("BENCH_OUTCOMES")
+    return {"BENCH_OUTCOMES": f"{prefix}.{label}"} if prefix else {}
 
 
 def describe(data: dict) -> str:
