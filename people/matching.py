@@ -785,12 +785,18 @@ def likely_duplicates(
     names: Iterable[str], *, user, exclude: Person | None = None, limit: int = 10
 ) -> list[Match]:
     """Visible, not archived persons with a name like one of ``names`` (a sure match by
-    :func:`same_name_score`), best first: who to look at before recording someone new."""
+    :func:`same_name_score`), best first: who to look at before recording someone new.
+
+    Every stage of the search is asked (``every_stage``), as for the importer: a sure match
+    one letter off, hidden behind a common surname's namesakes, is exactly the duplicate
+    this warns of (a person's creation asks it: a statement or two more, not a page's)."""
     typed_keys = [(typed, fold_name(typed)) for typed in names]
     typed_keys = [(typed, key) for typed, key in typed_keys if words_of(key)][:MANY]
     best: dict[object, tuple[float, str, str]] = {}
     if typed_keys:
-        candidates = _candidates([words_of(key) for _typed, key in typed_keys], user)
+        candidates = _candidates(
+            [words_of(key) for _typed, key in typed_keys], user, every_stage=True
+        )
         for person_id, full_name, folded in candidates:
             for typed, key in typed_keys:
                 score = same_name_score(key, folded)

@@ -419,6 +419,30 @@ def test_api_create_answers_409_with_the_likely_duplicates_unless_confirmed(
 
 
 @pytest.mark.django_db
+def test_the_duplicate_check_sees_a_misspelt_person_among_many_namesakes(
+    api_client, monitor_on_team, team
+):
+    """Before someone is recorded, every person as surely alike is shown, as the importer
+    sees them (``every_stage``): on PostgreSQL a common surname's namesakes filled the
+    search's first stage, and "Рустам Рустамова", one letter off, was never looked at."""
+    for given in ("Фирдавс", "Шарофат", "Хушруз", "Тахмина", "Алишер", "Бехруз", "Диловар",
+                  "Эхсон", "Зафар", "Иззат", "Лола", "Нигина", "Ораз", "Курбон", "Саодат",
+                  "Умед", "Вали", "Ёдгор", "Джамшед", "Бахром", "Гулнора", "Шодмон"):  # fmt: skip
+        PersonFactory(team=team, name=f"{given} Рустамоева")
+    alike = {
+        PersonFactory(team=team, name="Рустам Рустамоев"),
+        PersonFactory(team=team, name="Рустам Рустамова"),
+    }
+    found = matching.likely_duplicates(["Рустам Рустамоева"], user=monitor_on_team)
+    assert alike <= {match.person for match in found}
+    body = {"names": [{"full_name": "Рустам Рустамоева"}], "team": str(team.pk)}
+    response = api_client(monitor_on_team).post("/api/v1/persons/", body, format="json")
+    assert response.status_code == 409, response.json()
+    shown = {row["id"] for row in response.json()["error"]["likely_duplicates"]}
+    assert {str(person.pk) for person in alike} <= shown
+
+
+@pytest.mark.django_db
 def test_api_create_of_someone_unlike_anyone_is_not_held_up(api_client, monitor_on_team, team):
     person("Rustam Jumayev")
     body = {"names": [{"full_name": "Nigora Safarova"}], "team": str(team.pk)}
