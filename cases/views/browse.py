@@ -297,12 +297,11 @@ def case_detail(request, pk):
         Case.objects.visible_to(user).select_related("team", "created_by"), pk=pk
     )
     today = timezone.localdate()
-    case_persons = list(
-        CasePerson.objects.visible_to(user)
-        .filter(case=case, archived_at__isnull=True)
-        .prefetch_related(person_prefetch("person", user))
-        .order_by("role", "created_at")
-    )
+    links = CasePerson.objects.visible_to(user).filter(case=case, archived_at__isnull=True)
+    case_persons = list(links.order_by("role", "created_at"))
+    # The persons chosen by a subquery rather than prefetched: a prefetch of a case's 150
+    # persons compiles each of their ids into the statement (~6 ms on the bench's case).
+    attach_persons(case_persons, user, among=links)
     allegations = _page_of(
         request,
         "allegations",
