@@ -299,8 +299,8 @@ def case_detail(request, pk):
     today = timezone.localdate()
     links = CasePerson.objects.visible_to(user).filter(case=case, archived_at__isnull=True)
     case_persons = list(links.order_by("role", "created_at"))
-    # The persons chosen by a subquery rather than prefetched: a prefetch of a case's 150
-    # persons compiles each of their ids into the statement (~6 ms on the bench's case).
+    # The persons chosen by a subquery rather than prefetched: Django 5.2 prefetches a link
+    # with a tuple IN, each of a case's 150 persons' ids compiled as a Value in a Tuple.
     attach_persons(case_persons, user, among=links)
     allegations = _page_of(
         request,
@@ -331,8 +331,11 @@ def case_detail(request, pk):
         .prefetch_related(_steps_prefetch(user))
         .order_by("created_at", "pk"),
     )
-    # Detainees chosen by a subquery, not a list of ids: a case may hold thousands.
-    attach_persons(detentions, user, among=Detention.objects.filter(case=case))
+    # The detainees of this page's detentions only (at most PARTS_PER_PAGE ids), not of
+    # every detention of the case: the bench's case read 100 persons to show 10.
+    attach_persons(
+        detentions, user, among=Detention.objects.filter(pk__in=[d.pk for d in detentions])
+    )
     group_detentions = groups_shown(user, case=case)
     followups = list(
         FollowUp.objects.filter(case=case, archived_at__isnull=True)
