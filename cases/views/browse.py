@@ -354,9 +354,9 @@ def case_detail(request, pk):
         steps += detention.timeline
     for followup in followups:
         followup.status_label = FollowUpStatus(followup.current_status).label
-    # Each role's label read once: get_role_display() translates every role's label at each
-    # call (a case of 150 persons: a thousand translations).
-    roles = dict(CasePersonRole.choices)
+    # Each role's label translated once: get_role_display() translates every role's label at
+    # each call (a case of 150 persons: a thousand translations), a lazy label at each use.
+    roles = {role: str(label) for role, label in CasePersonRole.choices}
     for link in case_persons:
         link.role_label = roles.get(link.role, link.role)
     _attach_provenance([case, *allegations, *detentions, *steps], user)

@@ -29,15 +29,19 @@ def _route(name: str, urlconf: str, prefix: str, language: str | None) -> tuple[
     return head, tail
 
 
+def _canonical(value: str) -> bool:
+    try:
+        return str(uuid.UUID(value)) == value
+    except ValueError:
+        return False
+
+
 @register.filter
 def url_of(pk, name: str) -> str:
     """The address of the ``name`` page of the record whose primary key is ``pk`` (a UUID)."""
     value = str(pk)
-    try:
-        canonical = str(uuid.UUID(value)) == value
-    except ValueError:
-        canonical = False
-    if not canonical:  # what the <uuid:pk> route refuses, reverse() would refuse too
+    if not isinstance(pk, uuid.UUID) and not _canonical(value):
+        # What the <uuid:pk> route refuses, reverse() would refuse too.
         raise NoReverseMatch(f"{name}: {value!r} is not a UUID")
     urlconf = get_urlconf() or settings.ROOT_URLCONF
     head, tail = _route(name, urlconf, get_script_prefix(), get_language())
