@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from cases.choices import FigureKind
@@ -34,6 +35,16 @@ from sources.choices import Credibility, Reliability, Stance
 from sources.models import Citation, Source
 
 # -- what a user may see of a source ---------------------------------------------------------
+
+
+@functools.lru_cache(maxsize=16)
+def _grading_labels(language: str | None) -> tuple[dict[str, str], dict[int, str]]:
+    """The reliability and credibility labels in ``language``: a claim's list of 100 sources
+    shows two per source, each an enum lookup and a translation when asked one by one."""
+    return (
+        {str(grade): str(grade.label) for grade in Reliability},
+        {int(grade): str(grade.label) for grade in Credibility},
+    )
 
 
 @dataclass(frozen=True)
@@ -48,7 +59,7 @@ class SourceRef:
 
     @property
     def reliability_label(self) -> str:
-        return str(Reliability(self.reliability).label)
+        return _grading_labels(get_language())[0][self.reliability]
 
     def __str__(self) -> str:
         return self.label
@@ -340,7 +351,7 @@ class CitedSource:
 
     @property
     def credibility_label(self) -> str:
-        return str(Credibility(self.credibility).label)
+        return _grading_labels(get_language())[1][self.credibility]
 
     @property
     def grading(self) -> str:
