@@ -64,9 +64,12 @@ def sees(user, record, *, team_ids: Collection | None = None) -> bool:
     may have been loaded without ``visible_to``.
     """
     level = clearance_of(user)
-    if team_ids is None and level is not None and record.confidentiality > level:
-        team_ids = team_ids_of(user)
-    return sees_within(level, team_ids or (), record)
+    if team_ids is None:
+        # Read only where they decide: a record above the reader's clearance, on a team.
+        above = level is not None and record.confidentiality > level
+        on_team = getattr(record, "team_id", None) is not None
+        team_ids = team_ids_of(user) if above and on_team else ()
+    return sees_within(level, team_ids, record)
 
 
 def sees_within(level: int | None, team_ids: Collection, record) -> bool:
