@@ -173,7 +173,11 @@ def test_no_lower_app_template_links_to_an_upper_apps_page(app):
     uppers = set(upper_apps(app)) | {"config"}
     found = []
     for path in sorted((ROOT / "templates" / app).rglob("*.html")):
-        for name in re.findall(r"{%\s*url\s+['\"]([\w:-]+)['\"]", path.read_text("utf-8")):
+        text = path.read_text("utf-8")
+        # ``{% url 'name' … %}`` and ``{{ pk|url_of:"name" }}`` (monitor/templatetags/links.py).
+        for name in re.findall(r"{%\s*url\s+['\"]([\w:-]+)['\"]", text) + re.findall(
+            r"\|\s*url_of\s*:\s*['\"]([\w:-]+)['\"]", text
+        ):
             if owner.get(name) in uppers:
                 found.append(f"{path.relative_to(ROOT)}: {name}")
     assert found == [], (

@@ -297,12 +297,12 @@ def case_detail(request, pk):
         Case.objects.visible_to(user).select_related("team", "created_by"), pk=pk
     )
     today = timezone.localdate()
-    case_persons = list(
-        CasePerson.objects.visible_to(user)
-        .filter(case=case, archived_at__isnull=True)
-        .prefetch_related(person_prefetch("person", user))
-        .order_by("role", "created_at")
-    )
+    links = CasePerson.objects.visible_to(user).filter(case=case, archived_at__isnull=True)
+    # The page shows a link's person, role and note: its dates are not parsed for 150 links.
+    case_persons = list(links.order_by("role", "created_at").only("role", "note", "person"))
+    # The persons chosen by a subquery rather than prefetched: Django 5.2 prefetches a link
+    # with a tuple IN, each of a case's 150 persons' ids compiled as a Value in a Tuple.
+    attach_persons(case_persons, user, among=links)
     allegations = _page_of(
         request,
         "allegations",
@@ -332,8 +332,11 @@ def case_detail(request, pk):
         .prefetch_related(_steps_prefetch(user))
         .order_by("created_at", "pk"),
     )
-    # Detainees chosen by a subquery, not a list of ids: a case may hold thousands.
-    attach_persons(detentions, user, among=Detention.objects.filter(case=case))
+    # The detainees of this page's detentions only (at most PARTS_PER_PAGE ids), not of
+    # every detention of the case: the bench's case read 100 persons to show 10.
+    attach_persons(
+        detentions, user, among=Detention.objects.filter(pk__in=[d.pk for d in detentions])
+    )
     group_detentions = groups_shown(user, case=case)
     followups = list(
         FollowUp.objects.filter(case=case, archived_at__isnull=True)
@@ -352,9 +355,9 @@ def case_detail(request, pk):
         steps += detention.timeline
     for followup in followups:
         followup.status_label = FollowUpStatus(followup.current_status).label
-    # Each role's label read once: get_role_display() translates every role's label at each
-    # call (a case of 150 persons: a thousand translations).
-    roles = dict(CasePersonRole.choices)
+    # Each role's label translated once: get_role_display() translates every role's label at
+    # each call (a case of 150 persons: a thousand translations), a lazy label at each use.
+    roles = {role: str(label) for role, label in CasePersonRole.choices}
     for link in case_persons:
         link.role_label = roles.get(link.role, link.role)
     _attach_provenance([case, *allegations, *detentions, *steps], user)

@@ -45,6 +45,23 @@ def test_a_group_case_pages_its_allegations_and_detentions(client, reviewer, tea
     assert len(shown) == 12  # every allegation on one page or the other, none twice
 
 
+def test_each_page_of_detentions_names_its_own_detainees(client, reviewer, team):
+    case = CaseFactory(team=team)
+    for index in range(12):
+        DetentionFactory(case=case, person=PersonFactory(team=team, name=f"Detainee No{index:02d}"))
+    client.force_login(reviewer)
+    url = reverse("case-detail", args=[case.pk])
+
+    named = []
+    for params in ({}, {"detentions": 2}):
+        response = client.get(url, params)
+        section = response.content.decode().split('id="detentions"')[1].split('id="groups"')[0]
+        on_page = {str(detention.person) for detention in response.context["detentions"]}
+        assert set(re.findall(r"Detainee No\d\d", section)) == on_page
+        named.append(on_page)
+    assert len(named[0]) == 10 and len(named[1]) == 2 and not named[0] & named[1]
+
+
 def test_sections_fold_and_sources_fold_behind_their_count(client, reviewer, team):
     case = CaseFactory(team=team)
     allegation = AllegationFactory(case=case)
