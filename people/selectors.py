@@ -54,6 +54,14 @@ def organization_prefetch(lookup: str, user) -> models.Prefetch:
     return models.Prefetch(lookup, queryset=visible_organizations(user))
 
 
+def linked_person(record, field: str = "person"):
+    """``record``'s person as :func:`person_prefetch` or :func:`attach_persons` read it, or
+    None when it is hidden from the reader. Never a read of its own: a link that cannot be
+    empty (a detention's person) raises on access when the visible-only read left it empty,
+    and one not read that way must not be fetched past ``visible_to``."""
+    return record._state.fields_cache.get(field)
+
+
 def attach_persons(records, user, *, among: models.QuerySet, field: str = "person") -> None:
     """Set each record's ``field`` to its person as :func:`person_prefetch` would (``None``
     when hidden), in one query whose size does not grow with the records.

@@ -61,6 +61,7 @@ from monitor.pages.listing import ListPage, format_date
 from monitor.selectors import visible_prefetch
 from people.selectors import (
     attach_persons,
+    linked_person,
     organization_prefetch,
     person_prefetch,
     visible_organizations,
@@ -496,7 +497,7 @@ def _event_timeline(event, children, allegations, arrests) -> list[dict]:
             }
         )
     for step in arrests:
-        person = step.detention.person
+        person = linked_person(step.detention)  # None: hidden from the reader
         items.append(
             {
                 "date": step.date,

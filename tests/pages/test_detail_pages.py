@@ -156,6 +156,24 @@ def test_event_page_shows_contested_figures_side_by_side_with_their_sources(clie
     assert timeline.index("16 May 2022") < timeline.index("18 May 2022")
 
 
+def test_event_page_with_a_detainee_the_reader_may_not_see(client, viewer):
+    """The event's timeline names an arrest's detainee the reader may see, and says "person
+    not shown" for one they may not (a strict person): the page answers, and never names
+    them."""
+    event = EventFactory(title="Khorog rally", **INTERNAL)
+    case = CaseFactory(**INTERNAL)
+    case.events.add(event)
+    hidden = PersonFactory(name="Mamadsho Ilolov", confidentiality=Confidentiality.STRICT)
+    shown = PersonFactory(name="Tolib Ayombekov", **INTERNAL)
+    for person, date in ((hidden, "17 May 2022"), (shown, "18 May 2022")):
+        DetentionStepFactory(detention=DetentionFactory(case=case, person=person), date=date)
+    html = _html(client, viewer, "event-detail", event)
+    timeline = html[html.index('id="timeline-heading"') :]
+    assert "Tolib Ayombekov" in timeline
+    assert "person not shown" in timeline
+    assert "Mamadsho" not in html and "Ilolov" not in html
+
+
 def test_source_page_shows_what_it_supports_and_its_files_sha256(client, viewer):
     source = SourceFactory(title="Verdict", **INTERNAL)
     case = CaseFactory(reference="TJK-2023-0007", title="Five Pamiris", **INTERNAL)
