@@ -42,9 +42,9 @@ REGISTER_PER_MONTH_MODELS = (Case, Detention, DetentionStep, Allegation)
 
 
 def counted_groups(user, kind: str = CountKind.DETAINED):
-    """Visible, active group detentions annotated with ``figure_best`` (the highest figure of
-    ``kind``), ``named_count`` (detainees named so far) and ``counted`` (what the group
-    counts: for the detained, the larger of the two)."""
+    """Visible, active group detentions annotated with ``named_count`` (detainees named so
+    far) and ``counted`` (what the group counts of ``kind``: its highest figure; for the
+    detained, never fewer than those named)."""
     figures = (
         GroupDetentionFigure.objects.visible_to(user)
         .filter(group=OuterRef("pk"), kind=kind, archived_at__isnull=True)
@@ -58,12 +58,15 @@ def counted_groups(user, kind: str = CountKind.DETAINED):
             archived_at__isnull=True, case__archived_at__isnull=True
         ),
         user,
-    ).annotate(figure_best=Coalesce(Subquery(figures), Value(0)))
+    ).alias(figure_best=Coalesce(Subquery(figures), Value(0)))
+    # An annotation naming another writes that one's subquery out again: ``figure_best`` is
+    # only an alias, and ``counted_kind`` (a constant) tells GroupDetention.count() which
+    # kind ``counted`` counts, so it reads it costing no query, and no column repeats it.
     if kind == CountKind.DETAINED:
-        # ``detained_counted`` is what GroupDetention.count() reads, costing no query.
         counted = Greatest("figure_best", "named_count")
-        return groups.annotate(counted=counted, detained_counted=counted)
-    return groups.annotate(counted=F("figure_best"))
+    else:
+        counted = F("figure_best")
+    return groups.annotate(counted=counted, counted_kind=Value(kind))
 
 
 def with_named(groups, user):

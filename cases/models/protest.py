@@ -227,8 +227,8 @@ class GroupDetention(AuditedModel):
     def count(self, kind: str = CountKind.DETAINED) -> int:
         """The number counted: the highest figure any source gives (its lower value); for the
         detained, never fewer than the detainees named so far."""
-        if kind == CountKind.DETAINED and "detained_counted" in self.__dict__:
-            return self.__dict__["detained_counted"]  # annotated by cases.counts
+        if "counted" in self.__dict__ and self.__dict__.get("counted_kind") == kind:
+            return self.__dict__["counted"]  # annotated by cases.counts.counted_groups
         values = [f.value for f in self.active_figures() if f.kind == kind]
         best = max(values, default=0)
         if kind == CountKind.DETAINED:

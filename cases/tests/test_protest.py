@@ -14,6 +14,7 @@ from django.urls import reverse
 from cases import vocabularies_data
 from cases.choices import ADMINISTRATIVE_OUTCOMES, CountKind, FacilityKind, StepKind
 from cases.counts import (
+    counted_groups,
     detained_by_case,
     detained_by_event,
     detained_by_facility,
@@ -177,6 +178,20 @@ def test_more_named_than_any_figure_counts_the_named(group, monitor_on_team):
     for _ in range(26):
         DetentionFactory(case=group.case, group=group)
     assert group.count() == 26 and group.unidentified() == 0
+
+
+def test_counted_groups_read_their_count_without_repeating_subqueries(group, monitor_on_team):
+    """The figures' subquery is written once in the statement (an annotation naming another
+    writes it out again), and each group's count() reads the annotation of its own kind."""
+    for _ in range(26):
+        DetentionFactory(case=group.case, group=group)
+    detained = counted_groups(monitor_on_team)
+    assert str(detained.query).count("cases_groupdetentionfigure") == 1
+    [counted] = detained.filter(pk=group.pk)
+    assert (counted.counted, counted.count(), counted.named()) == (26, 26, 26)
+    [charged] = counted_groups(monitor_on_team, CountKind.CRIMINAL_CHARGE).filter(pk=group.pk)
+    # ``counted`` there counts charges: count() of the detained does not take it.
+    assert charged.counted == 0 and charged.count() == 26
 
 
 def test_a_detainee_cannot_be_named_from_another_cases_group(group, monitor_on_team, team):
