@@ -123,3 +123,13 @@ def test_left_off_if_it_was_off_before():
     finally:
         gc.enable()
     assert collector._answering == 0
+
+
+def test_paused_for_a_piece_of_background_work():
+    seen = []
+    with collector.paused():
+        seen.append(gc.isenabled())
+    assert seen == [False] and gc.isenabled()
+    with pytest.raises(RuntimeError), collector.paused():
+        raise RuntimeError("a chunk that fails")
+    assert gc.isenabled() and collector._answering == 0
