@@ -27,6 +27,7 @@ from imports.tests.conftest import (
     upload,
     vocabulary,
 )
+from imports.tests.test_flow import MAPPING
 from people.matching import name_index
 from tests.factories import PersonFactory
 
@@ -41,15 +42,6 @@ GIVEN = [
 ]  # fmt: skip
 
 ROW = ["Рустам Рустамоева", "1985", "12.05.2023", "Хорог", "СИЗО №1", "307", ""]
-
-MAPPING = {
-    "person_name": "ФИО",
-    "birth_year": "Год рождения",
-    "arrest_date": "Дата задержания",
-    "place": "Город",
-    "facility": "СИЗО",
-    "articles": "Статья",
-}
 
 
 @pytest.fixture
