@@ -239,6 +239,10 @@ IMPORT_MAX_ROWS = env_int("MONITOR_IMPORT_MAX_ROWS", 100_000, minimum=1)
 IMPORT_SUBMIT_BACKGROUND_RECORDS = env_int(
     "MONITOR_IMPORT_SUBMIT_BACKGROUND_RECORDS", 500, minimum=0
 )
+#: Up to this many visible person names, an import's chunk reads them all once and scores
+#: every one (as on SQLite); above it, on PostgreSQL, the trigram index finds each row's
+#: candidates (people.matching.name_index).
+NAMES_READ_AT_ONCE = env_int("MONITOR_NAMES_READ_AT_ONCE", 20_000, minimum=0)
 
 
 def _demo_evidence_key() -> bytes:

@@ -7,6 +7,10 @@ visible name and refused the rows (choose by hand); PostgreSQL's staged search s
 its first stage, full of the surname's namesakes, never reached the misspelt one and put
 the detention on one of the two persons without a word. The importer now asks every stage
 (``people.matching.NameSearch``), alone or a chunk at once.
+
+On PostgreSQL a chunk reads the visible names at once, as SQLite does, while they are few
+(``settings.NAMES_READ_AT_ONCE``), and searches the trigram index above that: every test
+here runs both ways.
 """
 
 # ruff: noqa: F401, F811 — the persona fixtures are imported, then named as test arguments
@@ -14,6 +18,7 @@ the detention on one of the two persons without a word. The importer now asks ev
 from __future__ import annotations
 
 import pytest
+from django.db import connection
 
 from imports import services
 from imports.choices import OnError, RowOutcome
@@ -28,10 +33,18 @@ from imports.tests.conftest import (
     vocabulary,
 )
 from imports.tests.test_flow import MAPPING
-from people.matching import name_index
+from people.matching import NameIndex, NameSearch, name_index
 from tests.factories import PersonFactory
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True, params=[0, 20_000], ids=["searched", "read at once"])
+def names_read_at_once(request, settings):
+    """Each test with the register searched (PostgreSQL's trigram index) and read at once."""
+    settings.NAMES_READ_AT_ONCE = request.param
+    return request.param
+
 
 #: Given names of namesakes whose keys hold both words of "Рустам Рустамоева" ("rustam" is
 #: in "rustamaiva"): more than the staged search's FEW_CANDIDATES fill its first stage.
@@ -70,7 +83,9 @@ def test_a_row_two_persons_match_as_surely_is_refused_on_every_database(
 
 
 @pytest.mark.parametrize("expected", [True, False], ids=["a chunk at once", "alone"])
-def test_the_importer_s_matcher_sees_both_persons(monitor_on_team, alike, expected):
+def test_the_importer_s_matcher_sees_both_persons(
+    monitor_on_team, alike, expected, names_read_at_once
+):
     lookups = Lookups(actor=monitor_on_team)
     if expected:
         lookups.expect_names([ROW[0], "Someone Else"])
@@ -78,6 +93,8 @@ def test_the_importer_s_matcher_sees_both_persons(monitor_on_team, alike, expect
     assert found.person is None
     assert set(found.ambiguous) == alike
     index = name_index(monitor_on_team)  # and match_person with the importer's index
+    searched = connection.vendor == "postgresql" and not names_read_at_once
+    assert isinstance(index, NameSearch if searched else NameIndex)
     assert set(match_person(ROW[0], actor=monitor_on_team, index=index).ambiguous) == alike
 
 

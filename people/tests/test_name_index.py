@@ -94,3 +94,30 @@ def test_a_chunk_s_names_searched_at_once_find_what_each_finds_alone(monkeypatch
         search.prepare(queries)
     assert len(statements.captured_queries) > 2 * (len(together) // 7)
     assert search._prepared == together
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("limit", [0, 2, 3, 20_000])
+def test_the_importer_reads_the_names_at_once_while_they_are_few(settings, limit):
+    """``name_index``: SQLite always reads the visible names into a ``NameIndex``;
+    PostgreSQL does while they are at most ``settings.NAMES_READ_AT_ONCE``, and above that
+    searches its trigram index (``NameSearch``). Only the names the importer may see are
+    counted, and only they are read: a protected person of another team is neither."""
+    from django.db import connection
+
+    from monitor.choices import Confidentiality, Role
+    from tests.factories import PersonFactory, TeamFactory, UserFactory
+
+    settings.NAMES_READ_AT_ONCE = limit
+    team = TeamFactory()
+    user = UserFactory(role=Role.MONITOR, clearance=Confidentiality.CONFIDENTIAL, teams=[team])
+    PersonFactory(team=team, name="Толиб Аёмбеков")
+    PersonFactory(team=team, name="Рустам Джумаев")
+    hidden = PersonFactory(team=TeamFactory(), name="Далер Имомали", is_protected=True)
+    index = matching.name_index(user)
+    # Two visible names (and the hidden person's, which is not counted).
+    searched = connection.vendor == "postgresql" and limit < 2
+    assert isinstance(index, matching.NameSearch if searched else matching.NameIndex)
+    if not searched:
+        assert sorted(row[1] for row in index.rows) == ["Рустам Джумаев", "Толиб Аёмбеков"]
+        assert hidden.pk not in {row[0] for row in index.rows}

@@ -6,8 +6,9 @@
     BENCH_ROWS=2000 .venv/bin/python tests/bench/import_bench.py
     BENCH_OUTCOMES=/tmp/rows .venv/bin/python tests/bench/import_bench.py  # /tmp/rows.SQLite …
 
-``BENCH_QUERY_KINDS=1`` prints the queries a row by kind, ``BENCH_TRACE=<kind>`` where those of
-one kind come from, ``BENCH_PROFILE=<file>`` writes a cProfile of the run, ``BENCH_OUTCOMES``
+``BENCH_QUERY_KINDS=1`` prints the queries a row by kind and the time a row waits on them,
+``BENCH_TRACE=<kind>`` where those of one kind come from, ``BENCH_PROFILE=<file>`` writes a
+cProfile of the run (wall time; of CPU time with ``BENCH_PROFILE_CPU=1``), ``BENCH_OUTCOMES``
 each row's outcome per database (``<prefix>.SQLite``, ``<prefix>.PostgreSQL``: ``diff`` them).
 
 For each database it migrates a fresh one (SQLite in a temporary folder; on PostgreSQL a
@@ -148,6 +149,7 @@ def run() -> None:
         sampler.start()
         queries = [0]
         kinds: dict[str, int] = {}
+        spent: dict[str, float] = {}  # seconds waited on the database, by kind
         by_kind = bool(os.environ.get("BENCH_QUERY_KINDS"))
 
         trace = os.environ.get("BENCH_TRACE", "")  # a query kind: where its queries come from
@@ -157,6 +159,13 @@ def run() -> None:
             queries[0] += 1
             if by_kind:
                 kinds[query_kind(sql)] = kinds.get(query_kind(sql), 0) + 1
+                began = time.perf_counter()
+                try:
+                    return execute(sql, params, many, context)
+                finally:
+                    spent[query_kind(sql)] = (
+                        spent.get(query_kind(sql), 0.0) + time.perf_counter() - began
+                    )
             if trace and query_kind(sql) == trace:
                 import traceback
 
@@ -175,7 +184,8 @@ def run() -> None:
         if profile_to:
             import cProfile
 
-            profiler = cProfile.Profile()
+            cpu_only = bool(os.environ.get("BENCH_PROFILE_CPU"))
+            profiler = cProfile.Profile(time.process_time) if cpu_only else cProfile.Profile()
         # Time in the cyclic garbage collector (CPU), reported beside the total.
         import gc
 
@@ -203,8 +213,9 @@ def run() -> None:
         for where, n in sorted(traced.items(), key=lambda item: -item[1]):
             print(f"{n / ROWS:8.2f} {where}", file=sys.stderr)
         if by_kind:
-            for kind, n in sorted(kinds.items(), key=lambda item: -item[1])[:60]:
-                print(f"{n / ROWS:8.2f} {kind}", file=sys.stderr)
+            for kind, n in sorted(kinds.items(), key=lambda item: -spent[item[0]])[:60]:
+                milliseconds = 1000 * spent[kind] / ROWS
+                print(f"{n / ROWS:8.2f} {milliseconds:8.2f} ms {kind}", file=sys.stderr)
         done.set()
         sampler.join()
         job.refresh_from_db()
