@@ -70,8 +70,11 @@ from sources.services import (
     source_create_quick,
 )
 
-#: Rows committed together (with the job's progress): what a restart may have to redo.
-CHUNK_ROWS = 50
+#: Rows committed together (with the job's progress): what a restart may have to redo. 200,
+#: not 50: what a chunk does once (the job locked, the names read, each model's visibility
+#: checked, its history inserted) is shared by more rows — 10,000-row bench, SQLite 108.6 →
+#: 131.7 rows/s, PostgreSQL 74.7 → 80.4; memory still flat (146 / 154 / 160 MB).
+CHUNK_ROWS = 200
 #: Rows a preview shows.
 PREVIEW_ROWS = 20
 

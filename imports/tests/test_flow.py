@@ -408,7 +408,8 @@ def test_a_name_only_alike_records_a_new_person_and_says_whom_it_looks_like(
 #: detention, arrest step with its article, citation; their history rows are inserted in
 #: bulk per chunk): pinned between 20 and 200 rows, so a change that reads per row what a
 #: run already knows shows here.
-#: 12.6 on SQLite, 12.5 on PostgreSQL (a chunk's names searched in two statements);
+#: 12.2 on SQLite, 12.0 on PostgreSQL (chunks of 200 rows; on both the names read at once);
+#: 12.6 and 12.5 with chunks of 50 and PostgreSQL's names searched in two statements a chunk;
 #: was 17 (PostgreSQL's staged name search a row), 20, 24, 41, 76.
 QUERIES_PER_ROW = 13
 
