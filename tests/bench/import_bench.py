@@ -9,7 +9,9 @@
 ``BENCH_QUERY_KINDS=1`` prints the queries a row by kind and the time a row waits on them,
 ``BENCH_TRACE=<kind>`` where those of one kind come from, ``BENCH_PROFILE=<file>`` writes a
 cProfile of the run (wall time; of CPU time with ``BENCH_PROFILE_CPU=1``), ``BENCH_OUTCOMES``
-each row's outcome per database (``<prefix>.SQLite``, ``<prefix>.PostgreSQL``: ``diff`` them).
+each row's outcome per database (``<prefix>.SQLite``, ``<prefix>.PostgreSQL``: ``diff`` them),
+``BENCH_NAMES_READ_AT_ONCE=0`` has PostgreSQL search each chunk's names through its trigram
+index, as above ``MONITOR_NAMES_READ_AT_ONCE`` visible names (a large register).
 
 For each database it migrates a fresh one (SQLite in a temporary folder; on PostgreSQL a
 new database ``monitor_import_bench_<pid>`` created beside the one named, dropped at the
@@ -56,6 +58,8 @@ def environment(data_dir: Path, database_url: str = "") -> dict[str, str]:
     )
     if database_url:
         env["DATABASE_URL"] = database_url
+    if os.environ.get("BENCH_NAMES_READ_AT_ONCE"):  # 0: PostgreSQL's trigram search a chunk
+        env["MONITOR_NAMES_READ_AT_ONCE"] = os.environ["BENCH_NAMES_READ_AT_ONCE"]
     return env
 
 
