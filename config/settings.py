@@ -163,8 +163,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         "MONITOR_DB_CONN_MAX_AGE", 60, minimum=0, maximum=3600
     )
     # Parameters sent apart from the statement (psycopg's server-side binding), not quoted
-    # into its text by psycopg in Python: that quoting was a fifth of an import's time on
-    # PostgreSQL (3,000-row bench, 69.0 → 82.5 rows/s). Statements are still not prepared
+    # into its text by psycopg in Python: that quoting was about a fifth of an import's time
+    # on PostgreSQL (3,000-row bench, runs taken in turn: off 60.1 / 56.5 rows/s, on 74.4 /
+    # 66.3). Statements are still not prepared
     # (Django's default), so a pooler in transaction mode works as before.
     DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = env_bool(
         "MONITOR_DB_SERVER_SIDE_BINDING", True

@@ -164,11 +164,10 @@ class Lookups:
         self._expected = [key for key in map(normalize_typed_name, names) if key]
 
     def _name_index(self) -> NameIndex | NameSearch:
-        """The visible names, read once per chunk where the database cannot find a name's
-        candidates itself (SQLite, which otherwise reads every visible name for each row);
-        on PostgreSQL (its trigram index answers each row) what the actor may see of them,
-        worked out once per chunk (:class:`people.matching.NameSearch`), with the
-        candidates of the names expected (:meth:`expect_names`) found together."""
+        """The visible names for the chunk (:func:`people.matching.name_index`): read once
+        into a ``NameIndex`` (SQLite, and PostgreSQL while they are few); on PostgreSQL
+        above ``settings.NAMES_READ_AT_ONCE``, a ``NameSearch`` with the candidates of the
+        names expected (:meth:`expect_names`) found together."""
         if not self._names_read:
             self._names, self._names_read = name_index(self.actor), True
             expected, self._expected = self._expected, []  # once: a later read asks alone
