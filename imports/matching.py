@@ -19,8 +19,16 @@ from django.db.models.functions import Lower
 from cases.services import case_reference_next
 from monitor.choices import Vocabulary
 from monitor.models import Place, Term
+from monitor.write_batch import current as current_batch
 from people.folding import fold_name
-from people.matching import NameIndex, NameSearch, match_persons, name_index, words_of
+from people.matching import (
+    NameIndex,
+    NameSearch,
+    match_persons,
+    name_index,
+    read_candidates,
+    words_of,
+)
 from people.models import Person
 from people.selectors import visible_persons
 from people.services import normalize_typed_name
@@ -47,15 +55,19 @@ def match_person(
     actor,
     index: NameIndex | NameSearch | None = None,
     persons: QuerySet | None = None,
+    read: dict | None = None,
 ) -> PersonMatch:
     """The existing person ``name`` names, among those ``actor`` may see (not archived);
     ``index``: the visible names read before (:func:`people.matching.name_index`);
-    ``persons``: :func:`matchable_persons` of ``actor``, built before."""
+    ``persons``: :func:`matchable_persons` of ``actor``, built before; ``read``: those of
+    them read before, by id (:func:`people.matching.match_persons`)."""
     typed = normalize_typed_name(name)
     if not typed:
         return PersonMatch()
     persons = matchable_persons(actor) if persons is None else persons
-    matches = match_persons(typed, user=actor, limit=LIKELY + 2, queryset=persons, index=index)
+    matches = match_persons(
+        typed, user=actor, limit=LIKELY + 2, queryset=persons, index=index, read=read
+    )
     sure = [match for match in matches if match.is_sure]
     if not sure:
         return PersonMatch(likely=[match.person for match in matches[:LIKELY]])
@@ -87,6 +99,9 @@ class Lookups:
         self._names: NameIndex | NameSearch | None = None
         self._names_read = False
         self._matchable: QuerySet | None = None
+        #: The matchable persons read in this chunk, by id (None: not matchable): the
+        #: candidates of the chunk's names, read at once, and the persons its rows created.
+        self._read: dict = {}
         self._expected: list[str] = []
 
     def term(self, vocabulary: str, text: str, field_code: str = "") -> Term | None:
@@ -156,6 +171,7 @@ class Lookups:
         # The queryset (not its rows) is built again too: building it costs as much as a
         # row's match, and what it says of the actor is read anew each chunk.
         self._matchable = None
+        self._read = {}
 
     def expect_names(self, names) -> None:
         """The person names the chunk's rows will ask (:meth:`person`), read by the next
@@ -167,14 +183,20 @@ class Lookups:
         """The visible names for the chunk (:func:`people.matching.name_index`): read once
         into a ``NameIndex`` (SQLite, and PostgreSQL while they are few); on PostgreSQL
         above ``settings.NAMES_READ_AT_ONCE``, a ``NameSearch`` with the candidates of the
-        names expected (:meth:`expect_names`) found together."""
+        names expected (:meth:`expect_names`) found together. The persons those names
+        would show are read with them, in one statement (not one a name)."""
         if not self._names_read:
             self._names, self._names_read = name_index(self.actor), True
             expected, self._expected = self._expected, []  # once: a later read asks alone
+            expected = [key for key in expected if key not in self._persons]
             if isinstance(self._names, NameSearch):
-                self._names.prepare(
-                    words_of(fold_name(key)) for key in expected if key not in self._persons
-                )
+                self._names.prepare(words_of(fold_name(key)) for key in expected)
+            if self._matchable is None:
+                self._matchable = matchable_persons(self.actor)
+            read_candidates(
+                expected, user=self.actor, limit=LIKELY + 2, queryset=self._matchable,
+                index=self._names, read=self._read,
+            )  # fmt: skip
         return self._names
 
     def remember_names(self, person: Person, names) -> None:
@@ -195,16 +217,24 @@ class Lookups:
         if self._matchable is None:
             self._matchable = matchable_persons(self.actor)
         found = match_person(
-            key, actor=self.actor, index=self._name_index(), persons=self._matchable
-        )
+            key, actor=self.actor, index=self._name_index(), persons=self._matchable,
+            read=self._read,
+        )  # fmt: skip
         if found.person is not None:
             self._persons[key] = found
+            batch = current_batch(self.actor)
+            if batch is not None:
+                # Read now, in the chunk's transaction, through ``visible_persons``: the
+                # rule ``monitor.services.is_visible`` asks, so the row's links to the
+                # person are not checked again (a query each).
+                batch.seen_visible(found.person)
         return found
 
     def remember_person(self, name: str, person: Person) -> None:
         """A row recorded ``person`` as new under ``name``: later rows of the name are them."""
         self._persons[normalize_typed_name(name)] = PersonMatch(person=person, variant=name,
                                                                  score=1.0)  # fmt: skip
+        self._read[person.pk] = person  # new, seen by its maker: matchable
 
     def source_by_url(self, url: str) -> Source | None:
         """A visible source with this URL, recorded before (by hand or by an import)."""

@@ -508,8 +508,13 @@ def _record(job: ImportJob, plan: RowPlan, lookups: Lookups, done: _Done, batch=
         if "reference" in refusal.message:
             lookups.reference_taken()  # numbered meanwhile by someone else: count again
         return outcome_row(job, plan, None, error=refusal.message, outcome=refusal.outcome)
-    except IntegrityError as error:  # a constraint the services' checks did not foresee
-        return outcome_row(job, plan, None, error=str(error))
+    except IntegrityError as error:
+        if batch is not None:
+            # A unique index the batch leaves to the database (a new case's reference taken
+            # meanwhile, or named by the file): the chunk is recorded again row by row, where
+            # the check runs first and the row says why it failed.
+            raise BatchRefused(str(error)) from error
+        return outcome_row(job, plan, None, error=str(error))  # a constraint not foreseen
     return outcome_row(job, plan, recorded)
 
 

@@ -6,7 +6,8 @@ save — that the actor still sees it. An import records thousands of rows that 
 team, terms, places and source, so inside :func:`write_batch` the save keeps what it proved:
 
 * a record (or root) seen visible stays visible for the batch;
-* a link proved to exist (a term, a place, the team) is not looked up again;
+* a link proved to exist (a term, a place, the team), or to a record seen visible in the
+  batch, is not looked up again;
 * a check constraint that passed for the same values of its fields passes again;
 * the team membership of the actor is read once per team;
 * a check constraint is evaluated in Python when its condition is plain field lookups
@@ -15,6 +16,10 @@ team, terms, places and source, so inside :func:`write_batch` the save keeps wha
   cannot read, or one that fails, is asked of the database as outside a batch (the
   failure's message is the constraint's own). The database holds every check constraint
   on the write anyway;
+* a new record's unique field (``unique=True``: a case's reference) is not looked up
+  before the insert: its unique index refuses a clash, and the batch's caller takes that
+  ``IntegrityError`` as :class:`BatchRefused` (the work is done again without a batch,
+  where the check runs and names the field);
 * a unique constraint naming a record this batch created (the persons of a new case, the
   names of a new person) cannot clash with a row outside the batch — nobody else can point
   at an uncommitted record — so its values are compared with those saved in the batch, and
@@ -257,12 +262,15 @@ class WriteBatch:
         except ValidationError as error:
             errors = error.update_error_dict(errors)
         exclude = {name for name in errors if name != NON_FIELD_ERRORS}
-        pk = record._meta.pk
         # A new id drawn at random (a UUID) is unique by construction, and the primary key
-        # enforces it: no query for it.
-        unique_exclude = exclude | (
-            {pk.name} if record._state.adding and pk.has_default() else set()
-        )
+        # enforces it: no query for it. A new record's other unique fields (a case's
+        # reference) are left to their unique index, which refuses the insert: the
+        # batch's caller takes that IntegrityError as BatchRefused and does its work again
+        # without a batch, where this check runs and names the field (one query a record
+        # saved for a clash that almost never happens).
+        unique_exclude = exclude
+        if record._state.adding:
+            unique_exclude = exclude | _new_unique_fields(type(record))
         try:
             record.validate_unique(exclude=unique_exclude)
         except ValidationError as error:
@@ -280,11 +288,12 @@ class WriteBatch:
                 self._remember(self.links, (field, value))
 
     def _link_known(self, field, value) -> bool:
-        """A link proved before, or to a record this batch created (and no choice limit)."""
+        """A link proved before, or to a record this batch created or saw visible — read in
+        its transaction, so it exists: nothing is deleted — and no choice limit."""
         if (field, value) in self.links:
             return True
-        created = (field.related_model._meta.label_lower, value) in self.created
-        return created and not field.get_limit_choices_to()
+        key = (field.related_model._meta.label_lower, value)
+        return (key in self.created or key in self.visible) and not field.get_limit_choices_to()
 
     def _validate_constraints(self, record, exclude: set) -> None:
         """Model.validate_constraints, a check constraint asked once per values it reads."""
@@ -364,6 +373,18 @@ class WriteBatch:
             if seen.count() != len(pks):
                 raise BatchRefused(f"{model.__name__}: a record saved would be hidden")
         self.pending.clear()
+
+
+@functools.cache
+def _new_unique_fields(model) -> frozenset[str]:
+    """The fields of ``model`` a unique index holds alone (``unique=True``), whose check a
+    new record in a batch leaves to the index: the primary key when drawn at random, the
+    others always."""
+    return frozenset(
+        field.name
+        for field in model._meta.concrete_fields
+        if field.unique and (not field.primary_key or field.has_default())
+    )
 
 
 _CONDITION_FIELDS: dict[tuple, tuple[tuple[str, ...], tuple[str, ...]]] = {}

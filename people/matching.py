@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import bisect
 import functools
+import itertools
 import operator
 import re
 import uuid
@@ -756,22 +757,66 @@ def match_persons(
     min_score: float = SEARCH_SCORE,
     queryset: models.QuerySet | None = None,
     index: NameIndex | NameSearch | None = None,
+    read: dict | None = None,
 ) -> list[Match]:
     """The persons ``user`` may see whose names meet ``query``, best first, with the name
     that matched. ``queryset`` narrows the persons (it must already be visible-only);
-    ``index`` holds the visible names read before (:func:`name_index`)."""
+    ``index`` holds the visible names read before (:func:`name_index`); ``read`` the
+    persons of ``queryset`` read by earlier calls, by id (None: not among them), which
+    this call reads only where it lacks them, and adds to (:func:`read_candidates`)."""
     ranked = rank_person_ids(query, user=user, min_score=min_score, index=index)
     persons = visible_persons(user) if queryset is None else queryset
     ids = [person_id for person_id, _score, _name in ranked]
-    if queryset is None and limit is not None:
-        ids = ids[:limit]  # every ranked person is visible: read only those shown
-    found = persons.in_bulk(ids)
+    found = _read_ranked(persons, ids, limit, {} if read is None else read)
     matches = [
         Match(person=found[person_id], score=round(score, 3), variant=name)
         for person_id, score, name in ranked
         if person_id in found
     ]
     return matches if limit is None else matches[:limit]
+
+
+def _read_ranked(persons: models.QuerySet, ids: list, limit: int | None, read: dict) -> dict:
+    """The first ``limit`` (all when None) of ``ids``, ranked, that ``persons`` holds, by
+    id: those ``read`` lacks are read, ``limit`` at a time, in rank order (a name that
+    meets a common surname ranks hundreds, and shows five), and kept in ``read`` (None:
+    not among ``persons``)."""
+    found: dict = {}
+    pending = iter(ids)
+    while limit is None or len(found) < limit:
+        wanted = list(pending) if limit is None else list(itertools.islice(pending, limit))
+        if not wanted:
+            break
+        missing = [person_id for person_id in wanted if person_id not in read]
+        if missing:
+            fetched = persons.in_bulk(missing)
+            read.update((person_id, fetched.get(person_id)) for person_id in missing)
+        found.update(
+            (person_id, read[person_id]) for person_id in wanted if read[person_id] is not None
+        )
+    return found
+
+
+def read_candidates(
+    queries: Iterable[str],
+    *,
+    user,
+    limit: int,
+    queryset: models.QuerySet,
+    index: NameIndex | NameSearch,
+    read: dict,
+) -> None:
+    """Read into ``read`` at once the persons :func:`match_persons` would read for each of
+    ``queries`` (the first ``limit`` ranked of each, among ``queryset``), so that their
+    calls read none: an import chunk's names, one statement instead of one a name."""
+    missing: dict = {}
+    for query in queries:
+        for person_id, _score, _name in rank_person_ids(query, user=user, index=index)[:limit]:
+            if person_id not in read:
+                missing[person_id] = None
+    if missing:
+        fetched = queryset.in_bulk(list(missing))
+        read.update((person_id, fetched.get(person_id)) for person_id in missing)
 
 
 def ranked(queryset: models.QuerySet, query: str, *, user) -> models.QuerySet:

@@ -114,3 +114,62 @@ def test_a_protected_person_the_importer_may_not_identify_is_never_matched(
         lookups.expect_names([ROW[0]])
         found = lookups.person(ROW[0])
         assert (found.person, set(found.ambiguous), found.likely) == (None, ambiguous, [])
+
+
+#: Spellings of one recorded person (each a sure match of "Мухаммадчон Рахимов").
+SPELLINGS = ["Muhammadjon Rahimov", "Mukhammadzhon Rakhimov", "Мухаммадчон Рахимов",
+             "Muhammadjon Rakhimov"]  # fmt: skip
+
+
+def test_a_chunk_reads_each_candidate_person_once(monitor_on_team, team, django_assert_num_queries):
+    """Every spelling of a chunk's rows finds the recorded person, read from the database
+    for the first spelling only (not once per spelling that meets them); an archived
+    namesake is read once too, and matched by none."""
+    from django.utils import timezone
+
+    person = PersonFactory(team=team, name="Мухаммадчон Рахимов")
+    archived = PersonFactory(team=team, name="Muhammadjon Rahimov")
+    archived.archived_at = timezone.now()
+    archived.save(update_fields=["archived_at"])
+    lookups = Lookups(actor=monitor_on_team)
+    lookups.expect_names(SPELLINGS)
+    first = lookups.person(SPELLINGS[0])
+    assert first.person == person
+    for spelling in SPELLINGS[1:]:
+        with django_assert_num_queries(0):
+            found = lookups.person(spelling)
+        assert (found.person, found.ambiguous) == (person, [])
+        assert archived not in found.likely
+    person.archived_at = timezone.now()  # between two chunks
+    person.save(update_fields=["archived_at"])
+    lookups.forget_names()  # the next chunk reads them again, as they then stand
+    assert lookups.person("Mukhammadjon Rakhimov").person is None
+
+
+def test_a_name_meeting_many_persons_reads_only_those_it_shows(monitor_on_team, alike):
+    """ "Рустамоева" meets the 26 persons of the surname; the importer shows five (the
+    best), and reads only as many as it must to show five matchable ones, in rank order —
+    two of the best archived, the next two read in their place."""
+    from django.utils import timezone
+
+    from imports.matching import LIKELY, matchable_persons
+    from people.matching import match_persons
+
+    shown = LIKELY + 2
+    every = match_persons("Рустамоева", user=monitor_on_team, limit=None)
+    assert len(every) >= 20
+    for match in (every[0], every[2]):
+        match.person.archived_at = timezone.now()
+        match.person.save(update_fields=["archived_at"])
+    matchable = matchable_persons(monitor_on_team)
+    best = [m.person for m in match_persons("Рустамоева", user=monitor_on_team, limit=None,
+                                             queryset=matchable)][:shown]  # fmt: skip
+    assert every[0].person not in best and every[2].person not in best
+    read: dict = {}
+    found = match_persons(
+        "Рустамоева", user=monitor_on_team, limit=shown, queryset=matchable, read=read
+    )
+    assert [m.person for m in found] == best
+    assert len(read) == 2 * shown  # the first five ranked, two archived; then five more
+    assert [read[m.person.pk] for m in every[:2 * shown]] == [
+        None, every[1].person, None, *[m.person for m in every[3:2 * shown]]]  # fmt: skip

@@ -401,3 +401,141 @@ def test_a_batch_reads_a_record_it_did_not_create_from_the_database(monitor_on_t
         assert batch.created_children(DetentionStep, "detention", detention) is None
         with pytest.raises(ValidationError), transaction.atomic(), batch.part():
             _steps(monitor_on_team, detention, (StepKind.CHARGED, "2023-05-02"))
+
+
+# -- a new record's unique field, left to its unique index --------------------------------------
+
+
+def test_inside_a_batch_a_new_case_s_taken_reference_is_refused_by_its_index_unread(
+    monitor_on_team, monitor_off_team, team
+):
+    """Outside a batch a taken reference is found by a query and refused by name; inside
+    one no query looks for it (one a case saved) — the unique index refuses the insert,
+    and the batch's caller redoes the work without a batch (the importer, below)."""
+    from django.db import IntegrityError, connection
+    from django.test.utils import CaptureQueriesContext
+
+    from cases.models import Case
+
+    record_save(record=Case(title="Theirs", reference="TJK-2023-0001"), actor=monitor_off_team)
+    looked_up = '"cases_case"."reference" ='  # validate_unique's query, on either database
+    with CaptureQueriesContext(connection) as alone, pytest.raises(ValidationError) as refused:
+        record_save(
+            record=Case(title="A", reference="TJK-2023-0001", team=team), actor=monitor_on_team
+        )
+    assert "reference" in refused.value.message_dict
+    assert [q for q in alone.captured_queries if looked_up in q["sql"]]
+    with (
+        CaptureQueriesContext(connection) as queries,
+        pytest.raises(IntegrityError),
+        transaction.atomic(),
+        write_batch(monitor_on_team),
+    ):
+        record_save(
+            record=Case(title="B", reference="TJK-2023-0002", team=team),
+            actor=monitor_on_team,
+        )
+        record_save(
+            record=Case(title="C", reference="TJK-2023-0001", team=team),
+            actor=monitor_on_team,
+        )
+    assert not [q for q in queries.captured_queries if looked_up in q["sql"]]
+    assert list(Case.objects.values_list("title", flat=True)) == ["Theirs"]
+
+
+def test_an_import_row_naming_a_taken_reference_fails_alone_with_its_reason(
+    monitor_on_team, monitor_off_team, team, vocabulary
+):
+    """The row's case reference belongs to a case the importer cannot see: the chunk's
+    insert is refused by the index, the chunk recorded again row by row, and that row
+    fails saying why, as without a batch; the rows around it are recorded once."""
+    from cases.models import Case
+    from imports import services
+    from imports.choices import RowOutcome
+    from imports.tests.conftest import csv_bytes, upload
+    from imports.tests.test_flow import MAPPING, run
+    from monitor.choices import Confidentiality
+    from tests.factories import CaseFactory, TeamFactory
+
+    theirs = CaseFactory(team=TeamFactory(), reference="TJK-2023-0042",
+                         confidentiality=Confidentiality.STRICT)  # fmt: skip
+    assert not Case.objects.visible_to(monitor_on_team).filter(pk=theirs.pk).exists()
+    headers = ["ФИО", "Дата задержания", "Город", "Номер дела"]
+    outcomes = {}
+    for batched, names in (
+        (True, ("Икром Каримов", "Толиб Аёмбеков", "Рустам Джумаев")),
+        (False, ("Далер Имомали", "Фаррух Ширинов", "Зафар Сафаров")),
+    ):
+        rows = [
+            [names[0], "12.05.2023", "Хорог", ""],
+            [names[1], "13.05.2023", "Хорог", "TJK-2023-0042"],
+            [names[2], "14.05.2023", "Хорог", ""],
+        ]  # fmt: skip
+        job = services.import_upload(
+            actor=monitor_on_team, team=team,
+            uploaded_file=upload(csv_bytes(rows, headers=headers), name=f"{batched}.csv"),
+        )  # fmt: skip
+        mapping = {"person_name": "ФИО", "arrest_date": "Дата задержания", "place": "Город",
+                   "case_reference": "Номер дела"}  # fmt: skip
+        if batched:
+            job = run(job, monitor_on_team, mapping=mapping)
+        else:
+            services.import_map(job=job, actor=monitor_on_team, mapping=mapping)
+            services.import_start(job=job, actor=monitor_on_team)
+            services.import_run(job_id=job.pk, batched=False)
+        outcomes[batched] = list(job.rows.order_by("number").values_list("outcome", "error"))
+    assert outcomes[True] == outcomes[False]
+    assert [outcome for outcome, _error in outcomes[True]] == [
+        RowOutcome.CREATED, RowOutcome.FAILED, RowOutcome.CREATED]  # fmt: skip
+    assert "reference" in outcomes[True][1][1].lower()
+
+
+# -- links to records seen visible ------------------------------------------------------------
+
+
+def test_inside_a_batch_a_link_to_a_record_seen_visible_is_not_looked_up(monitor_on_team, team):
+    """A person the batch saw visible (read in its transaction: it exists) is linked
+    without another query; outside a batch, or before it is seen, the link is checked."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from cases.models import Case, Detention
+    from monitor.services import is_visible
+    from tests.factories import PersonFactory
+
+    person, seen_person = PersonFactory(team=team), PersonFactory(team=team)
+
+    def person_reads(queries) -> int:
+        return sum('FROM "people_person"' in q["sql"] for q in queries.captured_queries)
+
+    with transaction.atomic(), write_batch(monitor_on_team) as batch:
+        case = record_save(
+            record=Case(title="A", reference="TJK-2023-0001", team=team), actor=monitor_on_team
+        )
+        with CaptureQueriesContext(connection) as unseen:
+            record_save(record=Detention(case=case, person=person), actor=monitor_on_team)
+        assert person_reads(unseen) == 1  # the link's check
+        assert not batch.knows_visible(seen_person)
+        assert is_visible(seen_person, monitor_on_team)
+        with CaptureQueriesContext(connection) as seen:
+            record_save(record=Detention(case=case, person=seen_person), actor=monitor_on_team)
+        assert person_reads(seen) == 0
+
+
+def test_the_importer_s_match_is_seen_visible_by_its_batch_only(
+    monitor_on_team, monitor_off_team, team
+):
+    """The person a name matched was read through ``visible_persons``, the rule
+    ``is_visible`` asks: the importer's batch takes it as seen; another actor's batch
+    (and a person not matched) is not told."""
+    from imports.matching import Lookups
+    from tests.factories import PersonFactory
+
+    person = PersonFactory(team=team, name="Мухаммадчон Рахимов")
+    other = PersonFactory(team=team, name="Толиб Аёмбеков")
+    with transaction.atomic(), write_batch(monitor_on_team) as batch:
+        assert Lookups(actor=monitor_on_team).person("Muhammadjon Rahimov").person == person
+        assert batch.knows_visible(person) and not batch.knows_visible(other)
+    with transaction.atomic(), write_batch(monitor_off_team) as batch:
+        assert Lookups(actor=monitor_on_team).person("Muhammadjon Rahimov").person == person
+        assert not batch.knows_visible(person)
