@@ -787,10 +787,7 @@ def _read_ranked(persons: models.QuerySet, ids: list, limit: int | None, read: d
         wanted = list(pending) if limit is None else list(itertools.islice(pending, limit))
         if not wanted:
             break
-        missing = [person_id for person_id in wanted if person_id not in read]
-        if missing:
-            fetched = persons.in_bulk(missing)
-            read.update((person_id, fetched.get(person_id)) for person_id in missing)
+        _read_missing(persons, wanted, read)
         found.update(
             (person_id, read[person_id]) for person_id in wanted if read[person_id] is not None
         )
@@ -809,13 +806,19 @@ def read_candidates(
     """Read into ``read`` at once the persons :func:`match_persons` would read for each of
     ``queries`` (the first ``limit`` ranked of each, among ``queryset``), so that their
     calls read none: an import chunk's names, one statement instead of one a name."""
-    missing: dict = {}
+    ids: dict = {}  # in order, once each
     for query in queries:
         for person_id, _score, _name in rank_person_ids(query, user=user, index=index)[:limit]:
-            if person_id not in read:
-                missing[person_id] = None
+            ids[person_id] = None
+    _read_missing(queryset, list(ids), read)
+
+
+def _read_missing(persons: models.QuerySet, ids: list, read: dict) -> None:
+    """Read into ``read`` those of ``ids`` it lacks, in one statement (None: not among
+    ``persons``)."""
+    missing = [person_id for person_id in ids if person_id not in read]
     if missing:
-        fetched = queryset.in_bulk(list(missing))
+        fetched = persons.in_bulk(missing)
         read.update((person_id, fetched.get(person_id)) for person_id in missing)
 
 
